@@ -1,0 +1,14 @@
+/**
+ * Aiqyn's protocol core: pure and browser-safe. The tree builder lives in "./tree" (it pulls in
+ * merkletreejs and its Buffer polyfill) and is not re-exported here, so a verifier's bundle stays small.
+ */
+export * from "./errors";
+export * from "./bytes";
+export * from "./keccak";
+export * from "./decimal";
+export * from "./record";
+export * from "./encoding";
+export * from "./proof";
+export * from "./receipt";
+export * from "./bundle";
+export * from "./registry-reader";
