@@ -11,7 +11,8 @@ import {ITransparencyRegistry} from "./ITransparencyRegistry.sol";
  * @author Aiqyn contributors
  * @notice Append-only registry of Merkle roots over Aiqyn's disclosure records. See {ITransparencyRegistry}.
  * @dev Storage per batch: three slots (root; firstSeq + leafCount + anchoredAt; head). `batchCount` and `nextSeq`
- * share one slot, set non-zero at deployment so no anchor pays for a fresh counter slot. The current head is the
+ * share one slot with Pausable's `_paused` (one SLOAD covers the pause check and both counters); the slot is
+ * non-zero from deployment (nextSeq = 1), so no anchor pays for a fresh counter slot. The current head is the
  * last batch's head (batch 0 reads as all zeros), so no separate head slot is written. No function writes an
  * existing batch.
  */

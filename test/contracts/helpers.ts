@@ -2,6 +2,7 @@
 // are written independently from DESIGN.md so the contract is checked against a second reading of the spec.
 import { AbiCoder, getBytes, hexlify, keccak256, ZeroHash } from "ethers";
 import { MerkleTree } from "merkletreejs";
+import type { ITransparencyRegistry } from "../../typechain-types";
 
 const abi = AbiCoder.defaultAbiCoder();
 
@@ -40,25 +41,29 @@ export interface TestRecord {
   corrects: bigint;
 }
 
-/** The record as the Solidity `Record` tuple, positionally (field names do not matter to the ABI). */
-export type RecordTuple = [
-  bigint,
-  number,
-  bigint,
-  bigint,
-  string,
-  string,
-  bigint,
-  bigint,
-  string,
-  string,
-  string,
-  string,
-  bigint,
-];
+/** The record as the Solidity `Record` struct (its `reference` field is `reference_`). */
+export function toStruct(r: TestRecord): ITransparencyRegistry.RecordStruct {
+  return {
+    seq: r.seq,
+    kind: r.kind,
+    occurredAt: r.occurredAt,
+    publishedAt: r.publishedAt,
+    publisher: r.publisher,
+    asset: r.asset,
+    amount: r.amount,
+    valueUsd: r.valueUsd,
+    counterparty: r.counterparty,
+    reference_: r.reference,
+    documentHash: r.documentHash,
+    memo: r.memo,
+    corrects: r.corrects,
+  };
+}
 
-export function toTuple(r: TestRecord): RecordTuple {
+/** The 14 values of the leaf encoding, in order: version 1, then the fields. */
+export function leafValues(r: TestRecord): unknown[] {
   return [
+    1,
     r.seq,
     r.kind,
     r.occurredAt,
@@ -73,11 +78,6 @@ export function toTuple(r: TestRecord): RecordTuple {
     r.memo,
     r.corrects,
   ];
-}
-
-/** The 14 values of the leaf encoding: version 1, then the fields. */
-export function leafValues(r: TestRecord): unknown[] {
-  return [1, ...toTuple(r)];
 }
 
 /** leaf = keccak256(keccak256(abi.encode(1, seq, …, corrects))) — OpenZeppelin's standard (double-hash) leaf. */
