@@ -15,8 +15,8 @@
  * Written by hand because a general ABI coder costs ~6× more per record; test/core checks it against
  * ethers' AbiCoder on random records.
  */
-import { bytesToHex, hexToBytes, utf8Bytes, type Hex } from "./bytes";
-import { AMOUNT_DECIMALS, kindCode, VALUE_USD_DECIMALS, type RecordV1 } from "./record";
+import { bytesToHex, utf8Bytes, type Hex } from "./bytes";
+import { AMOUNT_DECIMALS, isRecordKind, kindCode, VALUE_USD_DECIMALS, type RecordV1 } from "./record";
 import { parseDecimal } from "./decimal";
 import { keccak256, type Keccak } from "./keccak";
 import { AiqynError } from "./errors";
@@ -89,28 +89,54 @@ function writeUint53(out: Uint8Array, wordStart: number, value: number, field: s
 }
 
 function writeUint256(out: Uint8Array, wordStart: number, value: bigint): void {
-  let v = value;
-  for (let i = wordStart + 31; i >= wordStart && v > 0n; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
+  // Through hex: one BigInt conversion instead of 32 BigInt shifts.
+  const hex = value.toString(16);
+  let at = wordStart + 32 - Math.ceil(hex.length / 2);
+  let i = hex.length % 2 === 1 ? -1 : 0;
+  for (; i < hex.length; i += 2, at++) {
+    out[at] = (i < 0 ? 0 : hexDigit(hex.charCodeAt(i)) << 4) | hexDigit(hex.charCodeAt(i + 1));
   }
 }
 
+function hexDigit(code: number): number {
+  return code <= 57 ? code - 48 : (code | 32) - 87;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** A string's UTF-8 form: the string itself when it is ASCII (written byte by byte later), else its bytes. */
+function utf8Form(text: string): string | Uint8Array {
+  return ASCII.test(text) ? text : utf8Bytes(text);
+}
+
+function writeUtf8(out: Uint8Array, at: number, form: string | Uint8Array): void {
+  if (typeof form !== "string") {
+    out.set(form, at);
+    return;
+  }
+  for (let i = 0; i < form.length; i++) out[at + i] = form.charCodeAt(i);
+}
+
+const STRING_SLOTS = [5, 6, 9, 10, 12] as const;
+
 /** The ABI encoding of the leaf preimage (see the module comment for the exact layout). */
 export function encodeRecord(record: RecordV1): Uint8Array {
-  const strings: [number, Uint8Array][] = [
-    [5, utf8Bytes(record.publisher)],
-    [6, utf8Bytes(record.asset)],
-    [9, utf8Bytes(record.counterparty)],
-    [10, utf8Bytes(record.reference)],
-    [12, utf8Bytes(record.memo)],
+  const strings = [
+    utf8Form(record.publisher),
+    utf8Form(record.asset),
+    utf8Form(record.counterparty),
+    utf8Form(record.reference),
+    utf8Form(record.memo),
   ];
   let size = HEAD_WORDS * 32;
-  for (const [, bytes] of strings) size += 32 + Math.ceil(bytes.length / 32) * 32;
+  for (const form of strings) size += 32 + Math.ceil(form.length / 32) * 32;
 
   const out = new Uint8Array(size);
   out[31] = RECORD_VERSION;
   writeUint53(out, 1 * 32, record.seq, "seq");
+  if (!isRecordKind(record.kind)) {
+    throw new AiqynError("INVALID_RECORD", "kind is not a Record v1 kind", { details: { field: "kind" } });
+  }
   out[2 * 32 + 31] = kindCode(record.kind);
   writeUint53(out, 3 * 32, record.occurredAt, "occurredAt");
   writeUint53(out, 4 * 32, record.publishedAt, "publishedAt");
@@ -119,15 +145,19 @@ export function encodeRecord(record: RecordV1): Uint8Array {
   if (!/^0x[0-9a-fA-F]{64}$/.test(record.documentHash)) {
     throw new AiqynError("INVALID_RECORD", "documentHash must be a bytes32 hex", { details: { field: "documentHash" } });
   }
-  out.set(hexToBytes(record.documentHash), 11 * 32);
+  for (let i = 0; i < 32; i++) {
+    out[11 * 32 + i] =
+      (hexDigit(record.documentHash.charCodeAt(2 + 2 * i)) << 4) | hexDigit(record.documentHash.charCodeAt(3 + 2 * i));
+  }
   writeUint53(out, 13 * 32, record.corrects, "corrects");
 
   let tail = HEAD_WORDS * 32;
-  for (const [index, bytes] of strings) {
-    writeUint53(out, index * 32, tail, "offset");
-    writeUint53(out, tail, bytes.length, "length");
-    out.set(bytes, tail + 32);
-    tail += 32 + Math.ceil(bytes.length / 32) * 32;
+  for (let k = 0; k < STRING_SLOTS.length; k++) {
+    const form = strings[k]!;
+    writeUint53(out, STRING_SLOTS[k]! * 32, tail, "offset");
+    writeUint53(out, tail, form.length, "length");
+    writeUtf8(out, tail + 32, form);
+    tail += 32 + Math.ceil(form.length / 32) * 32;
   }
   return out;
 }
