@@ -1,0 +1,159 @@
+/**
+ * Real headless Chromium for the page's tests (playwright-core driving Debian's /usr/bin/chromium), the built
+ * page, screenshots into test-artifacts/web/, and a tampering stand-in for the server.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ROOT = path.resolve(__dirname, "..", "..");
+export const ARTIFACTS = path.join(ROOT, "test-artifacts", "web");
+
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  // Nothing but 127.0.0.1 resolves: the page must never reach another host.
+  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+];
+
+/**
+ * Fails (never skips) in CI when Chromium is missing; skips with a note on a developer machine without it.
+ * Returns false when the caller should skip.
+ */
+export function chromiumAvailable(): boolean {
+  if (fs.existsSync(CHROMIUM)) return true;
+  if (process.env.CI === "true" || process.env.CI === "1") {
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM}: the browser tests must run in CI. Install it with scripts/ensure-chromium.sh.`,
+    );
+  }
+  console.warn(`    (browser tests skipped: no Chromium at ${CHROMIUM}; run scripts/ensure-chromium.sh)`);
+  return false;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds web/dist when it is missing or older than web/src, web/public, core or the build script. */
+export function ensurePageBuilt(): void {
+  const index = path.join(ROOT, "web", "dist", "index.html");
+  const built = fs.existsSync(index) ? fs.statSync(index).mtimeMs : 0;
+  const sources = Math.max(
+    newestMtime(path.join(ROOT, "web", "src")),
+    newestMtime(path.join(ROOT, "web", "public")),
+    newestMtime(path.join(ROOT, "core")),
+    fs.statSync(path.join(ROOT, "web", "build.mjs")).mtimeMs,
+  );
+  if (built < sources)
+    execFileSync(process.execPath, [path.join(ROOT, "web", "build.mjs")], { cwd: ROOT, stdio: "pipe" });
+}
+
+export interface Browser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1100, height: 900 },
+    locale: "en-US",
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh page that records console errors and every request host, for the "no other host" check. */
+export async function newPage(context: BrowserContext): Promise<{ page: Page; errors: string[]; hosts: Set<string> }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const hosts = new Set<string>();
+  page.on("pageerror", (error) => errors.push(String(error)));
+  page.on("request", (request) => hosts.add(new URL(request.url()).host));
+  return { page, errors, hosts };
+}
+
+/** Waits until the verify view shows a verdict (not the "checking" placeholder) and returns it. */
+export async function verdictOf(page: Page): Promise<string> {
+  const locator = page.locator('#verify-result [data-verdict]:not([data-verdict="checking"])');
+  await locator.waitFor({ timeout: 30_000 });
+  return (await locator.getAttribute("data-verdict")) ?? "";
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * A stand-in for the server: passes everything through to `upstream` but rewrites the JSON of record and proof
+ * answers with `tamper` (the chain behind it stays real).
+ */
+export async function startTamperingProxy(
+  upstream: string,
+  tamper: (body: Record<string, unknown>) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer(async (req, res) => {
+    try {
+      const answer = await fetch(`${upstream}${req.url}`, {
+        method: req.method,
+        headers: { accept: req.headers.accept ?? "*/*" },
+      });
+      const headers: Record<string, string> = {};
+      answer.headers.forEach((value, name) => {
+        if (!["content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"].includes(name))
+          headers[name] = value;
+      });
+      let body = Buffer.from(await answer.arrayBuffer());
+      if (/^\/api\/v1\/records\/\d+(\/proof)?$/.test((req.url ?? "").split("?")[0]!) && answer.ok) {
+        const json = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
+        tamper(json);
+        body = Buffer.from(JSON.stringify(json));
+      }
+      res.writeHead(answer.status, headers);
+      res.end(body);
+    } catch (error) {
+      res.writeHead(502, { "content-type": "text/plain" });
+      res.end(String(error));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,146 @@
+// The built page as plain static files (no Aiqyn server behind them, no fallback to index.html): pointed at a
+// static mirror with ?mirror=, or at an Aiqyn server elsewhere with ?api=. Real Chromium, real chain.
+import { expect } from "chai";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { runExport } from "../../scripts/cli/export";
+import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
+import {
+  chromiumAvailable,
+  ensurePageBuilt,
+  launchBrowser,
+  newPage,
+  screenshot,
+  verdictOf,
+  type Browser,
+} from "./browser";
+
+const DIST = path.resolve(__dirname, "..", "..", "web", "dist");
+const TYPES: Record<string, string> = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+};
+
+/** A plain static host: / is web/dist, /mirror/ is the exported mirror; anything else is a 404. */
+async function startStaticHost(mirrorDir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const urlPath = decodeURIComponent((req.url ?? "/").split("?")[0]!);
+    const [root, rest] = urlPath.startsWith("/mirror/")
+      ? [mirrorDir, urlPath.slice("/mirror/".length)]
+      : [DIST, urlPath.slice(1) || "index.html"];
+    const file = path.resolve(root, rest);
+    if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404, { "content-type": "text/plain" });
+      return void res.end("not found");
+    }
+    res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+    res.end(fs.readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("web: the page as static files (mirror and remote server)", function () {
+  this.timeout(180_000);
+  let browser: Browser;
+  let stack: TestStack;
+  let host: { url: string; close(): Promise<void> };
+  let mirrorDir: string;
+  let page: Page;
+  let errors: string[];
+
+  before(async function () {
+    if (!chromiumAvailable()) return this.skip();
+    ensurePageBuilt();
+    stack = await startTestStack({ batchIntervalMs: 200 });
+    const receipts = await postRecords(stack, [
+      sampleRecord({ asset: "BTC", amount: "3" }),
+      sampleRecord({ kind: "INVESTMENT", asset: "IBIT", amount: "100", valueUsd: "5000" }),
+      sampleRecord({ kind: "GRANT", asset: "KZT", amount: "1000000", valueUsd: "2000" }),
+    ]);
+    await stack.waitForAnchored(receipts[2]!.seq);
+    mirrorDir = fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-mirror-"));
+    const io = {
+      out: () => undefined,
+      err: () => undefined,
+      errIsTty: false,
+      now: () => Math.floor(Date.now() / 1000),
+    };
+    expect(await runExport(["--server", stack.baseUrl, "--out", mirrorDir, "--bundles"], io)).to.equal(0);
+    // A mirror need not carry every proof file.
+    fs.rmSync(path.join(mirrorDir, "bundles", "2.json"));
+    host = await startStaticHost(mirrorDir);
+    browser = await launchBrowser();
+  });
+
+  beforeEach(async function () {
+    ({ page, errors } = await newPage(browser.context));
+  });
+
+  afterEach(async function () {
+    if (!page) return;
+    expect(errors, errors.join("\n")).to.deep.equal([]);
+    await page.close();
+  });
+
+  after(async function () {
+    await browser?.close();
+    await host?.close();
+    await stack?.stop();
+    if (mirrorDir) fs.rmSync(mirrorDir, { recursive: true, force: true });
+  });
+
+  it("verifies a record from a static mirror against the chain", async function () {
+    await page.goto(`${host.url}/?mirror=/mirror/#/verify/3`);
+    expect(await verdictOf(page)).to.equal("anchored");
+    expect(await page.locator("#trusted-rpc").textContent()).to.equal(stack.rpcUrl);
+    expect(await page.locator("#download-bundle").getAttribute("href")).to.equal(`${host.url}/mirror/bundles/3.json`);
+    await screenshot(page, "mirror-anchored");
+  });
+
+  it("says when the mirror has no proof file, and offers the citizen's own", async function () {
+    await page.goto(`${host.url}/?mirror=/mirror/#/verify/2`);
+    expect(await verdictOf(page)).to.equal("bundle-missing");
+    expect(await page.locator("#bundle-box").getAttribute("open")).to.equal("");
+    const bundle = await (await fetch(`${stack.baseUrl}/api/v1/records/2/proof`)).text();
+    await page.fill("#bundle-text", bundle);
+    await page.click("#bundle-text-submit");
+    await page.locator('#verify-result [data-verdict="anchored"]').waitFor();
+    await screenshot(page, "mirror-bundle-missing");
+  });
+
+  it("browses the mirror's ledger with hash links that work without a server fallback", async function () {
+    await page.goto(`${host.url}/?mirror=/mirror/#/ledger`);
+    await page.locator("#records-table tbody tr").first().waitFor();
+    expect(await page.locator("#records-table tbody tr").count()).to.equal(3);
+    expect(await page.locator("#batches-table tbody tr").count()).to.be.greaterThan(0);
+    const link = page.locator('#records-table tr[data-seq="1"] a').first();
+    expect(await link.getAttribute("href")).to.equal("/?mirror=/mirror/#/verify/1");
+    await link.click();
+    expect(await verdictOf(page)).to.equal("anchored");
+    await page.reload(); // a reload of a hash route still finds the page
+    expect(await verdictOf(page)).to.equal("anchored");
+    await page.goto(`${host.url}/?mirror=/mirror/#/fund`);
+    await page.locator("main .form-error").waitFor();
+  });
+
+  it("reads from an Aiqyn server on another origin with ?api=", async function () {
+    await page.goto(`${host.url}/?api=${encodeURIComponent(stack.baseUrl)}#/verify/1`);
+    expect(await verdictOf(page)).to.equal("anchored");
+    expect(await page.locator("#download-bundle").getAttribute("href")).to.equal(
+      `${stack.baseUrl}/api/v1/records/1/proof`,
+    );
+    await page.goto(`${host.url}/?api=${encodeURIComponent(stack.baseUrl)}#/fund`);
+    await page.locator('#fund-uses tr[data-kind="INVESTMENT"]').waitFor();
+  });
+});

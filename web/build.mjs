@@ -1,0 +1,84 @@
+// Builds the citizens' page into web/dist: index.html, app.js (ES module; the fund view and uPlot split into a
+// chunk loaded on demand), app.css, static assets. Prints the gzipped size of the JavaScript.
+//   node web/build.mjs                 served at "/" (the Aiqyn server, with its SPA fallback)
+//   node web/build.mjs --base=/aiqyn/  served from a sub-path of another static host
+/* global process, console */
+import { build } from "esbuild";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const webDir = dirname(fileURLToPath(import.meta.url));
+const outDir = join(webDir, "dist");
+const baseArg = process.argv.find((a) => a.startsWith("--base="));
+let base = baseArg ? baseArg.slice("--base=".length) : "/";
+if (!base.endsWith("/")) base += "/";
+if (!/^\/[A-Za-z0-9._~/-]*$/.test(base)) {
+  console.error(`--base must be an absolute path such as /aiqyn/ (got ${base})`);
+  process.exit(2);
+}
+
+rmSync(outDir, { recursive: true, force: true });
+mkdirSync(outDir, { recursive: true });
+
+const js = await build({
+  entryPoints: { app: join(webDir, "src/main.ts") },
+  metafile: true,
+  bundle: true,
+  format: "esm",
+  splitting: true,
+  target: "es2020",
+  minify: true,
+  sourcemap: false,
+  legalComments: "none",
+  outdir: outDir,
+  entryNames: "[name]",
+  chunkNames: "chunks/[name]-[hash]",
+  platform: "browser",
+  logLevel: "warning",
+  // The page never needs Node's Buffer or process: fail the build if something drags them in.
+  define: { "process.env.NODE_ENV": '"production"' },
+});
+await build({
+  entryPoints: { app: join(webDir, "src/app.css") },
+  bundle: true,
+  minify: true,
+  outdir: outDir,
+  logLevel: "warning",
+});
+
+cpSync(join(webDir, "public"), outDir, { recursive: true });
+const indexPath = join(outDir, "index.html");
+writeFileSync(indexPath, readFileSync(indexPath, "utf8").replaceAll("%BASE%", base));
+
+function files(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+// What the verify path loads: app.js and the chunks it imports statically (the fund view's chunk is dynamic).
+const outputs = js.metafile.outputs;
+const initialFiles = new Set();
+const visit = (out) => {
+  if (initialFiles.has(out) || !outputs[out]) return;
+  initialFiles.add(out);
+  for (const imp of outputs[out].imports) if (imp.kind === "import-statement") visit(imp.path);
+};
+visit(Object.keys(outputs).find((o) => o.endsWith("/app.js")));
+const initialNames = new Set([...initialFiles].map((o) => relative(outDir, o)));
+let initial = 0;
+let total = 0;
+for (const path of files(outDir).filter((p) => p.endsWith(".js") || p.endsWith(".css"))) {
+  const raw = readFileSync(path);
+  const gz = gzipSync(raw, { level: 9 }).length;
+  const name = relative(outDir, path);
+  if (name.endsWith(".js")) total += gz;
+  if (initialNames.has(name)) initial += gz;
+  console.log(`  ${name.padEnd(36)} ${kb(raw.length).padStart(9)}  gzip ${kb(gz).padStart(8)}`);
+}
+console.log(
+  `web/dist built (base ${base}): ${kb(initial)} of JS gzipped on the verify path; all JS ${kb(total)} gzipped`,
+);

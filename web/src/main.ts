@@ -1,0 +1,108 @@
+/**
+ * The citizens' page: verify a record against the chain, browse the ledger, see the fund. Plain DOM; the fund
+ * view (with the chart library) is loaded only when opened, so the verify path stays small.
+ */
+import { currentRoute, routeLink, setRouteListener } from "./app";
+import { h, replace } from "./dom";
+import { LANG_NAMES, LANGS, lang, loadLang, setLang, t, type Lang } from "./i18n";
+import { readLinkOverrides } from "./settings";
+import { renderVerify } from "./views/verify-view";
+import { renderLedger } from "./views/ledger-view";
+
+type View = "verify" | "ledger" | "fund";
+
+function viewOf(route: string): View {
+  if (route === "ledger" || route.startsWith("ledger/")) return "ledger";
+  if (route === "fund") return "fund";
+  return "verify";
+}
+
+let main: HTMLElement;
+let header: HTMLElement;
+let footer: HTMLElement;
+/** Bumped on every route render so a slow, superseded render never paints over a newer one. */
+let renderToken = 0;
+
+function renderShell(): void {
+  const view = viewOf(currentRoute());
+  const navLink = (route: string, key: "nav.verify" | "nav.ledger" | "nav.fund", name: View) =>
+    routeLink(route, name === view ? { "aria-current": "page", class: "nav-link" } : { class: "nav-link" }, t(key));
+  const select = h(
+    "select",
+    {
+      id: "lang-select",
+      onchange: (event: Event) => {
+        setLang((event.target as HTMLSelectElement).value as Lang);
+        renderAll(true);
+      },
+    },
+    LANGS.map((code) => h("option", { value: code, selected: code === lang(), lang: code }, LANG_NAMES[code])),
+  );
+  replace(
+    header,
+    h("a", { class: "skip-link", href: "#main" }, t("app.skip")),
+    h(
+      "div",
+      { class: "header-inner" },
+      h(
+        "div",
+        { class: "brand" },
+        routeLink("", { class: "brand-name" }, "Aiqyn"),
+        h("span", { class: "tagline" }, t("app.tagline")),
+      ),
+      h(
+        "nav",
+        { "aria-label": t("nav.label") },
+        h(
+          "ul",
+          {},
+          h("li", {}, navLink("verify", "nav.verify", "verify")),
+          h("li", {}, navLink("ledger", "nav.ledger", "ledger")),
+          h("li", {}, navLink("fund", "nav.fund", "fund")),
+        ),
+      ),
+      h("div", { class: "lang" }, h("label", { for: "lang-select" }, t("lang.label")), select),
+    ),
+  );
+  replace(footer, h("p", {}, t("footer.text")));
+}
+
+async function renderRoute(languageChanged: boolean): Promise<void> {
+  const token = ++renderToken;
+  const route = currentRoute();
+  const view = viewOf(route);
+  document.title = `Aiqyn — ${t(view === "verify" ? "nav.verify" : view === "ledger" ? "nav.ledger" : "nav.fund")}`;
+  if (view === "verify") {
+    renderVerify(main, route, { languageChanged });
+  } else if (view === "ledger") {
+    renderLedger(main);
+  } else {
+    replace(main, h("p", { class: "loading" }, t("common.loading")));
+    const { renderFund } = await import("./views/fund-view");
+    if (token === renderToken) await renderFund(main, () => token === renderToken);
+  }
+}
+
+function renderAll(languageChanged = false): void {
+  renderShell();
+  void renderRoute(languageChanged);
+}
+
+function start(): void {
+  loadLang();
+  readLinkOverrides(location.search);
+  header = document.getElementById("site-header")!;
+  main = document.getElementById("main")!;
+  footer = document.getElementById("site-footer")!;
+  setRouteListener(() => {
+    renderAll();
+    main.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  });
+  window.addEventListener("popstate", () => renderAll());
+  window.addEventListener("hashchange", () => renderAll());
+  renderAll();
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();

@@ -1,0 +1,257 @@
+/**
+ * The ledger: anchored batches (newest first) and records (filters by kind, asset and period), each linking to
+ * its verification and offering its proof file. Pages come by nextCursor; "load more" appends.
+ */
+import { RECORD_KIND_NAMES } from "../../../core/index";
+import { dataSource, routeLink } from "../app";
+import { h, replace } from "../dom";
+import { formatUtc, groupDecimal, isoDateToUnix, shortHex } from "../format";
+import { lang, t } from "../i18n";
+import { errorMessage } from "../rpc";
+import type { Batch, RecordFilter, RecordItem, RegistryInfo } from "../source";
+import { kindLabel, standingLabel, statusLabel, txLink } from "./common";
+
+const BATCH_PAGE = 20;
+const RECORD_PAGE = 50;
+
+export function renderLedger(main: HTMLElement): void {
+  const batchesSection = h(
+    "section",
+    { "aria-labelledby": "batches-title", id: "batches" },
+    h("h2", { id: "batches-title" }, t("ledger.batches")),
+  );
+  const recordsSection = h(
+    "section",
+    { "aria-labelledby": "records-title", id: "records" },
+    h("h2", { id: "records-title" }, t("ledger.records")),
+  );
+  replace(main, h("h1", {}, t("ledger.title")), recordsSection, batchesSection);
+  const source = dataSource();
+  const info = source.registry().catch(() => null);
+  void loadBatches(batchesSection, info);
+  renderRecords(recordsSection);
+}
+
+function errorLine(error: unknown): HTMLElement {
+  return h(
+    "p",
+    { class: "form-error", role: "alert" },
+    t("common.serverUnreachable", { message: errorMessage(error) }),
+  );
+}
+
+async function loadBatches(section: HTMLElement, infoPromise: Promise<RegistryInfo | null>): Promise<void> {
+  const tbody = h("tbody", {});
+  const more = h("button", { type: "button", class: "secondary", id: "batches-more", hidden: true }, t("common.more"));
+  const table = h(
+    "table",
+    { class: "data-table", id: "batches-table" },
+    h("caption", { class: "sr-only" }, t("ledger.batches")),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        [
+          t("ledger.batch"),
+          t("ledger.root"),
+          t("ledger.count"),
+          t("ledger.tx"),
+          t("ledger.time"),
+          t("field.status"),
+        ].map((label) => h("th", { scope: "col" }, label)),
+      ),
+    ),
+    tbody,
+  );
+  const status = h("p", { class: "loading" }, t("common.loading"));
+  section.append(status, h("div", { class: "table-wrap" }, table), more);
+  let cursor: string | null = null;
+  const info = await infoPromise;
+  const load = async () => {
+    try {
+      const page = await dataSource().batches(cursor, BATCH_PAGE);
+      tbody.append(...page.items.map((b) => batchRow(b, info)));
+      cursor = page.nextCursor;
+      more.hidden = cursor === null;
+      status.textContent = tbody.children.length === 0 ? t("common.none") : "";
+    } catch (error) {
+      status.replaceWith(errorLine(error));
+    }
+  };
+  more.addEventListener("click", () => void load());
+  await load();
+}
+
+function batchRow(b: Batch, info: RegistryInfo | null): HTMLElement {
+  const last = b.firstSeq + b.leafCount - 1;
+  return h(
+    "tr",
+    { "data-batch": b.id },
+    h("th", { scope: "row" }, String(b.id)),
+    h("td", { class: "mono", title: b.root }, shortHex(b.root)),
+    h(
+      "td",
+      {},
+      `${b.leafCount} (`,
+      routeLink(`verify/${b.firstSeq}`, {}, `#${b.firstSeq}`),
+      b.leafCount > 1 ? ["–", routeLink(`verify/${last}`, {}, `#${last}`)] : null,
+      ")",
+    ),
+    h("td", {}, txLink(info?.explorerUrl, b.txHash)),
+    h("td", {}, formatUtc(b.anchoredAt)),
+    h("td", {}, statusLabel(b.status)),
+  );
+}
+
+function renderRecords(section: HTMLElement): void {
+  const kind = h(
+    "select",
+    { id: "filter-kind", name: "kind" },
+    h("option", { value: "" }, t("ledger.anyKind")),
+    RECORD_KIND_NAMES.map((k) => h("option", { value: k }, kindLabel(k))),
+  );
+  const asset = h("input", {
+    id: "filter-asset",
+    name: "asset",
+    type: "text",
+    maxlength: 16,
+    autocomplete: "off",
+    spellcheck: "false",
+  });
+  const from = h("input", { id: "filter-from", name: "from", type: "date" });
+  const to = h("input", { id: "filter-to", name: "to", type: "date" });
+  const field = (id: string, label: string, input: HTMLElement) =>
+    h("div", { class: "field" }, h("label", { for: id }, label), input);
+  const results = h("div", { id: "records-results" });
+  const form = h(
+    "form",
+    {
+      class: "filters",
+      id: "records-filter",
+      onsubmit: (event: Event) => {
+        event.preventDefault();
+        const filter: RecordFilter = {};
+        if (kind.value) filter.kind = kind.value;
+        if (asset.value.trim()) filter.asset = asset.value.trim().toUpperCase();
+        const fromUnix = isoDateToUnix(from.value, false);
+        const toUnix = isoDateToUnix(to.value, true);
+        if (fromUnix !== null) filter.from = fromUnix;
+        if (toUnix !== null) filter.to = toUnix;
+        void loadRecords(results, filter);
+      },
+    },
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, t("ledger.filters")),
+      field("filter-kind", t("ledger.kind"), kind),
+      field("filter-asset", t("ledger.asset"), asset),
+      field("filter-from", t("ledger.from"), from),
+      field("filter-to", t("ledger.to"), to),
+      h("button", { type: "submit", id: "filter-apply" }, t("ledger.apply")),
+    ),
+  );
+  section.append(form, results);
+  void loadRecords(results, {});
+}
+
+async function loadRecords(results: HTMLElement, filter: RecordFilter): Promise<void> {
+  const tbody = h("tbody", {});
+  const more = h("button", { type: "button", class: "secondary", id: "records-more", hidden: true }, t("common.next"));
+  const status = h("p", { class: "loading", role: "status" }, t("common.loading"));
+  const headers = [
+    t("field.seq"),
+    t("field.kind"),
+    t("field.asset"),
+    t("field.amount"),
+    t("field.valueUsd"),
+    t("field.occurredAt"),
+    t("field.status"),
+    t("field.standing"),
+    t("ledger.proof"),
+  ];
+  replace(
+    results,
+    status,
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { class: "data-table", id: "records-table" },
+        h("caption", { class: "sr-only" }, t("ledger.records")),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            headers.map((label) => h("th", { scope: "col" }, label)),
+          ),
+        ),
+        tbody,
+      ),
+    ),
+    more,
+  );
+  let cursor: string | null = null;
+  const load = async () => {
+    status.textContent = t("common.loading");
+    try {
+      const page = await dataSource().records(filter, cursor, RECORD_PAGE);
+      if (!results.isConnected) return;
+      tbody.append(...page.items.map(recordRow));
+      cursor = page.nextCursor;
+      more.hidden = cursor === null;
+      status.textContent = tbody.children.length === 0 ? t("common.none") : "";
+    } catch (error) {
+      status.textContent = t("common.serverUnreachable", { message: errorMessage(error) });
+    }
+  };
+  more.addEventListener("click", () => void load());
+  await load();
+}
+
+function recordRow(item: RecordItem): HTMLElement {
+  const r = item.record as {
+    seq: number;
+    kind: string;
+    asset: string;
+    amount: string;
+    valueUsd: string;
+    occurredAt: number;
+  };
+  return h(
+    "tr",
+    { "data-seq": r.seq, class: item.standing && item.standing !== "current" ? "not-current" : "" },
+    h(
+      "th",
+      { scope: "row" },
+      routeLink(`verify/${r.seq}`, { "aria-label": `${t("common.verify")} #${r.seq}` }, `#${r.seq}`),
+    ),
+    h("td", {}, kindLabel(r.kind)),
+    h("td", {}, r.asset),
+    h("td", { class: "num" }, groupDecimal(String(r.amount), lang())),
+    h("td", { class: "num" }, `$${groupDecimal(String(r.valueUsd), lang())}`),
+    h("td", {}, formatUtc(r.occurredAt)),
+    h("td", {}, statusLabel(item.status)),
+    h("td", {}, standingLabel(item.standing)),
+    h(
+      "td",
+      {},
+      item.status === "anchored"
+        ? h(
+            "a",
+            {
+              href: dataSource().bundleUrl(r.seq),
+              download: `aiqyn-proof-${r.seq}.json`,
+              "aria-label": `${t("common.download")} #${r.seq}`,
+            },
+            "JSON",
+          )
+        : "—",
+    ),
+  );
+}

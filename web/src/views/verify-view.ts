@@ -1,0 +1,581 @@
+/**
+ * The verify view: look a record up by number, or check a proof file (chosen, dropped or pasted). The verdict is
+ * shown in plain words with every step, announced to screen readers, and names the RPC, chain and contract trusted.
+ */
+import { dataSource, navigate, routeHref, routeLink } from "../app";
+import { h, replace, srOnly, type Child } from "../dom";
+import { formatUtc } from "../format";
+import { hasMessage, t, type MessageKey } from "../i18n";
+import { createFetchTransport, errorMessage } from "../rpc";
+import { currentSettings, isAddress, isHttpUrl, linkQuery, saveSettings, savedSettings } from "../settings";
+import { verifyBundleText, verifySeq, type Outcome, type Step, type VerdictKind } from "../verify";
+import { verifyRecordOnChain } from "../verify-record-call";
+import { recordTable, txLink } from "./common";
+
+const VERDICT_TITLE: Record<VerdictKind, MessageKey> = {
+  anchored: "verdict.anchored",
+  pending: "verdict.pending",
+  mismatch: "verdict.mismatch",
+  "not-anchored": "verdict.notAnchored",
+  "not-found": "verdict.notFound",
+  "rpc-unreachable": "verdict.rpcUnreachable",
+  "server-unreachable": "verdict.serverUnreachable",
+  "invalid-bundle": "verdict.invalidBundle",
+  "bundle-missing": "verdict.bundleMissing",
+};
+
+const VERDICT_ICON: Record<VerdictKind, string> = {
+  anchored: "✓",
+  pending: "…",
+  mismatch: "✗",
+  "not-anchored": "✗",
+  "not-found": "?",
+  "rpc-unreachable": "!",
+  "server-unreachable": "!",
+  "invalid-bundle": "✗",
+  "bundle-missing": "?",
+};
+
+/** The last outcome shown, so a language switch re-renders it without asking the chain again. */
+let shown: { route: string; outcome: Outcome | null } = { route: "", outcome: null };
+let runToken = 0;
+
+export function renderVerify(main: HTMLElement, route: string, options: { languageChanged: boolean }): void {
+  const match = /^verify\/(\d{1,16})$/.exec(route);
+  const seq = match ? Number(match[1]) : null;
+  const result = h("div", { class: "result", id: "verify-result" });
+  const announce = h("p", { class: "sr-only", role: "status", "aria-live": "polite", id: "verify-announce" });
+
+  replace(
+    main,
+    h("h1", {}, t("verify.title")),
+    h("p", { class: "intro" }, t("verify.intro")),
+    lookupForm(seq),
+    bundleForm(result, announce),
+    announce,
+    result,
+    settingsPanel(),
+  );
+
+  if (options.languageChanged && shown.route === route && shown.outcome) {
+    renderOutcome(result, shown.outcome);
+    return;
+  }
+  if (seq !== null && Number.isSafeInteger(seq) && seq >= 1)
+    void run(result, announce, route, t("verify.checking", { seq }), () => verifySeq(seq, deps()));
+  else if (/^verify\/./.test(route)) replace(result, h("p", { class: "form-error" }, t("verify.invalidSeq")));
+}
+
+function deps() {
+  return { source: dataSource(), settings: currentSettings() };
+}
+
+async function run(
+  result: HTMLElement,
+  announce: HTMLElement,
+  route: string,
+  busy: string,
+  work: () => Promise<Outcome>,
+): Promise<void> {
+  const token = ++runToken;
+  result.setAttribute("aria-busy", "true");
+  replace(result, h("p", { class: "loading", "data-verdict": "checking" }, busy));
+  let outcome: Outcome;
+  try {
+    outcome = await work();
+  } catch (error) {
+    // A bug or an unexpected answer must still end in words, never in a silent spinner.
+    outcome = { ...emptyOutcome(), message: errorMessage(error) };
+  }
+  if (token !== runToken || !result.isConnected) return;
+  shown = { route, outcome };
+  result.removeAttribute("aria-busy");
+  renderOutcome(result, outcome);
+  // No proof file here: offer the citizen's own.
+  if (outcome.verdict === "bundle-missing") document.getElementById("bundle-box")?.setAttribute("open", "");
+  announce.textContent = `${t("verdict.srPrefix")} ${t(VERDICT_TITLE[outcome.verdict])}. ${verdictText(outcome)}`;
+  result.querySelector<HTMLElement>(".verdict-title")?.focus({ preventScroll: false });
+}
+
+function emptyOutcome(): Outcome {
+  return {
+    verdict: "server-unreachable",
+    seq: null,
+    record: null,
+    steps: [],
+    differences: [],
+    trust: null,
+    batchId: null,
+    onChain: null,
+    blockNumber: null,
+    blockConfirmed: false,
+    txHash: null,
+    explorerUrl: null,
+    computedLeaf: null,
+    computedRoot: null,
+    receipt: null,
+    standing: null,
+    correctedBy: [],
+    secondOpinion: null,
+    bundleUrl: null,
+    message: null,
+  };
+}
+
+function lookupForm(seq: number | null): HTMLElement {
+  const input = h("input", {
+    id: "seq-input",
+    name: "seq",
+    type: "text",
+    inputmode: "numeric",
+    pattern: "[0-9]*",
+    autocomplete: "off",
+    required: true,
+    value: seq ?? "",
+  });
+  const error = h("p", { class: "form-error", id: "seq-error", hidden: true });
+  return h(
+    "form",
+    {
+      class: "lookup",
+      id: "lookup-form",
+      onsubmit: (event: Event) => {
+        event.preventDefault();
+        const value = input.value.trim();
+        if (!/^[1-9]\d{0,15}$/.test(value)) {
+          error.textContent = t("verify.invalidSeq");
+          error.hidden = false;
+          input.setAttribute("aria-invalid", "true");
+          input.setAttribute("aria-describedby", "seq-error");
+          input.focus();
+          return;
+        }
+        navigate(`verify/${value}`);
+      },
+    },
+    h("label", { for: "seq-input" }, t("verify.seqLabel")),
+    h("div", { class: "row" }, input, h("button", { type: "submit", id: "seq-submit" }, t("verify.submit"))),
+    error,
+  );
+}
+
+function bundleForm(result: HTMLElement, announce: HTMLElement): HTMLElement {
+  const check = (text: string) =>
+    void run(result, announce, "bundle", t("verify.checkingBundle"), () => verifyBundleText(text, deps()));
+  const fileInput = h("input", {
+    id: "bundle-file",
+    type: "file",
+    accept: ".json,application/json",
+    "aria-describedby": "bundle-hint",
+    onchange: async (event: Event) => {
+      const file = (event.target as HTMLInputElement).files?.[0];
+      if (file) check(await file.text());
+    },
+  });
+  const paste = h("textarea", { id: "bundle-text", rows: 3, spellcheck: "false" });
+  const zone = h(
+    "div",
+    { class: "dropzone", id: "bundle-drop" },
+    h("label", { for: "bundle-file" }, t("verify.bundleLabel")),
+    fileInput,
+    h("p", { class: "hint", id: "bundle-hint" }, t("verify.bundleHint")),
+  );
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    zone.classList.add("dragging");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
+  zone.addEventListener("drop", async (event) => {
+    event.preventDefault();
+    zone.classList.remove("dragging");
+    const file = event.dataTransfer?.files?.[0];
+    if (file) check(await file.text());
+  });
+  return h(
+    "details",
+    { class: "bundle-box", id: "bundle-box" },
+    h("summary", {}, t("verify.bundleLabel")),
+    zone,
+    h(
+      "form",
+      {
+        class: "paste",
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          if (paste.value.trim()) check(paste.value);
+        },
+      },
+      h("label", { for: "bundle-text" }, t("verify.pasteLabel")),
+      paste,
+      h("button", { type: "submit", id: "bundle-text-submit" }, t("verify.pasteSubmit")),
+    ),
+  );
+}
+
+function verdictText(o: Outcome): string {
+  const seq = o.seq ?? "?";
+  switch (o.verdict) {
+    case "anchored":
+      return o.blockNumber !== null
+        ? t("verdict.anchoredText", { seq, batch: o.batchId ?? "?", block: o.blockNumber })
+        : t("verdict.anchoredTextNoBlock", { seq, batch: o.batchId ?? "?" });
+    case "pending":
+      return t("verdict.pendingText", { seq, time: o.receipt?.promisedBy ? formatUtc(o.receipt.promisedBy) : "—" });
+    case "mismatch":
+      return t("verdict.mismatchText");
+    case "not-anchored":
+      return t("verdict.notAnchoredText", { batch: o.batchId ?? "?" });
+    case "not-found":
+      return t("verdict.notFoundText", { seq });
+    case "rpc-unreachable":
+      return t("verdict.rpcUnreachableText", { message: o.message ?? "" });
+    case "server-unreachable":
+      return t("verdict.serverUnreachableText", { message: o.message ?? "" });
+    case "invalid-bundle":
+      return t("verdict.invalidBundleText", { message: o.message ?? "" });
+    case "bundle-missing":
+      return t("verify.bundleNotInMirror", { seq });
+  }
+}
+
+function stepText(step: Step): string {
+  const state = step.ok === true ? "ok" : step.ok === false ? "fail" : "skip";
+  const key = `step.${step.id}.${state}`;
+  // A step without its own "not checked" wording says what it is about, marked as not checked.
+  return hasMessage(key) ? t(key, step.params) : t(`step.${step.id}.ok` as MessageKey, step.params);
+}
+
+function stepList(steps: Step[]): HTMLElement {
+  return h(
+    "ol",
+    { class: "steps" },
+    steps.map((step) => {
+      const state = step.ok === true ? "ok" : step.ok === false ? "fail" : "skip";
+      return h(
+        "li",
+        { class: `step step-${state}`, "data-step": step.id, "data-ok": String(step.ok) },
+        h("span", { class: "step-icon", "aria-hidden": "true" }, state === "ok" ? "✓" : state === "fail" ? "✗" : "–"),
+        srOnly(`${t(state === "ok" ? "step.passed" : state === "fail" ? "step.failed" : "step.skipped")}: `),
+        h("span", { class: "step-text" }, stepText(step)),
+      );
+    }),
+  );
+}
+
+function renderOutcome(result: HTMLElement, o: Outcome): void {
+  const parts: Child[] = [];
+  parts.push(
+    h(
+      "div",
+      { class: `verdict verdict-${o.verdict}`, "data-verdict": o.verdict },
+      h(
+        "h2",
+        { class: "verdict-title", tabindex: "-1" },
+        h("span", { class: "verdict-icon", "aria-hidden": "true" }, VERDICT_ICON[o.verdict]),
+        srOnly(`${t("verdict.srPrefix")} `),
+        t(VERDICT_TITLE[o.verdict]),
+      ),
+      h("p", { class: "verdict-text" }, verdictText(o)),
+      o.verdict === "mismatch" && o.message ? h("p", { class: "verdict-detail" }, o.message) : null,
+    ),
+  );
+  parts.push(standingNotice(o));
+  if (o.differences.length > 0) parts.push(differencesTable(o));
+  if (o.steps.length > 0) parts.push(h("h3", {}, t("verify.steps")), stepList(o.steps));
+  if (o.receipt && o.verdict !== "anchored") parts.push(receiptBlock(o));
+  if (o.onChain || o.computedRoot) parts.push(chainFacts(o));
+  parts.push(actions(o));
+  if (o.trust) parts.push(trustBox(o));
+  if (o.record) parts.push(h("h3", {}, t("verify.record")), h("div", { class: "table-wrap" }, recordTable(o.record)));
+  replace(result, ...parts);
+}
+
+function standingNotice(o: Outcome): HTMLElement | null {
+  const links = o.correctedBy.map((seq) =>
+    routeLink(`verify/${seq}`, { class: "newer-link" }, t("verify.seeNewer", { seq })),
+  );
+  const corrects =
+    o.record && o.record.corrects !== 0
+      ? h(
+          "p",
+          { class: "corrects-notice" },
+          routeLink(`verify/${o.record.corrects}`, {}, t("verify.corrects", { seq: o.record.corrects })),
+        )
+      : null;
+  if (o.standing === "superseded" || o.standing === "retracted") {
+    return h(
+      "div",
+      { class: `standing standing-${o.standing}`, "data-standing": o.standing, role: "note" },
+      h(
+        "p",
+        {},
+        h("strong", {}, t(o.standing === "superseded" ? "verify.standingSuperseded" : "verify.standingRetracted")),
+      ),
+      links.length
+        ? h(
+            "p",
+            {},
+            links.flatMap((link, i) => (i ? [" · ", link] : [link])),
+          )
+        : null,
+      corrects,
+    );
+  }
+  return corrects;
+}
+
+function differencesTable(o: Outcome): HTMLElement {
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: "diff-table", id: "differences" },
+      h("caption", {}, t("verify.differences")),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", { scope: "col" }, t("verify.diffWhat")),
+          h("th", { scope: "col" }, t("verify.diffExpected")),
+          h("th", { scope: "col" }, t("verify.diffFound")),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        o.differences.map((d) =>
+          h(
+            "tr",
+            {},
+            h("th", { scope: "row" }, t(d.label, d.params)),
+            h("td", { class: "mono" }, d.expected),
+            h("td", { class: "mono diff-found" }, d.found),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function receiptBlock(o: Outcome): HTMLElement {
+  const r = o.receipt!;
+  return h(
+    "section",
+    { class: "receipt", "aria-labelledby": "receipt-title" },
+    h("h3", { id: "receipt-title" }, t("verify.receipt")),
+    h(
+      "dl",
+      {},
+      h("dt", {}, t("verify.receiptSigner")),
+      h("dd", { class: "mono" }, r.receipt.signer),
+      h("dt", {}, t("field.publishedAt")),
+      h("dd", {}, formatUtc(r.receipt.publishedAt)),
+      r.promisedBy !== null
+        ? [h("dt", {}, t("verify.receiptPromise")), h("dd", { id: "promised-by" }, formatUtc(r.promisedBy))]
+        : null,
+      h("dt", {}, t("field.leaf")),
+      h("dd", { class: "mono" }, r.receipt.leaf),
+    ),
+    r.overdue ? h("p", { class: "warning" }, t("verify.receiptOverdue")) : null,
+  );
+}
+
+function chainFacts(o: Outcome): HTMLElement {
+  return h(
+    "dl",
+    { class: "facts", id: "chain-facts" },
+    o.batchId !== null ? [h("dt", {}, t("ledger.batch")), h("dd", { id: "fact-batch" }, String(o.batchId))] : null,
+    o.onChain
+      ? [h("dt", {}, t("verify.rootOnChain")), h("dd", { class: "mono", id: "fact-root" }, o.onChain.root)]
+      : null,
+    o.computedRoot && (!o.onChain || o.onChain.root !== o.computedRoot)
+      ? [h("dt", {}, t("verify.rootComputed")), h("dd", { class: "mono", id: "fact-computed-root" }, o.computedRoot)]
+      : null,
+    o.onChain && o.blockNumber !== null
+      ? [h("dt", {}, t("verify.block")), h("dd", { id: "fact-block" }, String(o.blockNumber))]
+      : null,
+    o.onChain ? [h("dt", {}, t("ledger.time")), h("dd", {}, formatUtc(o.onChain.anchoredAt))] : null,
+    o.txHash && o.onChain
+      ? [
+          h("dt", {}, t("ledger.tx")),
+          h("dd", { class: "mono" }, txLink(o.explorerUrl, o.txHash, o.explorerUrl ? t("verify.explorer") : o.txHash)),
+        ]
+      : null,
+  );
+}
+
+function actions(o: Outcome): HTMLElement {
+  const opinion = h("p", { class: "second-opinion", id: "second-opinion", role: "status" });
+  const buttons: Child[] = [];
+  if (o.secondOpinion && o.trust && (o.verdict === "anchored" || o.verdict === "mismatch")) {
+    const { batchId, record, proof } = o.secondOpinion;
+    const trust = o.trust;
+    buttons.push(
+      h(
+        "button",
+        {
+          type: "button",
+          id: "verify-on-chain",
+          title: t("verify.secondOpinionHint"),
+          onclick: async (event: Event) => {
+            const button = event.currentTarget as HTMLButtonElement;
+            button.disabled = true;
+            opinion.textContent = t("common.loading");
+            try {
+              const ok = await verifyRecordOnChain(
+                createFetchTransport(trust.rpcUrl),
+                trust.registry,
+                batchId,
+                record,
+                proof,
+              );
+              opinion.dataset.result = String(ok);
+              opinion.textContent = t(ok ? "verify.secondOpinionTrue" : "verify.secondOpinionFalse", {
+                batch: batchId,
+              });
+            } catch (error) {
+              opinion.dataset.result = "error";
+              opinion.textContent = t("verify.secondOpinionError", { message: errorMessage(error) });
+            } finally {
+              button.disabled = false;
+            }
+          },
+        },
+        t("verify.secondOpinion"),
+      ),
+    );
+  }
+  if (o.bundleUrl)
+    buttons.push(
+      h(
+        "a",
+        { class: "button-link", href: o.bundleUrl, download: `aiqyn-proof-${o.seq}.json`, id: "download-bundle" },
+        t("verify.downloadBundle"),
+      ),
+    );
+  if (o.seq !== null && o.verdict !== "not-found") {
+    const href = new URL(routeHref(`verify/${o.seq}`, linkQuery()), location.href).href;
+    buttons.push(h("a", { class: "share-link", href, id: "share-link" }, t("verify.share")));
+  }
+  return h("div", { class: "actions" }, buttons, opinion);
+}
+
+function trustBox(o: Outcome): HTMLElement {
+  const trust = o.trust!;
+  const chain = trust.rpcChainId ?? trust.expectedChainId;
+  return h(
+    "section",
+    { class: "trusted", id: "trusted", "aria-labelledby": "trusted-title" },
+    h("h3", { id: "trusted-title" }, t("verify.trusted")),
+    h(
+      "dl",
+      {},
+      h("dt", {}, t("verify.trustedRpc")),
+      h("dd", { class: "mono", id: "trusted-rpc" }, trust.rpcUrl),
+      h("dt", {}, t("verify.trustedChain")),
+      h("dd", { id: "trusted-chain" }, chain === null ? "—" : String(chain)),
+      h("dt", {}, t("verify.trustedRegistry")),
+      h("dd", { class: "mono", id: "trusted-registry" }, trust.registry),
+    ),
+    h("p", { class: "hint" }, t("verify.trustedNote")),
+  );
+}
+
+function settingsPanel(): HTMLElement {
+  const saved = savedSettings();
+  const rpc = h("input", {
+    id: "setting-rpc",
+    type: "url",
+    value: saved.rpcUrl ?? "",
+    placeholder: "https://…",
+    autocomplete: "off",
+    spellcheck: "false",
+  });
+  const registry = h("input", {
+    id: "setting-registry",
+    type: "text",
+    value: saved.registry ?? "",
+    placeholder: "0x…",
+    autocomplete: "off",
+    spellcheck: "false",
+  });
+  const api = h("input", {
+    id: "setting-api",
+    type: "url",
+    value: saved.apiBase ?? "",
+    placeholder: "https://…",
+    autocomplete: "off",
+    spellcheck: "false",
+  });
+  const status = h("p", { class: "settings-status", role: "status", id: "settings-status" });
+  const current = h("p", { class: "hint", id: "settings-current" });
+  void dataSource()
+    .registry()
+    .then((info) => {
+      const s = currentSettings();
+      current.textContent = t("settings.current", {
+        rpc: s.rpcUrl ?? info.rpcUrl,
+        registry: s.registry ?? info.registry,
+      });
+    })
+    .catch(() => undefined);
+  return h(
+    "details",
+    { class: "settings", id: "settings" },
+    h("summary", {}, t("settings.title")),
+    h("p", {}, t("settings.intro")),
+    current,
+    h(
+      "form",
+      {
+        id: "settings-form",
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          const values = {
+            rpcUrl: rpc.value.trim() || null,
+            registry: registry.value.trim() || null,
+            apiBase: api.value.trim().replace(/\/+$/, "") || null,
+            mirror: null,
+          };
+          if (values.rpcUrl && !isHttpUrl(values.rpcUrl)) return void (status.textContent = t("settings.invalidRpc"));
+          if (values.apiBase && !isHttpUrl(values.apiBase)) return void (status.textContent = t("settings.invalidRpc"));
+          if (values.registry && !isAddress(values.registry))
+            return void (status.textContent = t("settings.invalidRegistry"));
+          saveSettings(values);
+          status.textContent = t("settings.saved");
+          shown = { route: "", outcome: null };
+        },
+      },
+      h("label", { for: "setting-rpc" }, t("settings.rpc")),
+      rpc,
+      h("label", { for: "setting-registry" }, t("settings.registry")),
+      registry,
+      h("label", { for: "setting-api" }, t("settings.api")),
+      api,
+      h(
+        "div",
+        { class: "row" },
+        h("button", { type: "submit", id: "settings-save" }, t("settings.save")),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            id: "settings-reset",
+            onclick: () => {
+              saveSettings({ rpcUrl: null, registry: null, apiBase: null, mirror: null });
+              rpc.value = registry.value = api.value = "";
+              status.textContent = t("settings.saved");
+              shown = { route: "", outcome: null };
+            },
+          },
+          t("settings.reset"),
+        ),
+      ),
+      status,
+    ),
+  );
+}
