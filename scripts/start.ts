@@ -1,0 +1,172 @@
+/**
+ * `npm start`: the embedded local stack. With no configuration it starts Hardhat's in-process chain on
+ * 127.0.0.1:CHAIN_PORT, deploys the registry (account #0 admin and pauser, account #1 anchorer) or reuses the
+ * one recorded in DATA_DIR/local-chain.json, and serves the API and the page on 127.0.0.1:PORT. The local
+ * chain forgets everything when it stops, so on each start the registry is redeployed and every batch in
+ * the store is anchored again, in order. `--demo` (or DEMO=1) loads the demo records into an empty store.
+ *
+ * With RPC_URL, REGISTRY_ADDRESS and ANCHORER_KEY set it serves that network instead and never deploys.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { HDNodeWallet, Mnemonic } from "ethers";
+import { loadConfig, serverConfig } from "../server/config";
+import { createProvider } from "../server/chain";
+import { deployRegistry } from "../server/deploy-registry";
+import { demoRecordGroups } from "../server/demo";
+import { startServer, type RunningServer } from "../server/index";
+import { closeOnSignals, exitOnBadConfig } from "../server/main";
+import { addPublisher } from "../server/publishers";
+
+const LOCAL_CHAIN_ID = 31337;
+
+interface LocalChainFile {
+  chainId: number;
+  registry: string;
+  deploymentBlock: number;
+  admin: string;
+  anchorer: string;
+}
+
+interface HardhatJsonRpcServer {
+  listen(): Promise<{ address: string; port: number }>;
+  close(): Promise<void>;
+}
+
+/** The local publisher `dev`: created once, its key kept in DATA_DIR/dev-publisher-key. */
+function ensureDevPublisher(running: RunningServer, dataDir: string): string | null {
+  const keyFile = path.join(dataDir, "dev-publisher-key");
+  const existing = running.store.listPublishers().find((p) => p.name === "dev");
+  if (!existing) {
+    const { key } = addPublisher(running.store, "dev");
+    fs.writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
+    return key;
+  }
+  return fs.existsSync(keyFile) ? fs.readFileSync(keyFile, "utf8").trim() : null;
+}
+
+async function loadDemo(running: RunningServer, key: string): Promise<number> {
+  let count = 0;
+  for (const group of demoRecordGroups(Math.floor(Date.now() / 1000))) {
+    const res = await fetch(`${running.url}/api/v1/records`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+      body: JSON.stringify({ records: group }),
+    });
+    if (res.status !== 201) throw new Error(`loading the demo failed: ${res.status} ${await res.text()}`);
+    count += group.length;
+  }
+  return count;
+}
+
+async function main(): Promise<void> {
+  const result = loadConfig();
+  if (!result.ok) exitOnBadConfig(result.problems);
+  const config = result.config;
+  fs.mkdirSync(config.dataDir, { recursive: true });
+
+  if (config.rpcUrl && config.registryAddress && config.anchorerKey) {
+    const running = await startServer({
+      ...config,
+      rpcUrl: config.rpcUrl,
+      registryAddress: config.registryAddress,
+      anchorerKey: config.anchorerKey,
+    });
+    process.stdout.write(
+      `aiqyn listening on ${running.url} (chain ${running.chainId}, registry ${running.registry})\n`,
+    );
+    closeOnSignals(running);
+    return;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const hre = require("hardhat") as typeof import("hardhat");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { TASK_NODE_CREATE_SERVER } = require("hardhat/builtin-tasks/task-names") as {
+    TASK_NODE_CREATE_SERVER: string;
+  };
+  const chainServer = (await hre.run(TASK_NODE_CREATE_SERVER, {
+    hostname: "127.0.0.1",
+    port: config.chainPort,
+    provider: hre.network.provider,
+  })) as HardhatJsonRpcServer;
+  const { port: chainPort } = await chainServer.listen();
+  const rpcUrl = `http://127.0.0.1:${chainPort}`;
+
+  const accounts = hre.network.config.accounts as { mnemonic: string; path: string; passphrase?: string };
+  const mnemonic = Mnemonic.fromPhrase(accounts.mnemonic, accounts.passphrase ?? "");
+  const provider = createProvider(rpcUrl, LOCAL_CHAIN_ID);
+  const admin = HDNodeWallet.fromMnemonic(mnemonic, `${accounts.path}/0`).connect(provider);
+  const anchorer = HDNodeWallet.fromMnemonic(mnemonic, `${accounts.path}/1`);
+
+  const localFile = path.join(config.dataDir, "local-chain.json");
+  const saved = fs.existsSync(localFile) ? (JSON.parse(fs.readFileSync(localFile, "utf8")) as LocalChainFile) : null;
+  let registry = saved?.registry ?? null;
+  let redeployed = false;
+  if (registry === null || (await provider.getCode(registry)) === "0x") {
+    const deployed = await deployRegistry(admin, {
+      admin: admin.address,
+      anchorer: anchorer.address,
+      pauser: admin.address,
+    });
+    registry = deployed.address;
+    redeployed = true;
+    const record: LocalChainFile = {
+      chainId: LOCAL_CHAIN_ID,
+      registry,
+      deploymentBlock: deployed.deploymentBlock,
+      admin: admin.address,
+      anchorer: anchorer.address,
+    };
+    fs.writeFileSync(localFile, `${JSON.stringify(record, null, 2)}\n`);
+  }
+  provider.destroy();
+
+  const running = await startServer(
+    serverConfig({
+      ...config,
+      rpcUrl,
+      registryAddress: registry,
+      anchorerKey: anchorer.privateKey,
+      chainId: LOCAL_CHAIN_ID,
+      publicRpcUrl: config.publicRpcUrl ?? rpcUrl,
+      // The local chain forgot every batch: anchor them all again, in order.
+      reanchorAll: redeployed,
+      checkDeployment: false,
+    }),
+  );
+  closeOnSignals(running, () => chainServer.close());
+
+  const key = ensureDevPublisher(running, config.dataDir);
+  let demoNote = "";
+  if (config.demo) {
+    if (running.store.maxSeq() > 0) demoNote = "demo: the store already holds records; nothing loaded";
+    else if (!key) demoNote = "demo: no dev key on disk (DATA_DIR/dev-publisher-key); nothing loaded";
+    else demoNote = `demo: loaded ${await loadDemo(running, key)} records`;
+  }
+  const keyFile = path.join(config.dataDir, "dev-publisher-key");
+  process.stdout.write(
+    [
+      "",
+      "Aiqyn local stack is up",
+      `  page      ${running.url}/`,
+      `  API       ${running.url}/api/v1/registry`,
+      `  chain     ${rpcUrl} (chain ${LOCAL_CHAIN_ID}, registry ${registry}${redeployed ? ", deployed now" : ""})`,
+      `  data      ${config.dataDir}`,
+      `  dev key   ${keyFile}${key ? "" : " (missing: add a publisher with npm run publisher -- add NAME)"}`,
+      ...(demoNote ? [`  ${demoNote}`] : []),
+      "",
+      "Publish a record:",
+      `  curl -sS -X POST ${running.url}/api/v1/records \\`,
+      `    -H "Authorization: Bearer $(cat ${keyFile})" -H "Content-Type: application/json" \\`,
+      `    -d '{"kind":"INFLOW_SEIZURE","occurredAt":${Math.floor(Date.now() / 1000) - 3600},"asset":"BTC","amount":"1.5","valueUsd":"145000.25","counterparty":"Almaty City Court","reference":"court order 2-1/2025","documentHash":"0x${"00".repeat(32)}","memo":"","corrects":0}'`,
+      `Its proof, once anchored (within ${Math.ceil(config.batchIntervalMs / 1000)} s): curl -sS ${running.url}/api/v1/records/1/proof`,
+      "",
+    ].join("\n"),
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`aiqyn: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,376 @@
+/**
+ * The anchorer: takes sealed batches to the chain one at a time, in id order, through a state machine that
+ * a restart resumes from the store alone:
+ *
+ *   sealed ──sign, store txHash+nonce+raw tx──▶ submitted ──receipt + CONFIRMATIONS──▶ anchored
+ *
+ * Before sending anything it asks the chain. A batch the chain already has with the same root is adopted
+ * (its transaction found through the BatchAnchored log): a retry never anchors twice, and the contract
+ * refuses a second anchor of an id anyway. The same id with a different root halts anchoring for good
+ * (readyz reports it; nothing is ever overwritten). Chain outages, nonce trouble and reverts are retried
+ * with exponential backoff; the records simply stay pending.
+ */
+import { Transaction, zeroPadValue, toBeHex, type TransactionReceipt } from "ethers";
+import type { Logger } from "pino";
+import { AiqynError, type Hex, type OnChainBatch } from "../core";
+import { decodeRevert, isConnectionError, registryInterface, type ChainClient } from "./chain";
+import { crashPoint } from "./crash-points";
+import type { Store, StoredBatch } from "./store/types";
+
+export interface AnchorerOptions {
+  confirmations: number;
+  pollIntervalMs: number;
+  retryBaseMs?: number;
+  retryMaxMs: number;
+  /** Block to search for BatchAnchored logs from (the registry's deployment block). */
+  deploymentBlock: number;
+  logger: Logger;
+  onAnchored?: (batch: StoredBatch) => void;
+  onError?: (code: string) => void;
+}
+
+export interface AnchorerStatus {
+  /** Set when store and chain contradict each other: anchoring has stopped and needs a human. */
+  halted: { code: string; message: string } | null;
+  lastError: { code: string; message: string; at: number } | null;
+  consecutiveFailures: number;
+  inFlightBatch: number | null;
+  lastAnchoredAt: number | null;
+}
+
+class Halt extends AiqynError {}
+class Stopping extends Error {}
+
+function errorCode(error: unknown): string {
+  if (error instanceof AiqynError) return error.code;
+  if (isConnectionError(error)) return "CHAIN_UNAVAILABLE";
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" ? code : "ANCHOR_FAILED";
+}
+
+function errorMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
+
+export class Anchorer {
+  private readonly status: AnchorerStatus = {
+    halted: null,
+    lastError: null,
+    consecutiveFailures: 0,
+    inFlightBatch: null,
+    lastAnchoredAt: null,
+  };
+  private stopping = false;
+  private loopDone: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly chain: ChainClient,
+    private readonly options: AnchorerOptions,
+  ) {}
+
+  snapshot(): AnchorerStatus {
+    return structuredClone(this.status);
+  }
+
+  start(): void {
+    if (this.loopDone) return;
+    this.loopDone = this.loop();
+  }
+
+  /** New work (a sealed batch): stop waiting. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.loopDone;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let delay: number;
+      try {
+        const worked = await this.step();
+        if (this.status.lastError)
+          this.options.logger.info({ batch: this.status.inFlightBatch }, "anchoring recovered");
+        this.status.consecutiveFailures = 0;
+        this.status.lastError = null;
+        delay = worked ? 0 : 5000;
+      } catch (error) {
+        if (error instanceof Stopping) break;
+        if (error instanceof Halt) {
+          this.status.halted = { code: error.code, message: error.message };
+          this.options.logger.fatal({ code: error.code }, `anchoring halted: ${error.message}`);
+          this.options.onError?.(error.code);
+          break;
+        }
+        const code = errorCode(error);
+        this.status.consecutiveFailures += 1;
+        this.status.lastError = { code, message: errorMessage(error), at: Math.floor(Date.now() / 1000) };
+        this.options.onError?.(code);
+        delay = Math.min(
+          this.options.retryMaxMs,
+          (this.options.retryBaseMs ?? 250) * 2 ** (this.status.consecutiveFailures - 1),
+        );
+        this.options.logger.warn(
+          { code, batch: this.status.inFlightBatch, retryInMs: delay, failures: this.status.consecutiveFailures },
+          `anchoring failed, will retry: ${this.status.lastError.message}`,
+        );
+      }
+      if (delay > 0) await this.sleep(delay);
+    }
+    this.status.inFlightBatch = null;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = null;
+        done();
+      };
+    });
+  }
+
+  private checkStopping(): void {
+    if (this.stopping) throw new Stopping();
+  }
+
+  /** Anchors the lowest unanchored batch; false when there is none. */
+  private async step(): Promise<boolean> {
+    const batch = this.store.nextUnanchoredBatch();
+    if (!batch) {
+      this.status.inFlightBatch = null;
+      return false;
+    }
+    this.status.inFlightBatch = batch.id;
+    await this.anchorOne(batch);
+    return true;
+  }
+
+  private async anchorOne(batch: StoredBatch): Promise<void> {
+    const { reader } = this.chain;
+    const count = await reader.batchCount();
+    if (count >= batch.id) {
+      const onChain = await reader.batch(batch.id);
+      if (!onChain)
+        throw new AiqynError("CHAIN_INCONSISTENT", `batchCount is ${count} but batch(${batch.id}) is missing`);
+      return this.adopt(batch, onChain, null);
+    }
+    if (count < batch.id - 1) {
+      throw new Halt(
+        "REGISTRY_BEHIND_STORE",
+        `the registry has ${count} batches but the store has anchored up to batch ${batch.id - 1}: wrong registry, or a chain that was reset`,
+      );
+    }
+    const nextSeq = await reader.nextSeq();
+    if (nextSeq !== batch.firstSeq) {
+      throw new Halt(
+        "REGISTRY_SEQ_MISMATCH",
+        `the registry expects seq ${nextSeq} next but batch ${batch.id} starts at ${batch.firstSeq}`,
+      );
+    }
+
+    let txHash: Hex | null = null;
+    if (batch.status === "submitted" && batch.txHash) txHash = await this.resumeSubmitted(batch);
+    this.checkStopping();
+    if (txHash === null) txHash = await this.send(batch);
+
+    const receipt = await this.waitMined(txHash);
+    if (receipt.status !== 1) {
+      const reason = await this.simulate(batch).catch((e: unknown) => e);
+      throw new AiqynError(
+        "ANCHOR_REVERTED",
+        `anchor(${batch.id}) reverted in ${txHash}${reason ? `: ${errorMessage(reason)}` : ""}`,
+      );
+    }
+    const onChain = await reader.batch(batch.id);
+    if (!onChain)
+      throw new AiqynError("CHAIN_INCONSISTENT", `anchor(${batch.id}) succeeded but batch(${batch.id}) is missing`);
+    return this.adopt(batch, onChain, { txHash, blockNumber: receipt.blockNumber });
+  }
+
+  /** A batch whose transaction was sent before: wait for it, re-broadcast it, or (null) send anew. */
+  private async resumeSubmitted(batch: StoredBatch): Promise<Hex | null> {
+    const { provider } = this.chain;
+    const txHash = batch.txHash!;
+    const receipt = await provider.getTransactionReceipt(txHash);
+    if (receipt) {
+      if (receipt.status === 1) {
+        throw new AiqynError(
+          "CHAIN_INCONSISTENT",
+          `${txHash} succeeded but the registry does not show batch ${batch.id} yet`,
+        );
+      }
+      this.options.logger.warn({ batch: batch.id, txHash }, "the earlier anchor transaction reverted; sending anew");
+      return null;
+    }
+    if (await provider.getTransaction(txHash)) return txHash; // still in the mempool
+    if (batch.rawTx) {
+      try {
+        await provider.broadcastTransaction(batch.rawTx);
+        this.options.logger.info({ batch: batch.id, txHash }, "re-broadcast the stored anchor transaction");
+        return txHash;
+      } catch (error) {
+        if (isConnectionError(error)) throw error;
+        this.options.logger.warn(
+          { batch: batch.id, err: errorMessage(error) },
+          "stored anchor transaction refused; signing anew",
+        );
+      }
+    }
+    return null;
+  }
+
+  /** Estimates the call (which decodes a would-be revert), signs, stores the hash, then broadcasts. */
+  private async send(batch: StoredBatch): Promise<Hex> {
+    const { provider, wallet, registry } = this.chain;
+    const data = registryInterface.encodeFunctionData("anchor", [
+      batch.id,
+      batch.root,
+      batch.firstSeq,
+      batch.leafCount,
+    ]);
+    let gas: bigint;
+    try {
+      gas = await provider.estimateGas({ from: wallet.address, to: registry, data });
+    } catch (error) {
+      throw this.explain(batch, error);
+    }
+    const nonce = await provider.getTransactionCount(wallet.address, "pending");
+    const tx = await wallet.populateTransaction({ to: registry, data, nonce, gasLimit: (gas * 12n) / 10n + 10_000n });
+    const raw = (await wallet.signTransaction(tx)) as Hex;
+    const txHash = Transaction.from(raw).hash as Hex;
+    // The hash is durable before the transaction exists anywhere: a crash from here on resumes it.
+    this.store.markSubmitted(batch.id, { txHash, nonce, rawTx: raw });
+    crashPoint("before-send");
+    try {
+      await provider.broadcastTransaction(raw);
+    } catch (error) {
+      throw this.explain(batch, error);
+    }
+    crashPoint("after-send");
+    this.options.logger.info({ batch: batch.id, txHash, nonce }, "anchor transaction sent");
+    return txHash;
+  }
+
+  private explain(batch: StoredBatch, error: unknown): unknown {
+    const revert = decodeRevert(error);
+    if (!revert) return error;
+    if (revert.name === "EnforcedPause") {
+      return new AiqynError("REGISTRY_PAUSED", "the registry is paused: anchoring waits until it is unpaused", {
+        cause: error,
+      });
+    }
+    if (revert.name === "AccessControlUnauthorizedAccount") {
+      return new AiqynError(
+        "ANCHORER_ROLE_MISSING",
+        `${this.chain.wallet.address} lacks ANCHORER_ROLE on the registry`,
+        { cause: error },
+      );
+    }
+    return new AiqynError(
+      "ANCHOR_WOULD_REVERT",
+      `anchor(${batch.id}) would revert with ${revert.name}(${revert.args.join(", ")})`,
+      {
+        cause: error,
+      },
+    );
+  }
+
+  private async simulate(batch: StoredBatch): Promise<unknown> {
+    const { provider, wallet, registry } = this.chain;
+    const data = registryInterface.encodeFunctionData("anchor", [
+      batch.id,
+      batch.root,
+      batch.firstSeq,
+      batch.leafCount,
+    ]);
+    try {
+      await provider.call({ from: wallet.address, to: registry, data });
+      return null;
+    } catch (error) {
+      return this.explain(batch, error);
+    }
+  }
+
+  /** Polls until the transaction has CONFIRMATIONS blocks; throws ANCHOR_TX_DROPPED when the node forgot it. */
+  private async waitMined(txHash: Hex): Promise<TransactionReceipt> {
+    const { provider } = this.chain;
+    for (;;) {
+      this.checkStopping();
+      const receipt = await provider.getTransactionReceipt(txHash);
+      if (receipt) {
+        if (receipt.status !== 1) return receipt;
+        const head = await provider.getBlockNumber();
+        if (head - receipt.blockNumber + 1 >= this.options.confirmations) return receipt;
+      } else if (!(await provider.getTransaction(txHash))) {
+        throw new AiqynError("ANCHOR_TX_DROPPED", `the node no longer knows transaction ${txHash}`);
+      }
+      await this.sleep(this.options.pollIntervalMs);
+    }
+  }
+
+  /** The chain has this batch: equal → record where it landed; different → halt, never overwrite. */
+  private async adopt(
+    batch: StoredBatch,
+    onChain: OnChainBatch,
+    landed: { txHash: Hex; blockNumber: number } | null,
+  ): Promise<void> {
+    if (
+      onChain.root.toLowerCase() !== batch.root.toLowerCase() ||
+      onChain.firstSeq !== batch.firstSeq ||
+      onChain.leafCount !== batch.leafCount
+    ) {
+      throw new Halt(
+        "REGISTRY_CONFLICT",
+        `the registry holds batch ${batch.id} as root ${onChain.root} (seqs ${onChain.firstSeq}+${onChain.leafCount}) ` +
+          `but the store sealed root ${batch.root} (seqs ${batch.firstSeq}+${batch.leafCount})`,
+      );
+    }
+    const where = landed ?? (await this.findAnchorTransaction(batch));
+    const head = await this.chain.provider.getBlockNumber();
+    if (head - where.blockNumber + 1 < this.options.confirmations) {
+      throw new AiqynError(
+        "AWAITING_CONFIRMATIONS",
+        `batch ${batch.id} has ${head - where.blockNumber + 1} of ${this.options.confirmations} confirmations`,
+      );
+    }
+    crashPoint("before-mark-anchored");
+    this.store.markAnchored(batch.id, {
+      txHash: where.txHash,
+      blockNumber: where.blockNumber,
+      head: onChain.head,
+      anchoredAt: onChain.anchoredAt,
+    });
+    this.status.lastAnchoredAt = Math.floor(Date.now() / 1000);
+    this.options.logger.info(
+      { batch: batch.id, txHash: where.txHash, block: where.blockNumber, leaves: batch.leafCount },
+      "batch anchored",
+    );
+    this.options.onAnchored?.(batch);
+  }
+
+  private async findAnchorTransaction(batch: StoredBatch): Promise<{ txHash: Hex; blockNumber: number }> {
+    const { provider, registry } = this.chain;
+    const topic = registryInterface.getEvent("BatchAnchored")!.topicHash;
+    const logs = await provider.getLogs({
+      address: registry,
+      topics: [topic, zeroPadValue(toBeHex(batch.id), 32)],
+      fromBlock: this.options.deploymentBlock,
+      toBlock: "latest",
+    });
+    const log = logs[0];
+    if (!log) throw new AiqynError("ANCHOR_LOG_MISSING", `no BatchAnchored log for batch ${batch.id} yet`);
+    return { txHash: log.transactionHash as Hex, blockNumber: log.blockNumber };
+  }
+}

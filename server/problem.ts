@@ -1,0 +1,81 @@
+/**
+ * RFC 9457 problem details. Every error the API gives is one of these, with a stable `code`; nothing else
+ * (no HTML page, no stack trace) ever leaves the server.
+ */
+import type { Response } from "express";
+import type { FieldProblem } from "../core";
+
+const TITLES: Record<string, string> = {
+  INVALID_RECORD: "The record is not valid",
+  INVALID_JSON: "The body is not valid JSON",
+  INVALID_PARAMETER: "A parameter is not valid",
+  UNAUTHORIZED: "A valid publisher key is required",
+  PAYLOAD_TOO_LARGE: "The body is too large",
+  UNSUPPORTED_MEDIA_TYPE: "The body must be application/json",
+  RATE_LIMITED: "Too many requests",
+  RECORD_NOT_FOUND: "No such record",
+  BATCH_NOT_FOUND: "No such batch",
+  BATCH_NOT_ANCHORED: "The record's batch is not anchored yet",
+  NOT_FOUND: "Not found",
+  METHOD_NOT_ALLOWED: "Method not allowed",
+  STORE_UNAVAILABLE: "The store is unavailable",
+  NOT_READY: "The server is not ready",
+  SHUTTING_DOWN: "The server is shutting down",
+  INTERNAL: "Internal error",
+};
+
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+    this.name = "ProblemError";
+  }
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  errors?: FieldProblem[];
+  [member: string]: unknown;
+}
+
+export function problemType(code: string): string {
+  return `urn:aiqyn:problem:${code.toLowerCase().replace(/_/g, "-")}`;
+}
+
+export function problemBody(problem: ProblemError, instance?: string): ProblemBody {
+  return {
+    type: problemType(problem.code),
+    title: TITLES[problem.code] ?? problem.code,
+    status: problem.status,
+    detail: problem.detail,
+    code: problem.code,
+    ...(instance ? { instance } : {}),
+    ...problem.extra,
+  };
+}
+
+export function sendProblem(res: Response, problem: ProblemError, instance?: string): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res
+    .status(problem.status)
+    .type("application/problem+json")
+    .send(JSON.stringify(problemBody(problem, instance)));
+}
+
+export const notFound = (detail = "there is nothing at this path") => new ProblemError(404, "NOT_FOUND", detail);
+export const invalidParameter = (name: string, message: string) =>
+  new ProblemError(400, "INVALID_PARAMETER", `${name}: ${message}`, {
+    errors: [{ field: name, code: "INVALID_PARAMETER", message }],
+  });

@@ -1,0 +1,65 @@
+/**
+ * Versioned schema migrations for the SQLite store. Each runs once, in order, inside a transaction, and is
+ * recorded in schema_migrations. Published migrations are never edited: a change is a new migration.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial schema",
+    sql: `
+      CREATE TABLE publishers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        key_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+      CREATE TABLE batches (
+        id INTEGER PRIMARY KEY,
+        root TEXT NOT NULL,
+        first_seq INTEGER NOT NULL UNIQUE,
+        leaf_count INTEGER NOT NULL CHECK (leaf_count > 0),
+        status TEXT NOT NULL CHECK (status IN ('sealed', 'submitted', 'anchored')),
+        sealed_at INTEGER NOT NULL,
+        tx_hash TEXT,
+        tx_nonce INTEGER,
+        raw_tx TEXT,
+        block_number INTEGER,
+        head TEXT,
+        anchored_at INTEGER
+      );
+      CREATE TABLE records (
+        seq INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        occurred_at INTEGER NOT NULL,
+        published_at INTEGER NOT NULL,
+        publisher TEXT NOT NULL,
+        asset TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        value_usd TEXT NOT NULL,
+        counterparty TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        document_hash TEXT NOT NULL,
+        memo TEXT NOT NULL,
+        corrects INTEGER NOT NULL,
+        leaf TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        signer TEXT NOT NULL,
+        batch_id INTEGER REFERENCES batches (id),
+        proof BLOB
+      );
+      CREATE INDEX records_unsealed ON records (seq) WHERE batch_id IS NULL;
+      CREATE INDEX records_batch ON records (batch_id, seq);
+      CREATE INDEX records_kind ON records (kind, seq);
+      CREATE INDEX records_asset ON records (asset, seq);
+      CREATE INDEX records_corrects ON records (corrects) WHERE corrects <> 0;
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `,
+  },
+];

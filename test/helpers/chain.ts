@@ -1,0 +1,71 @@
+/**
+ * The in-process Hardhat chain, shared by every test in the process: Hardhat's own network
+ * (hre.network.provider) served over a real JSON-RPC port on 127.0.0.1 (port 0), so child processes, plain
+ * JsonRpcProviders and browsers can reach it. Accounts are made per use: random wallets funded with
+ * hardhat_setBalance, so no two users ever share a nonce.
+ */
+import type { AddressInfo } from "node:net";
+import { JsonRpcProvider, Wallet, parseEther, toQuantity } from "ethers";
+import { deployRegistry, type DeployedRegistry } from "../../server/deploy-registry";
+
+export const HARDHAT_CHAIN_ID = 31337;
+
+interface JsonRpcServerLike {
+  listen(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+let shared: Promise<{ rpcUrl: string; server: JsonRpcServerLike }> | null = null;
+
+/** The JSON-RPC URL of the in-process chain (started on first use; lives as long as the process). */
+export async function chainRpcUrl(): Promise<string> {
+  shared ??= (async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const hre = require("hardhat") as typeof import("hardhat");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { TASK_NODE_CREATE_SERVER } = require("hardhat/builtin-tasks/task-names") as {
+      TASK_NODE_CREATE_SERVER: string;
+    };
+    const server = (await hre.run(TASK_NODE_CREATE_SERVER, {
+      hostname: "127.0.0.1",
+      port: 0,
+      provider: hre.network.provider,
+    })) as JsonRpcServerLike;
+    const address = await server.listen();
+    return { rpcUrl: `http://127.0.0.1:${address.port}`, server };
+  })();
+  return (await shared).rpcUrl;
+}
+
+/** A provider without request caching (ethers would otherwise reuse a stale nonce). */
+export function testProvider(rpcUrl: string): JsonRpcProvider {
+  return new JsonRpcProvider(rpcUrl, HARDHAT_CHAIN_ID, { staticNetwork: true, cacheTimeout: -1 });
+}
+
+/** A fresh wallet holding 1000 ETH on the in-process chain. */
+export async function fundedWallet(provider: JsonRpcProvider): Promise<Wallet> {
+  const wallet = Wallet.createRandom().connect(provider) as unknown as Wallet;
+  await provider.send("hardhat_setBalance", [wallet.address, toQuantity(parseEther("1000"))]);
+  return wallet;
+}
+
+export interface TestRegistry extends DeployedRegistry {
+  admin: Wallet;
+  anchorer: Wallet;
+  pauser: Wallet;
+}
+
+/** Deploys a fresh TransparencyRegistry with its own admin, anchorer and pauser wallets. */
+export async function deployTestRegistry(provider: JsonRpcProvider): Promise<TestRegistry> {
+  const [admin, anchorer, pauser] = [
+    await fundedWallet(provider),
+    await fundedWallet(provider),
+    await fundedWallet(provider),
+  ];
+  const deployed = await deployRegistry(admin, {
+    admin: admin.address,
+    anchorer: anchorer.address,
+    pauser: pauser.address,
+  });
+  return { ...deployed, admin, anchorer, pauser };
+}
