@@ -67,6 +67,8 @@ export function createApp(deps: AppDeps): express.Express {
         err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info",
       serializers: {
         req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.slice(0, 300) }),
+        // Status is enough; the full header set on every line drowns the log.
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
   );
@@ -90,6 +92,8 @@ export function createApp(deps: AppDeps): express.Express {
           connectSrc: ["*"],
           objectSrc: ["'none'"],
           frameAncestors: ["'none'"],
+          // The citizen may choose a plain-http RPC (their own local node); upgrading would break it.
+          upgradeInsecureRequests: null,
         },
       },
       crossOriginResourcePolicy: { policy: "cross-origin" },

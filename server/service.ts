@@ -248,7 +248,7 @@ export function createService(deps: ServiceDeps) {
         throw new ProblemError(
           400,
           "INVALID_RECORD",
-          `${problems.length} problem(s); first: ${first.field || "(record)"} ${first.message}`,
+          `${problems.length} problem(s); first: ${first.field || "(record)"}: ${first.message}`,
           {
             errors: problems.slice(0, 1000),
           },
