@@ -39,7 +39,15 @@ export interface RunningServer {
 }
 
 /** Default deployment files by chain. Not 31337: a Hardhat chain is thrown away and redeployed all the time. */
-const NETWORK_NAMES: Record<number, string> = { 1: "mainnet", 11155111: "sepolia", 56: "bsc", 97: "bscTestnet" };
+const NETWORK_NAMES: Record<number, string> = {
+  1: "mainnet",
+  11155111: "sepolia",
+  84532: "baseSepolia",
+  11155420: "opSepolia",
+  421614: "arbitrumSepolia",
+  56: "bsc",
+  97: "bscTestnet",
+};
 
 /** The ops helper's start-up check (server/deployment-check.ts), when that file exists. */
 async function runDeploymentCheck(config: ServerConfig, chain: ChainClient, logger: Logger): Promise<void> {
@@ -99,6 +107,18 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
       );
     }
     store.setMeta("registry", binding);
+    if (!config.reanchorAll) {
+      // A store restored from an old backup would hand out seqs the chain already holds: refuse before any write.
+      const chainNextSeq = await chain.reader.nextSeq();
+      if (chainNextSeq > store.maxSeq() + 1) {
+        throw new AiqynError(
+          "STORE_BEHIND_CHAIN",
+          `the registry has anchored seqs up to ${chainNextSeq - 1} but the store in ${config.dataDir} holds only up to ` +
+            `${store.maxSeq()}: it was restored from an older backup or belongs to another deployment. Restore a newer ` +
+            `backup (docs/OPERATIONS.md, "Backups and restore") before starting.`,
+        );
+      }
+    }
 
     const signer = createReceiptSigner(config.anchorerKey, chainId, registry);
     const metrics = createMetrics(store);
