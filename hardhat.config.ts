@@ -2,6 +2,7 @@ import { subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
+import { etherscanFromEnv, networksFromEnv } from "./scripts/ops/networks";
 
 // The machines reach no compiler download server: compile with the npm package `solc`, pinned to exactly
 // this version in package.json. A mismatch falls through to Hardhat's downloader and fails loudly offline.
@@ -29,6 +30,10 @@ const config: HardhatUserConfig = {
       viaIR: true,
     },
   },
+  // Networks, keys and explorer API keys come from the environment only (see docs/OPERATIONS.md).
+  networks: networksFromEnv(process.env),
+  etherscan: etherscanFromEnv(process.env),
+  sourcify: { enabled: false },
   paths: {
     sources: "./contracts",
     tests: "./test",

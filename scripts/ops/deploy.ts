@@ -1,0 +1,223 @@
+/**
+ * Deploys the TransparencyRegistry with the Ignition module, records the deployment in
+ * deployments/<network>.json and prints the next steps.
+ *
+ *   npm run deploy -- --network sepolia --admin 0xSAFE --anchorer 0xSERVER --pauser 0xPAUSER
+ *   ADMIN_ADDRESS=… ANCHORER_ADDRESS=… PAUSER_ADDRESS=… npx hardhat run scripts/ops/deploy.ts --network sepolia
+ *
+ * Roles: the constructor grants admin, anchorer and pauser directly (see ignition/modules), so the deployer
+ * normally ends up holding nothing. RENOUNCE_DEPLOYER=1 (--renounce-deployer) is the safety net for a
+ * configuration that named the deployer as anchorer or pauser: it renounces those roles after the deploy.
+ * It is refused when the deployer is the admin, because renouncing would leave the registry without an admin.
+ */
+import { createInterface } from "node:readline/promises";
+import { getAddress, ZeroAddress } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import TransparencyRegistryModule from "../../ignition/modules/TransparencyRegistry";
+import { DEPLOYMENT_FORMAT, type DeploymentFile } from "../../server/deployment-check";
+import { UsageError } from "./args";
+import { KNOWN_TESTNETS } from "./networks";
+import {
+  ANCHORER_ROLE,
+  checkedAddress,
+  codeHashAt,
+  compilerSettings,
+  CONTRACT_NAME,
+  deploymentPath,
+  maybeReadDeployment,
+  PAUSER_ROLE,
+  registryContract,
+  roleHolders,
+  ROLE_NAMES,
+  writeDeploymentFile,
+} from "./registry";
+
+export interface DeployOptions {
+  admin?: string;
+  anchorer?: string;
+  pauser?: string;
+  renounceDeployer?: boolean;
+  /** Skip the confirmation on a non-local chain (same as HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true). */
+  yes?: boolean;
+  /** Overwrite a deployment file whose registry still has code on this chain. */
+  force?: boolean;
+  deploymentFile?: string;
+  /** Ignition deployment id (its journal under ignition/deployments/<id>); resumable after a crash. */
+  deploymentId?: string;
+  log?: (line: string) => void;
+}
+
+const LOCAL_CHAIN_ID = 31337;
+
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function optionalRole(value: string | undefined, what: string): string {
+  return value === undefined || value === "" ? ZeroAddress : checkedAddress(value, what);
+}
+
+export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions): Promise<DeploymentFile> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const network = hre.network.name;
+  const provider = hre.ethers.provider;
+  const chainId = Number((await provider.getNetwork()).chainId);
+  const [deployerSigner] = await hre.ethers.getSigners();
+  if (!deployerSigner) throw new UsageError(`no deployer key on network ${network}: set its *_DEPLOYER_KEY`);
+  const deployer = getAddress(deployerSigner.address);
+
+  if (!opts.admin)
+    throw new UsageError("the admin is required: --admin 0x… or ADMIN_ADDRESS (a multisig on a real network)");
+  const admin = checkedAddress(opts.admin, "admin");
+  const anchorer = optionalRole(opts.anchorer, "anchorer");
+  const pauser = optionalRole(opts.pauser, "pauser");
+  if (opts.renounceDeployer && admin === deployer) {
+    throw new UsageError(
+      "RENOUNCE_DEPLOYER with the deployer as admin would leave the registry without an admin: hand the admin role " +
+        "over first (npm run ops -- transfer-admin 0xSAFE), which renounces it, or deploy with the Safe as admin",
+    );
+  }
+
+  const file = deploymentPath(network, opts.deploymentFile);
+  const previous = await maybeReadDeployment(file);
+  if (previous && previous.chainId === chainId && (await codeHashAt(hre, previous.address)) && !opts.force) {
+    throw new UsageError(
+      `${file} already records a live registry at ${previous.address} on chain ${chainId}; refusing to overwrite it. ` +
+        `Move the file away (or pass --force) to deploy another one`,
+    );
+  }
+
+  const balance = await provider.getBalance(deployer);
+  log(`Deploying ${CONTRACT_NAME} to ${network} (chain ${chainId}) from ${deployer} (balance ${balance} wei)`);
+  log(`  admin    ${admin}${admin === deployer ? "  (the deployer: hand it to a multisig with transfer-admin)" : ""}`);
+  log(`  anchorer ${anchorer}${anchorer === ZeroAddress ? "  (unassigned)" : ""}`);
+  log(`  pauser   ${pauser}${pauser === ZeroAddress ? "  (unassigned)" : ""}`);
+  if (balance === 0n) throw new UsageError(`the deployer ${deployer} has no funds on chain ${chainId}: fund it first`);
+
+  if (chainId !== LOCAL_CHAIN_ID && !opts.yes && process.env.HARDHAT_IGNITION_CONFIRM_DEPLOYMENT !== "true") {
+    const ok = await confirm(`Deploy to chain ${chainId}? This spends real testnet funds. [y/N] `);
+    if (!ok) {
+      throw new UsageError(
+        `not confirmed: deploying to chain ${chainId} needs --yes or HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true ` +
+          `when there is no terminal`,
+      );
+    }
+  }
+
+  await hre.run("compile", { quiet: true });
+  // A local node starts from an empty chain every time, so its Ignition journal must not be reused.
+  const deploymentId = opts.deploymentId ?? (chainId === LOCAL_CHAIN_ID ? `local-${Date.now()}` : `chain-${chainId}`);
+  const { registry: deployed } = await hre.ignition.deploy(TransparencyRegistryModule, {
+    parameters: { TransparencyRegistryModule: { admin, anchorer, pauser } },
+    deploymentId,
+  });
+  const address = getAddress(await deployed.getAddress());
+  const registry = await registryContract(hre, address);
+
+  // Facts come from the chain, not from what was asked: the block from the contract itself, the transaction
+  // from that block (the one whose receipt created this address).
+  const block = Number(await registry.getFunction("deploymentBlock").staticCall());
+  const blockData = await provider.getBlock(block, true);
+  let transaction: string | undefined;
+  for (const tx of blockData?.prefetchedTransactions ?? []) {
+    if (tx.to !== null) continue;
+    const receipt = await provider.getTransactionReceipt(tx.hash);
+    if (receipt?.contractAddress && getAddress(receipt.contractAddress) === address) transaction = tx.hash;
+  }
+  if (!transaction) throw new Error(`could not find the transaction that created ${address} in block ${block}`);
+  log(`Deployed at ${address} in block ${block}, transaction ${transaction}`);
+
+  if (opts.renounceDeployer) {
+    const held = [];
+    for (const role of [ANCHORER_ROLE, PAUSER_ROLE]) {
+      if (await registry.getFunction("hasRole").staticCall(role, deployer)) held.push(role);
+    }
+    if (held.length === 0) log("Deployer holds no role (the constructor granted them directly): nothing to renounce");
+    for (const role of held) {
+      const tx = await registry.connect(deployerSigner).getFunction("renounceRole").send(role, deployer);
+      await tx.wait();
+      log(`Deployer renounced ${ROLE_NAMES[role]} (${tx.hash})`);
+    }
+  }
+
+  const code = await codeHashAt(hre, address);
+  if (!code) throw new Error(`no code at ${address} after the deployment`);
+  const explorer = KNOWN_TESTNETS.find((n) => n.chainId === chainId)?.explorerUrl;
+  const deployment: DeploymentFile = {
+    format: DEPLOYMENT_FORMAT,
+    network,
+    chainId,
+    contract: CONTRACT_NAME,
+    address,
+    block,
+    transaction: transaction as `0x${string}`,
+    deployer,
+    deployedAt: new Date().toISOString(),
+    constructorArgs: [admin, anchorer, pauser],
+    roles: await roleHolders(hre, registry),
+    rolesCheckedAt: new Date().toISOString(),
+    compiler: await compilerSettings(hre),
+    bytecodeHash: code as `0x${string}`,
+    ...(explorer ? { explorerUrl: `${explorer}/address/${address}` } : {}),
+    ignitionDeploymentId: deploymentId,
+  };
+  await writeDeploymentFile(file, deployment);
+  log(`Wrote ${file}`);
+  printNextSteps(deployment, file, log);
+  return deployment;
+}
+
+function printNextSteps(d: DeploymentFile, file: string, log: (line: string) => void): void {
+  const testnet = KNOWN_TESTNETS.find((n) => n.chainId === d.chainId);
+  // Never print a testnet RPC URL: it usually embeds the provider's API key.
+  const rpc = testnet ? `$${testnet.envPrefix}_RPC_URL` : process.env.LOCAL_RPC_URL || "http://127.0.0.1:8545";
+  const anchorer = d.roles.anchorers[0] ?? "<the address you grant ANCHORER_ROLE to>";
+  log("");
+  log("Next steps");
+  log("  1. Start the server with:");
+  log(`       RPC_URL=${rpc}`);
+  log(`       CHAIN_ID=${d.chainId}`);
+  log(`       REGISTRY_ADDRESS=${d.address}`);
+  log(`       ANCHORER_KEY=<private key of ${anchorer}, which holds ANCHORER_ROLE>`);
+  log(`       DEPLOYMENT_FILE=${file}`);
+  log(
+    testnet
+      ? "  2. Verify the source on the explorer (ETHERSCAN_API_KEY set):"
+      : "  2. Verify the source on the explorer (on a public network; a local node has none):",
+  );
+  log(`       npx hardhat verify --network ${d.network} ${d.address} ${d.constructorArgs.join(" ")}`);
+  log("  3. Check the registry and its roles:");
+  log(`       npm run ops -- status --network ${d.network}`);
+  if (d.roles.admin.includes(d.deployer)) {
+    log("  4. The deployer is the admin: hand the role to the multisig (this renounces the deployer's):");
+    log(`       npm run ops -- transfer-admin 0xYOUR_SAFE --network ${d.network}`);
+  }
+}
+
+function envFlag(name: string): boolean {
+  return ["1", "true", "yes"].includes((process.env[name] ?? "").toLowerCase());
+}
+
+/** `npx hardhat run scripts/ops/deploy.ts --network X`, configured by environment variables. */
+if (require.main === module) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const hre = require("hardhat") as HardhatRuntimeEnvironment;
+  deploy(hre, {
+    admin: process.env.ADMIN_ADDRESS,
+    anchorer: process.env.ANCHORER_ADDRESS,
+    pauser: process.env.PAUSER_ADDRESS,
+    renounceDeployer: envFlag("RENOUNCE_DEPLOYER"),
+    force: envFlag("FORCE"),
+    deploymentFile: process.env.DEPLOYMENT_FILE,
+    deploymentId: process.env.IGNITION_DEPLOYMENT_ID,
+  }).catch((error: unknown) => {
+    console.error(`deploy failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * Networks and explorer settings for hardhat.config.ts, built from environment variables only: no RPC URL, key
+ * or API key ever lives in a file of this repository. A testnet appears in the config only when its RPC URL is
+ * set, so a typo'd or unconfigured network fails before anything is signed (see `missingNetworkHint`).
+ */
+import type { EtherscanConfig } from "@nomicfoundation/hardhat-verify/types";
+import type { NetworksUserConfig } from "hardhat/types";
+
+export interface KnownTestnet {
+  /** Hardhat network name, used with `--network`. */
+  name: string;
+  chainId: number;
+  /** Environment variable prefix: `${envPrefix}_RPC_URL`, `${envPrefix}_DEPLOYER_KEY`, … */
+  envPrefix: string;
+  explorerUrl: string;
+}
+
+export const KNOWN_TESTNETS: readonly KnownTestnet[] = [
+  { name: "sepolia", chainId: 11155111, envPrefix: "SEPOLIA", explorerUrl: "https://sepolia.etherscan.io" },
+  { name: "baseSepolia", chainId: 84532, envPrefix: "BASE_SEPOLIA", explorerUrl: "https://sepolia.basescan.org" },
+  {
+    name: "opSepolia",
+    chainId: 11155420,
+    envPrefix: "OP_SEPOLIA",
+    explorerUrl: "https://sepolia-optimism.etherscan.io",
+  },
+  {
+    name: "arbitrumSepolia",
+    chainId: 421614,
+    envPrefix: "ARBITRUM_SEPOLIA",
+    explorerUrl: "https://sepolia.arbiscan.io",
+  },
+];
+
+/** Default for the `localhost` network: `npx hardhat node`'s address. Tests point it elsewhere. */
+export const DEFAULT_LOCAL_RPC_URL = "http://127.0.0.1:8545";
+
+type Env = Record<string, string | undefined>;
+
+/** A 0x-prefixed (or bare) 32-byte hex private key, normalised to 0x form; anything else is refused loudly. */
+function privateKey(name: string, value: string): string {
+  const hex = value.startsWith("0x") ? value.slice(2) : value;
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+    throw new Error(`${name} is set but is not a 32-byte hex private key (0x + 64 hex digits)`);
+  }
+  return `0x${hex}`;
+}
+
+/**
+ * The signing keys for one network, in this order: deployer, then the optional pauser and admin keys (an
+ * admin key only when the admin is an EOA, e.g. during a rehearsal; a multisig admin signs in its own UI).
+ */
+export function networkKeys(env: Env, prefix: string): string[] {
+  return ["DEPLOYER_KEY", "PAUSER_KEY", "ADMIN_KEY"]
+    .map((suffix) => `${prefix}_${suffix}`)
+    .filter((name) => (env[name] ?? "") !== "")
+    .map((name) => privateKey(name, env[name]!));
+}
+
+/**
+ * Ignition's fee caps for a congested chain: `${prefix}_MAX_FEE_GWEI` caps maxFeePerGas (Ignition bumps a
+ * stuck deploy's fees up to it), `${prefix}_PRIORITY_FEE_GWEI` sets the tip.
+ */
+function ignitionFees(env: Env, prefix: string): { maxFeePerGasLimit?: bigint; maxPriorityFeePerGas?: bigint } {
+  const gwei = (name: string) => {
+    const value = env[`${prefix}_${name}`];
+    if (!value) return undefined;
+    if (!/^\d+(\.\d{1,9})?$/.test(value)) throw new Error(`${prefix}_${name} must be a number of gwei`);
+    const [whole, fraction = ""] = value.split(".");
+    return BigInt(whole!) * 1_000_000_000n + BigInt(fraction.padEnd(9, "0"));
+  };
+  const maxFeePerGasLimit = gwei("MAX_FEE_GWEI");
+  const maxPriorityFeePerGas = gwei("PRIORITY_FEE_GWEI");
+  return {
+    ...(maxFeePerGasLimit === undefined ? {} : { maxFeePerGasLimit }),
+    ...(maxPriorityFeePerGas === undefined ? {} : { maxPriorityFeePerGas }),
+  };
+}
+
+export function networksFromEnv(env: Env): NetworksUserConfig {
+  const networks: NetworksUserConfig = {
+    // A local `hardhat node`; its unlocked accounts sign, unless LOCAL_DEPLOYER_KEY etc. are set.
+    localhost: {
+      url: env.LOCAL_RPC_URL || DEFAULT_LOCAL_RPC_URL,
+      chainId: env.LOCAL_CHAIN_ID ? Number(env.LOCAL_CHAIN_ID) : 31337,
+      ...(networkKeys(env, "LOCAL").length > 0 ? { accounts: networkKeys(env, "LOCAL") } : {}),
+    },
+  };
+  for (const net of KNOWN_TESTNETS) {
+    const url = env[`${net.envPrefix}_RPC_URL`];
+    if (!url) continue;
+    networks[net.name] = {
+      url,
+      chainId: net.chainId,
+      accounts: networkKeys(env, net.envPrefix),
+      ignition: ignitionFees(env, net.envPrefix),
+    };
+  }
+  return networks;
+}
+
+/**
+ * hardhat-verify settings: one Etherscan API key (the multichain V2 API covers every chain below), and the
+ * L2 testnets spelled out so verification does not depend on the plugin's built-in list (OP Sepolia is not in it).
+ */
+export function etherscanFromEnv(env: Env): Partial<EtherscanConfig> {
+  return {
+    apiKey: env.ETHERSCAN_API_KEY ?? "",
+    customChains: KNOWN_TESTNETS.filter((net) => net.name !== "sepolia").map((net) => ({
+      network: net.name,
+      chainId: net.chainId,
+      urls: { apiURL: `https://api.etherscan.io/v2/api?chainid=${net.chainId}`, browserURL: net.explorerUrl },
+    })),
+  };
+}
+
+/** What to set when `--network NAME` names a known testnet that is not configured; undefined if nothing is missing. */
+export function missingNetworkHint(env: Env, networkName: string): string | undefined {
+  const net = KNOWN_TESTNETS.find((n) => n.name === networkName);
+  if (!net || env[`${net.envPrefix}_RPC_URL`]) return undefined;
+  return (
+    `network "${networkName}" is not configured: set ${net.envPrefix}_RPC_URL (an RPC endpoint for chain ` +
+    `${net.chainId}) and ${net.envPrefix}_DEPLOYER_KEY (the deployer's private key) in the environment`
+  );
+}

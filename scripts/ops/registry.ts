@@ -1,0 +1,250 @@
+/**
+ * What every ops command shares: where the deployment file lives, the registry contract, who holds which role
+ * (read from the chain, never from the file), which configured key may sign, and sending a transaction or
+ * printing it for a multisig instead.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Contract, formatUnits, getAddress, isAddress, parseUnits, type Signer } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import {
+  ANCHORER_ROLE,
+  codeHash,
+  DEFAULT_ADMIN_ROLE,
+  PAUSER_ROLE,
+  readDeploymentFile,
+  type DeploymentCompiler,
+  type DeploymentFile,
+  type DeploymentRoles,
+} from "../../server/deployment-check";
+import { UsageError } from "./args";
+
+export { ANCHORER_ROLE, DEFAULT_ADMIN_ROLE, PAUSER_ROLE };
+
+export const CONTRACT_NAME = "TransparencyRegistry";
+export const CONTRACT_FQN = `contracts/${CONTRACT_NAME}.sol:${CONTRACT_NAME}`;
+
+export const ROLE_NAMES: Record<string, string> = {
+  [DEFAULT_ADMIN_ROLE]: "DEFAULT_ADMIN_ROLE",
+  [ANCHORER_ROLE]: "ANCHORER_ROLE",
+  [PAUSER_ROLE]: "PAUSER_ROLE",
+};
+
+/** deployments/<network>.json, or under DEPLOYMENTS_DIR (tests and rehearsals write elsewhere). */
+export function deploymentPath(network: string, explicit?: string): string {
+  if (explicit) return explicit;
+  return path.join(process.env.DEPLOYMENTS_DIR || "deployments", `${network}.json`);
+}
+
+/** Writes via a temporary file and rename, so a crash never leaves half a deployment record. */
+export async function writeDeploymentFile(file: string, deployment: DeploymentFile): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(deployment, null, 2)}\n`);
+  await rename(tmp, file);
+}
+
+export async function maybeReadDeployment(file: string): Promise<DeploymentFile | undefined> {
+  return existsSync(file) ? readDeploymentFile(file) : undefined;
+}
+
+export function checkedAddress(value: string | undefined, what: string): string {
+  if (value === undefined || !isAddress(value))
+    throw new UsageError(`${what} must be a 0x address, got ${String(value)}`);
+  return getAddress(value);
+}
+
+export async function registryContract(hre: HardhatRuntimeEnvironment, address: string): Promise<Contract> {
+  const artifact = await hre.artifacts.readArtifact(CONTRACT_NAME);
+  return new Contract(address, artifact.abi, hre.ethers.provider);
+}
+
+/** The compiler settings that produced the artifact, from its build info (what an explorer needs to verify). */
+export async function compilerSettings(hre: HardhatRuntimeEnvironment): Promise<DeploymentCompiler> {
+  const info = await hre.artifacts.getBuildInfo(CONTRACT_FQN);
+  if (!info) throw new Error(`no build info for ${CONTRACT_FQN}: run npx hardhat compile`);
+  const settings = info.input.settings as {
+    optimizer?: { enabled?: boolean; runs?: number };
+    viaIR?: boolean;
+    evmVersion?: string;
+  };
+  return {
+    solcVersion: info.solcVersion,
+    solcLongVersion: info.solcLongVersion,
+    optimizer: settings.optimizer?.enabled ?? false,
+    runs: settings.optimizer?.runs ?? 200,
+    viaIR: settings.viaIR ?? false,
+    evmVersion: settings.evmVersion ?? "default",
+  };
+}
+
+/** Blocks per eth_getLogs call: public RPCs cap the range (often 10 000–50 000 blocks). */
+function logChunk(): number {
+  const n = Number(process.env.OPS_LOG_CHUNK || 10_000);
+  return Number.isSafeInteger(n) && n > 0 ? n : 10_000;
+}
+
+/**
+ * Current holders of the three roles. AccessControl does not enumerate members, so the candidates come from
+ * RoleGranted events since the deployment block, and each candidate is confirmed with hasRole() now.
+ */
+export async function roleHolders(hre: HardhatRuntimeEnvironment, registry: Contract): Promise<DeploymentRoles> {
+  const provider = hre.ethers.provider;
+  const fromBlock = Number(await registry.getFunction("deploymentBlock").staticCall());
+  const latest = await provider.getBlockNumber();
+  const granted = registry.interface.getEvent("RoleGranted")!;
+  const candidates = new Map<string, Set<string>>();
+  for (let start = fromBlock; start <= latest; start += logChunk()) {
+    const logs = await provider.getLogs({
+      address: await registry.getAddress(),
+      topics: [granted.topicHash],
+      fromBlock: start,
+      toBlock: Math.min(latest, start + logChunk() - 1),
+    });
+    for (const log of logs) {
+      const parsed = registry.interface.parseLog(log);
+      if (!parsed) continue;
+      const role = String(parsed.args[0]).toLowerCase();
+      const set = candidates.get(role) ?? new Set<string>();
+      set.add(getAddress(String(parsed.args[1])));
+      candidates.set(role, set);
+    }
+  }
+  const holders = async (role: string): Promise<string[]> => {
+    const out: string[] = [];
+    for (const account of candidates.get(role) ?? []) {
+      if (await registry.getFunction("hasRole").staticCall(role, account)) out.push(account);
+    }
+    return out;
+  };
+  return {
+    admin: await holders(DEFAULT_ADMIN_ROLE),
+    anchorers: await holders(ANCHORER_ROLE),
+    pausers: await holders(PAUSER_ROLE),
+  };
+}
+
+export async function codeHashAt(hre: HardhatRuntimeEnvironment, address: string): Promise<string | undefined> {
+  const code = await hre.ethers.provider.getCode(address);
+  return code === "0x" ? undefined : codeHash(code);
+}
+
+/** Refreshes the roles snapshot of a deployment file that describes this very registry (no-op otherwise). */
+export async function refreshDeploymentRoles(
+  hre: HardhatRuntimeEnvironment,
+  file: string,
+  registry: Contract,
+  chainId: number,
+): Promise<void> {
+  const deployment = await maybeReadDeployment(file);
+  if (!deployment || deployment.chainId !== chainId) return;
+  if (getAddress(deployment.address) !== getAddress(await registry.getAddress())) return;
+  deployment.roles = await roleHolders(hre, registry);
+  deployment.rolesCheckedAt = new Date().toISOString();
+  await writeDeploymentFile(file, deployment);
+}
+
+/**
+ * The configured key that may act with `role`: the one named by --from, or else the first that holds it.
+ * Undefined when none does (the role holder is then a multisig or a key this machine does not have).
+ */
+export async function signerWithRole(
+  hre: HardhatRuntimeEnvironment,
+  registry: Contract,
+  role: string,
+  from?: string,
+): Promise<Signer | undefined> {
+  const signers = await hre.ethers.getSigners();
+  if (from !== undefined) {
+    const wanted = checkedAddress(from, "--from");
+    const signer = signers.find((s) => getAddress(s.address) === wanted);
+    if (!signer) throw new UsageError(`--from ${wanted}: no key for that address is configured on this network`);
+    return (await registry.getFunction("hasRole").staticCall(role, wanted)) ? signer : undefined;
+  }
+  for (const signer of signers) {
+    if (await registry.getFunction("hasRole").staticCall(role, signer.address)) return signer;
+  }
+  return undefined;
+}
+
+export interface PlannedTx {
+  to: string;
+  data: string;
+  value: "0";
+  description: string;
+}
+
+export interface FeeOptions {
+  maxFeeGwei?: string;
+  priorityFeeGwei?: string;
+  nonce?: string;
+  confirmations?: string;
+}
+
+/** Gas/nonce overrides for congested chains and for replacing a stuck transaction (same nonce, higher fees). */
+export function txOverrides(fees: FeeOptions): Record<string, bigint | number> {
+  const overrides: Record<string, bigint | number> = {};
+  if (fees.maxFeeGwei) overrides.maxFeePerGas = parseUnits(fees.maxFeeGwei, "gwei");
+  if (fees.priorityFeeGwei) overrides.maxPriorityFeePerGas = parseUnits(fees.priorityFeeGwei, "gwei");
+  if (fees.nonce) overrides.nonce = Number(fees.nonce);
+  return overrides;
+}
+
+export interface SentTx {
+  description: string;
+  hash: string;
+  blockNumber: number;
+  from: string;
+}
+
+/** Sends the planned transactions in order, each confirmed before the next is sent (order matters for roles). */
+export async function sendPlanned(
+  signer: Signer,
+  planned: readonly PlannedTx[],
+  fees: FeeOptions,
+  log: (line: string) => void,
+): Promise<SentTx[]> {
+  const sent: SentTx[] = [];
+  const overrides = txOverrides(fees);
+  const confirmations = fees.confirmations ? Number(fees.confirmations) : 1;
+  let nonce = typeof overrides.nonce === "number" ? overrides.nonce : undefined;
+  const from = await signer.getAddress();
+  for (const tx of planned) {
+    const response = await signer.sendTransaction({
+      to: tx.to,
+      data: tx.data,
+      value: 0n,
+      ...overrides,
+      ...(nonce === undefined ? {} : { nonce: nonce++ }),
+    });
+    log(`  sent ${tx.description}: ${response.hash} (from ${from}, nonce ${response.nonce})`);
+    const receipt = await response.wait(confirmations);
+    if (!receipt || receipt.status !== 1) throw new Error(`${tx.description}: transaction ${response.hash} failed`);
+    log(`  confirmed in block ${receipt.blockNumber}`);
+    sent.push({ description: tx.description, hash: response.hash, blockNumber: receipt.blockNumber, from });
+  }
+  return sent;
+}
+
+/**
+ * Safe Transaction Builder batch file (the JSON its "drag and drop" accepts): the multisig executes the
+ * transactions in this order, atomically, as one MultiSend.
+ */
+export function safeBatch(chainId: number, name: string, planned: readonly PlannedTx[], safe?: string): object {
+  return {
+    version: "1.0",
+    chainId: String(chainId),
+    createdAt: Date.now(),
+    meta: {
+      name,
+      description: planned.map((tx, i) => `${i + 1}. ${tx.description}`).join("; "),
+      ...(safe ? { createdFromSafeAddress: safe } : {}),
+    },
+    transactions: planned.map((tx) => ({ to: tx.to, value: tx.value, data: tx.data })),
+  };
+}
+
+export function formatEth(wei: bigint): string {
+  return `${formatUnits(wei, 18)} ETH`;
+}
