@@ -1,0 +1,85 @@
+/**
+ * Argument parsing on node's util.parseArgs, with the CLI's one rule for bad usage: a UsageError, which
+ * main turns into a message on stderr and exit code 2.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+export const EXIT_OK = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_USAGE = 2;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+export interface Parsed {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+/** parseArgs in strict mode; its errors (unknown option, missing value) become UsageErrors. */
+export function parse(args: string[], options: Options, allowPositionals: boolean): Parsed {
+  try {
+    const { values, positionals } = parseArgs({ args, options, allowPositionals, strict: true });
+    return { values: values as Parsed["values"], positionals };
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+export function stringOption(parsed: Parsed, name: string): string | undefined {
+  const value = parsed.values[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+export function requireOption(parsed: Parsed, name: string): string {
+  const value = stringOption(parsed, name);
+  if (value === undefined || value === "") throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+export function httpUrlOption(parsed: Parsed, name: string, required: true): string;
+export function httpUrlOption(parsed: Parsed, name: string, required: false): string | undefined;
+export function httpUrlOption(parsed: Parsed, name: string, required: boolean): string | undefined {
+  const value = required ? requireOption(parsed, name) : stringOption(parsed, name);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--${name} must be an http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`--${name} must be an http(s) URL`);
+  return value;
+}
+
+export function addressOption(parsed: Parsed, name: string): string | undefined {
+  const value = stringOption(parsed, name);
+  if (value === undefined) return undefined;
+  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) throw new UsageError(`--${name} must be a 0x-prefixed 20-byte address`);
+  return value;
+}
+
+export function integerOption(parsed: Parsed, name: string, fallback: number, min: number, max: number): number {
+  const value = stringOption(parsed, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+/** Seconds given as a decimal (e.g. 0.5) → milliseconds. */
+export function secondsOption(parsed: Parsed, name: string, fallbackSeconds: number): number {
+  const value = stringOption(parsed, name);
+  if (value === undefined) return fallbackSeconds * 1000;
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0 || Number(value) > 3600) {
+    throw new UsageError(`--${name} must be a number of seconds greater than 0 and at most 3600`);
+  }
+  return Math.round(Number(value) * 1000);
+}

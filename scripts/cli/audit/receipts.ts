@@ -1,0 +1,205 @@
+/**
+ * Receipts an auditor collected (POST answers, bundle receipts): each is the operator's signed promise that
+ * a seq will be anchored with a given leaf within the published delay. Loaded from a directory of JSON files
+ * holding one receipt, an array of them, or a POST answer `{ receipts: [...] }`.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { isBytes32Hex, receiptSignatureValid, type Hex, type Receipt } from "../../../core";
+import { isObject } from "../http";
+import type { FindingInput } from "./findings";
+
+export interface LoadedReceipt {
+  receipt: Receipt;
+  /** file name and index within it, for messages */
+  origin: string;
+}
+
+const MAX_RECEIPT_FILE_BYTES = 64 * 1024 * 1024;
+
+export async function loadReceipts(dir: string): Promise<{ receipts: LoadedReceipt[]; findings: FindingInput[] }> {
+  const receipts: LoadedReceipt[] = [];
+  const findings: FindingInput[] = [];
+  const names = (await readdir(dir)).filter((n) => n.endsWith(".json")).sort();
+  for (const name of names) {
+    const path = join(dir, name);
+    const info = await stat(path);
+    if (!info.isFile()) continue;
+    if (info.size > MAX_RECEIPT_FILE_BYTES) {
+      findings.push({
+        code: "RECEIPT_INVALID",
+        message: `${name} is larger than ${MAX_RECEIPT_FILE_BYTES} bytes; skipped`,
+      });
+      continue;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(path, "utf8"));
+    } catch {
+      findings.push({ code: "RECEIPT_INVALID", message: `${name} is not JSON; skipped` });
+      continue;
+    }
+    const entries = Array.isArray(json)
+      ? json
+      : isObject(json) && Array.isArray(json.receipts)
+        ? (json.receipts as unknown[])
+        : [json];
+    entries.forEach((entry, i) => {
+      const origin = entries.length === 1 ? name : `${name}[${i}]`;
+      const receipt = asReceipt(entry);
+      if (receipt) receipts.push({ receipt, origin });
+      else
+        findings.push({
+          code: "RECEIPT_INVALID",
+          message: `${origin} is not a receipt { seq, leaf, publishedAt, signer, signature }; skipped`,
+        });
+    });
+  }
+  return { receipts, findings };
+}
+
+function asReceipt(value: unknown): Receipt | null {
+  if (!isObject(value)) return null;
+  const { seq, leaf, publishedAt, signer, signature } = value;
+  if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) return null;
+  if (!isBytes32Hex(leaf)) return null;
+  if (typeof publishedAt !== "number" || !Number.isSafeInteger(publishedAt) || publishedAt < 0) return null;
+  if (typeof signer !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(signer)) return null;
+  if (typeof signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(signature)) return null;
+  return { seq, leaf: leaf as Hex, publishedAt, signer, signature: signature as Hex };
+}
+
+/**
+ * The receipts still to be matched against the chain, by seq. Receipts with a bad signature or a signer
+ * without ANCHORER_ROLE prove nothing about the registry: they get a finding and are not tracked further.
+ */
+export class ReceiptBook {
+  private readonly bySeq = new Map<number, LoadedReceipt[]>();
+
+  constructor(
+    readonly maxDelaySeconds: number,
+    private readonly findings: (f: FindingInput) => void,
+  ) {}
+
+  /** Checks signatures and signer roles, keeping the receipts that bind the registry. */
+  async admit(
+    receipts: LoadedReceipt[],
+    chainId: number,
+    registry: string,
+    signerHoldsRole: (signer: string) => Promise<boolean>,
+  ): Promise<void> {
+    const roleCache = new Map<string, Promise<boolean>>();
+    for (const loaded of receipts) {
+      const { receipt, origin } = loaded;
+      if (!receiptSignatureValid(receipt, chainId, registry)) {
+        this.findings({
+          code: "RECEIPT_BAD_SIGNATURE",
+          seq: receipt.seq,
+          message: `${origin}: the signature is not ${receipt.signer}'s over this receipt for chain ${chainId} and registry ${registry}`,
+        });
+        continue;
+      }
+      const signer = receipt.signer.toLowerCase();
+      if (!roleCache.has(signer)) roleCache.set(signer, signerHoldsRole(receipt.signer));
+      if (!(await roleCache.get(signer)!)) {
+        this.findings({
+          code: "RECEIPT_UNKNOWN_SIGNER",
+          seq: receipt.seq,
+          message: `${origin}: the signer ${receipt.signer} does not hold ANCHORER_ROLE on the registry; the receipt binds nobody`,
+        });
+        continue;
+      }
+      const list = this.bySeq.get(receipt.seq) ?? [];
+      list.push(loaded);
+      this.bySeq.set(receipt.seq, list);
+    }
+  }
+
+  get size(): number {
+    return this.bySeq.size;
+  }
+
+  /** For a chain batch: receipts whose seq it anchors were honoured in time? (Only needs the chain.) */
+  checkTiming(batchId: number, firstSeq: number, leafCount: number, anchoredAt: number): void {
+    for (const [seq, list] of this.bySeq) {
+      if (seq < firstSeq || seq >= firstSeq + leafCount) continue;
+      for (const { receipt, origin } of list) {
+        const deadline = receipt.publishedAt + this.maxDelaySeconds;
+        if (anchoredAt > deadline) {
+          this.findings({
+            code: "RECEIPT_LATE",
+            batchId,
+            seq,
+            message: `${origin}: seq ${seq} was anchored at ${anchoredAt}, ${anchoredAt - receipt.publishedAt} s after publishedAt; the promise was ${this.maxDelaySeconds} s`,
+            expected: deadline,
+            actual: anchoredAt,
+          });
+        }
+      }
+    }
+  }
+
+  /** After a batch's records were verified against its root: each receipt's leaf must be the anchored one. */
+  checkLeaves(batchId: number, firstSeq: number, leaves: readonly Hex[] | null): void {
+    for (let i = 0; i < (leaves?.length ?? 0); i++) {
+      const seq = firstSeq + i;
+      const list = this.bySeq.get(seq);
+      if (!list) continue;
+      for (const { receipt, origin } of list) {
+        if (receipt.leaf.toLowerCase() !== leaves![i]) {
+          this.findings({
+            code: "RECEIPT_LEAF_MISMATCH",
+            batchId,
+            seq,
+            message: `${origin}: seq ${seq} is anchored with another leaf than the receipt promised`,
+            expected: receipt.leaf,
+            actual: leaves![i],
+          });
+        }
+      }
+      this.bySeq.delete(seq);
+    }
+  }
+
+  /** When a batch's records could not be verified: its receipts' leaves stay unchecked. */
+  markUnchecked(batchId: number, firstSeq: number, leafCount: number): void {
+    for (const [seq, list] of this.bySeq) {
+      if (seq < firstSeq || seq >= firstSeq + leafCount) continue;
+      for (const { origin } of list) {
+        this.findings({
+          code: "RECEIPT_UNCHECKED",
+          batchId,
+          seq,
+          message: `${origin}: seq ${seq} is anchored in batch ${batchId}, but its records could not be verified, so the leaf was not compared`,
+        });
+      }
+      this.bySeq.delete(seq);
+    }
+  }
+
+  /** After the walk: receipts for seqs at or past nextSeq were never anchored. */
+  checkUnanchored(nextSeq: number, now: number): void {
+    for (const [seq, list] of this.bySeq) {
+      if (seq < nextSeq) continue;
+      for (const { receipt, origin } of list) {
+        const deadline = receipt.publishedAt + this.maxDelaySeconds;
+        if (now > deadline) {
+          this.findings({
+            code: "RECEIPT_NOT_HONOURED",
+            seq,
+            message: `${origin}: seq ${seq} was promised by ${deadline} (publishedAt ${receipt.publishedAt} + ${this.maxDelaySeconds} s) and is not anchored (nextSeq ${nextSeq})`,
+            expected: `anchored by ${deadline}`,
+            actual: `not anchored at ${now}`,
+          });
+        } else {
+          this.findings({
+            code: "RECEIPT_PENDING",
+            seq,
+            message: `${origin}: seq ${seq} is not anchored yet; it is due by ${deadline}`,
+          });
+        }
+      }
+      this.bySeq.delete(seq);
+    }
+  }
+}

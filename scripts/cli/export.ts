@@ -1,0 +1,125 @@
+/**
+ * `aiqyn export --server URL --out DIR [--bundles]`: a static mirror anyone can host. It copies, it does not
+ * judge (audit --mirror checks it against the chain). Each file is written atomically, and index.json last,
+ * so a mirror being refreshed is never seen pointing at a file that is not there yet.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { AiqynError } from "../../core";
+import { EXIT_OK, httpUrlOption, parse, requireOption, secondsOption } from "./args";
+import { MIRROR_BATCH_FORMAT, MIRROR_FORMAT, mirrorBatchFile, parseRegistryInfo } from "./audit/source";
+import { writeFileAtomic } from "./fs-atomic";
+import { fetchJson, isObject, joinUrl } from "./http";
+import type { Io } from "./io";
+
+export const EXPORT_HELP = `Usage: aiqyn export --server URL --out DIR [--bundles] [--timeout SECONDS]
+
+Writes a static mirror of the registry's anchored batches:
+  DIR/index.json            { format: "aiqyn-mirror/1", exportedAt, registry, batches: [ { ...Batch, file } ] }
+  DIR/batches/000001.json   { format: "aiqyn-mirror-batch/1", batch, records: [ { record, leaf } ] }
+  DIR/bundles/<seq>.json    every record's aiqyn-proof/1 bundle (with --bundles)
+Only anchored batches are exported. Nothing is checked against the chain here: run
+"aiqyn audit --mirror DIR" for that.
+
+Exit status: 0 written; 2 usage error or the server failed (the previous index.json, if any, is left as it was).
+`;
+
+export async function runExport(argv: string[], io: Io): Promise<number> {
+  const parsed = parse(
+    argv,
+    {
+      server: { type: "string" },
+      out: { type: "string" },
+      bundles: { type: "boolean" },
+      timeout: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    false,
+  );
+  if (parsed.values.help) {
+    io.out(EXPORT_HELP);
+    return EXIT_OK;
+  }
+  const server = httpUrlOption(parsed, "server", true);
+  const out = requireOption(parsed, "out");
+  const timeoutMs = secondsOption(parsed, "timeout", 60);
+  const withBundles = parsed.values.bundles === true;
+
+  const get = async (path: string, maxBytes = 512 * 1024 * 1024): Promise<unknown> => {
+    const result = await fetchJson(joinUrl(server, path), { timeoutMs, maxBytes });
+    if (!result.ok) throw new AiqynError("SOURCE_ERROR", result.message);
+    return result.json;
+  };
+
+  const registryJson = await get("/api/v1/registry");
+  const registry = parseRegistryInfo(registryJson, "GET /api/v1/registry");
+  if (!registry.ok) throw new AiqynError("SOURCE_ERROR", registry.message);
+
+  const batches = await listAnchoredBatches(get);
+  await mkdir(join(out, "batches"), { recursive: true });
+  if (withBundles) await mkdir(join(out, "bundles"), { recursive: true });
+
+  const entries: Record<string, unknown>[] = [];
+  let records = 0;
+  for (const batch of batches) {
+    const id = batch.id as number;
+    const answer = await get(`/api/v1/batches/${id}/records`);
+    if (!isObject(answer) || !Array.isArray(answer.records))
+      throw new AiqynError("SOURCE_ERROR", `GET /api/v1/batches/${id}/records: no records array`);
+    const file = mirrorBatchFile(id);
+    await writeFileAtomic(
+      join(out, file),
+      JSON.stringify({ format: MIRROR_BATCH_FORMAT, batch: answer.batch ?? batch, records: answer.records }) + "\n",
+    );
+    if (withBundles) {
+      for (const item of answer.records as unknown[]) {
+        const seq = isObject(item) && isObject(item.record) ? item.record.seq : undefined;
+        if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1)
+          throw new AiqynError("SOURCE_ERROR", `batch ${id} holds a record without a seq`);
+        const bundle = await get(`/api/v1/records/${seq}/proof`, 1024 * 1024);
+        await writeFileAtomic(join(out, "bundles", `${seq}.json`), JSON.stringify(bundle, null, 2) + "\n");
+      }
+    }
+    records += (answer.records as unknown[]).length;
+    entries.push({ ...batch, file });
+  }
+  const index = {
+    format: MIRROR_FORMAT,
+    exportedAt: Math.floor(Date.now() / 1000),
+    registry: registryJson,
+    batches: entries,
+  };
+  await writeFileAtomic(join(out, "index.json"), JSON.stringify(index, null, 2) + "\n");
+  io.out(
+    `exported ${entries.length} anchored batch(es), ${records} record(s)${withBundles ? ` and ${records} proof bundle(s)` : ""} to ${out}\n` +
+      `check it against the chain with: aiqyn audit --rpc <your RPC> --registry ${registry.value.registry} --mirror ${out}\n`,
+  );
+  return EXIT_OK;
+}
+
+/** Pages through GET /api/v1/batches (newest first) and returns the anchored ones in ascending id order. */
+async function listAnchoredBatches(get: (path: string) => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  const found = new Map<number, Record<string, unknown>>();
+  const seenCursors = new Set<string>();
+  let cursor: string | null = null;
+  for (;;) {
+    const path: string = `/api/v1/batches?limit=100${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`;
+    const page = await get(path);
+    if (!isObject(page) || !Array.isArray(page.batches))
+      throw new AiqynError("SOURCE_ERROR", `GET ${path}: no batches array`);
+    for (const batch of page.batches as unknown[]) {
+      if (!isObject(batch) || typeof batch.id !== "number" || !Number.isSafeInteger(batch.id) || batch.id < 1) {
+        throw new AiqynError("SOURCE_ERROR", `GET ${path}: a batch without a valid id`);
+      }
+      if (batch.status === "anchored") found.set(batch.id, batch);
+    }
+    const next = page.nextCursor;
+    if (next === null || next === undefined) break;
+    if (typeof next !== "string" || seenCursors.has(next) || (page.batches as unknown[]).length === 0) {
+      throw new AiqynError("SOURCE_ERROR", `GET ${path}: the pagination cursor repeats or is not a string`);
+    }
+    seenCursors.add(next);
+    cursor = next;
+  }
+  return [...found.values()].sort((a, b) => (a.id as number) - (b.id as number));
+}

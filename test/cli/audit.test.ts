@@ -1,0 +1,385 @@
+// `aiqyn audit` and `aiqyn export` end to end: the real binary against the real server on the in-process
+// chain, honest and lying (a proxy in front of the server, a store edited behind its back).
+import { expect } from "chai";
+import Database from "better-sqlite3";
+import { getBytes, Wallet } from "ethers";
+import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { receiptDigest, type Hex, type Receipt } from "../../core";
+import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
+import { runCli, startLyingProxy, type CliRun } from "./cli-helpers";
+import type { TestServer } from "./fixtures";
+
+interface Report {
+  clean: boolean;
+  totals: {
+    batchesOnChain: number;
+    batchesChecked: number;
+    rootsMatched: number;
+    recordsChecked: number;
+    nextSeq: number;
+    receiptsChecked: number;
+  };
+  findings: { code: string; severity: string; batchId?: number; seq?: number; message: string }[];
+}
+
+describe("cli: aiqyn audit and export (real server, in-process chain)", function () {
+  this.timeout(180_000);
+  let stack: TestStack;
+  let work: string;
+  const receipts: Receipt[][] = [];
+
+  const audit = async (source: string[], extra: string[] = []): Promise<{ run: CliRun; report: Report }> => {
+    const jsonFile = join(work, `report-${Math.random().toString(36).slice(2)}.json`);
+    const run = await runCli([
+      "audit",
+      "--rpc",
+      stack.rpcUrl,
+      "--registry",
+      stack.registryAddress,
+      ...source,
+      "--json",
+      jsonFile,
+      ...extra,
+    ]);
+    let report: Report;
+    try {
+      report = JSON.parse(await readFile(jsonFile, "utf8")) as Report;
+    } catch {
+      throw new Error(`no JSON report (exit ${run.code})\n${run.stdout}\n${run.stderr}`);
+    }
+    return { run, report };
+  };
+  const codesOf = (report: Report) => [...new Set(report.findings.map((f) => f.code))].sort();
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), "aiqyn-cli-audit-"));
+    stack = await startTestStack({ batchIntervalMs: 200 });
+    // Three batches: 4 records; then a correction of seq 1 and a retraction of seq 2; then 3 more.
+    receipts.push(
+      await postRecords(stack, [
+        sampleRecord(),
+        sampleRecord({ asset: "BNB" }),
+        sampleRecord({ kind: "INVESTMENT", asset: "IBIT" }),
+        sampleRecord(),
+      ]),
+    );
+    await stack.waitForAnchored(4);
+    receipts.push(
+      await postRecords(stack, [
+        sampleRecord({ amount: "1.25", corrects: 1 }),
+        sampleRecord({ kind: "RETRACTION", amount: "0", valueUsd: "0", corrects: 2 }),
+        sampleRecord({ kind: "VALUATION", amount: "2", valueUsd: "190000" }),
+      ]),
+    );
+    await stack.waitForAnchored(7);
+    receipts.push(
+      await postRecords(stack, [
+        sampleRecord({ kind: "GRANT", asset: "KZT", amount: "5000000", valueUsd: "10000" }),
+        sampleRecord(),
+        sampleRecord(),
+      ]),
+    );
+    await stack.waitForAnchored(10);
+    const batches = (await (await fetch(`${stack.baseUrl}/api/v1/batches`)).json()) as {
+      batches: { id: number; leafCount: number }[];
+    };
+    expect(batches.batches.map((b) => b.leafCount).reverse()).to.deep.equal([4, 3, 3]);
+  });
+
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it("an honest registry audits clean (exit 0) with a summary and a JSON report", async () => {
+    const { run, report } = await audit(["--server", stack.baseUrl]);
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    expect(run.stdout).to.contain("CLEAN");
+    expect(run.stdout).to.match(/batches\s+3\s+3 \(3 roots match\)/);
+    expect(report.clean).to.equal(true);
+    expect(report.findings).to.deep.equal([]);
+    expect(report.totals).to.deep.include({
+      batchesOnChain: 3,
+      batchesChecked: 3,
+      rootsMatched: 3,
+      recordsChecked: 10,
+      nextSeq: 11,
+    });
+  });
+
+  it("export writes a mirror that audits clean, and its bundles verify", async () => {
+    const out = join(work, "mirror");
+    const exported = await runCli(["export", "--server", stack.baseUrl, "--out", out, "--bundles"]);
+    expect(exported.code, exported.stderr).to.equal(0);
+    const index = JSON.parse(await readFile(join(out, "index.json"), "utf8")) as {
+      format: string;
+      registry: { registry: string };
+      batches: { id: number; file: string; status: string }[];
+    };
+    expect(index.format).to.equal("aiqyn-mirror/1");
+    expect(index.registry.registry.toLowerCase()).to.equal(stack.registryAddress.toLowerCase());
+    expect(index.batches.map((b) => [b.id, b.file, b.status])).to.deep.equal([
+      [1, "batches/000001.json", "anchored"],
+      [2, "batches/000002.json", "anchored"],
+      [3, "batches/000003.json", "anchored"],
+    ]);
+    const batchFile = JSON.parse(await readFile(join(out, "batches/000002.json"), "utf8")) as {
+      format: string;
+      records: { record: { seq: number } }[];
+    };
+    expect(batchFile.format).to.equal("aiqyn-mirror-batch/1");
+    expect(batchFile.records.map((r) => r.record.seq)).to.deep.equal([5, 6, 7]);
+    expect((await readdir(join(out, "bundles"))).sort()).to.have.length(10);
+    expect((await readdir(out)).filter((n) => n.endsWith(".tmp"))).to.deep.equal([]);
+
+    const { run, report } = await audit(["--mirror", out]);
+    expect(run.code, run.stdout).to.equal(0);
+    expect(report.clean).to.equal(true);
+    expect(report.totals.recordsChecked).to.equal(10);
+
+    const verified = await runCli([
+      "verify",
+      "--rpc",
+      stack.rpcUrl,
+      "--registry",
+      stack.registryAddress,
+      join(out, "bundles", "1.json"),
+      join(out, "bundles", "10.json"),
+    ]);
+    expect(verified.code, verified.stdout).to.equal(0);
+    expect(verified.stdout).to.contain("2 of 2 bundle(s) anchored and valid");
+  });
+
+  it("a mirror with a record edited after export: ROOT_MISMATCH, exit 1", async () => {
+    const out = join(work, "mirror-edited");
+    expect((await runCli(["export", "--server", stack.baseUrl, "--out", out])).code).to.equal(0);
+    const file = join(out, "batches/000003.json");
+    const batch = JSON.parse(await readFile(file, "utf8")) as {
+      records: { record: { amount: string }; leaf: string }[];
+    };
+    batch.records[0]!.record.amount = "4000000";
+    await writeFile(file, JSON.stringify(batch));
+    const { run, report } = await audit(["--mirror", out]);
+    expect(run.code).to.equal(1);
+    expect(codesOf(report)).to.deep.equal(["LEAF_MISMATCH", "ROOT_MISMATCH"]);
+    expect(report.findings.find((f) => f.code === "ROOT_MISMATCH")!.batchId).to.equal(3);
+  });
+
+  describe("a lying server (a proxy in front of the real one)", () => {
+    let proxy: TestServer | undefined;
+    afterEach(async () => {
+      await proxy?.close();
+      proxy = undefined;
+    });
+
+    it("hiding a batch: BATCH_MISSING, exit 1", async () => {
+      proxy = await startLyingProxy(stack.baseUrl, (path, status, json) => {
+        if (path === "/api/v1/batches") {
+          const page = json as { batches: { id: number }[] };
+          return { status, json: { ...page, batches: page.batches.filter((b) => b.id !== 2) } };
+        }
+        if (path === "/api/v1/batches/2/records")
+          return {
+            status: 404,
+            json: { type: "about:blank", title: "Not Found", status: 404, code: "BATCH_NOT_FOUND" },
+          };
+        return undefined;
+      });
+      const { run, report } = await audit(["--server", proxy.url]);
+      expect(run.code).to.equal(1);
+      expect(codesOf(report)).to.deep.equal(["BATCH_MISSING"]);
+      expect(report.findings.map((f) => f.batchId)).to.deep.equal([2]);
+      expect(run.stdout).to.match(/error\s+BATCH_MISSING\s+2/);
+    });
+
+    it("serving a record of batch 2 inside batch 1: RECORD_OUTSIDE_BATCH, exit 1", async () => {
+      const five = (await (await fetch(`${stack.baseUrl}/api/v1/batches/2/records`)).json()) as { records: unknown[] };
+      proxy = await startLyingProxy(stack.baseUrl, (path, status, json) => {
+        if (path !== "/api/v1/batches/1/records") return undefined;
+        const answer = json as { records: unknown[] };
+        return { status, json: { ...answer, records: [...answer.records, five.records[0]] } };
+      });
+      const { run, report } = await audit(["--server", proxy.url]);
+      expect(run.code).to.equal(1);
+      expect(codesOf(report)).to.deep.equal(["LEAF_COUNT_MISMATCH", "RECORD_OUTSIDE_BATCH"]);
+      expect(report.findings.find((f) => f.code === "RECORD_OUTSIDE_BATCH")).to.deep.include({ batchId: 1, seq: 5 });
+    });
+
+    it("moving the last record of batch 1 into batch 2: SEQ_GAP in 1, RECORD_OUTSIDE_BATCH in 2", async () => {
+      const one = (await (await fetch(`${stack.baseUrl}/api/v1/batches/1/records`)).json()) as { records: unknown[] };
+      proxy = await startLyingProxy(stack.baseUrl, (path, status, json) => {
+        const answer = json as { records: unknown[] };
+        if (path === "/api/v1/batches/1/records")
+          return { status, json: { ...answer, records: answer.records.slice(0, 3) } };
+        if (path === "/api/v1/batches/2/records")
+          return { status, json: { ...answer, records: [one.records[3], ...answer.records] } };
+        return undefined;
+      });
+      const { run, report } = await audit(["--server", proxy.url]);
+      expect(run.code).to.equal(1);
+      expect(codesOf(report)).to.deep.equal(["LEAF_COUNT_MISMATCH", "RECORD_OUTSIDE_BATCH", "SEQ_GAP"]);
+      expect(report.findings.find((f) => f.code === "SEQ_GAP")).to.deep.include({ batchId: 1, seq: 4 });
+      expect(report.findings.find((f) => f.code === "RECORD_OUTSIDE_BATCH")).to.deep.include({ batchId: 2, seq: 4 });
+    });
+
+    it("listing an anchored batch as sealed and inventing one: BATCH_UNANCHORED_ON_SERVER, BATCH_NOT_ON_CHAIN", async () => {
+      proxy = await startLyingProxy(stack.baseUrl, (path, status, json) => {
+        if (path !== "/api/v1/batches") return undefined;
+        const page = json as { batches: Record<string, unknown>[] };
+        const batches = page.batches.map((b) => (b.id === 1 ? { ...b, status: "sealed" } : b));
+        return { status, json: { ...page, batches: [{ ...page.batches[0], id: 99, status: "anchored" }, ...batches] } };
+      });
+      const { run, report } = await audit(["--server", proxy.url]);
+      expect(run.code).to.equal(1);
+      expect(codesOf(report)).to.deep.equal(["BATCH_NOT_ON_CHAIN", "BATCH_UNANCHORED_ON_SERVER"]);
+    });
+
+    it("describing another registry: REGISTRY_MISMATCH", async () => {
+      proxy = await startLyingProxy(stack.baseUrl, (path, status, json) =>
+        path === "/api/v1/registry"
+          ? { status, json: { ...(json as object), registry: `0x${"42".repeat(20)}` } }
+          : undefined,
+      );
+      const { run, report } = await audit(["--server", proxy.url]);
+      expect(run.code).to.equal(1);
+      expect(codesOf(report)).to.deep.equal(["REGISTRY_MISMATCH"]);
+    });
+
+    it("a server that stalls on one batch and sends garbage for another: SOURCE_ERROR for each, the rest still checked", async () => {
+      proxy = await startLyingProxy(stack.baseUrl, (path) => {
+        if (path === "/api/v1/batches/2/records") return "hang";
+        if (path === "/api/v1/batches/3/records") return "garbage";
+        return undefined;
+      });
+      const { run, report } = await audit(["--server", proxy.url], ["--timeout", "1", "--retries", "0"]);
+      expect(run.code, run.stderr).to.equal(1);
+      expect(report.findings.map((f) => [f.code, f.batchId])).to.deep.equal([
+        ["SOURCE_ERROR", 2],
+        ["SOURCE_ERROR", 3],
+      ]);
+      expect(report.findings[0]!.message).to.contain("no complete answer within 1000 ms");
+      expect(report.findings[1]!.message).to.contain("not JSON");
+      expect(report.totals.rootsMatched).to.equal(1);
+      expect(run.stderr).to.equal("");
+    });
+
+    it("a server that is down entirely: SOURCE_ERROR findings, exit 1, no crash", async () => {
+      const { run, report } = await audit(["--server", "http://127.0.0.1:9"], ["--retries", "0"]);
+      expect(run.code, run.stderr).to.equal(1);
+      expect(codesOf(report)).to.deep.equal(["SOURCE_ERROR"]);
+      expect(report.findings.length).to.equal(5); // registry, batch list, and each of the 3 batches
+    });
+  });
+
+  describe("receipts", () => {
+    const anchorerSign = async (wallet: Wallet, seq: number, leaf: Hex, publishedAt: number): Promise<Receipt> => {
+      const digest = receiptDigest(stack.chainId, stack.registryAddress, seq, leaf, publishedAt);
+      return {
+        seq,
+        leaf,
+        publishedAt,
+        signer: wallet.address,
+        signature: (await wallet.signMessage(getBytes(digest))) as Hex,
+      };
+    };
+    const receiptsDir = async (name: string, files: Record<string, unknown>): Promise<string> => {
+      const dir = join(work, name);
+      await (await import("node:fs/promises")).mkdir(dir);
+      for (const [file, content] of Object.entries(files)) await writeFile(join(dir, file), JSON.stringify(content));
+      return dir;
+    };
+
+    it("the receipts the server gave are honoured: clean", async () => {
+      const dir = await receiptsDir("receipts-honest", {
+        "post-1.json": { receipts: receipts[0] },
+        "post-2.json": receipts[1],
+        "single.json": receipts[2]![0],
+      });
+      const { run, report } = await audit(["--server", stack.baseUrl, "--receipts", dir]);
+      expect(run.code, run.stdout).to.equal(0);
+      expect(report.totals.receiptsChecked).to.equal(8);
+      expect(report.findings).to.deep.equal([]);
+    });
+
+    it("a receipt never anchored, one with another leaf, a late one, a forged and a stranger's: each caught", async () => {
+      const anchorer = stack.wallets.anchorer;
+      const now = Math.floor(Date.now() / 1000);
+      const twoDaysAgo = now - 2 * 86_400;
+      const otherLeaf = `0x${"5a".repeat(32)}` as Hex;
+      const good = receipts[0]![1]!;
+      const forged = { ...receipts[0]![0]!, publishedAt: receipts[0]![0]!.publishedAt + 1 };
+      const stranger = await anchorerSign(
+        Wallet.createRandom() as unknown as Wallet,
+        3,
+        receipts[0]![2]!.leaf,
+        receipts[0]![2]!.publishedAt,
+      );
+      const dir = await receiptsDir("receipts-broken", {
+        "never-anchored.json": await anchorerSign(anchorer, 50, otherLeaf, twoDaysAgo),
+        "not-yet-due.json": await anchorerSign(anchorer, 51, otherLeaf, now),
+        "other-leaf.json": await anchorerSign(anchorer, good.seq, otherLeaf, good.publishedAt),
+        "late.json": await anchorerSign(anchorer, receipts[2]![0]!.seq, receipts[2]![0]!.leaf, twoDaysAgo),
+        "forged.json": forged,
+        "stranger.json": stranger,
+        "garbage.json": { hello: "world" },
+      });
+      const { run, report } = await audit(["--server", stack.baseUrl, "--receipts", dir]);
+      expect(run.code).to.equal(1);
+      const bySeq = report.findings.map((f) => [f.code, f.seq ?? null]).sort();
+      expect(bySeq).to.deep.equal(
+        [
+          ["RECEIPT_BAD_SIGNATURE", 1],
+          ["RECEIPT_INVALID", null],
+          ["RECEIPT_LATE", 8],
+          ["RECEIPT_LEAF_MISMATCH", 2],
+          ["RECEIPT_NOT_HONOURED", 50],
+          ["RECEIPT_PENDING", 51],
+          ["RECEIPT_UNKNOWN_SIGNER", 3],
+        ].sort(),
+      );
+      expect(run.stdout).to.contain("RECEIPT_NOT_HONOURED");
+    });
+  });
+
+  it("an unreachable chain is fatal: exit 2", async () => {
+    const run = await runCli([
+      "audit",
+      "--rpc",
+      "http://127.0.0.1:9",
+      "--registry",
+      stack.registryAddress,
+      "--server",
+      stack.baseUrl,
+    ]);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.contain("CHAIN_UNAVAILABLE");
+  });
+
+  it("usage errors: exit 2", async () => {
+    const run = await runCli(["audit", "--rpc", stack.rpcUrl, "--registry", stack.registryAddress]);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.contain("give exactly one of --server URL and --mirror DIR");
+  });
+
+  // Last (mocha runs a suite's own tests before its child suites, so this is a child suite defined last):
+  // it edits the store behind the server's back.
+  describe("a store edited behind the server's back", () => {
+    it("a store altered after anchoring (one amount changed in SQLite): ROOT_MISMATCH, exit 1", async () => {
+      await stack.stop();
+      const db = new Database(join(stack.dataDir, "aiqyn.sqlite"));
+      try {
+        const changed = db.prepare("UPDATE records SET amount = ? WHERE seq = ?").run("150", 6 - 3);
+        expect(changed.changes).to.equal(1);
+      } finally {
+        db.close();
+      }
+      await stack.restart();
+      const { run, report } = await audit(["--server", stack.baseUrl]);
+      expect(run.code, run.stdout).to.equal(1);
+      expect(codesOf(report)).to.include("ROOT_MISMATCH");
+      expect(report.findings.find((f) => f.code === "ROOT_MISMATCH")!.batchId).to.equal(1);
+      expect(run.stdout).to.contain("FINDINGS");
+    });
+  });
+});
