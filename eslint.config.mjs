@@ -4,7 +4,17 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "dist/", "web/dist/", "artifacts/", "cache/", "typechain-types/", "coverage/", "data/", "test-artifacts/"],
+    ignores: [
+      "node_modules/",
+      "dist/",
+      "web/dist/",
+      "artifacts/",
+      "cache/",
+      "typechain-types/",
+      "coverage/",
+      "data/",
+      "test-artifacts/",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -52,16 +52,22 @@ function problem(field: string, code: string, message: string): FieldProblem[] {
   return [{ field, code, message }];
 }
 
-const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (value: unknown, path: string) =>
-  typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
-    ? []
-    : problem(path, "WRONG_TYPE", `${path} must be an integer from ${min} to ${max}`);
+const integer =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (value: unknown, path: string) =>
+    typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
+      ? []
+      : problem(path, "WRONG_TYPE", `${path} must be an integer from ${min} to ${max}`);
 const bytes32 = (value: unknown, path: string) =>
   isBytes32Hex(value) ? [] : problem(path, "WRONG_TYPE", `${path} must be 0x followed by 64 hex digits`);
 const address = (value: unknown, path: string) =>
-  typeof value === "string" && /^0x[0-9a-fA-F]{40}$/.test(value) ? [] : problem(path, "WRONG_TYPE", `${path} must be a 20-byte 0x address`);
+  typeof value === "string" && /^0x[0-9a-fA-F]{40}$/.test(value)
+    ? []
+    : problem(path, "WRONG_TYPE", `${path} must be a 20-byte 0x address`);
 const signature = (value: unknown, path: string) =>
-  typeof value === "string" && /^0x[0-9a-fA-F]{130}$/.test(value) ? [] : problem(path, "WRONG_TYPE", `${path} must be a 65-byte 0x signature`);
+  typeof value === "string" && /^0x[0-9a-fA-F]{130}$/.test(value)
+    ? []
+    : problem(path, "WRONG_TYPE", `${path} must be a 65-byte 0x signature`);
 
 function object(shape: Shape) {
   return (value: unknown, path: string): FieldProblem[] => {
@@ -69,7 +75,13 @@ function object(shape: Shape) {
     const problems: FieldProblem[] = [];
     for (const key of Object.keys(value)) {
       if (!Object.prototype.hasOwnProperty.call(shape, key)) {
-        problems.push(...problem(`${path}/${key}`.slice(0, 200), "FIELD_UNKNOWN", `unknown field ${JSON.stringify(key).slice(0, 80)}`));
+        problems.push(
+          ...problem(
+            `${path}/${key}`.slice(0, 200),
+            "FIELD_UNKNOWN",
+            `unknown field ${JSON.stringify(key).slice(0, 80)}`,
+          ),
+        );
       }
     }
     for (const [key, check] of Object.entries(shape)) {
@@ -84,7 +96,8 @@ function object(shape: Shape) {
 }
 
 const bundleShape: Shape = {
-  format: (value, path) => (value === BUNDLE_FORMAT ? [] : problem(path, "UNSUPPORTED_FORMAT", `format must be "${BUNDLE_FORMAT}"`)),
+  format: (value, path) =>
+    value === BUNDLE_FORMAT ? [] : problem(path, "UNSUPPORTED_FORMAT", `format must be "${BUNDLE_FORMAT}"`),
   record: (value, path) => {
     const result = validateRecord(value);
     return result.ok ? [] : result.errors.map((p) => ({ ...p, field: p.field ? `${path}/${p.field}` : path }));
@@ -92,7 +105,8 @@ const bundleShape: Shape = {
   leaf: bytes32,
   proof: (value, path) => {
     if (!Array.isArray(value)) return problem(path, "WRONG_TYPE", `${path} must be an array`);
-    if (value.length > MAX_PROOF_ELEMENTS) return problem(path, "PROOF_TOO_LONG", `${path} has more than ${MAX_PROOF_ELEMENTS} elements`);
+    if (value.length > MAX_PROOF_ELEMENTS)
+      return problem(path, "PROOF_TOO_LONG", `${path} has more than ${MAX_PROOF_ELEMENTS} elements`);
     return value.flatMap((element, i) => bytes32(element, `${path}/${i}`));
   },
   batch: object({ id: integer(1), root: bytes32, firstSeq: integer(1), leafCount: integer(1, 2 ** 32 - 1) }),
@@ -110,16 +124,21 @@ export function parseBundle(input: unknown): ProofBundle {
   if ("receipt" in input && input.receipt !== undefined) problems.push(...receiptShape(input.receipt, "/receipt"));
   if (problems.length > 0) {
     const first = problems[0]!;
-    throw new AiqynError("INVALID_BUNDLE", `not a valid ${BUNDLE_FORMAT} bundle: ${first.field || "/"} ${first.message}`, {
-      details: problems.map((p) => ({ ...p, field: p.field.startsWith("/") ? p.field : `/${p.field}` })),
-    });
+    throw new AiqynError(
+      "INVALID_BUNDLE",
+      `not a valid ${BUNDLE_FORMAT} bundle: ${first.field || "/"} ${first.message}`,
+      {
+        details: problems.map((p) => ({ ...p, field: p.field.startsWith("/") ? p.field : `/${p.field}` })),
+      },
+    );
   }
   return input as unknown as ProofBundle;
 }
 
 /** Parses bundle text: size-limited, JSON-checked, then parseBundle. */
 export function parseBundleText(text: string): ProofBundle {
-  if (text.length > MAX_BUNDLE_BYTES) throw new AiqynError("BUNDLE_TOO_LARGE", `a bundle is at most ${MAX_BUNDLE_BYTES} bytes`);
+  if (text.length > MAX_BUNDLE_BYTES)
+    throw new AiqynError("BUNDLE_TOO_LARGE", `a bundle is at most ${MAX_BUNDLE_BYTES} bytes`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -188,7 +207,11 @@ export interface VerifyOptions {
  * Verifies a parsed bundle. Leaf, proof and receipt are recomputed here; only the batch comes from
  * `readBatch` (omit it to verify offline: the verdict is then at best "unchecked").
  */
-export async function verifyBundle(bundle: ProofBundle, readBatch?: ReadBatch, options: VerifyOptions = {}): Promise<VerificationReport> {
+export async function verifyBundle(
+  bundle: ProofBundle,
+  readBatch?: ReadBatch,
+  options: VerifyOptions = {},
+): Promise<VerificationReport> {
   const checks: Check[] = [];
   const { record, batch } = bundle;
   const leaf = leafHash(record);
@@ -197,7 +220,13 @@ export async function verifyBundle(bundle: ProofBundle, readBatch?: ReadBatch, o
   checks.push(
     leaf === bundle.leaf.toLowerCase()
       ? { id: "leaf", ok: true, message: "the leaf recomputed from the record equals the bundle's leaf" }
-      : { id: "leaf", ok: false, message: "the record does not hash to the bundle's leaf", expected: bundle.leaf, actual: leaf },
+      : {
+          id: "leaf",
+          ok: false,
+          message: "the record does not hash to the bundle's leaf",
+          expected: bundle.leaf,
+          actual: leaf,
+        },
   );
   const inRange = record.seq >= batch.firstSeq && record.seq < batch.firstSeq + batch.leafCount;
   checks.push({
@@ -220,7 +249,13 @@ export async function verifyBundle(bundle: ProofBundle, readBatch?: ReadBatch, o
   checks.push(
     rootOk
       ? { id: "proof-root", ok: true, message: "the proof leads from the recomputed leaf to the batch root" }
-      : { id: "proof-root", ok: false, message: "the proof does not lead to the batch root", expected: batch.root, actual: computedRoot },
+      : {
+          id: "proof-root",
+          ok: false,
+          message: "the proof does not lead to the batch root",
+          expected: batch.root,
+          actual: computedRoot,
+        },
   );
   if (bundle.receipt) checks.push(checkReceipt(bundle, leaf));
 
@@ -240,7 +275,11 @@ export async function verifyBundle(bundle: ProofBundle, readBatch?: ReadBatch, o
   }
 
   const localOk = checks.every((c) => c.ok !== false);
-  const report = (verdict: Verdict, onChain: OnChainBatch | null, chainError?: VerificationReport["chainError"]): VerificationReport => ({
+  const report = (
+    verdict: Verdict,
+    onChain: OnChainBatch | null,
+    chainError?: VerificationReport["chainError"],
+  ): VerificationReport => ({
     verdict,
     checks,
     leaf,
@@ -265,8 +304,13 @@ export async function verifyBundle(bundle: ProofBundle, readBatch?: ReadBatch, o
     checks.push({ id: "chain-batch", ok: false, message: `the registry has no batch ${batch.id}` });
     return report(localOk ? "not-anchored" : "mismatch", null);
   }
-  checks.push({ id: "chain-batch", ok: true, message: `the registry has batch ${batch.id}, anchored at unix time ${onChain.anchoredAt}` });
-  const chainRootOk = onChain.root.toLowerCase() === batch.root.toLowerCase() && onChain.root.toLowerCase() === computedRoot;
+  checks.push({
+    id: "chain-batch",
+    ok: true,
+    message: `the registry has batch ${batch.id}, anchored at unix time ${onChain.anchoredAt}`,
+  });
+  const chainRootOk =
+    onChain.root.toLowerCase() === batch.root.toLowerCase() && onChain.root.toLowerCase() === computedRoot;
   checks.push({
     id: "chain-root",
     ok: chainRootOk,
@@ -278,7 +322,9 @@ export async function verifyBundle(bundle: ProofBundle, readBatch?: ReadBatch, o
   checks.push({
     id: "chain-range",
     ok: rangeOk,
-    message: rangeOk ? "firstSeq and leafCount on chain equal the bundle's" : "firstSeq or leafCount on chain differ from the bundle's",
+    message: rangeOk
+      ? "firstSeq and leafCount on chain equal the bundle's"
+      : "firstSeq or leafCount on chain differ from the bundle's",
     expected: { firstSeq: onChain.firstSeq, leafCount: onChain.leafCount },
     actual: { firstSeq: batch.firstSeq, leafCount: batch.leafCount },
   });
@@ -292,7 +338,11 @@ function checkReceipt(bundle: ProofBundle, leaf: Hex): Check {
   if (receipt.leaf.toLowerCase() !== leaf) differences.push("leaf");
   if (receipt.publishedAt !== bundle.record.publishedAt) differences.push("publishedAt");
   if (differences.length > 0) {
-    return { id: "receipt", ok: false, message: `the receipt promised another ${differences.join(", ")} than the record has` };
+    return {
+      id: "receipt",
+      ok: false,
+      message: `the receipt promised another ${differences.join(", ")} than the record has`,
+    };
   }
   const signed = receiptSignatureValid(receipt, bundle.anchor.chainId, bundle.anchor.registry);
   return signed

@@ -14,16 +14,10 @@ export const UINT256_MAX = (1n << 256n) - 1n;
 /** Longest decimal string accepted at all; 78 digits already exceed uint256 for any scale. */
 const MAX_DECIMAL_LENGTH = 100;
 
-export type DecimalResult =
-  | { ok: true; value: bigint }
-  | { ok: false; code: DecimalErrorCode; message: string };
+export type DecimalResult = { ok: true; value: bigint } | { ok: false; code: DecimalErrorCode; message: string };
 
 export type DecimalErrorCode =
-  | "DECIMAL_NOT_STRING"
-  | "DECIMAL_SYNTAX"
-  | "DECIMAL_LEADING_ZERO"
-  | "DECIMAL_TOO_PRECISE"
-  | "DECIMAL_OVERFLOW";
+  "DECIMAL_NOT_STRING" | "DECIMAL_SYNTAX" | "DECIMAL_LEADING_ZERO" | "DECIMAL_TOO_PRECISE" | "DECIMAL_OVERFLOW";
 
 /**
  * Parses `text` as a canonical decimal and returns it multiplied by 10^`scale` (the number of decimals the
@@ -37,7 +31,8 @@ export function parseDecimal(text: unknown, scale: number): DecimalResult {
     return {
       ok: false,
       code: "DECIMAL_SYNTAX",
-      message: "must be plain digits with an optional fraction, such as 12 or 0.5 (no sign, exponent, spaces or bare dot)",
+      message:
+        "must be plain digits with an optional fraction, such as 12 or 0.5 (no sign, exponent, spaces or bare dot)",
     };
   }
   const dot = text.indexOf(".");

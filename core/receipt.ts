@@ -36,7 +36,13 @@ function addressBytes(address: string): Uint8Array {
   return hexToBytes(address);
 }
 
-export function receiptDigest(chainId: number | bigint, registry: string, seq: number, leaf: Hex, publishedAt: number): Hex {
+export function receiptDigest(
+  chainId: number | bigint,
+  registry: string,
+  seq: number,
+  leaf: Hex,
+  publishedAt: number,
+): Hex {
   const domain = utf8Bytes(RECEIPT_DOMAIN);
   const out = new Uint8Array(6 * 32 + 32 + 32);
   out.set(uintWord(6n * 32n), 0);

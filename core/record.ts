@@ -158,7 +158,9 @@ function checkInteger(field: string, value: unknown, min: number): FieldProblem[
     return [{ field, code: "WRONG_TYPE", message: `${field} must be an integer JSON number` }];
   }
   if (value < min || value > LIMITS.maxInteger) {
-    return [{ field, code: "INTEGER_OUT_OF_RANGE", message: `${field} must be between ${min} and ${LIMITS.maxInteger}` }];
+    return [
+      { field, code: "INTEGER_OUT_OF_RANGE", message: `${field} must be between ${min} and ${LIMITS.maxInteger}` },
+    ];
   }
   return [];
 }
@@ -180,33 +182,63 @@ function checkInputFields(input: Record<string, unknown>): FieldProblem[] {
     });
   }
   problems.push(...checkInteger("occurredAt", input.occurredAt, 0));
-  problems.push(...checkPattern("asset", input.asset, LIMITS.assetPattern, "ASSET_FORMAT", "1–16 characters of A–Z, 0–9, '.' and '-'"));
+  problems.push(
+    ...checkPattern(
+      "asset",
+      input.asset,
+      LIMITS.assetPattern,
+      "ASSET_FORMAT",
+      "1–16 characters of A–Z, 0–9, '.' and '-'",
+    ),
+  );
 
   const amount = parseDecimal(input.amount, AMOUNT_DECIMALS);
   if (!amount.ok) {
-    problems.push({ field: "amount", code: amount.code === "DECIMAL_NOT_STRING" ? "WRONG_TYPE" : amount.code, message: `amount ${amount.message}` });
+    problems.push({
+      field: "amount",
+      code: amount.code === "DECIMAL_NOT_STRING" ? "WRONG_TYPE" : amount.code,
+      message: `amount ${amount.message}`,
+    });
   } else if (kind === "RETRACTION" && amount.value !== 0n) {
     problems.push({ field: "amount", code: "AMOUNT_NOT_ZERO", message: "a RETRACTION must have amount 0" });
   } else if (kind !== "RETRACTION" && kind !== "VALUATION" && isRecordKind(kind) && amount.value === 0n) {
-    problems.push({ field: "amount", code: "AMOUNT_NOT_POSITIVE", message: `amount must be greater than 0 for ${kind}` });
+    problems.push({
+      field: "amount",
+      code: "AMOUNT_NOT_POSITIVE",
+      message: `amount must be greater than 0 for ${kind}`,
+    });
   }
 
   const valueUsd = parseDecimal(input.valueUsd, VALUE_USD_DECIMALS);
   if (!valueUsd.ok) {
-    problems.push({ field: "valueUsd", code: valueUsd.code === "DECIMAL_NOT_STRING" ? "WRONG_TYPE" : valueUsd.code, message: `valueUsd ${valueUsd.message}` });
+    problems.push({
+      field: "valueUsd",
+      code: valueUsd.code === "DECIMAL_NOT_STRING" ? "WRONG_TYPE" : valueUsd.code,
+      message: `valueUsd ${valueUsd.message}`,
+    });
   }
 
   problems.push(...checkText("counterparty", input.counterparty, LIMITS.counterpartyChars));
   problems.push(...checkText("reference", input.reference, LIMITS.referenceChars));
   problems.push(...checkText("memo", input.memo, LIMITS.memoChars));
   problems.push(
-    ...checkPattern("documentHash", input.documentHash, /^0x[0-9a-fA-F]{64}$/, "DOCUMENT_HASH_FORMAT", "0x followed by 64 hex digits (the zero hash if there is no document)"),
+    ...checkPattern(
+      "documentHash",
+      input.documentHash,
+      /^0x[0-9a-fA-F]{64}$/,
+      "DOCUMENT_HASH_FORMAT",
+      "0x followed by 64 hex digits (the zero hash if there is no document)",
+    ),
   );
 
   const corrects = checkInteger("corrects", input.corrects, 0);
   problems.push(...corrects);
   if (corrects.length === 0 && kind === "RETRACTION" && input.corrects === 0) {
-    problems.push({ field: "corrects", code: "CORRECTS_REQUIRED", message: "a RETRACTION must name the seq it voids in corrects" });
+    problems.push({
+      field: "corrects",
+      code: "CORRECTS_REQUIRED",
+      message: "a RETRACTION must name the seq it voids in corrects",
+    });
   }
   return problems;
 }
@@ -214,7 +246,11 @@ function checkInputFields(input: Record<string, unknown>): FieldProblem[] {
 function unknownFieldProblems(input: Record<string, unknown>, allowed: readonly string[]): FieldProblem[] {
   return Object.keys(input)
     .filter((key) => !allowed.includes(key))
-    .map((key) => ({ field: key, code: "FIELD_UNKNOWN", message: `unknown field ${JSON.stringify(key).slice(0, 80)}` }));
+    .map((key) => ({
+      field: key,
+      code: "FIELD_UNKNOWN",
+      message: `unknown field ${JSON.stringify(key).slice(0, 80)}`,
+    }));
 }
 
 function missingFieldProblems(input: Record<string, unknown>, required: readonly string[]): FieldProblem[] {
@@ -234,7 +270,11 @@ export function validateRecordInput(input: unknown, options: InputValidationOpti
   const problems: FieldProblem[] = [];
   for (const key of SERVER_FIELDS) {
     if (Object.prototype.hasOwnProperty.call(input, key)) {
-      problems.push({ field: key, code: "FIELD_SERVER_SET", message: `${key} is set by the server and must not be sent` });
+      problems.push({
+        field: key,
+        code: "FIELD_SERVER_SET",
+        message: `${key} is set by the server and must not be sent`,
+      });
     }
   }
   problems.push(...unknownFieldProblems(input, [...INPUT_FIELDS, ...SERVER_FIELDS]));
@@ -244,7 +284,11 @@ export function validateRecordInput(input: unknown, options: InputValidationOpti
   problems.push(...checkInputFields(input).filter((p) => !missingNames.has(p.field)));
 
   const skew = options.maxClockSkewSeconds ?? 300;
-  if (typeof input.occurredAt === "number" && Number.isInteger(input.occurredAt) && input.occurredAt > options.now + skew) {
+  if (
+    typeof input.occurredAt === "number" &&
+    Number.isInteger(input.occurredAt) &&
+    input.occurredAt > options.now + skew
+  ) {
     problems.push({ field: "occurredAt", code: "OCCURRED_IN_FUTURE", message: "occurredAt must not be in the future" });
   }
   if (problems.length > 0) return { ok: false, errors: problems };
@@ -280,7 +324,13 @@ export function validateRecord(input: unknown): Validation<RecordV1> {
   const own: FieldProblem[] = [
     ...checkInteger("seq", input.seq, 1),
     ...checkInteger("publishedAt", input.publishedAt, 0),
-    ...checkPattern("publisher", input.publisher, LIMITS.publisherPattern, "PUBLISHER_FORMAT", "1–64 characters of a–z, 0–9, '.', '_' and '-', starting with a letter or digit"),
+    ...checkPattern(
+      "publisher",
+      input.publisher,
+      LIMITS.publisherPattern,
+      "PUBLISHER_FORMAT",
+      "1–64 characters of a–z, 0–9, '.', '_' and '-', starting with a letter or digit",
+    ),
     ...checkInputFields(input),
   ];
   problems.push(...own.filter((p) => !missingNames.has(p.field)));

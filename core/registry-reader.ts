@@ -37,14 +37,18 @@ function words(result: unknown, count: number, what: string): Uint8Array[] {
   const bytes = hexToBytes(result);
   if (bytes.length < count * 32) {
     // 0x from an address without code is the usual cause.
-    throw new AiqynError("REGISTRY_NOT_FOUND", `${what}: no registry answered at that address (empty or short return data)`);
+    throw new AiqynError(
+      "REGISTRY_NOT_FOUND",
+      `${what}: no registry answered at that address (empty or short return data)`,
+    );
   }
   return Array.from({ length: count }, (_, i) => bytes.slice(i * 32, i * 32 + 32));
 }
 
 function toSafeNumber(w: Uint8Array, what: string): number {
   const value = BigInt(bytesToHex(w));
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new AiqynError("RPC_BAD_ANSWER", `${what} is beyond this tool's integer range`);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new AiqynError("RPC_BAD_ANSWER", `${what} is beyond this tool's integer range`);
   return Number(value);
 }
 
@@ -61,15 +65,21 @@ export interface RegistryReader {
   code(): Promise<Hex>;
 }
 
-export function createRegistryReader(request: RpcRequest, registry: string, blockTag: string = "latest"): RegistryReader {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(registry)) throw new AiqynError("INVALID_ADDRESS", "the registry must be a 20-byte 0x address");
+export function createRegistryReader(
+  request: RpcRequest,
+  registry: string,
+  blockTag: string = "latest",
+): RegistryReader {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(registry))
+    throw new AiqynError("INVALID_ADDRESS", "the registry must be a 20-byte 0x address");
   const call = (data: string) => request("eth_call", [{ to: registry, data: `0x${data}` }, blockTag]);
   const uint = async (sel: string, what: string) => toSafeNumber(words(await call(sel), 1, what)[0]!, what);
 
   const reader: RegistryReader = {
     async chainId() {
       const result = await request("eth_chainId", []);
-      if (typeof result !== "string" || !/^0x[0-9a-fA-F]+$/.test(result)) throw new AiqynError("RPC_BAD_ANSWER", "eth_chainId answered garbage");
+      if (typeof result !== "string" || !/^0x[0-9a-fA-F]+$/.test(result))
+        throw new AiqynError("RPC_BAD_ANSWER", "eth_chainId answered garbage");
       return Number(BigInt(result));
     },
     batchCount: () => uint(SELECTORS.batchCount, "batchCount()"),
@@ -89,7 +99,11 @@ export function createRegistryReader(request: RpcRequest, registry: string, bloc
       if (!Number.isSafeInteger(batchId) || batchId < 1) return null;
       const count = await reader.batchCount();
       if (batchId > count) return null;
-      const [root, firstSeq, leafCount, anchoredAt, head] = words(await call(SELECTORS.batch + word(batchId)), 5, "batch()");
+      const [root, firstSeq, leafCount, anchoredAt, head] = words(
+        await call(SELECTORS.batch + word(batchId)),
+        5,
+        "batch()",
+      );
       return {
         root: bytesToHex(root!),
         firstSeq: toSafeNumber(firstSeq!, "firstSeq"),
