@@ -12,3 +12,4 @@ export * from "./proof";
 export * from "./receipt";
 export * from "./bundle";
 export * from "./registry-reader";
+export * from "./api";

@@ -53,6 +53,11 @@ function errorMessage(error: unknown): string {
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }
 
+/** anchor(batchId, root, firstSeq, leafCount) for a sealed batch. */
+function anchorCalldata(batch: StoredBatch): string {
+  return registryInterface.encodeFunctionData("anchor", [batch.id, batch.root, batch.firstSeq, batch.leafCount]);
+}
+
 export class Anchorer {
   private readonly status: AnchorerStatus = {
     halted: null,
@@ -234,12 +239,7 @@ export class Anchorer {
   /** Estimates the call (which decodes a would-be revert), signs, stores the hash, then broadcasts. */
   private async send(batch: StoredBatch): Promise<Hex> {
     const { provider, wallet, registry } = this.chain;
-    const data = registryInterface.encodeFunctionData("anchor", [
-      batch.id,
-      batch.root,
-      batch.firstSeq,
-      batch.leafCount,
-    ]);
+    const data = anchorCalldata(batch);
     let gas: bigint;
     try {
       gas = await provider.estimateGas({ from: wallet.address, to: registry, data });
@@ -289,12 +289,7 @@ export class Anchorer {
 
   private async simulate(batch: StoredBatch): Promise<unknown> {
     const { provider, wallet, registry } = this.chain;
-    const data = registryInterface.encodeFunctionData("anchor", [
-      batch.id,
-      batch.root,
-      batch.firstSeq,
-      batch.leafCount,
-    ]);
+    const data = anchorCalldata(batch);
     try {
       await provider.call({ from: wallet.address, to: registry, data });
       return null;

@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 description of the HTTP API, written by hand to match docs/API.md and DESIGN.md.
  * Served at /api/v1/openapi.json.
  */
+import { RECORD_KIND_NAMES } from "../core";
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const problem = (description: string) => ({
   description,
@@ -17,18 +18,7 @@ const intParam = (name: string, where: "path" | "query", description: string, ex
 });
 const hex32 = { type: "string", pattern: "^0x[0-9a-f]{64}$" };
 const decimal = { type: "string", pattern: "^(0|[1-9][0-9]*)(\\.[0-9]+)?$" };
-const KINDS = [
-  "INFLOW_SEIZURE",
-  "INFLOW_MINING",
-  "INFLOW_OTHER",
-  "INVESTMENT",
-  "DIVESTMENT",
-  "GRANT",
-  "EXPENSE",
-  "TRANSFER",
-  "VALUATION",
-  "RETRACTION",
-];
+const KINDS = RECORD_KIND_NAMES;
 
 const recordInputProperties = {
   kind: { type: "string", enum: KINDS },

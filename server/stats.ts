@@ -10,15 +10,10 @@ import {
   parseDecimal,
   type RecordKind,
   type RecordV1,
+  type Stats,
 } from "../core";
 
-export interface Stats {
-  totals: { records: number; anchored: number; pending: number; batches: number };
-  byKind: { kind: RecordKind; count: number; valueUsd: string }[];
-  byAsset: { asset: string; inflow: string; outflow: string; count: number }[];
-  byMonth: { month: string; kind: RecordKind; count: number; valueUsd: string }[];
-  holdings: { asset: string; amount: string; valueUsd: string; occurredAt: number; seq: number }[];
-}
+export type { Stats } from "../core";
 
 const INFLOW_KINDS: ReadonlySet<RecordKind> = new Set([
   "INFLOW_SEIZURE",

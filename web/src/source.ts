@@ -3,17 +3,17 @@
  * (aiqyn-mirror/1 files). Neither is trusted: everything they serve is checked against the chain.
  * Errors carry codes: SOURCE_UNREACHABLE (no answer), NOT_FOUND, NOT_IN_MIRROR, or the server's problem code.
  */
-import { AiqynError, type Receipt, type RecordStanding } from "../../core/index";
+import {
+  AiqynError,
+  type BatchInfo,
+  type Receipt,
+  type RecordStanding,
+  type RegistryInfo,
+  type Stats,
+} from "../../core/index";
 
-export interface RegistryInfo {
-  chainId: number;
-  registry: string;
-  deploymentBlock: number;
-  rpcUrl: string;
-  explorerUrl: string | null;
-  receiptSigner: string;
-  maxAnchorDelaySeconds: number;
-}
+export type { RegistryInfo, Stats } from "../../core/index";
+export type Batch = BatchInfo;
 
 export interface RecordItem {
   /** As served: validated by the verifier before any use. */
@@ -24,19 +24,6 @@ export interface RecordItem {
   receipt: Receipt | null;
   standing?: RecordStanding;
   correctedBy?: number[];
-}
-
-export interface Batch {
-  id: number;
-  root: string;
-  firstSeq: number;
-  leafCount: number;
-  status: "sealed" | "submitted" | "anchored";
-  txHash: string | null;
-  blockNumber: number | null;
-  head: string | null;
-  anchoredAt: number | null;
-  sealedAt: number;
 }
 
 export type ProofAnswer =
@@ -54,14 +41,6 @@ export interface RecordFilter {
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
-}
-
-export interface Stats {
-  totals: { records: number; anchored: number; pending: number; batches: number };
-  byKind: { kind: string; count: number; valueUsd: string }[];
-  byAsset: { asset: string; inflow: string; outflow: string; count: number }[];
-  byMonth: { month: string; kind: string; count: number; valueUsd: string }[];
-  holdings: { asset: string; amount: string; valueUsd: string; occurredAt: number; seq: number }[];
 }
 
 export interface DataSource {

@@ -123,7 +123,8 @@ export interface Outcome {
   message: string | null;
 }
 
-function blank(verdict: VerdictKind, seq: number | null): Outcome {
+/** An outcome with nothing established yet. */
+export function blank(verdict: VerdictKind, seq: number | null): Outcome {
   return {
     verdict,
     seq,

@@ -1,5 +1,5 @@
 /** Pieces several views share: record tables, status labels, explorer links. */
-import { RECORD_FIELDS, type RecordV1 } from "../../../core/index";
+import { RECORD_FIELDS, RECORD_KIND_NAMES, type RecordV1 } from "../../../core/index";
 import { h } from "../dom";
 import { groupDecimal, formatUtc } from "../format";
 import { lang, t, type MessageKey } from "../i18n";
@@ -9,20 +9,7 @@ export function kindLabel(kind: string): string {
   return key in KIND_KEYS ? t(key) : kind;
 }
 
-const KIND_KEYS: Record<string, true> = Object.fromEntries(
-  [
-    "INFLOW_SEIZURE",
-    "INFLOW_MINING",
-    "INFLOW_OTHER",
-    "INVESTMENT",
-    "DIVESTMENT",
-    "GRANT",
-    "EXPENSE",
-    "TRANSFER",
-    "VALUATION",
-    "RETRACTION",
-  ].map((k) => [`kind.${k}`, true]),
-);
+const KIND_KEYS: Record<string, true> = Object.fromEntries(RECORD_KIND_NAMES.map((k) => [`kind.${k}`, true]));
 
 export function statusLabel(status: string): string {
   const known = ["pending", "anchored", "sealed", "submitted"];

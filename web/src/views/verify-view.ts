@@ -8,7 +8,7 @@ import { formatUtc } from "../format";
 import { hasMessage, t, type MessageKey } from "../i18n";
 import { createFetchTransport, errorMessage } from "../rpc";
 import { currentSettings, isAddress, isHttpUrl, linkQuery, saveSettings, savedSettings } from "../settings";
-import { verifyBundleText, verifySeq, type Outcome, type Step, type VerdictKind } from "../verify";
+import { blank, verifyBundleText, verifySeq, type Outcome, type Step, type VerdictKind } from "../verify";
 import { verifyRecordOnChain } from "../verify-record-call";
 import { recordTable, txLink } from "./common";
 
@@ -85,7 +85,7 @@ async function run(
     outcome = await work();
   } catch (error) {
     // A bug or an unexpected answer must still end in words, never in a silent spinner.
-    outcome = { ...emptyOutcome(), message: errorMessage(error) };
+    outcome = { ...blank("server-unreachable", null), message: errorMessage(error) };
   }
   if (token !== runToken || !result.isConnected) return;
   shown = { route, outcome };
@@ -95,31 +95,6 @@ async function run(
   if (outcome.verdict === "bundle-missing") document.getElementById("bundle-box")?.setAttribute("open", "");
   announce.textContent = `${t("verdict.srPrefix")} ${t(VERDICT_TITLE[outcome.verdict])}. ${verdictText(outcome)}`;
   result.querySelector<HTMLElement>(".verdict-title")?.focus({ preventScroll: false });
-}
-
-function emptyOutcome(): Outcome {
-  return {
-    verdict: "server-unreachable",
-    seq: null,
-    record: null,
-    steps: [],
-    differences: [],
-    trust: null,
-    batchId: null,
-    onChain: null,
-    blockNumber: null,
-    blockConfirmed: false,
-    txHash: null,
-    explorerUrl: null,
-    computedLeaf: null,
-    computedRoot: null,
-    receipt: null,
-    standing: null,
-    correctedBy: [],
-    secondOpinion: null,
-    bundleUrl: null,
-    message: null,
-  };
 }
 
 function lookupForm(seq: number | null): HTMLElement {

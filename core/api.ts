@@ -1,0 +1,40 @@
+/**
+ * The shapes of the HTTP API v1's answers (docs/API.md), shared by the server that writes them and the page
+ * that reads them. Types only. A reader still treats every answer as untrusted input: these say what an
+ * honest server sends, not what arrived.
+ */
+import type { RecordKind } from "./record";
+
+/** GET /api/v1/registry. `rpcUrl` is only a suggestion; `registry` is the contract address. */
+export interface RegistryInfo {
+  chainId: number;
+  registry: string;
+  deploymentBlock: number;
+  rpcUrl: string;
+  explorerUrl: string | null;
+  receiptSigner: string;
+  maxAnchorDelaySeconds: number;
+}
+
+/** GET /api/v1/batches/:id (and each item of GET /api/v1/batches). */
+export interface BatchInfo {
+  id: number;
+  root: string;
+  firstSeq: number;
+  leafCount: number;
+  status: "sealed" | "submitted" | "anchored";
+  txHash: string | null;
+  blockNumber: number | null;
+  head: string | null;
+  anchoredAt: number | null;
+  sealedAt: number;
+}
+
+/** GET /api/v1/stats: exact sums as decimal strings, over current records only. */
+export interface Stats {
+  totals: { records: number; anchored: number; pending: number; batches: number };
+  byKind: { kind: RecordKind; count: number; valueUsd: string }[];
+  byAsset: { asset: string; inflow: string; outflow: string; count: number }[];
+  byMonth: { month: string; kind: RecordKind; count: number; valueUsd: string }[];
+  holdings: { asset: string; amount: string; valueUsd: string; occurredAt: number; seq: number }[];
+}
