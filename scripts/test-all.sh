@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
-# Runs every test: contracts, core, server, CLI, and the real-browser tests (installing Chromium if missing).
+# Runs every test: contracts, core, server, CLI, ops, and the real-browser tests (installing Chromium if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CI="${CI:-true}" HARDHAT_DISABLE_TELEMETRY_PROMPT=true
 bash scripts/ensure-chromium.sh
 npm run build
-npx hardhat test "$@"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+npx hardhat test "$@" 2>&1 | tee "$log" || status=$?
+# Mocha's own summary ("N passing", "N failing") as one plain line that any CI can read.
+passed=$(grep -Eo '^ +[0-9]+ passing' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
+failed=$(grep -Eo '^ +[0-9]+ failing' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
+echo "Tests: ${passed:-0} passed, ${failed:-0} failed"
+if [ "$status" -eq 0 ] && [ -z "$passed" ]; then
+  echo "no test ran" >&2
+  exit 1
+fi
+exit "$status"
