@@ -124,6 +124,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 // C0, DEL and C1 controls: invisible, and able to make two different records look alike on a page.
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+// Bidi embeddings, overrides and isolates reorder what a reader sees ("Trojan Source"): a memo could show
+// one amount or name and hash another.
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/;
 // A lone surrogate cannot be encoded as UTF-8 at all.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -142,6 +145,13 @@ export function checkText(field: string, value: unknown, maxChars: number, minCh
   }
   if (CONTROL_CHARS.test(value)) {
     problems.push({ field, code: "STRING_CONTROL_CHAR", message: `${field} must not contain control characters` });
+  }
+  if (BIDI_CONTROLS.test(value)) {
+    problems.push({
+      field,
+      code: "STRING_BIDI_CONTROL",
+      message: `${field} must not contain bidirectional embedding, override or isolate characters`,
+    });
   }
   let chars = 0;
   for (const _ of value) chars++;

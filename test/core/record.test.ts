@@ -158,6 +158,13 @@ describe("core/record: validateRecordInput", () => {
           `${field}:STRING_CONTROL_CHAR`,
         ]);
       }
+      for (const bidi of ["\u202a", "\u202e", "\u2066", "\u2069"]) {
+        expect(problems(input({ [field]: `1${bidi}000` })), JSON.stringify(bidi)).to.deep.equal([
+          `${field}:STRING_BIDI_CONTROL`,
+        ]);
+      }
+      // Marks that only hint direction (LRM, RLM) reorder nothing and stay allowed.
+      expect(input({ [field]: "a\u200eb\u200f" }).ok).to.equal(true);
       for (const lone of ["\ud800", "a\udc00", "\udbff\u0041", "😀".slice(1)]) {
         expect(problems(input({ [field]: lone })), JSON.stringify(lone)).to.deep.equal([`${field}:STRING_ILL_FORMED`]);
       }
