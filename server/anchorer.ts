@@ -4,6 +4,10 @@
  *
  *   sealed ──sign, store txHash+nonce+raw tx──▶ submitted ──receipt + CONFIRMATIONS──▶ anchored
  *
+ * A transaction still unmined after `replaceAfterMs` (congestion: its fees are too low) is replaced: the
+ * same call and nonce, re-signed with fees raised by a quarter (capped by `maxFeePerGas`), stored before it
+ * is broadcast. Only one transaction of a nonce can land, and whichever does, the chain decides.
+ *
  * Before sending anything it asks the chain. A batch the chain already has with the same root is adopted
  * (its transaction found through the BatchAnchored log): a retry never anchors twice, and the contract
  * refuses a second anchor of an id anyway. The same id with a different root halts anchoring for good
@@ -22,6 +26,10 @@ export interface AnchorerOptions {
   pollIntervalMs: number;
   retryBaseMs?: number;
   retryMaxMs: number;
+  /** Replace a transaction still unmined after this long (same nonce, higher fees). */
+  replaceAfterMs?: number;
+  /** Never offer more than this maxFeePerGas (wei) when replacing. */
+  maxFeePerGas?: bigint | null;
   /** Block to search for BatchAnchored logs from (the registry's deployment block). */
   deploymentBlock: number;
   logger: Logger;
@@ -185,12 +193,15 @@ export class Anchorer {
       );
     }
 
-    let txHash: Hex | null = null;
-    if (batch.status === "submitted" && batch.txHash) txHash = await this.resumeSubmitted(batch);
+    let sent: { txHash: Hex; raw: Hex | null } | null = null;
+    if (batch.status === "submitted" && batch.txHash) {
+      const resumed = await this.resumeSubmitted(batch);
+      if (resumed) sent = { txHash: resumed, raw: batch.rawTx };
+    }
     this.checkStopping();
-    if (txHash === null) txHash = await this.send(batch);
+    sent ??= await this.send(batch);
 
-    const receipt = await this.waitMined(txHash);
+    const { receipt, txHash } = await this.waitMined(batch, sent);
     if (receipt.status !== 1) {
       const reason = await this.simulate(batch).catch((e: unknown) => e);
       throw new AiqynError(
@@ -237,7 +248,7 @@ export class Anchorer {
   }
 
   /** Estimates the call (which decodes a would-be revert), signs, stores the hash, then broadcasts. */
-  private async send(batch: StoredBatch): Promise<Hex> {
+  private async send(batch: StoredBatch): Promise<{ txHash: Hex; raw: Hex }> {
     const { provider, wallet, registry } = this.chain;
     const data = anchorCalldata(batch);
     let gas: bigint;
@@ -260,7 +271,51 @@ export class Anchorer {
     }
     crashPoint("after-send");
     this.options.logger.info({ batch: batch.id, txHash, nonce }, "anchor transaction sent");
-    return txHash;
+    return { txHash, raw };
+  }
+
+  /**
+   * Re-signs a stuck anchor transaction with the same nonce and fees raised by 25 % (nodes want at least
+   * 10 % to accept a replacement), or at least what the network asks now; null when the fee cap forbids it.
+   */
+  private async replace(batch: StoredBatch, raw: Hex): Promise<{ txHash: Hex; raw: Hex } | null> {
+    const { provider, wallet } = this.chain;
+    const old = Transaction.from(raw);
+    const bump = (fee: bigint | null) => ((fee ?? 0n) * 125n) / 100n;
+    const feeData = await provider.getFeeData();
+    let maxFee = [bump(old.maxFeePerGas ?? old.gasPrice), feeData.maxFeePerGas ?? 0n].reduce((a, b) => (a > b ? a : b));
+    let tip = [bump(old.maxPriorityFeePerGas ?? old.gasPrice), feeData.maxPriorityFeePerGas ?? 0n].reduce((a, b) =>
+      a > b ? a : b,
+    );
+    const cap = this.options.maxFeePerGas ?? null;
+    if (cap !== null && maxFee > cap) maxFee = cap;
+    if (tip > maxFee) tip = maxFee;
+    const floor = ((old.maxFeePerGas ?? old.gasPrice ?? 0n) * 110n) / 100n;
+    if (maxFee < floor) {
+      this.options.logger.warn(
+        { batch: batch.id, txHash: old.hash, capWei: String(cap) },
+        "anchor transaction is stuck and the fee cap leaves no room to replace it",
+      );
+      return null;
+    }
+    const tx = await wallet.populateTransaction({
+      to: old.to,
+      data: old.data,
+      nonce: old.nonce,
+      gasLimit: old.gasLimit,
+      type: 2,
+      maxFeePerGas: maxFee,
+      maxPriorityFeePerGas: tip,
+    });
+    const replacement = (await wallet.signTransaction(tx)) as Hex;
+    const txHash = Transaction.from(replacement).hash as Hex;
+    this.store.markSubmitted(batch.id, { txHash, nonce: old.nonce, rawTx: replacement });
+    await provider.broadcastTransaction(replacement);
+    this.options.logger.warn(
+      { batch: batch.id, replaced: old.hash, txHash, nonce: old.nonce, maxFeePerGas: String(maxFee) },
+      "anchor transaction was stuck: replaced it with higher fees",
+    );
+    return { txHash, raw: replacement };
   }
 
   private explain(batch: StoredBatch, error: unknown): unknown {
@@ -298,18 +353,29 @@ export class Anchorer {
     }
   }
 
-  /** Polls until the transaction has CONFIRMATIONS blocks; throws ANCHOR_TX_DROPPED when the node forgot it. */
-  private async waitMined(txHash: Hex): Promise<TransactionReceipt> {
+  /**
+   * Polls until the transaction has CONFIRMATIONS blocks, replacing it when it stays unmined too long;
+   * throws ANCHOR_TX_DROPPED when the node forgot it (the next attempt asks the chain first).
+   */
+  private async waitMined(
+    batch: StoredBatch,
+    sent: { txHash: Hex; raw: Hex | null },
+  ): Promise<{ receipt: TransactionReceipt; txHash: Hex }> {
     const { provider } = this.chain;
+    let current = sent;
+    let since = Date.now();
     for (;;) {
       this.checkStopping();
-      const receipt = await provider.getTransactionReceipt(txHash);
+      const receipt = await provider.getTransactionReceipt(current.txHash);
       if (receipt) {
-        if (receipt.status !== 1) return receipt;
+        if (receipt.status !== 1) return { receipt, txHash: current.txHash };
         const head = await provider.getBlockNumber();
-        if (head - receipt.blockNumber + 1 >= this.options.confirmations) return receipt;
-      } else if (!(await provider.getTransaction(txHash))) {
-        throw new AiqynError("ANCHOR_TX_DROPPED", `the node no longer knows transaction ${txHash}`);
+        if (head - receipt.blockNumber + 1 >= this.options.confirmations) return { receipt, txHash: current.txHash };
+      } else if (!(await provider.getTransaction(current.txHash))) {
+        throw new AiqynError("ANCHOR_TX_DROPPED", `the node no longer knows transaction ${current.txHash}`);
+      } else if (current.raw && Date.now() - since >= (this.options.replaceAfterMs ?? Infinity)) {
+        current = (await this.replace(batch, current.raw)) ?? current;
+        since = Date.now();
       }
       await this.sleep(this.options.pollIntervalMs);
     }

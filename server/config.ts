@@ -34,6 +34,10 @@ export interface ServerConfig {
   anchorRetryMaxMs: number;
   /** How often the anchorer polls for receipts and confirmations. */
   pollIntervalMs: number;
+  /** An anchor transaction still unmined after this long is replaced (same nonce, fees +25 %). */
+  anchorReplaceAfterMs: number;
+  /** Ceiling for maxFeePerGas when replacing, in wei; null for none. */
+  anchorMaxFeeWei: bigint | null;
   /** Local chain only: the chain was reset, so every batch is anchored again from batch 1. */
   reanchorAll: boolean;
   /** External networks: run the ops deployment check (server/deployment-check.ts) when it exists. */
@@ -64,6 +68,7 @@ export const DEFAULTS = {
   bodyLimitBytes: 2 * 1024 * 1024,
   anchorRetryMaxMs: 30_000,
   pollIntervalMs: 500,
+  anchorReplaceAfterMs: 180_000,
 } as const;
 
 /** Fills a partial server config with the defaults (tests and start.ts use it). */
@@ -87,6 +92,8 @@ export function serverConfig(
     webDir: defaultWebDir(),
     anchorRetryMaxMs: DEFAULTS.anchorRetryMaxMs,
     pollIntervalMs: DEFAULTS.pollIntervalMs,
+    anchorReplaceAfterMs: DEFAULTS.anchorReplaceAfterMs,
+    anchorMaxFeeWei: null,
     reanchorAll: false,
     checkDeployment: false,
     deploymentFile: null,
@@ -205,6 +212,11 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     webDir: defaultWebDir(),
     anchorRetryMaxMs: int("ANCHOR_RETRY_MAX_MS", DEFAULTS.anchorRetryMaxMs, 10, 3600 * 1000),
     pollIntervalMs: int("ANCHOR_POLL_MS", DEFAULTS.pollIntervalMs, 10, 60_000),
+    anchorReplaceAfterMs: int("ANCHOR_REPLACE_AFTER_MS", DEFAULTS.anchorReplaceAfterMs, 10, 24 * 3600 * 1000),
+    anchorMaxFeeWei:
+      env.ANCHOR_MAX_FEE_GWEI === undefined || env.ANCHOR_MAX_FEE_GWEI === ""
+        ? null
+        : BigInt(int("ANCHOR_MAX_FEE_GWEI", 0, 1, 1_000_000)) * 1_000_000_000n,
     reanchorAll: false,
     checkDeployment: true,
     deploymentFile,

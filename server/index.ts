@@ -126,6 +126,8 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
       confirmations: config.confirmations,
       pollIntervalMs: config.pollIntervalMs,
       retryMaxMs: config.anchorRetryMaxMs,
+      replaceAfterMs: config.anchorReplaceAfterMs,
+      maxFeePerGas: config.anchorMaxFeeWei,
       deploymentBlock,
       logger: logger.child({ part: "anchorer" }),
       onAnchored: () => metrics.batchesAnchored.inc(),
