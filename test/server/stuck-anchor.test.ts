@@ -47,7 +47,7 @@ describe("server: a stuck anchor transaction", function () {
       await stack.waitForAnchored(receipt!.seq);
 
       const registry = new Contract(stack.registryAddress, REGISTRY_ABI, provider);
-      expect(await registry.batchCount()).to.equal(1n);
+      expect(await registry.getFunction("batchCount")()).to.equal(1n);
       const logs = await registry.queryFilter(registry.filters.BatchAnchored!());
       expect(logs).to.have.length(1);
       const stored = stack.server.store.getBatch(1)!;
