@@ -1,6 +1,6 @@
 /**
  * Real headless Chromium for the page's tests (playwright-core driving Debian's /usr/bin/chromium), the built
- * page, screenshots into test-artifacts/web/, and a tampering stand-in for the server.
+ * page, screenshots into test-artifacts/web/, a plain static host, and a tampering stand-in for the server.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -118,16 +118,52 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
+const DIST = path.join(ROOT, "web", "dist");
+const TYPES: Record<string, string> = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+};
+
+/** A plain static host: / is web/dist, /mirror/ is an exported mirror; anything else is a 404. */
+export async function startStaticHost(mirrorDir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const urlPath = decodeURIComponent((req.url ?? "/").split("?")[0]!);
+    const [root, rest] = urlPath.startsWith("/mirror/")
+      ? [mirrorDir, urlPath.slice("/mirror/".length)]
+      : [DIST, urlPath.slice(1) || "index.html"];
+    const file = path.resolve(root, rest);
+    if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404, { "content-type": "text/plain" });
+      return void res.end("not found");
+    }
+    res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+    res.end(fs.readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 /**
  * A stand-in for the server: passes everything through to `upstream` but rewrites the JSON of record and proof
- * answers with `tamper` (the chain behind it stays real).
+ * answers with `tamper` (the chain behind it stays real), and answers 503 for paths that match `fail`.
  */
 export async function startTamperingProxy(
   upstream: string,
   tamper: (body: Record<string, unknown>) => void,
+  options: { fail?: RegExp } = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer(async (req, res) => {
     try {
+      if (options.fail?.test((req.url ?? "").split("?")[0]!)) {
+        res.writeHead(503, { "content-type": "text/plain" });
+        return void res.end("unavailable");
+      }
       const answer = await fetch(`${upstream}${req.url}`, {
         method: req.method,
         headers: { accept: req.headers.accept ?? "*/*" },

@@ -2,8 +2,6 @@
 // static mirror with ?mirror=, or at an Aiqyn server elsewhere with ?api=. Real Chromium, real chain.
 import { expect } from "chai";
 import fs from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
@@ -15,40 +13,10 @@ import {
   launchBrowser,
   newPage,
   screenshot,
+  startStaticHost,
   verdictOf,
   type Browser,
 } from "./browser";
-
-const DIST = path.resolve(__dirname, "..", "..", "web", "dist");
-const TYPES: Record<string, string> = {
-  ".html": "text/html",
-  ".js": "text/javascript",
-  ".css": "text/css",
-  ".json": "application/json",
-  ".svg": "image/svg+xml",
-};
-
-/** A plain static host: / is web/dist, /mirror/ is the exported mirror; anything else is a 404. */
-async function startStaticHost(mirrorDir: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const urlPath = decodeURIComponent((req.url ?? "/").split("?")[0]!);
-    const [root, rest] = urlPath.startsWith("/mirror/")
-      ? [mirrorDir, urlPath.slice("/mirror/".length)]
-      : [DIST, urlPath.slice(1) || "index.html"];
-    const file = path.resolve(root, rest);
-    if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404, { "content-type": "text/plain" });
-      return void res.end("not found");
-    }
-    res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
-    res.end(fs.readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe("web: the page as static files (mirror and remote server)", function () {
   this.timeout(180_000);

@@ -72,6 +72,23 @@ export const en = {
   "verify.downloadBundle": "Download the proof file",
   "verify.bundleNotInMirror": "This mirror holds no proof file for record {seq}. If you have one, give it above.",
 
+  "home.latest": "Latest records",
+  "home.latestHint": "As the data server lists them, not yet checked. Open one to check it against the blockchain.",
+  "home.latestCaption": "The newest records, newest first",
+  "home.latestFailed":
+    "The latest records could not be loaded just now. Checking a record by its number works as before.",
+  "home.allRecords": "All records in the ledger",
+  "home.howTitle": "How this works",
+  "home.how1Title": "The hash is recomputed in your browser.",
+  "home.how1Text":
+    "From the record's own fields, your browser computes its fingerprint, the hash. Change a single letter and the hash changes.",
+  "home.how2Title": "The proof leads to a root.",
+  "home.how2Text":
+    "The proof is a short chain of hashes from the record's hash to one root: the fingerprint of the whole batch the record was published in.",
+  "home.how3Title": "The root is read from the blockchain itself.",
+  "home.how3Text":
+    "The page asks the blockchain, through a node you can choose below, which root was anchored for that batch. Only if the two match does it say “anchored”: the server is never believed on its word.",
+
   "verdict.anchored": "Anchored",
   "verdict.anchoredText":
     "Record {seq} is anchored on the blockchain in batch {batch} at block {block}. Nobody can change it now without it showing.",

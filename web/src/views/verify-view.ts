@@ -11,6 +11,7 @@ import { currentSettings, isAddress, isHttpUrl, linkQuery, saveSettings, savedSe
 import { blank, verifyBundleText, verifySeq, type Outcome, type Step, type VerdictKind } from "../verify";
 import { verifyRecordOnChain } from "../verify-record-call";
 import { recordTable, txLink } from "./common";
+import { homeSections } from "./home";
 
 const VERDICT_TITLE: Record<VerdictKind, MessageKey> = {
   anchored: "verdict.anchored",
@@ -54,6 +55,8 @@ export function renderVerify(main: HTMLElement, route: string, options: { langua
     bundleForm(result, announce),
     announce,
     result,
+    // Only while no record is shown: a citizen who lands here gets the newest records and how a check works.
+    seq === null && !/^verify\/./.test(route) ? homeSections(dataSource(), options) : null,
     settingsPanel(),
   );
 
@@ -78,6 +81,7 @@ async function run(
   work: () => Promise<Outcome>,
 ): Promise<void> {
   const token = ++runToken;
+  document.getElementById("home")?.remove(); // a record is being shown now
   result.setAttribute("aria-busy", "true");
   replace(result, h("p", { class: "loading", "data-verdict": "checking" }, busy));
   let outcome: Outcome;
