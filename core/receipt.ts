@@ -12,7 +12,7 @@
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { bytesToHex, hexToBytes, utf8Bytes, type Hex } from "./bytes";
 import { AiqynError } from "./errors";
-import { keccak256 } from "./keccak";
+import { keccak256, type Keccak } from "./keccak";
 
 export const RECEIPT_DOMAIN = "aiqyn-receipt/1";
 
@@ -42,6 +42,7 @@ export function receiptDigest(
   seq: number,
   leaf: Hex,
   publishedAt: number,
+  keccak: Keccak = keccak256,
 ): Hex {
   const domain = utf8Bytes(RECEIPT_DOMAIN);
   const out = new Uint8Array(6 * 32 + 32 + 32);
@@ -53,16 +54,16 @@ export function receiptDigest(
   out.set(uintWord(BigInt(publishedAt)), 5 * 32);
   out.set(uintWord(BigInt(domain.length)), 6 * 32);
   out.set(domain, 7 * 32);
-  return bytesToHex(keccak256(out));
+  return bytesToHex(keccak(out));
 }
 
 /** keccak256("\x19Ethereum Signed Message:\n32" ‖ digest): what an EIP-191 personal signature signs. */
-export function personalMessageHash(digest: Hex): Uint8Array {
+export function personalMessageHash(digest: Hex, keccak: Keccak = keccak256): Uint8Array {
   const prefix = utf8Bytes("\x19Ethereum Signed Message:\n32");
   const buf = new Uint8Array(prefix.length + 32);
   buf.set(prefix, 0);
   buf.set(hexToBytes(digest), prefix.length);
-  return keccak256(buf);
+  return keccak(buf);
 }
 
 /** The address whose key made `signature` over the personal-message hash of `digest`; throws when malformed. */

@@ -2,10 +2,14 @@
  * The batcher: seals the records that are not in a batch yet, in seq order, into one Merkle tree every
  * BATCH_INTERVAL_MS, or as soon as BATCH_MAX of them are waiting. The root and every proof are written in the
  * same transaction that assigns the records to the batch (store.sealBatch).
+ *
+ * Leaves are recomputed from the stored records (computeBatch) and must equal the leaves stored, and signed
+ * for, at acceptance: a record changed in the store after its receipt is never anchored; sealing stops with
+ * LEAF_MISMATCH instead (the records stay pending, readyz reports the overdue delay).
  */
-import type { Hex, Keccak } from "../core";
-import { buildBatchTree } from "../core/tree";
+import { AiqynError, bytesToHex, type Keccak } from "../core";
 import { crashPoint } from "./crash-points";
+import { computeBatch } from "./seal";
 import type { Store, StoredBatch } from "./store/types";
 
 export interface BatcherOptions {
@@ -41,7 +45,7 @@ export class Batcher {
   /** Called after records were accepted: seals at once when a full batch is waiting. */
   recordsAdded(): void {
     if (this.timer === null || this.soon !== null) return;
-    if (this.store.counts().unsealed >= this.options.batchMax) {
+    if (this.store.unsealedCount() >= this.options.batchMax) {
       this.soon = setImmediate(() => {
         this.soon = null;
         this.tick();
@@ -55,14 +59,24 @@ export class Batcher {
     for (;;) {
       const waiting = this.store.unsealedRecords(this.options.batchMax);
       if (waiting.length === 0) break;
-      const leaves: Hex[] = waiting.map((r) => r.leaf);
-      const tree = buildBatchTree(leaves, { keccak: this.options.keccak });
-      const proofs = leaves.map((_, i) => tree.proof(i));
+      const computed = computeBatch(
+        waiting.map((w) => w.record),
+        this.options.keccak,
+      );
+      waiting.forEach((w, i) => {
+        if (bytesToHex(computed.leaves[i]!) !== w.leaf.toLowerCase()) {
+          throw new AiqynError(
+            "LEAF_MISMATCH",
+            `record ${w.record.seq} no longer hashes to the leaf stored (and signed) at acceptance: refusing to seal it`,
+          );
+        }
+      });
+      const { data, offsets } = computed.proofs;
       const batch = this.store.sealBatch({
-        firstSeq: waiting[0]!.seq,
+        firstSeq: waiting[0]!.record.seq,
         leafCount: waiting.length,
-        root: tree.root,
-        proofs,
+        root: computed.root,
+        proofs: waiting.map((_, i) => data.subarray(offsets[i]!, offsets[i + 1]!)),
         sealedAt: (this.options.now ?? (() => Math.floor(Date.now() / 1000)))(),
       });
       crashPoint("after-seal");

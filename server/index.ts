@@ -6,6 +6,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { getAddress } from "ethers";
 import pino, { type Logger } from "pino";
 import { AiqynError } from "../core";
@@ -17,6 +18,7 @@ import type { ServerConfig } from "./config";
 import { createFastKeccak } from "./crypto";
 import { createReceiptSigner } from "./crypto";
 import { createMetrics } from "./metrics";
+import { ProblemError, problemBody } from "./problem";
 import { createService, type Service } from "./service";
 import { openSqliteStore, type SqliteStore } from "./store/sqlite";
 
@@ -77,6 +79,34 @@ async function runDeploymentCheck(config: ServerConfig, chain: ChainClient, logg
   logger.info({ deploymentFile: deploymentFile ?? null }, "deployment check passed");
 }
 
+/**
+ * Node answers some requests before Express sees them: a request it cannot parse (a bare 400, 431) and an
+ * `Expect` it does not know (417). Those answers are problems too, like every other error the API gives.
+ */
+function answerOutsideExpress(server: http.Server): void {
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+    const body = JSON.stringify(
+      problemBody(new ProblemError(status, "INVALID_REQUEST", "the request could not be parsed as HTTP/1.1")),
+    );
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+  server.on("checkExpectation", (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    const body = JSON.stringify(
+      problemBody(new ProblemError(417, "EXPECTATION_FAILED", "only Expect: 100-continue is understood")),
+    );
+    res.writeHead(417, { "content-type": "application/problem+json", "content-length": Buffer.byteLength(body) });
+    res.end(body);
+  });
+}
+
 export async function startServer(config: ServerConfig, options: { logger?: Logger } = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "aiqyn" } });
   const keccak = await createFastKeccak();
@@ -120,7 +150,7 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
       }
     }
 
-    const signer = createReceiptSigner(config.anchorerKey, chainId, registry);
+    const signer = createReceiptSigner(config.anchorerKey, chainId, registry, { keccak });
     const metrics = createMetrics(store);
     const anchorer = new Anchorer(store, chain, {
       confirmations: config.confirmations,
@@ -159,6 +189,7 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
     const app = createApp({ service, store, config, metrics, logger, shuttingDown: () => shuttingDown });
     const server = http.createServer(app);
     server.keepAliveTimeout = 5000;
+    answerOutsideExpress(server);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, () => resolve());

@@ -91,6 +91,7 @@ export const openApiDocument = {
               "BATCH_NOT_ANCHORED",
               "NOT_FOUND",
               "STORE_UNAVAILABLE",
+              "STORE_FULL",
               "NOT_READY",
               "SHUTTING_DOWN",
               "INTERNAL",
@@ -300,7 +301,7 @@ export const openApiDocument = {
           "413": problem("PAYLOAD_TOO_LARGE"),
           "415": problem("UNSUPPORTED_MEDIA_TYPE"),
           "429": problem("RATE_LIMITED"),
-          "503": problem("STORE_UNAVAILABLE or SHUTTING_DOWN"),
+          "503": problem("STORE_UNAVAILABLE, STORE_FULL or SHUTTING_DOWN"),
         },
       },
       get: {

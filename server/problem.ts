@@ -19,9 +19,12 @@ const TITLES: Record<string, string> = {
   NOT_FOUND: "Not found",
   METHOD_NOT_ALLOWED: "Method not allowed",
   STORE_UNAVAILABLE: "The store is unavailable",
+  STORE_FULL: "The store is out of space",
   NOT_READY: "The server is not ready",
   SHUTTING_DOWN: "The server is shutting down",
   INTERNAL: "Internal error",
+  INVALID_REQUEST: "The request could not be read",
+  EXPECTATION_FAILED: "The Expect header cannot be met",
 };
 
 export class ProblemError extends Error {

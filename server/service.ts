@@ -18,19 +18,23 @@ import {
   type RecordKind,
   type RecordStanding,
   type RecordV1,
+  type Stats,
 } from "../core";
+import type { BatchInfo as BatchView, RegistryInfo } from "../core";
 import type { Anchorer } from "./anchorer";
 import type { Batcher } from "./batcher";
 import type { ChainClient } from "./chain";
 import type { ServerConfig } from "./config";
 import type { ReceiptSigner } from "./crypto";
 import { ProblemError, invalidParameter } from "./problem";
-import { computeStats, type Stats } from "./stats";
+import { computeStats } from "./stats";
 import type { Store, StoredBatch, StoredRecord } from "./store/types";
 
 export const MAX_BULK_RECORDS = 1000;
 export const MAX_PAGE = 500;
 export const DEFAULT_PAGE = 50;
+/** Proof bundles kept as JSON text (about 2 KB each). */
+const BUNDLE_CACHE_SIZE = 20_000;
 
 export interface RecordItem {
   record: RecordV1;
@@ -40,29 +44,6 @@ export interface RecordItem {
   receipt: Receipt;
   standing: RecordStanding;
   correctedBy: number[];
-}
-
-export interface BatchView {
-  id: number;
-  root: Hex;
-  firstSeq: number;
-  leafCount: number;
-  status: StoredBatch["status"];
-  txHash: string | null;
-  blockNumber: number | null;
-  head: string | null;
-  anchoredAt: number | null;
-  sealedAt: number;
-}
-
-export interface RegistryInfo {
-  chainId: number;
-  registry: string;
-  deploymentBlock: number;
-  rpcUrl: string;
-  explorerUrl: string | null;
-  receiptSigner: string;
-  maxAnchorDelaySeconds: number;
 }
 
 export interface ReadinessCheck {
@@ -147,7 +128,10 @@ export function batchView(b: StoredBatch): BatchView {
 export function createService(deps: ServiceDeps) {
   const { store, keccak, signer, chain, config } = deps;
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
-  let statsCache: { key: string; stats: Stats } | null = null;
+  // Oldest-first eviction (a Map keeps insertion order); only bundles of anchored records get here. Anchors
+  // are reset (REANCHOR) only at start-up, before this process serves anything.
+  const bundleCache = new Map<number, string>();
+  let statsCache: { key: string; stats: Stats; at: number; computeMs: number } | null = null;
 
   const receiptOf = (s: StoredRecord): Receipt => ({
     seq: s.record.seq,
@@ -267,6 +251,14 @@ export function createService(deps: ServiceDeps) {
         );
       } catch (cause) {
         deps.onStoreError?.(cause);
+        // The transaction rolled back: nothing of this request is stored, so a retry is always safe.
+        if ((cause as { code?: unknown })?.code === "SQLITE_FULL") {
+          throw new ProblemError(
+            503,
+            "STORE_FULL",
+            "the store is out of disk space; nothing was accepted, retry later",
+          );
+        }
         throw new ProblemError(
           503,
           "STORE_UNAVAILABLE",
@@ -309,6 +301,19 @@ export function createService(deps: ServiceDeps) {
       const more = page.length > limit;
       const shown = more ? page.slice(0, limit) : page;
       return { records: items(shown), nextCursor: more ? encodeCursor(shown[shown.length - 1]!.record.seq) : null };
+    },
+
+    /**
+     * The bundle as JSON text. An anchored record's bundle never changes (record, proof, batch and anchor are
+     * all final), so the text is kept in a small cache: serving a bundle is then one Map lookup.
+     */
+    proofBundleJson(seq: number): string {
+      const cached = bundleCache.get(seq);
+      if (cached !== undefined) return cached;
+      const json = JSON.stringify(this.proofBundle(seq)); // throws (409) unless anchored: never cached
+      if (bundleCache.size >= BUNDLE_CACHE_SIZE) bundleCache.delete(bundleCache.keys().next().value!);
+      bundleCache.set(seq, json);
+      return json;
     },
 
     proofBundle(seq: number): ProofBundle {
@@ -367,19 +372,25 @@ export function createService(deps: ServiceDeps) {
 
     stats(): Stats {
       const counts = store.counts();
+      const totals = {
+        records: counts.records,
+        anchored: counts.anchored,
+        pending: counts.pending,
+        batches: counts.batches,
+      };
       const key = `${counts.records}/${counts.anchored}/${counts.batches}`;
-      if (statsCache?.key !== key) {
-        statsCache = {
-          key,
-          stats: computeStats(store.allRecords(), {
-            records: counts.records,
-            anchored: counts.anchored,
-            pending: counts.pending,
-            batches: counts.batches,
-          }),
-        };
+      const at = Date.now();
+      // The aggregates read every record. A small store recomputes them on any change; a large one (where a
+      // computation takes more than 20 ms) at most once per 20 computations' time (≤ 5 s), so a stream of
+      // writes plus stats requests cannot keep the server busy recomputing. Totals are always fresh.
+      const stale = statsCache !== null && statsCache.key !== key;
+      const throttled =
+        stale && statsCache!.computeMs > 20 && at - statsCache!.at < Math.min(5000, 20 * statsCache!.computeMs);
+      if (statsCache === null || (stale && !throttled)) {
+        const stats = computeStats(store.allRecords(), totals);
+        statsCache = { key, stats, at, computeMs: Date.now() - at };
       }
-      return statsCache.stats;
+      return { ...statsCache.stats, totals };
     },
 
     registryInfo(): RegistryInfo {

@@ -17,6 +17,7 @@ import type {
   Publisher,
   RecordFilter,
   RecordFinisher,
+  SealInput,
   Store,
   StoreCounts,
   StoredBatch,
@@ -130,8 +131,9 @@ function toPublisher(row: PublisherRow): Publisher {
   return { id: row.id, name: row.name, createdAt: row.created_at, revokedAt: row.revoked_at };
 }
 
-/** Concatenated 32-byte siblings: the compact form a proof is stored in. */
-function packProof(proof: readonly Hex[]): Buffer {
+/** Concatenated 32-byte siblings: the compact form a proof is stored in (already packed: a view, no copy). */
+function packProof(proof: readonly Hex[] | Uint8Array): Buffer {
+  if (proof instanceof Uint8Array) return Buffer.from(proof.buffer, proof.byteOffset, proof.byteLength);
   return Buffer.concat(proof.map((p) => Buffer.from(p.slice(2), "hex")));
 }
 
@@ -168,6 +170,9 @@ export class SqliteStore implements Store {
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
     this.migrate();
+    // Tests only: a page budget makes SQLite itself raise SQLITE_FULL (a full disk where none can be mounted).
+    const maxPages = process.env.AIQYN_SQLITE_MAX_PAGE_COUNT;
+    if (maxPages && /^\d+$/.test(maxPages)) this.setMaxPageCount(Number(maxPages));
     this.stmts = {
       maxSeq: this.db.prepare<[], { m: number | null }>("SELECT MAX(seq) AS m FROM records"),
       insertRecord: this.db.prepare(
@@ -180,8 +185,8 @@ export class SqliteStore implements Store {
       proofOf: this.db.prepare<[number], { proof: Buffer | null; batch_id: number | null }>(
         "SELECT proof, batch_id FROM records WHERE seq = ?",
       ),
-      unsealed: this.db.prepare<[number], { seq: number; leaf: string }>(
-        "SELECT seq, leaf FROM records WHERE batch_id IS NULL ORDER BY seq LIMIT ?",
+      unsealed: this.db.prepare<[number], RecordRow>(
+        `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.batch_id IS NULL ORDER BY r.seq LIMIT ?`,
       ),
       maxBatchId: this.db.prepare<[], { m: number | null }>("SELECT MAX(id) AS m FROM batches"),
       lastBatch: this.db.prepare<[], BatchRow>("SELECT * FROM batches ORDER BY id DESC LIMIT 1"),
@@ -206,6 +211,13 @@ export class SqliteStore implements Store {
       publisherByKeyHash: this.db.prepare<[string], PublisherRow>(
         "SELECT id, name, created_at, revoked_at FROM publishers WHERE key_hash = ?",
       ),
+      batchesByStatus: this.db.prepare<[], { status: string; n: number; leaves: number }>(
+        "SELECT status, COUNT(*) AS n, SUM(leaf_count) AS leaves FROM batches GROUP BY status",
+      ),
+      firstPendingSeq: this.db.prepare<[], { s: number | null }>(
+        "SELECT MIN(first_seq) AS s FROM batches WHERE status <> 'anchored'",
+      ),
+      publishedAtOf: this.db.prepare<[number], { p: number }>("SELECT published_at AS p FROM records WHERE seq = ?"),
       getMeta: this.db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
       setMeta: this.db.prepare(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -232,6 +244,11 @@ export class SqliteStore implements Store {
           .run(migration.version, migration.name, Math.floor(Date.now() / 1000));
       })();
     }
+  }
+
+  /** Caps the database file at `pages` pages (SQLITE_FULL beyond); tests use it to simulate a full disk. */
+  setMaxPageCount(pages: number): number {
+    return Number(this.db.pragma(`max_page_count = ${Math.floor(pages)}`, { simple: true }));
   }
 
   schemaVersion(): number {
@@ -323,6 +340,11 @@ export class SqliteStore implements Store {
     return this.stmts.maxSeq.get()?.m ?? 0;
   }
 
+  unsealedCount(): number {
+    const last = this.stmts.lastBatch.get();
+    return this.maxSeq() - (last ? last.first_seq + last.leaf_count - 1 : 0);
+  }
+
   getRecord(seq: number): StoredRecord | null {
     const row = this.stmts.getRecord.get(seq);
     return row ? toStored(row) : null;
@@ -363,7 +385,9 @@ export class SqliteStore implements Store {
     if (seqs.length === 0) return [];
     const rows = this.db
       .prepare<number[], { seq: number; corrects: number; kind: string }>(
-        `SELECT seq, corrects, kind FROM records WHERE corrects IN (${seqs.map(() => "?").join(",")}) ORDER BY seq`,
+        // "corrects <> 0" lets SQLite use the partial index records_corrects; without it every read scans the table.
+        `SELECT seq, corrects, kind FROM records WHERE corrects IN (${seqs.map(() => "?").join(",")}) AND corrects <> 0
+         ORDER BY seq`,
       )
       .all(...seqs);
     return rows.map((r) => ({ seq: r.seq, corrects: r.corrects, kind: r.kind as RecordKind }));
@@ -386,11 +410,11 @@ export class SqliteStore implements Store {
     return unpackProof(row.proof);
   }
 
-  unsealedRecords(limit: number): { seq: number; leaf: Hex }[] {
-    return this.stmts.unsealed.all(limit).map((r) => ({ seq: r.seq, leaf: r.leaf as Hex }));
+  unsealedRecords(limit: number): { record: RecordV1; leaf: Hex }[] {
+    return this.stmts.unsealed.all(limit).map((r) => ({ record: toRecord(r), leaf: r.leaf as Hex }));
   }
 
-  sealBatch(batch: { firstSeq: number; leafCount: number; root: Hex; proofs: Hex[][]; sealedAt: number }): StoredBatch {
+  sealBatch(batch: SealInput): StoredBatch {
     if (batch.proofs.length !== batch.leafCount) throw new AiqynError("INVARIANT_VIOLATED", "one proof per leaf");
     return this.db.transaction(() => {
       const last = this.stmts.lastBatch.get();
@@ -448,11 +472,7 @@ export class SqliteStore implements Store {
 
   counts(): StoreCounts {
     const records = this.maxSeq();
-    const byStatus = this.db
-      .prepare<[], { status: string; n: number; leaves: number }>(
-        "SELECT status, COUNT(*) AS n, SUM(leaf_count) AS leaves FROM batches GROUP BY status",
-      )
-      .all();
+    const byStatus = this.stmts.batchesByStatus.all();
     const batchesByStatus: Record<BatchStatus, number> = { sealed: 0, submitted: 0, anchored: 0 };
     let anchored = 0;
     let batches = 0;
@@ -463,12 +483,12 @@ export class SqliteStore implements Store {
       sealedLeaves += row.leaves;
       if (row.status === "anchored") anchored = row.leaves;
     }
-    const oldest = this.db
-      .prepare<[], { p: number | null }>(
-        `SELECT MIN(r.published_at) AS p FROM records r LEFT JOIN batches b ON b.id = r.batch_id
-         WHERE r.batch_id IS NULL OR b.status <> 'anchored'`,
-      )
-      .get();
+    // Batches are anchored in id (= seq) order, so the oldest pending record is the first seq of the lowest
+    // unanchored batch, or the first unsealed seq: a primary-key lookup, not a scan of every record (this
+    // runs after every accepted write and on every readiness probe).
+    const firstPendingBatch = this.stmts.firstPendingSeq.get()?.s ?? null;
+    const firstPending = firstPendingBatch ?? sealedLeaves + 1;
+    const oldest = firstPending <= records ? this.stmts.publishedAtOf.get(firstPending) : undefined;
     return {
       records,
       anchored,

@@ -58,6 +58,15 @@ export interface SealedFields {
 
 export type RecordFinisher = (record: RecordV1) => SealedFields;
 
+/** A batch to seal: proof i belongs to seq firstSeq + i, as hex siblings or already packed (32 bytes each). */
+export interface SealInput {
+  firstSeq: number;
+  leafCount: number;
+  root: Hex;
+  proofs: readonly (readonly Hex[] | Uint8Array)[];
+  sealedAt: number;
+}
+
 export interface AnchoredInfo {
   txHash: Hex;
   blockNumber: number;
@@ -84,6 +93,8 @@ export interface Store {
     now: () => number,
   ): Promise<StoredRecord[]>;
   maxSeq(): number;
+  /** Records not in any batch yet (cheap: the batcher asks after every accepted write). */
+  unsealedCount(): number;
   getRecord(seq: number): StoredRecord | null;
   listRecords(filter: RecordFilter): StoredRecord[];
   /** seqs of records whose corrects names one of `seqs`, with their kinds. */
@@ -93,10 +104,10 @@ export interface Store {
   recordsOfBatch(batchId: number): StoredRecord[];
   proofOf(seq: number): Hex[] | null;
 
-  /** Records not yet in any batch, in seq order, at most `limit`. */
-  unsealedRecords(limit: number): { seq: number; leaf: Hex }[];
+  /** Records not yet in any batch (with the leaf stored at acceptance), in seq order, at most `limit`. */
+  unsealedRecords(limit: number): { record: RecordV1; leaf: Hex }[];
   /** Writes a new batch, its root and every proof, and marks its records sealed: one transaction. */
-  sealBatch(batch: { firstSeq: number; leafCount: number; root: Hex; proofs: Hex[][]; sealedAt: number }): StoredBatch;
+  sealBatch(batch: SealInput): StoredBatch;
   getBatch(id: number): StoredBatch | null;
   listBatches(beforeId: number | null, limit: number): StoredBatch[];
   /** The lowest-id batch that is not anchored yet. */

@@ -373,6 +373,8 @@ describe("server: HTTP API", function () {
     expectProblem(await getJson(url("/api/v1/records/1"), { method: "DELETE" }), 404, "NOT_FOUND");
     const res = await fetch(url("/healthz"));
     expect(res.headers.get("content-security-policy")).to.include("connect-src *");
+    // A citizen may pick a plain-http RPC (their own node): requests must not be upgraded to https.
+    expect(res.headers.get("content-security-policy")).not.to.include("upgrade-insecure-requests");
     expect(res.headers.get("x-content-type-options")).to.equal("nosniff");
     const preflight = await fetch(url("/api/v1/records"), { method: "OPTIONS" });
     expect(preflight.status).to.equal(204);
