@@ -228,6 +228,7 @@ async function main(): Promise<void> {
 
   if (opts.only.has("http")) {
     const chain = await benchChain();
+    const chains = [chain];
     const servers: BenchServer[] = [];
     try {
       const dur = opts.quick ? 2 : 10;
@@ -279,7 +280,11 @@ async function main(): Promise<void> {
 
       heading("POST → anchored latency and proof serving");
       const batchIntervalMs = 100;
-      const server = await spawnBenchServer(chain, {
+      // A registry of its own: the ingest server above may have anchored a batch of 100 k into the first one,
+      // and a fresh store refuses a registry that is ahead of it (STORE_BEHIND_CHAIN).
+      const readChain = await benchChain();
+      chains.push(readChain);
+      const server = await spawnBenchServer(readChain, {
         env: { BATCH_INTERVAL_MS: String(batchIntervalMs), ANCHOR_POLL_MS: "10" },
       });
       servers.push(server);
@@ -329,7 +334,7 @@ async function main(): Promise<void> {
         await s.stop();
         fs.rmSync(s.dataDir, { recursive: true, force: true });
       }
-      chain.destroy();
+      for (const c of chains) c.destroy();
     }
   }
 
