@@ -4,17 +4,13 @@
 // no seq was given twice, seqs have no gap, every batch is anchored exactly once (the chain's batchCount,
 // nextSeq, roots and BatchAnchored logs match the store), and bundles verify through core against the chain.
 import { expect } from "chai";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { Contract } from "ethers";
 import { createRegistryReader, parseBundle, verifyBundle, type OnChainBatch, type Receipt } from "../../core";
 import { REGISTRY_ABI } from "../../server/chain";
-import { addPublisher } from "../../server/publishers";
-import { openSqliteStore } from "../../server/store/sqlite";
-import { chainRpcUrl, deployTestRegistry, testProvider, HARDHAT_CHAIN_ID } from "../helpers/chain";
-import { spawnServer, type ChildServer } from "../helpers/child-server";
+import { HARDHAT_CHAIN_ID } from "../helpers/chain";
+import { prepareChildServer, spawnServer, type ChildServer } from "../helpers/child-server";
 import { sampleRecord } from "../helpers/stack";
 
 const KILLS = Number(process.env.CRASH_LOOP_KILLS ?? 20);
@@ -24,24 +20,13 @@ describe("hardening: crash loop (SIGKILL every 1–3 s under steady writes, 20 t
   this.timeout(300_000);
 
   it("loses no acknowledged record, duplicates none, and anchors every batch exactly once", async () => {
-    const rpcUrl = await chainRpcUrl();
-    const provider = testProvider(rpcUrl);
-    const registry = await deployTestRegistry(provider);
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-crashloop-"));
-    const store = openSqliteStore(dataDir);
-    const { key } = addPublisher(store, "crash-loop");
-    await store.close();
-    const env = {
-      RPC_URL: rpcUrl,
-      REGISTRY_ADDRESS: registry.address,
-      ANCHORER_KEY: registry.anchorer.privateKey,
-      DATA_DIR: dataDir,
+    const { provider, registry, dataDir, key, env } = await prepareChildServer("crash-loop", {
       BATCH_MAX: "200",
       BATCH_INTERVAL_MS: "300",
       ANCHOR_POLL_MS: "20",
       ANCHOR_RETRY_MAX_MS: "300",
       RATE_LIMIT_PER_MINUTE: "1000000",
-    };
+    });
 
     // Writers: 4 paced loops posting 1 or 5 records to whichever server is up; connection errors are expected.
     let url: string | null = null;

@@ -3,7 +3,13 @@
  * "aiqyn listening on URL" once it serves; stderr is kept for failure messages.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import type { JsonRpcProvider } from "ethers";
+import { addPublisher } from "../../server/publishers";
+import { openSqliteStore } from "../../server/store/sqlite";
+import { chainRpcUrl, deployTestRegistry, testProvider, type TestRegistry } from "./chain";
 
 export interface ChildServer {
   url: Promise<string>;
@@ -54,4 +60,37 @@ export function spawnServer(env: Record<string, string>): ChildServer {
       return exited;
     },
   };
+}
+
+export interface ChildServerSetup {
+  rpcUrl: string;
+  provider: JsonRpcProvider;
+  registry: TestRegistry;
+  dataDir: string;
+  /** The bearer key of a publisher created in the fresh store. */
+  key: string;
+  /** RPC_URL, REGISTRY_ADDRESS, ANCHORER_KEY and DATA_DIR for spawnServer, plus `extraEnv`. */
+  env: Record<string, string>;
+}
+
+/** A fresh registry on the in-process chain and a fresh store with one publisher, ready for spawnServer. */
+export async function prepareChildServer(
+  publisher: string,
+  extraEnv: Record<string, string> = {},
+): Promise<ChildServerSetup> {
+  const rpcUrl = await chainRpcUrl();
+  const provider = testProvider(rpcUrl);
+  const registry = await deployTestRegistry(provider);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `aiqyn-${publisher}-`));
+  const store = openSqliteStore(dataDir);
+  const { key } = addPublisher(store, publisher);
+  await store.close();
+  const env = {
+    RPC_URL: rpcUrl,
+    REGISTRY_ADDRESS: registry.address,
+    ANCHORER_KEY: registry.anchorer.privateKey,
+    DATA_DIR: dataDir,
+    ...extraEnv,
+  };
+  return { rpcUrl, provider, registry, dataDir, key, env };
 }

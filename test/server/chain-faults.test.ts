@@ -6,6 +6,7 @@ import { REGISTRY_ABI } from "../../server/chain";
 import { chainRpcUrl } from "../helpers/chain";
 import { getJson } from "../helpers/http";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
+import { waitFor } from "../helpers/wait";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 
 interface Ready {
@@ -15,16 +16,6 @@ interface Ready {
     string,
     { ok: boolean; message: string; pendingRecords?: number; lastError?: { code: string } | null }
   >;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("server: chain faults", function () {

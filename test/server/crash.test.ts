@@ -2,16 +2,11 @@
 // (AIQYN_TEST_CRASH_AT). After a restart every acknowledged record is anchored exactly once, store and chain
 // agree, and every proof bundle verifies through core against the chain.
 import { expect } from "chai";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { Contract } from "ethers";
 import { createRegistryReader, parseBundle, verifyBundle, type Receipt } from "../../core";
 import { REGISTRY_ABI } from "../../server/chain";
-import { addPublisher } from "../../server/publishers";
-import { openSqliteStore } from "../../server/store/sqlite";
-import { chainRpcUrl, deployTestRegistry, testProvider, HARDHAT_CHAIN_ID } from "../helpers/chain";
-import { spawnServer } from "../helpers/child-server";
+import { HARDHAT_CHAIN_ID } from "../helpers/chain";
+import { prepareChildServer, spawnServer } from "../helpers/child-server";
 import { getJson, postJson } from "../helpers/http";
 import { sampleRecord } from "../helpers/stack";
 
@@ -26,23 +21,12 @@ describe("server: crash safety (SIGKILL at each stage, then restart)", function 
 
   for (const point of CRASH_POINTS) {
     it(`recovers from a SIGKILL ${point}`, async () => {
-      const rpcUrl = await chainRpcUrl();
-      const provider = testProvider(rpcUrl);
-      const registry = await deployTestRegistry(provider);
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-crash-"));
-      const store = openSqliteStore(dataDir);
-      const { key } = addPublisher(store, "crash-test");
-      await store.close();
-      const env = {
-        RPC_URL: rpcUrl,
-        REGISTRY_ADDRESS: registry.address,
-        ANCHORER_KEY: registry.anchorer.privateKey,
-        DATA_DIR: dataDir,
+      const { provider, registry, key, env } = await prepareChildServer("crash-test", {
         BATCH_MAX: "8",
         BATCH_INTERVAL_MS: "60000",
         ANCHOR_POLL_MS: "20",
         ANCHOR_RETRY_MAX_MS: "500",
-      };
+      });
 
       // 1. Eight records fill a batch (BATCH_MAX): sealing starts at once, and the process dies at `point`.
       const first = spawnServer({ ...env, AIQYN_TEST_CRASH_AT: point });

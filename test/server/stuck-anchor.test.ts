@@ -4,16 +4,7 @@ import { expect } from "chai";
 import { Contract, Transaction } from "ethers";
 import { REGISTRY_ABI } from "../../server/chain";
 import { postRecords, sampleRecord, startTestStack } from "../helpers/stack";
-
-async function until<T>(what: string, probe: () => T | null | Promise<T | null>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { waitFor } from "../helpers/wait";
 
 describe("server: a stuck anchor transaction", function () {
   this.timeout(120_000);
@@ -27,11 +18,11 @@ describe("server: a stuck anchor transaction", function () {
       await provider.send("evm_setAutomine", [false]);
       const [receipt] = await postRecords(stack, [sampleRecord()]);
 
-      const first = await until("the first anchor transaction", () => {
+      const first = await waitFor("the first anchor transaction", () => {
         const b = stack.server.store.getBatch(1);
         return b?.status === "submitted" && b.rawTx ? b : null;
       });
-      const replaced = await until("its replacement", () => {
+      const replaced = await waitFor("its replacement", () => {
         const b = stack.server.store.getBatch(1)!;
         return b.txHash !== first.txHash ? b : null;
       });
