@@ -9,15 +9,14 @@
  */
 import { readFile } from "node:fs/promises";
 import { Contract, getAddress, isAddress, type Provider } from "ethers";
-import { bytesToHex, hexToBytes, isBytes32Hex, utf8Bytes, type Hex } from "../core/bytes";
+import { bytesToHex, hexToBytes, isBytes32Hex, type Hex } from "../core/bytes";
 import { AiqynError } from "../core/errors";
 import { keccak256 } from "../core/keccak";
+import { ANCHORER_ROLE, PAUSER_ROLE } from "../core/registry-reader";
 
 export const DEPLOYMENT_FORMAT = "aiqyn-deployment/1";
 
-/** keccak256("ANCHORER_ROLE"), as the contract's public constant. */
-export const ANCHORER_ROLE: Hex = bytesToHex(keccak256(utf8Bytes("ANCHORER_ROLE")));
-export const PAUSER_ROLE: Hex = bytesToHex(keccak256(utf8Bytes("PAUSER_ROLE")));
+export { ANCHORER_ROLE, PAUSER_ROLE };
 export const DEFAULT_ADMIN_ROLE: Hex = `0x${"0".repeat(64)}`;
 
 export interface DeploymentCompiler {

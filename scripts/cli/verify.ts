@@ -5,12 +5,10 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import {
+  ANCHORER_ROLE,
   AiqynError,
-  bytesToHex,
   createRegistryReader,
-  keccak256,
   parseBundleText,
-  utf8Bytes,
   verifyBundle,
   type Check,
   type FieldProblem,
@@ -50,9 +48,6 @@ Options:
 Exit status: 0 every bundle anchored and valid; 1 any bundle refused, not anchored or not checked;
 2 usage error or unreadable file.
 `;
-
-/** keccak256("ANCHORER_ROLE"): the role a receipt's signer must hold. */
-const ANCHORER_ROLE: Hex = bytesToHex(keccak256(utf8Bytes("ANCHORER_ROLE")));
 
 /** The CLI's own check on top of core's: the receipt's signer holds ANCHORER_ROLE on the registry read. */
 export type CliCheck = Omit<Check, "id"> & { id: Check["id"] | "receipt-signer-role" };

@@ -5,6 +5,7 @@
  * not compute.
  */
 import {
+  ANCHORER_ROLE,
   bytesToHex,
   createRegistryReader,
   keccak256,
@@ -149,7 +150,6 @@ export function blank(verdict: VerdictKind, seq: number | null): Outcome {
   };
 }
 
-export const ANCHORER_ROLE: Hex = bytesToHex(keccak256(utf8Bytes("ANCHORER_ROLE")));
 const BATCH_ANCHORED_TOPIC: Hex = bytesToHex(
   keccak256(utf8Bytes("BatchAnchored(uint64,bytes32,uint64,uint32,bytes32)")),
 );

@@ -6,11 +6,10 @@
  * wrong is a finding.
  */
 import {
+  ANCHORER_ROLE,
   AiqynError,
-  bytesToHex,
   createRegistryReader,
   keccak256,
-  utf8Bytes,
   ZERO_BYTES32,
   type Hex,
   type Keccak,
@@ -23,8 +22,6 @@ import { FindingCollector, type FindingInput } from "./findings";
 import { Progress } from "./progress";
 import { ReceiptBook, type LoadedReceipt } from "./receipts";
 import type { AuditSource, ListedBatch, RegistryInfo, ServedItem, SourceResult } from "./source";
-
-const ANCHORER_ROLE: Hex = bytesToHex(keccak256(utf8Bytes("ANCHORER_ROLE")));
 
 export interface AuditOptions {
   rpc: RpcRequest;
