@@ -2,6 +2,7 @@
  * Real headless Chromium for the page's tests (playwright-core driving Debian's /usr/bin/chromium), the built
  * page, screenshots into test-artifacts/web/, a plain static host, and a tampering stand-in for the server.
  */
+import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -98,6 +99,16 @@ export async function newPage(context: BrowserContext): Promise<{ page: Page; er
 }
 
 /** Waits until the verify view shows a verdict (not the "checking" placeholder) and returns it. */
+/**
+ * After each test: the page threw nothing, and no request ever left for another host than the page's servers
+ * and the chosen RPC (all on 127.0.0.1). Then closes the page.
+ */
+export async function closeCheckedPage(page: Page, errors: string[], hosts: Set<string>): Promise<void> {
+  expect(errors, `page errors: ${errors.join("\n")}`).to.deep.equal([]);
+  for (const host of hosts) expect(host).to.match(/^127\.0\.0\.1:\d+$/);
+  await page.close();
+}
+
 export async function verdictOf(page: Page): Promise<string> {
   const locator = page.locator('#verify-result [data-verdict]:not([data-verdict="checking"])');
   await locator.waitFor({ timeout: 30_000 });

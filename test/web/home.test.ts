@@ -9,6 +9,7 @@ import { runExport } from "../../scripts/cli/export";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import {
   chromiumAvailable,
+  closeCheckedPage,
   ensurePageBuilt,
   launchBrowser,
   newPage,
@@ -114,9 +115,7 @@ describe("web: the landing shows the newest records and how a check works", func
 
   afterEach(async function () {
     if (!page) return;
-    expect(errors, `page errors: ${errors.join("\n")}`).to.deep.equal([]);
-    for (const host of hosts) expect(host).to.match(/^127\.0\.0\.1:\d+$/);
-    await page.close();
+    await closeCheckedPage(page, errors, hosts);
   });
 
   after(async function () {

@@ -11,6 +11,7 @@ import { createFetchTransport } from "../../web/src/rpc";
 import { formatUtc } from "../../web/src/format";
 import {
   chromiumAvailable,
+  closeCheckedPage,
   closedPort,
   ensurePageBuilt,
   launchBrowser,
@@ -114,10 +115,7 @@ describe("web: the citizens' page in Chromium", function () {
 
   afterEach(async function () {
     if (!page) return;
-    expect(errors, `page errors: ${errors.join("\n")}`).to.deep.equal([]);
-    // No request ever leaves for another host than the page's servers and the chosen RPC (all on 127.0.0.1).
-    for (const host of hosts) expect(host).to.match(/^127\.0\.0\.1:\d+$/);
-    await page.close();
+    await closeCheckedPage(page, errors, hosts);
   });
 
   after(async function () {

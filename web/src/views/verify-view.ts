@@ -463,32 +463,16 @@ function trustBox(o: Outcome): HTMLElement {
   );
 }
 
+/** One free-text setting: no autocomplete or spell-checking of URLs and addresses. */
+function settingInput(id: string, type: "url" | "text", value: string | undefined | null, placeholder: string) {
+  return h("input", { id, type, value: value ?? "", placeholder, autocomplete: "off", spellcheck: "false" });
+}
+
 function settingsPanel(): HTMLElement {
   const saved = savedSettings();
-  const rpc = h("input", {
-    id: "setting-rpc",
-    type: "url",
-    value: saved.rpcUrl ?? "",
-    placeholder: "https://…",
-    autocomplete: "off",
-    spellcheck: "false",
-  });
-  const registry = h("input", {
-    id: "setting-registry",
-    type: "text",
-    value: saved.registry ?? "",
-    placeholder: "0x…",
-    autocomplete: "off",
-    spellcheck: "false",
-  });
-  const api = h("input", {
-    id: "setting-api",
-    type: "url",
-    value: saved.apiBase ?? "",
-    placeholder: "https://…",
-    autocomplete: "off",
-    spellcheck: "false",
-  });
+  const rpc = settingInput("setting-rpc", "url", saved.rpcUrl, "https://…");
+  const registry = settingInput("setting-registry", "text", saved.registry, "0x…");
+  const api = settingInput("setting-api", "url", saved.apiBase, "https://…");
   const status = h("p", { class: "settings-status", role: "status", id: "settings-status" });
   const current = h("p", { class: "hint", id: "settings-current" });
   void dataSource()
