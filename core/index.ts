@@ -13,3 +13,6 @@ export * from "./receipt";
 export * from "./bundle";
 export * from "./registry-reader";
 export * from "./api";
+export * from "./trust";
+export * from "./log-scan";
+export * from "./roles";
