@@ -2,7 +2,9 @@
  * Argument parsing on node's util.parseArgs, with the CLI's one rule for bad usage: a UsageError, which
  * main turns into a message on stderr and exit code 2.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { makeTrustRoot, parseTrustRootText, type TrustRoot } from "../../core/trust";
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
@@ -82,4 +84,45 @@ export function secondsOption(parsed: Parsed, name: string, fallbackSeconds: num
     throw new UsageError(`--${name} must be a number of seconds greater than 0 and at most 3600`);
   }
   return Math.round(Number(value) * 1000);
+}
+
+/** The options that pin the trust root; spread into a command's parseArgs options. */
+export const TRUST_OPTIONS = {
+  trust: { type: "string" },
+  "chain-id": { type: "string" },
+  registry: { type: "string" },
+} as const satisfies Options;
+
+export const TRUST_HELP = `  --trust FILE        the registry you trust, as an aiqyn-trust/1 file (written by npm run deploy,
+                      offered by the page); or both of:
+  --chain-id N        the chain the registry lives on, and
+  --registry ADDRESS  the registry's address (deployment block 0 unless the file says otherwise)`;
+
+/**
+ * The pinned trust root: --trust FILE, or --chain-id + --registry. Never taken from a server, a mirror or a
+ * bundle, so a command without one is a usage error (exit 2).
+ */
+export function trustOption(parsed: Parsed): TrustRoot {
+  const file = stringOption(parsed, "trust");
+  const chainId = stringOption(parsed, "chain-id");
+  const registry = stringOption(parsed, "registry");
+  if (file !== undefined && (chainId !== undefined || registry !== undefined))
+    throw new UsageError("give either --trust FILE or --chain-id with --registry, not both");
+  try {
+    if (file !== undefined) return parseTrustRootText(readFileSync(file, "utf8"));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`--trust ${file}: ${reason}`);
+  }
+  if (chainId === undefined || registry === undefined)
+    throw new UsageError(
+      "a trust root is required: --trust aiqyn-trust.json, or --chain-id N with --registry ADDRESS " +
+        "(never taken from the server, a mirror or the bundle)",
+    );
+  if (!/^[1-9]\d{0,15}$/.test(chainId)) throw new UsageError("--chain-id must be a positive integer");
+  try {
+    return makeTrustRoot(Number(chainId), registry, 0);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
 }
