@@ -77,6 +77,9 @@ interface ITransparencyRegistry {
     /// @notice The constructor was given the zero address as admin.
     error RegistryZeroAdmin();
 
+    /// @notice The constructor was given a maximum anchoring delay of zero seconds.
+    error RegistryZeroDelay();
+
     /**
      * @notice The batch was anchored already (for an anchorer: its retry landed earlier).
      * @param batchId The batch id that was sent.
@@ -146,6 +149,14 @@ interface ITransparencyRegistry {
      * @return The deployment block number.
      */
     function deploymentBlock() external view returns (uint64);
+
+    /**
+     * @notice The registry's public promise: a receipt's record is anchored within this many seconds of its
+     * `publishedAt`. Immutable, set by the constructor; verifiers judge receipts by this value, never by what a
+     * server says.
+     * @return The maximum anchoring delay in seconds.
+     */
+    function maxAnchorDelay() external view returns (uint64);
 
     /**
      * @notice Stops {anchor}. Reads and verification keep working. Only PAUSER_ROLE.

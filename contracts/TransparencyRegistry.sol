@@ -28,6 +28,8 @@ contract TransparencyRegistry is ITransparencyRegistry, AccessControl, Pausable 
 
     // solhint-disable-next-line immutable-vars-naming
     uint64 private immutable _deploymentBlock;
+    // solhint-disable-next-line immutable-vars-naming
+    uint64 private immutable _maxAnchorDelay;
 
     uint64 private _batchCount;
     uint64 private _nextSeq;
@@ -35,15 +37,18 @@ contract TransparencyRegistry is ITransparencyRegistry, AccessControl, Pausable 
 
     /**
      * @notice Deploys the registry and assigns its roles.
-     * @dev Reverts {RegistryZeroAdmin} on a zero admin. A zero anchorer or pauser leaves that role unassigned; the
-     * admin can grant it later.
+     * @dev Reverts {RegistryZeroAdmin} on a zero admin and {RegistryZeroDelay} on a zero delay. A zero anchorer or
+     * pauser leaves that role unassigned; the admin can grant it later.
      * @param admin Receives DEFAULT_ADMIN_ROLE (a multisig on a real network).
      * @param anchorer Receives ANCHORER_ROLE (the server's key).
      * @param pauser Receives PAUSER_ROLE.
+     * @param maxAnchorDelay_ The promised maximum anchoring delay in seconds (see {maxAnchorDelay}).
      */
-    constructor(address admin, address anchorer, address pauser) {
+    constructor(address admin, address anchorer, address pauser, uint64 maxAnchorDelay_) {
         if (admin == address(0)) revert RegistryZeroAdmin();
+        if (maxAnchorDelay_ == 0) revert RegistryZeroDelay();
         _deploymentBlock = uint64(block.number);
+        _maxAnchorDelay = maxAnchorDelay_;
         _nextSeq = 1;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         if (anchorer != address(0)) _grantRole(ANCHORER_ROLE, anchorer);
@@ -95,6 +100,11 @@ contract TransparencyRegistry is ITransparencyRegistry, AccessControl, Pausable 
     /// @inheritdoc ITransparencyRegistry
     function deploymentBlock() external view override returns (uint64) {
         return _deploymentBlock;
+    }
+
+    /// @inheritdoc ITransparencyRegistry
+    function maxAnchorDelay() external view override returns (uint64) {
+        return _maxAnchorDelay;
     }
 
     /// @inheritdoc ITransparencyRegistry

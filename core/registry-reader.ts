@@ -28,6 +28,7 @@ const SELECTORS = {
   hasRole: selector("hasRole(bytes32,address)"),
   paused: selector("paused()"),
   deploymentBlock: selector("deploymentBlock()"),
+  maxAnchorDelay: selector("maxAnchorDelay()"),
 } as const;
 
 function word(value: bigint | number): string {
@@ -63,6 +64,8 @@ export interface RegistryReader {
   head(): Promise<Hex>;
   paused(): Promise<boolean>;
   deploymentBlock(): Promise<number>;
+  /** The registry's immutable promise (seconds): how long a receipt may wait for its anchor. */
+  maxAnchorDelay(): Promise<number>;
   hasRole(role: Hex, account: string): Promise<boolean>;
   /** batch(id), or null when id is 0 or past batchCount (the contract would revert). */
   batch: ReadBatch;
@@ -89,6 +92,7 @@ export function createRegistryReader(
     batchCount: () => uint(SELECTORS.batchCount, "batchCount()"),
     nextSeq: () => uint(SELECTORS.nextSeq, "nextSeq()"),
     deploymentBlock: () => uint(SELECTORS.deploymentBlock, "deploymentBlock()"),
+    maxAnchorDelay: () => uint(SELECTORS.maxAnchorDelay, "maxAnchorDelay()"),
     async head() {
       return bytesToHex(words(await call(SELECTORS.head), 1, "head()")[0]!);
     },

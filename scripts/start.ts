@@ -104,11 +104,15 @@ async function main(): Promise<void> {
   let registry = saved?.registry ?? null;
   let redeployed = false;
   if (registry === null || (await provider.getCode(registry)) === "0x") {
-    const deployed = await deployRegistry(admin, {
-      admin: admin.address,
-      anchorer: anchorer.address,
-      pauser: admin.address,
-    });
+    const deployed = await deployRegistry(
+      admin,
+      {
+        admin: admin.address,
+        anchorer: anchorer.address,
+        pauser: admin.address,
+      },
+      config.maxAnchorDelaySeconds,
+    );
     registry = deployed.address;
     redeployed = true;
     const record: LocalChainFile = {

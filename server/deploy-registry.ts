@@ -32,10 +32,12 @@ export interface DeployedRegistry {
 export async function deployRegistry(
   deployer: Signer,
   roles: { admin: string; anchorer: string; pauser: string },
+  /** The registry's immutable promise, `maxAnchorDelay()`: the server's MAX_ANCHOR_DELAY_SECONDS. */
+  maxAnchorDelaySeconds: number,
 ): Promise<DeployedRegistry> {
   const { abi, bytecode } = readRegistryArtifact();
   const factory = new ContractFactory(abi as never, bytecode, deployer);
-  const contract = await factory.deploy(roles.admin, roles.anchorer, roles.pauser);
+  const contract = await factory.deploy(roles.admin, roles.anchorer, roles.pauser, maxAnchorDelaySeconds);
   const receipt = await contract.deploymentTransaction()!.wait(1);
   if (!receipt || receipt.status !== 1) throw new AiqynError("DEPLOY_FAILED", "the registry deployment failed");
   return { address: await contract.getAddress(), deploymentBlock: receipt.blockNumber, txHash: receipt.hash };

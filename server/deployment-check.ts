@@ -47,7 +47,8 @@ export interface DeploymentFile {
   transaction: Hex;
   deployer: string;
   deployedAt: string;
-  constructorArgs: [admin: string, anchorer: string, pauser: string];
+  /** As given to the constructor; maxAnchorDelay (seconds, as a decimal string) since the contract promises one. */
+  constructorArgs: [admin: string, anchorer: string, pauser: string, maxAnchorDelay?: string];
   /** Role holders as last seen on chain by the ops commands (informational: the chain is the authority). */
   roles: DeploymentRoles;
   rolesCheckedAt: string;

@@ -37,7 +37,9 @@ export async function runGasBench(sizes: readonly number[] = [1, 100, 10_000, 1_
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const hre = require("hardhat") as typeof import("hardhat");
   const [admin] = await hre.ethers.getSigners();
-  const registry = await (await hre.ethers.getContractFactory("TransparencyRegistry")).deploy(admin!, admin!, admin!);
+  const registry = await (
+    await hre.ethers.getContractFactory("TransparencyRegistry")
+  ).deploy(admin!, admin!, admin!, 3600);
   await registry.waitForDeployment();
   const naive = await (await hre.ethers.getContractFactory("NaivePerRecordStore")).deploy();
   await naive.waitForDeployment();

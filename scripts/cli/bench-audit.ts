@@ -36,11 +36,15 @@ async function main(): Promise<void> {
   const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
   const chainId = Number((await provider.getNetwork()).chainId);
   const wallet = new Wallet(HARDHAT_KEY_0, provider);
-  const deployed = await deployRegistry(wallet, {
-    admin: wallet.address,
-    anchorer: wallet.address,
-    pauser: wallet.address,
-  });
+  const deployed = await deployRegistry(
+    wallet,
+    {
+      admin: wallet.address,
+      anchorer: wallet.address,
+      pauser: wallet.address,
+    },
+    3600,
+  );
   const signer = new NonceManager(wallet);
   const registry = new Contract(deployed.address, ["function anchor(uint64,bytes32,uint64,uint32)"], signer);
   await mkdir(join(out, "batches"), { recursive: true });

@@ -10,7 +10,7 @@ import { missingNetworkHint } from "./networks";
 const USAGE = `usage: npm run ops -- <command> [args] --network NAME [options]
 
 commands
-  deploy            [--admin ADDR] [--anchorer ADDR] [--pauser ADDR] [--renounce-deployer] [--yes] [--force]
+  deploy            [--admin ADDR] [--anchorer ADDR] [--pauser ADDR] [--max-anchor-delay SECONDS] [--renounce-deployer] [--yes] [--force]
                     [--deployment-id ID]     (env: ADMIN_ADDRESS, ANCHORER_ADDRESS, PAUSER_ADDRESS, RENOUNCE_DEPLOYER=1)
   status            [--server URL] [--min-balance ETH] [--batches N] [--json] [--strict]
   grant-anchorer    ADDR
@@ -36,6 +36,7 @@ const VALUE_OPTIONS = [
   "anchorer",
   "pauser",
   "deployment-id",
+  "max-anchor-delay",
   "server",
   "min-balance",
   "batches",
@@ -51,6 +52,13 @@ const VALUE_OPTIONS = [
   "data-dir",
 ];
 const FLAG_OPTIONS = ["renounce-deployer", "yes", "force", "json", "strict", "print-tx", "keep", "help"];
+
+/** --max-anchor-delay SECONDS (or MAX_ANCHOR_DELAY_SECONDS) for deploy; absent: the module's default. */
+function maxDelayOption(value: string | undefined): { maxAnchorDelaySeconds?: number } {
+  if (value === undefined || value === "") return {};
+  if (!/^[1-9]\d{0,9}$/.test(value)) throw new UsageError("--max-anchor-delay must be a whole number of seconds");
+  return { maxAnchorDelaySeconds: Number(value) };
+}
 
 const envFlag = (name: string) => ["1", "true", "yes"].includes((process.env[name] ?? "").toLowerCase());
 
@@ -81,6 +89,7 @@ async function run(args: ParsedArgs): Promise<number> {
       admin: o.admin ?? process.env.ADMIN_ADDRESS,
       anchorer: o.anchorer ?? process.env.ANCHORER_ADDRESS,
       pauser: o.pauser ?? process.env.PAUSER_ADDRESS,
+      ...maxDelayOption(o["max-anchor-delay"] ?? process.env.MAX_ANCHOR_DELAY_SECONDS),
       renounceDeployer: args.flags.has("renounce-deployer") || envFlag("RENOUNCE_DEPLOYER"),
       yes: args.flags.has("yes"),
       force: args.flags.has("force"),

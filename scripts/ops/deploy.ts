@@ -13,7 +13,9 @@
 import { createInterface } from "node:readline/promises";
 import { getAddress, ZeroAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import TransparencyRegistryModule from "../../ignition/modules/TransparencyRegistry";
+import TransparencyRegistryModule, {
+  DEFAULT_MAX_ANCHOR_DELAY_SECONDS,
+} from "../../ignition/modules/TransparencyRegistry";
 import { DEPLOYMENT_FORMAT, type DeploymentFile } from "../../server/deployment-check";
 import { UsageError } from "./args";
 import { KNOWN_TESTNETS } from "./networks";
@@ -36,6 +38,8 @@ export interface DeployOptions {
   admin?: string;
   anchorer?: string;
   pauser?: string;
+  /** The registry's immutable maxAnchorDelay() in seconds; the server's MAX_ANCHOR_DELAY_SECONDS must equal it. */
+  maxAnchorDelaySeconds?: number;
   renounceDeployer?: boolean;
   /** Skip the confirmation on a non-local chain (same as HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true). */
   yes?: boolean;
@@ -77,6 +81,9 @@ export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions
   const admin = checkedAddress(opts.admin, "admin");
   const anchorer = optionalRole(opts.anchorer, "anchorer");
   const pauser = optionalRole(opts.pauser, "pauser");
+  const maxAnchorDelay = opts.maxAnchorDelaySeconds ?? DEFAULT_MAX_ANCHOR_DELAY_SECONDS;
+  if (!Number.isSafeInteger(maxAnchorDelay) || maxAnchorDelay < 1)
+    throw new UsageError("the maximum anchoring delay must be a whole number of seconds, at least 1");
   if (opts.renounceDeployer && admin === deployer) {
     throw new UsageError(
       "RENOUNCE_DEPLOYER with the deployer as admin would leave the registry without an admin: hand the admin role " +
@@ -98,6 +105,7 @@ export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions
   log(`  admin    ${admin}${admin === deployer ? "  (the deployer: hand it to a multisig with transfer-admin)" : ""}`);
   log(`  anchorer ${anchorer}${anchorer === ZeroAddress ? "  (unassigned)" : ""}`);
   log(`  pauser   ${pauser}${pauser === ZeroAddress ? "  (unassigned)" : ""}`);
+  log(`  maxAnchorDelay ${maxAnchorDelay} s  (immutable: every receipt is judged against it)`);
   if (balance === 0n) throw new UsageError(`the deployer ${deployer} has no funds on chain ${chainId}: fund it first`);
 
   if (chainId !== LOCAL_CHAIN_ID && !opts.yes && process.env.HARDHAT_IGNITION_CONFIRM_DEPLOYMENT !== "true") {
@@ -114,7 +122,7 @@ export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions
   // A local node starts from an empty chain every time, so its Ignition journal must not be reused.
   const deploymentId = opts.deploymentId ?? (chainId === LOCAL_CHAIN_ID ? `local-${Date.now()}` : `chain-${chainId}`);
   const { registry: deployed } = await hre.ignition.deploy(TransparencyRegistryModule, {
-    parameters: { TransparencyRegistryModule: { admin, anchorer, pauser } },
+    parameters: { TransparencyRegistryModule: { admin, anchorer, pauser, maxAnchorDelay } },
     deploymentId,
   });
   const address = getAddress(await deployed.getAddress());
@@ -159,7 +167,7 @@ export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions
     transaction: transaction as `0x${string}`,
     deployer,
     deployedAt: new Date().toISOString(),
-    constructorArgs: [admin, anchorer, pauser],
+    constructorArgs: [admin, anchorer, pauser, String(maxAnchorDelay)],
     roles: await roleHolders(hre, registry),
     rolesCheckedAt: new Date().toISOString(),
     compiler: await compilerSettings(hre),
@@ -186,6 +194,7 @@ function printNextSteps(d: DeploymentFile, file: string, log: (line: string) => 
   log(`       REGISTRY_ADDRESS=${d.address}`);
   log(`       ANCHORER_KEY=<private key of ${anchorer}, which holds ANCHORER_ROLE>`);
   log(`       DEPLOYMENT_FILE=${file}`);
+  log(`       MAX_ANCHOR_DELAY_SECONDS=${d.constructorArgs[3] ?? DEFAULT_MAX_ANCHOR_DELAY_SECONDS}`);
   log(
     testnet
       ? "  2. Verify the source on the explorer (ETHERSCAN_API_KEY set):"
@@ -212,6 +221,9 @@ if (require.main === module) {
     admin: process.env.ADMIN_ADDRESS,
     anchorer: process.env.ANCHORER_ADDRESS,
     pauser: process.env.PAUSER_ADDRESS,
+    ...(process.env.MAX_ANCHOR_DELAY_SECONDS
+      ? { maxAnchorDelaySeconds: Number(process.env.MAX_ANCHOR_DELAY_SECONDS) }
+      : {}),
     renounceDeployer: envFlag("RENOUNCE_DEPLOYER"),
     force: envFlag("FORCE"),
     deploymentFile: process.env.DEPLOYMENT_FILE,

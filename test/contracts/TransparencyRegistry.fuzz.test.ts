@@ -143,11 +143,13 @@ class RoleCommand implements fc.AsyncCommand<Model, Real> {
     `${this.grant ? "grant" : "revoke"}(${this.anchorer ? "ANCHORER" : "PAUSER"}, ${this.account}, from=${this.from})`;
 }
 
+const MAX_DELAY = 3600;
+
 describe("TransparencyRegistry under random call sequences", function () {
   async function deploy() {
     const signers = await ethers.getSigners();
     const factory = await ethers.getContractFactory("TransparencyRegistry");
-    const registry = await factory.deploy(signers[0]!.address, signers[1]!.address, signers[2]!.address);
+    const registry = await factory.deploy(signers[0]!.address, signers[1]!.address, signers[2]!.address, MAX_DELAY);
     return { registry, signers: signers.slice(0, 5) };
   }
 

@@ -82,12 +82,19 @@ interface Anchored {
   head: string;
 }
 
+const MAX_DELAY = 3600;
+
 describe("TransparencyRegistry", function () {
   async function deployFixture() {
     const [admin, anchorer, pauser, stranger] = await ethers.getSigners();
     if (!admin || !anchorer || !pauser || !stranger) throw new Error("need four signers");
     const factory = await ethers.getContractFactory("TransparencyRegistry");
-    const registry = (await factory.deploy(admin.address, anchorer.address, pauser.address)) as TransparencyRegistry;
+    const registry = (await factory.deploy(
+      admin.address,
+      anchorer.address,
+      pauser.address,
+      MAX_DELAY,
+    )) as TransparencyRegistry;
     await registry.waitForDeployment();
     const deployReceipt = await registry.deploymentTransaction()!.wait();
     return { registry, factory, admin, anchorer, pauser, stranger, deployBlock: BigInt(deployReceipt!.blockNumber) };
@@ -181,15 +188,30 @@ describe("TransparencyRegistry", function () {
 
     it("reverts with RegistryZeroAdmin when the admin is the zero address", async function () {
       const { factory, anchorer, pauser } = await loadFixture(deployFixture);
-      await expect(factory.deploy(ZeroAddress, anchorer.address, pauser.address)).to.be.revertedWithCustomError(
+      await expect(
+        factory.deploy(ZeroAddress, anchorer.address, pauser.address, MAX_DELAY),
+      ).to.be.revertedWithCustomError(factory, "RegistryZeroAdmin");
+    });
+
+    it("reverts with RegistryZeroDelay when the maximum anchoring delay is zero", async function () {
+      const { factory, admin, anchorer, pauser } = await loadFixture(deployFixture);
+      await expect(factory.deploy(admin.address, anchorer.address, pauser.address, 0)).to.be.revertedWithCustomError(
         factory,
-        "RegistryZeroAdmin",
+        "RegistryZeroDelay",
       );
+    });
+
+    it("promises the maximum anchoring delay it was deployed with, for ever", async function () {
+      const { registry, factory, admin } = await loadFixture(deployFixture);
+      expect(await registry.maxAnchorDelay()).to.equal(BigInt(MAX_DELAY));
+      const other = await factory.deploy(admin.address, ZeroAddress, ZeroAddress, 86_400);
+      expect(await other.maxAnchorDelay()).to.equal(86_400n);
+      expect(registry.interface.getFunction("maxAnchorDelay")!.stateMutability).to.equal("view");
     });
 
     it("leaves ANCHORER_ROLE and PAUSER_ROLE unassigned when given the zero address", async function () {
       const { factory, admin } = await loadFixture(deployFixture);
-      const registry = await factory.deploy(admin.address, ZeroAddress, ZeroAddress);
+      const registry = await factory.deploy(admin.address, ZeroAddress, ZeroAddress, MAX_DELAY);
       const tx = registry.deploymentTransaction()!;
       await expect(tx).to.emit(registry, "RoleGranted").withArgs(DEFAULT_ADMIN_ROLE, admin.address, admin.address);
       const receipt = await tx.wait();

@@ -23,6 +23,7 @@ export async function deployRegistry(): Promise<DeployedRegistry> {
     admin.address,
     anchorer.address,
     pauser.address,
+    3600,
   )) as unknown as TransparencyRegistry;
   await registry.waitForDeployment();
   const address = await registry.getAddress();

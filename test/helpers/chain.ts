@@ -55,17 +55,27 @@ export interface TestRegistry extends DeployedRegistry {
   pauser: Wallet;
 }
 
+/** The server's default MAX_ANCHOR_DELAY_SECONDS, which a test registry promises unless told otherwise. */
+export const DEFAULT_MAX_ANCHOR_DELAY_SECONDS = 3600;
+
 /** Deploys a fresh TransparencyRegistry with its own admin, anchorer and pauser wallets. */
-export async function deployTestRegistry(provider: JsonRpcProvider): Promise<TestRegistry> {
+export async function deployTestRegistry(
+  provider: JsonRpcProvider,
+  maxAnchorDelaySeconds = DEFAULT_MAX_ANCHOR_DELAY_SECONDS,
+): Promise<TestRegistry> {
   const [admin, anchorer, pauser] = [
     await fundedWallet(provider),
     await fundedWallet(provider),
     await fundedWallet(provider),
   ];
-  const deployed = await deployRegistry(admin, {
-    admin: admin.address,
-    anchorer: anchorer.address,
-    pauser: pauser.address,
-  });
+  const deployed = await deployRegistry(
+    admin,
+    {
+      admin: admin.address,
+      anchorer: anchorer.address,
+      pauser: pauser.address,
+    },
+    maxAnchorDelaySeconds,
+  );
   return { ...deployed, admin, anchorer, pauser };
 }

@@ -51,7 +51,12 @@ describe("ops: server start-up check (checkDeployment)", function () {
     const provider = hre.ethers.provider;
     chainId = Number((await provider.getNetwork()).chainId);
     const deployOne = async () => {
-      const c = await hre.ethers.deployContract("TransparencyRegistry", [admin!.address, anchorer, pauser!.address]);
+      const c = await hre.ethers.deployContract("TransparencyRegistry", [
+        admin!.address,
+        anchorer,
+        pauser!.address,
+        3600,
+      ]);
       await c.waitForDeployment();
       return c.getAddress();
     };

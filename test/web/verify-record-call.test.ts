@@ -53,6 +53,7 @@ describe("web: verifyRecord calldata and fetch transport (real contract)", funct
       admin!.address,
       anchorer!.address,
       pauser!.address,
+      3600,
     ]);
     await registry.waitForDeployment();
     registryAddress = await registry.getAddress();
