@@ -16,3 +16,4 @@ export * from "./api";
 export * from "./trust";
 export * from "./log-scan";
 export * from "./roles";
+export * from "./standing";
