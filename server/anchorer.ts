@@ -8,13 +8,19 @@
  * same call and nonce, re-signed with fees raised by a quarter (capped by `maxFeePerGas`), stored before it
  * is broadcast. Only one transaction of a nonce can land, and whichever does, the chain decides.
  *
+ * ANCHOR_MAX_FEE_GWEI caps every transaction it signs, the first one too: while the chain's base fee is
+ * above the cap nothing is sent (ANCHOR_FEE_ABOVE_CAP, retried).
+ *
+ * A reorganisation that drops an anchored batch is noticed on the next step (the registry's batchCount is
+ * below a batch the store holds as anchored) and the batch is sent again, then the ones after it, in order.
+ *
  * Before sending anything it asks the chain. A batch the chain already has with the same root is adopted
  * (its transaction found through the BatchAnchored log): a retry never anchors twice, and the contract
  * refuses a second anchor of an id anyway. The same id with a different root halts anchoring for good
  * (readyz reports it; nothing is ever overwritten). Chain outages, nonce trouble and reverts are retried
  * with exponential backoff; the records simply stay pending.
  */
-import { Transaction, zeroPadValue, toBeHex, type TransactionReceipt } from "ethers";
+import { Transaction, zeroPadValue, toBeHex, type TransactionLike, type TransactionReceipt } from "ethers";
 import type { Logger } from "pino";
 import { AiqynError, type Hex, type OnChainBatch } from "../core";
 import { decodeRevert, isConnectionError, registryInterface, type ChainClient } from "./chain";
@@ -158,9 +164,9 @@ export class Anchorer {
     if (this.stopping) throw new Stopping();
   }
 
-  /** Anchors the lowest unanchored batch; false when there is none. */
+  /** Anchors the lowest batch a reorg dropped, else the lowest unanchored one; false when there is none. */
   private async step(): Promise<boolean> {
-    const batch = this.store.nextUnanchoredBatch();
+    const batch = (await this.droppedByReorg()) ?? this.store.nextUnanchoredBatch();
     if (!batch) {
       this.status.inFlightBatch = null;
       return false;
@@ -168,6 +174,19 @@ export class Anchorer {
     this.status.inFlightBatch = batch.id;
     await this.anchorOne(batch);
     return true;
+  }
+
+  /** The store holds batch count+1 as anchored but the registry has only `count`: a reorg took it away. */
+  private async droppedByReorg(): Promise<StoredBatch | null> {
+    const count = await this.chain.reader.batchCount();
+    const next = this.store.getBatch(count + 1);
+    if (next?.status !== "anchored") return null;
+    this.options.logger.warn(
+      { batch: next.id, txHash: next.txHash, block: next.blockNumber },
+      "an anchored batch is no longer on the chain (a reorg): sending it again",
+    );
+    this.options.onError?.("ANCHOR_REORGED");
+    return next;
   }
 
   private async anchorOne(batch: StoredBatch): Promise<void> {
@@ -259,6 +278,7 @@ export class Anchorer {
     }
     const nonce = await provider.getTransactionCount(wallet.address, "pending");
     const tx = await wallet.populateTransaction({ to: registry, data, nonce, gasLimit: (gas * 12n) / 10n + 10_000n });
+    await this.applyFeeCap(tx);
     const raw = (await wallet.signTransaction(tx)) as Hex;
     const txHash = Transaction.from(raw).hash as Hex;
     // The hash is durable before the transaction exists anywhere: a crash from here on resumes it.
@@ -272,6 +292,26 @@ export class Anchorer {
     crashPoint("after-send");
     this.options.logger.info({ batch: batch.id, txHash, nonce }, "anchor transaction sent");
     return { txHash, raw };
+  }
+
+  /** Lowers the fees ethers chose to ANCHOR_MAX_FEE_GWEI; refuses to send while the base fee is above it. */
+  private async applyFeeCap(tx: TransactionLike): Promise<void> {
+    const cap = this.options.maxFeePerGas ?? null;
+    if (cap === null) return;
+    const baseFee = (await this.chain.provider.getBlock("latest"))?.baseFeePerGas ?? null;
+    if (baseFee !== null && baseFee > cap) {
+      throw new AiqynError(
+        "ANCHOR_FEE_ABOVE_CAP",
+        `the base fee (${baseFee} wei) is above ANCHOR_MAX_FEE_GWEI (${cap} wei): waiting for cheaper blocks`,
+      );
+    }
+    const min = (a: bigint, b: bigint) => (a < b ? a : b);
+    if (tx.maxFeePerGas != null) {
+      tx.maxFeePerGas = min(BigInt(tx.maxFeePerGas), cap);
+      tx.maxPriorityFeePerGas = min(BigInt(tx.maxPriorityFeePerGas ?? 0n), tx.maxFeePerGas);
+    } else if (tx.gasPrice != null) {
+      tx.gasPrice = min(BigInt(tx.gasPrice), cap);
+    }
   }
 
   /**

@@ -1,18 +1,18 @@
 /**
- * The HTTP layer: createApp(deps) builds the Express app (listening is the caller's business). Routes are
- * thin: extract, call one service function, send. Every error leaves as an RFC 9457 problem.
+ * The HTTP layer: createApp(deps) builds the Express app (listening is the caller's business): a short route
+ * table over the middleware in ./middleware. Routes are thin: extract, call one service function, send.
+ * Every error leaves as an RFC 9457 problem.
  */
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
+import express, { type Request, type Response } from "express";
 import fs from "node:fs";
 import path from "node:path";
-import helmet from "helmet";
-import { rateLimit } from "express-rate-limit";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config";
 import type { Metrics } from "./metrics";
+import * as mw from "./middleware";
 import { openApiDocument } from "./openapi";
-import { authenticate } from "./publishers";
-import { ProblemError, notFound, problemBody, sendProblem } from "./problem";
+import { ProblemError, notFound, problemBody } from "./problem";
+import type { Readiness } from "./readiness";
 import { parseIntParam, type Service } from "./service";
 import type { Store } from "./store/types";
 
@@ -22,179 +22,49 @@ export interface AppDeps {
   config: ServerConfig;
   metrics: Metrics;
   logger: Logger;
-  /** True once shutdown began: writes are refused with 503. */
-  shuttingDown: () => boolean;
-}
-
-declare module "express-serve-static-core" {
-  interface Request {
-    publisher?: string;
-  }
+  /** /readyz's answer. */
+  readiness: () => Promise<Readiness>;
+  /** Why writes are refused right now (shutting down, anchoring halted, role lost), or null. */
+  writeRefusal: () => ProblemError | null;
 }
 
 const seqParam = (req: Request) => parseIntParam("seq", req.params.seq, 1);
 const idParam = (req: Request) => parseIntParam("id", req.params.id, 1);
 
-/** Public, read-only, cacheable by anyone: CORS for every origin. */
-const corsReads: RequestHandler = (req, res, next) => {
-  res.setHeader("Access-Control-Allow-Origin", "*");
-  if (req.method === "OPTIONS") {
-    res.setHeader("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
-    res.setHeader("Access-Control-Allow-Headers", "Content-Type, Accept");
-    res.setHeader("Access-Control-Max-Age", "600");
-    res.status(204).end();
-    return;
-  }
-  next();
-};
-
-/** The headers a header-only middleware (helmet) sets, recorded once on a stand-in response. */
-function staticHeaders(middleware: RequestHandler): [string, string][] {
-  const headers: [string, string][] = [];
-  const res = {
-    setHeader: (name: string, value: unknown) => headers.push([name, String(value)]),
-    removeHeader: () => {},
-    getHeader: () => undefined,
-  };
-  middleware({ headers: {}, secure: false } as Request, res as unknown as Response, () => {});
-  return headers;
-}
-
 function json(res: Response, status: number, body: unknown): void {
   res.status(status).type("application/json").send(JSON.stringify(body));
 }
 
-export function createApp(deps: AppDeps): express.Express {
-  const { service, store, config, metrics, logger } = deps;
-  const app = express();
-  app.disable("x-powered-by");
-  app.set("etag", false);
-  app.set("query parser", "simple");
-
-  // One 'finish' listener per request for the access log and the latency histogram. (pino-http cost about
-  // as much as the rest of a write request; this logs the same facts in one small object.)
-  app.use((req, res, next) => {
-    const start = process.hrtime.bigint();
-    res.on("finish", () => {
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const status = res.statusCode;
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : "unmatched";
-      metrics.httpDuration.observe({ method: req.method, route, status: String(status) }, seconds);
-      const level = status >= 500 ? "error" : status >= 400 ? "warn" : "info";
-      if (logger.isLevelEnabled(level)) {
-        logger[level](
-          {
-            req: { method: req.method, url: req.originalUrl.slice(0, 300) },
-            status,
-            ms: Math.round(seconds * 1e4) / 10,
-          },
-          "request completed",
-        );
-      }
-    });
-    next();
-  });
-  // helmet's headers are the same for every response with these static directives: computed once, then set.
-  const securityHeaders = staticHeaders(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", "data:"],
-          // The page asks a chain RPC of the citizen's choosing.
-          connectSrc: ["*"],
-          objectSrc: ["'none'"],
-          frameAncestors: ["'none'"],
-          // The citizen may choose a plain-http RPC (their own local node); upgrading would break it.
-          upgradeInsecureRequests: null,
-        },
-      },
-      crossOriginResourcePolicy: { policy: "cross-origin" },
-      crossOriginEmbedderPolicy: false,
-    }),
-  );
-  app.use((_req, res, next) => {
-    for (const [name, value] of securityHeaders) res.setHeader(name, value);
-    next();
-  });
-
-  // --- health, metrics, documents ---
-  app.get("/healthz", corsReads, (_req, res) => json(res, 200, { status: "ok" }));
-  app.get("/readyz", corsReads, async (_req, res) => {
-    const { ready, checks } = await service.readiness();
+function healthRoutes(app: express.Express, deps: AppDeps): void {
+  const { metrics, config } = deps;
+  app.get("/healthz", mw.corsReads, (_req, res) => json(res, 200, { status: "ok" }));
+  app.get("/readyz", mw.corsReads, async (_req, res) => {
+    const { ready, checks, problem } = await deps.readiness();
     if (ready) return json(res, 200, { status: "ready", checks });
-    const failing = Object.entries(checks)
-      .filter(([, c]) => !c.ok)
-      .map(([name, c]) => `${name}: ${c.message}`);
-    sendProblem(res, new ProblemError(503, "NOT_READY", failing.join("; "), { checks }));
+    throw problem;
   });
-  app.get("/metrics", async (_req, res) => {
+  app.get("/metrics", mw.requireMetricsToken(config.metricsToken), async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.get("/api/v1/openapi.json", corsReads, (_req, res) => json(res, 200, openApiDocument));
+  app.get("/api/v1/openapi.json", mw.corsReads, (_req, res) => json(res, 200, openApiDocument));
+}
 
-  // --- writes ---
-  const limiter = rateLimit({
-    windowMs: 60_000,
-    limit: config.rateLimitPerMinute,
-    standardHeaders: "draft-7",
-    legacyHeaders: false,
-    handler: (req, res) =>
-      sendProblem(
-        res,
-        new ProblemError(429, "RATE_LIMITED", `at most ${config.rateLimitPerMinute} writes a minute`),
-        req.originalUrl,
-      ),
-  });
-  const requireOpen: RequestHandler = (_req, _res, next) => {
-    if (deps.shuttingDown()) throw new ProblemError(503, "SHUTTING_DOWN", "the server is shutting down; retry shortly");
-    next();
-  };
-  const requirePublisher: RequestHandler = (req, res, next) => {
-    const header = req.get("authorization") ?? "";
-    const match = /^Bearer ([\x21-\x7e]{1,200})$/.exec(header);
-    const publisher = match ? authenticate(store, match[1]!) : null;
-    if (!publisher) {
-      res.setHeader("WWW-Authenticate", 'Bearer realm="aiqyn"');
-      throw new ProblemError(
-        401,
-        "UNAUTHORIZED",
-        match ? "the publisher key is unknown or revoked" : "send Authorization: Bearer <publisher key>",
-      );
-    }
-    req.publisher = publisher.name;
-    next();
-  };
-  const requireJson: RequestHandler = (req, _res, next) => {
-    if (!req.is("application/json")) {
-      throw new ProblemError(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as Content-Type: application/json");
-    }
-    next();
-  };
-  const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-  const parseJson = express.json({
-    limit: config.bodyLimitBytes,
-    strict: true,
-    // Compressed bodies are refused (415): their size limit would apply after inflating.
-    inflate: false,
-    type: () => true,
-    // Invalid UTF-8 would otherwise be decoded to U+FFFD: a silent rewrite of what the publisher sent.
-    verify: (_req, _res, buf) => {
-      try {
-        strictUtf8.decode(buf);
-      } catch {
-        throw new ProblemError(400, "INVALID_JSON", "the body is not valid UTF-8");
-      }
-    },
-  });
-  app.post("/api/v1/records", limiter, requireOpen, requirePublisher, requireJson, parseJson, async (req, res) => {
-    json(res, 201, await service.ingest(req.publisher!, req.body));
-  });
+function writeRoutes(app: express.Express, deps: AppDeps): void {
+  const { service, store, config } = deps;
+  app.post(
+    "/api/v1/records",
+    mw.identifyPublisher(store),
+    mw.authFailureLimit(config),
+    mw.requirePublisher,
+    mw.publisherLimit(config),
+    mw.requireWritable(deps.writeRefusal),
+    mw.requireJson,
+    mw.parseJson(config),
+    async (req, res) => json(res, 201, await service.ingest(req.publisher!, req.body)),
+  );
+}
 
-  // --- reads ---
-  app.use("/api", corsReads);
+function readRoutes(app: express.Express, { service }: AppDeps): void {
   app.get("/api/v1/records", (req, res) => json(res, 200, service.listRecords(req.query)));
   app.get("/api/v1/records/:seq", (req, res) => json(res, 200, service.getRecord(seqParam(req))));
   app.get("/api/v1/records/:seq/proof", (req, res) => {
@@ -211,8 +81,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use("/api", (req) => {
     throw notFound(`no API route ${req.method} ${req.originalUrl.slice(0, 200)}`);
   });
+}
 
-  // --- the page ---
+function pageRoutes(app: express.Express, { config }: AppDeps): void {
   const webDir = config.webDir;
   if (webDir && fs.existsSync(path.join(webDir, "index.html"))) {
     app.use(express.static(webDir, { index: "index.html", fallthrough: true, maxAge: "5m" }));
@@ -228,38 +99,29 @@ export function createApp(deps: AppDeps): express.Express {
       next();
     });
   }
+}
 
+export function createApp(deps: AppDeps): express.Express {
+  const { config, metrics, logger } = deps;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.set("query parser", "simple");
+  // Client addresses (rate limits, logs) come from X-Forwarded-For only through the proxies named here.
+  app.set("trust proxy", config.trustProxy);
+  app.use(mw.requestLog(metrics, logger));
+  app.use(mw.securityHeaders());
+  healthRoutes(app, deps);
+  writeRoutes(app, deps);
+  app.use("/api", mw.corsReads, mw.readLimit(config));
+  readRoutes(app, deps);
+  pageRoutes(app, deps);
   app.use((req) => {
     throw notFound(`nothing at ${req.method} ${req.originalUrl.slice(0, 200)}`);
   });
-
   // Every error, expected or not, becomes a problem; unexpected ones are logged and say nothing more.
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    sendProblem(res, toProblem(err, logger), req.originalUrl.slice(0, 200));
-  });
+  app.use(mw.problemHandler(logger));
   return app;
-}
-
-function toProblem(err: unknown, logger: Logger): ProblemError {
-  if (err instanceof ProblemError) return err;
-  const e = err as { type?: string; status?: number; message?: string };
-  switch (e?.type) {
-    case "entity.too.large":
-      return new ProblemError(413, "PAYLOAD_TOO_LARGE", "the body exceeds the size limit");
-    case "entity.parse.failed":
-      return new ProblemError(400, "INVALID_JSON", "the body is not valid JSON (a JSON object is expected)");
-    case "encoding.unsupported":
-    case "charset.unsupported":
-      return new ProblemError(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as UTF-8 JSON without a content encoding");
-    case "request.aborted":
-    case "request.size.invalid":
-      return new ProblemError(400, "INVALID_REQUEST", "the body did not arrive whole");
-  }
-  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) {
-    return new ProblemError(e.status, "INVALID_REQUEST", "the request could not be read");
-  }
-  logger.error({ err }, "unexpected error");
-  return new ProblemError(500, "INTERNAL", "an unexpected error occurred; it has been logged");
 }
 
 export { problemBody };

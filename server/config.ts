@@ -20,13 +20,25 @@ export interface ServerConfig {
   chainId: number | null;
   batchIntervalMs: number;
   batchMax: number;
-  confirmations: number;
+  /** Blocks an anchor must have before it counts; null: 1 on a local chain, SAFE_CONFIRMATIONS elsewhere. */
+  confirmations: number | null;
   maxAnchorDelaySeconds: number;
   explorerUrl: string | null;
   /** The RPC URL suggested to citizens in /api/v1/registry; defaults to rpcUrl. */
   publicRpcUrl: string | null;
   logLevel: LogLevel;
+  /** Writes a minute per authenticated publisher. */
   rateLimitPerMinute: number;
+  /** Requests a minute per client address that fail authentication (never counted against a publisher). */
+  authFailuresPerMinute: number;
+  /** Reads a minute per client address. */
+  readRateLimitPerMinute: number;
+  /** Express "trust proxy": false, a hop count, or addresses/subnets ("loopback", "10.0.0.0/8"). */
+  trustProxy: boolean | number | string;
+  /** When set, GET /metrics wants `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
+  /** How often the server reads its own ANCHORER_ROLE and the registry's paused() flag. */
+  roleCheckMs: number;
   bodyLimitBytes: number;
   /** Static page directory (web/dist); served when it holds an index.html. */
   webDir: string | null;
@@ -61,10 +73,12 @@ export const DEFAULTS = {
   chainPort: 8545,
   batchIntervalMs: 10_000,
   batchMax: 10_000,
-  confirmations: 1,
   maxAnchorDelaySeconds: 3600,
   logLevel: "info" as LogLevel,
   rateLimitPerMinute: 600,
+  authFailuresPerMinute: 30,
+  readRateLimitPerMinute: 1200,
+  roleCheckMs: 3000,
   bodyLimitBytes: 2 * 1024 * 1024,
   anchorRetryMaxMs: 30_000,
   pollIntervalMs: 500,
@@ -82,12 +96,17 @@ export function serverConfig(
     chainId: null,
     batchIntervalMs: DEFAULTS.batchIntervalMs,
     batchMax: DEFAULTS.batchMax,
-    confirmations: DEFAULTS.confirmations,
+    confirmations: null,
     maxAnchorDelaySeconds: DEFAULTS.maxAnchorDelaySeconds,
     explorerUrl: null,
     publicRpcUrl: null,
     logLevel: DEFAULTS.logLevel,
     rateLimitPerMinute: DEFAULTS.rateLimitPerMinute,
+    authFailuresPerMinute: DEFAULTS.authFailuresPerMinute,
+    readRateLimitPerMinute: DEFAULTS.readRateLimitPerMinute,
+    trustProxy: false,
+    metricsToken: null,
+    roleCheckMs: DEFAULTS.roleCheckMs,
     bodyLimitBytes: DEFAULTS.bodyLimitBytes,
     webDir: defaultWebDir(),
     anchorRetryMaxMs: DEFAULTS.anchorRetryMaxMs,
@@ -109,9 +128,8 @@ export type ConfigResult = { ok: true; config: EnvConfig } | { ok: false; proble
 
 type Env = Record<string, string | undefined>;
 
-/** Reads and checks every setting; argv may carry --demo. */
-export function loadConfig(env: Env = process.env, argv: readonly string[] = process.argv.slice(2)): ConfigResult {
-  const problems: string[] = [];
+/** Typed readers over the environment that collect one message per bad value into `problems`. */
+function envReader(env: Env, problems: string[]) {
   const text = (name: string): string | null => {
     const value = env[name];
     return value === undefined || value.trim() === "" ? null : value.trim();
@@ -125,6 +143,8 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     }
     return Number(value);
   };
+  const optionalInt = (name: string, min: number, max: number): number | null =>
+    text(name) === null ? null : int(name, min, min, max);
   const url = (name: string): string | null => {
     const value = text(name);
     if (value === null) return null;
@@ -145,81 +165,149 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     problems.push(`${name} must be 1/true or 0/false, not ${JSON.stringify(value)}`);
     return false;
   };
+  return { text, int, optionalInt, url, bool, problems };
+}
 
-  const host = text("HOST") ?? DEFAULTS.host;
-  const port = int("PORT", DEFAULTS.port, 0, 65535);
-  const chainPort = int("CHAIN_PORT", DEFAULTS.chainPort, 0, 65535);
-  const dataDir = path.resolve(text("DATA_DIR") ?? DEFAULTS.dataDir);
-  const rpcUrl = url("RPC_URL");
-  const registryAddress = text("REGISTRY_ADDRESS");
+type EnvReader = ReturnType<typeof envReader>;
+
+/**
+ * ANCHORER_KEY, or ANCHORER_KEY_FILE (a file only its owner may read: a key on a command line or in the
+ * environment of a shell ends up in its history and in /proc). The key itself is never echoed.
+ */
+export function readAnchorerKey(r: EnvReader): string | null {
+  const inline = r.text("ANCHORER_KEY");
+  const file = r.text("ANCHORER_KEY_FILE");
+  if (inline !== null && file !== null) {
+    r.problems.push("set ANCHORER_KEY or ANCHORER_KEY_FILE, not both");
+    return null;
+  }
+  const key = file === null ? inline : readKeyFile(file, r.problems);
+  if (key !== null && !/^0x[0-9a-fA-F]{64}$/.test(key)) {
+    const source = file === null ? "ANCHORER_KEY" : `ANCHORER_KEY_FILE ${JSON.stringify(file)}`;
+    r.problems.push(`${source} must hold a 0x-prefixed 32-byte private key (the value is not shown)`);
+  }
+  return key;
+}
+
+function readKeyFile(file: string, problems: string[]): string | null {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    problems.push(`ANCHORER_KEY_FILE ${JSON.stringify(file)} cannot be read`);
+    return null;
+  }
+  const mode = stat.mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    const octal = mode.toString(8).padStart(4, "0");
+    problems.push(`ANCHORER_KEY_FILE ${JSON.stringify(file)} is readable by others (mode ${octal}): chmod 600 it`);
+    return null;
+  }
+  return fs.readFileSync(file, "utf8").trim();
+}
+
+/** TRUST_PROXY: unset/false, a hop count, or Express's address list ("loopback", "10.0.0.0/8, 127.0.0.1"). */
+function readTrustProxy(r: EnvReader): boolean | number | string {
+  const value = r.text("TRUST_PROXY");
+  if (value === null || /^(0|false|no|off)$/i.test(value)) return false;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  if (/^(true|yes|on)$/i.test(value)) {
+    r.problems.push("TRUST_PROXY must name the proxy (a hop count such as 1, or its address such as loopback)");
+    return false;
+  }
+  if (!/^[0-9A-Za-z.:/,\s]+$/.test(value)) {
+    r.problems.push(`TRUST_PROXY must be a hop count or addresses/subnets, not ${JSON.stringify(value)}`);
+    return false;
+  }
+  return value;
+}
+
+function readBodyLimit(r: EnvReader): number {
+  const bodyLimit = r.text("BODY_LIMIT");
+  if (bodyLimit === null) return DEFAULTS.bodyLimitBytes;
+  const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(bodyLimit);
+  const unit = { b: 1, kb: 1024, mb: 1024 * 1024 }[(match?.[2] ?? "b").toLowerCase() as "b" | "kb" | "mb"];
+  const bytes = match ? Number(match[1]) * unit : NaN;
+  if (Number.isFinite(bytes) && bytes >= 1024 && bytes <= 64 * 1024 * 1024) return bytes;
+  r.problems.push(`BODY_LIMIT must be a size from 1kb to 64mb such as 2mb or 500kb, not ${JSON.stringify(bodyLimit)}`);
+  return DEFAULTS.bodyLimitBytes;
+}
+
+/** RPC_URL, REGISTRY_ADDRESS and the anchorer key: all three (an external network) or none (the local stack). */
+function readNetwork(r: EnvReader, env: Env): Pick<EnvConfig, "rpcUrl" | "registryAddress" | "anchorerKey"> {
+  const rpcUrl = r.url("RPC_URL");
+  const registryAddress = r.text("REGISTRY_ADDRESS");
   if (registryAddress !== null && !/^0x[0-9a-fA-F]{40}$/.test(registryAddress)) {
-    problems.push(`REGISTRY_ADDRESS must be a 0x-prefixed 20-byte address, not ${JSON.stringify(registryAddress)}`);
+    r.problems.push(`REGISTRY_ADDRESS must be a 0x-prefixed 20-byte address, not ${JSON.stringify(registryAddress)}`);
   }
-  const anchorerKey = text("ANCHORER_KEY");
-  if (anchorerKey !== null && !/^0x[0-9a-fA-F]{64}$/.test(anchorerKey)) {
-    problems.push("ANCHORER_KEY must be a 0x-prefixed 32-byte private key (the value is not shown)");
-  }
-  const external = [rpcUrl ?? env.RPC_URL, registryAddress, anchorerKey].filter(
-    (v) => v !== null && v !== undefined && v !== "",
-  );
-  if (external.length > 0 && external.length < 3) {
-    problems.push(
-      "RPC_URL, REGISTRY_ADDRESS and ANCHORER_KEY go together: set all three (an external network) or none (the local stack)",
+  const anchorerKey = readAnchorerKey(r);
+  const keyGiven = r.text("ANCHORER_KEY") ?? r.text("ANCHORER_KEY_FILE");
+  const given = [rpcUrl ?? env.RPC_URL, registryAddress, keyGiven].filter((v) => v !== null && v !== undefined && v !== "");
+  if (given.length > 0 && given.length < 3) {
+    r.problems.push(
+      "RPC_URL, REGISTRY_ADDRESS and ANCHORER_KEY (or ANCHORER_KEY_FILE) go together: set all three (an external network) or none (the local stack)",
     );
   }
-  const chainIdText = text("CHAIN_ID");
-  const chainId = chainIdText === null ? null : int("CHAIN_ID", 0, 1, Number.MAX_SAFE_INTEGER);
-  const logLevel = (text("LOG_LEVEL") ?? DEFAULTS.logLevel) as LogLevel;
+  return { rpcUrl, registryAddress, anchorerKey };
+}
+
+function readLimits(r: EnvReader) {
+  const metricsToken = r.text("METRICS_TOKEN");
+  if (metricsToken !== null && !/^[\x21-\x7e]{16,200}$/.test(metricsToken)) {
+    r.problems.push("METRICS_TOKEN must be 16 to 200 printable characters without spaces (the value is not shown)");
+  }
+  return {
+    rateLimitPerMinute: r.int("RATE_LIMIT_PER_MINUTE", DEFAULTS.rateLimitPerMinute, 1, 1_000_000),
+    authFailuresPerMinute: r.int("AUTH_FAILURES_PER_MINUTE", DEFAULTS.authFailuresPerMinute, 1, 1_000_000),
+    readRateLimitPerMinute: r.int("READ_RATE_LIMIT_PER_MINUTE", DEFAULTS.readRateLimitPerMinute, 1, 10_000_000),
+    trustProxy: readTrustProxy(r),
+    metricsToken,
+    bodyLimitBytes: readBodyLimit(r),
+  };
+}
+
+function readAnchoring(r: EnvReader) {
+  const maxFeeGwei = r.optionalInt("ANCHOR_MAX_FEE_GWEI", 1, 1_000_000);
+  return {
+    batchIntervalMs: r.int("BATCH_INTERVAL_MS", DEFAULTS.batchIntervalMs, 10, 24 * 3600 * 1000),
+    batchMax: r.int("BATCH_MAX", DEFAULTS.batchMax, 1, 100_000),
+    confirmations: r.optionalInt("CONFIRMATIONS", 1, 1000),
+    maxAnchorDelaySeconds: r.int("MAX_ANCHOR_DELAY_SECONDS", DEFAULTS.maxAnchorDelaySeconds, 1, 365 * 24 * 3600),
+    anchorRetryMaxMs: r.int("ANCHOR_RETRY_MAX_MS", DEFAULTS.anchorRetryMaxMs, 10, 3600 * 1000),
+    pollIntervalMs: r.int("ANCHOR_POLL_MS", DEFAULTS.pollIntervalMs, 10, 60_000),
+    anchorReplaceAfterMs: r.int("ANCHOR_REPLACE_AFTER_MS", DEFAULTS.anchorReplaceAfterMs, 10, 24 * 3600 * 1000),
+    anchorMaxFeeWei: maxFeeGwei === null ? null : BigInt(maxFeeGwei) * 1_000_000_000n,
+    roleCheckMs: r.int("ROLE_CHECK_MS", DEFAULTS.roleCheckMs, 100, 3600 * 1000),
+  };
+}
+
+/** Reads and checks every setting; argv may carry --demo. */
+export function loadConfig(env: Env = process.env, argv: readonly string[] = process.argv.slice(2)): ConfigResult {
+  const r = envReader(env, []);
+  const logLevel = (r.text("LOG_LEVEL") ?? DEFAULTS.logLevel) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel))
-    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(logLevel)}`);
-
-  let bodyLimitBytes: number = DEFAULTS.bodyLimitBytes;
-  const bodyLimit = text("BODY_LIMIT");
-  if (bodyLimit !== null) {
-    const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(bodyLimit);
-    const unit = { b: 1, kb: 1024, mb: 1024 * 1024 }[(match?.[2] ?? "b").toLowerCase() as "b" | "kb" | "mb"];
-    const bytes = match ? Number(match[1]) * unit : NaN;
-    if (!Number.isFinite(bytes) || bytes < 1024 || bytes > 64 * 1024 * 1024) {
-      problems.push(
-        `BODY_LIMIT must be a size from 1kb to 64mb such as 2mb or 500kb, not ${JSON.stringify(bodyLimit)}`,
-      );
-    } else bodyLimitBytes = bytes;
-  }
-  const deploymentFile = text("DEPLOYMENT_FILE");
+    r.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(logLevel)}`);
+  const deploymentFile = r.text("DEPLOYMENT_FILE");
   if (deploymentFile !== null && !fs.existsSync(deploymentFile)) {
-    problems.push(`DEPLOYMENT_FILE ${JSON.stringify(deploymentFile)} does not exist`);
+    r.problems.push(`DEPLOYMENT_FILE ${JSON.stringify(deploymentFile)} does not exist`);
   }
-
   const config: EnvConfig = {
-    host,
-    port,
-    chainPort,
-    dataDir,
-    rpcUrl,
-    registryAddress,
-    anchorerKey,
-    chainId,
-    batchIntervalMs: int("BATCH_INTERVAL_MS", DEFAULTS.batchIntervalMs, 10, 24 * 3600 * 1000),
-    batchMax: int("BATCH_MAX", DEFAULTS.batchMax, 1, 100_000),
-    confirmations: int("CONFIRMATIONS", DEFAULTS.confirmations, 1, 1000),
-    maxAnchorDelaySeconds: int("MAX_ANCHOR_DELAY_SECONDS", DEFAULTS.maxAnchorDelaySeconds, 1, 365 * 24 * 3600),
-    explorerUrl: url("EXPLORER_URL"),
-    publicRpcUrl: url("PUBLIC_RPC_URL"),
+    host: r.text("HOST") ?? DEFAULTS.host,
+    port: r.int("PORT", DEFAULTS.port, 0, 65535),
+    chainPort: r.int("CHAIN_PORT", DEFAULTS.chainPort, 0, 65535),
+    dataDir: path.resolve(r.text("DATA_DIR") ?? DEFAULTS.dataDir),
+    ...readNetwork(r, env),
+    chainId: r.optionalInt("CHAIN_ID", 1, Number.MAX_SAFE_INTEGER),
+    ...readAnchoring(r),
+    ...readLimits(r),
+    explorerUrl: r.url("EXPLORER_URL"),
+    publicRpcUrl: r.url("PUBLIC_RPC_URL"),
     logLevel,
-    demo: bool("DEMO") || argv.includes("--demo"),
-    rateLimitPerMinute: int("RATE_LIMIT_PER_MINUTE", DEFAULTS.rateLimitPerMinute, 1, 1_000_000),
-    bodyLimitBytes,
+    demo: r.bool("DEMO") || argv.includes("--demo"),
     webDir: defaultWebDir(),
-    anchorRetryMaxMs: int("ANCHOR_RETRY_MAX_MS", DEFAULTS.anchorRetryMaxMs, 10, 3600 * 1000),
-    pollIntervalMs: int("ANCHOR_POLL_MS", DEFAULTS.pollIntervalMs, 10, 60_000),
-    anchorReplaceAfterMs: int("ANCHOR_REPLACE_AFTER_MS", DEFAULTS.anchorReplaceAfterMs, 10, 24 * 3600 * 1000),
-    anchorMaxFeeWei:
-      env.ANCHOR_MAX_FEE_GWEI === undefined || env.ANCHOR_MAX_FEE_GWEI === ""
-        ? null
-        : BigInt(int("ANCHOR_MAX_FEE_GWEI", 0, 1, 1_000_000)) * 1_000_000_000n,
     reanchorAll: false,
     checkDeployment: true,
     deploymentFile,
   };
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+  return r.problems.length > 0 ? { ok: false, problems: r.problems } : { ok: true, config };
 }

@@ -9,17 +9,20 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { getAddress } from "ethers";
 import pino, { type Logger } from "pino";
-import { AiqynError } from "../core";
+import { AiqynError, type Keccak } from "../core";
 import { Anchorer } from "./anchorer";
 import { createApp } from "./app";
 import { Batcher } from "./batcher";
 import { createChainClient, fetchChainId, type ChainClient } from "./chain";
 import type { ServerConfig } from "./config";
-import { createFastKeccak } from "./crypto";
-import { createReceiptSigner } from "./crypto";
-import { createMetrics } from "./metrics";
+import { createFastKeccak, createReceiptSigner } from "./crypto";
+import { securePrivateDir, securePrivateFiles } from "./data-dir";
+import { createMetrics, type Metrics } from "./metrics";
 import { ProblemError, problemBody } from "./problem";
+import { readiness } from "./readiness";
+import { RegistryWatch } from "./registry-watch";
 import { createService, type Service } from "./service";
+import { effectiveConfirmations, refuseDevelopmentKey } from "./start-checks";
 import { openSqliteStore, type SqliteStore } from "./store/sqlite";
 
 export { serverConfig, loadConfig } from "./config";
@@ -35,6 +38,7 @@ export interface RunningServer {
   chain: ChainClient;
   anchorer: Anchorer;
   batcher: Batcher;
+  watch: RegistryWatch;
   logger: Logger;
   /** Graceful: stop accepting, finish the writes in flight, stop batcher and anchorer, close the store. */
   close(): Promise<void>;
@@ -107,25 +111,13 @@ function answerOutsideExpress(server: http.Server): void {
   });
 }
 
-export async function startServer(config: ServerConfig, options: { logger?: Logger } = {}): Promise<RunningServer> {
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "aiqyn" } });
-  const keccak = await createFastKeccak();
-  const chainId = await fetchChainId(config.rpcUrl);
-  if (config.chainId !== null && config.chainId !== chainId) {
-    throw new AiqynError("CHAIN_ID_MISMATCH", `CHAIN_ID is ${config.chainId} but the RPC reports chain ${chainId}`);
-  }
-  const registry = getAddress(config.registryAddress);
-  const chain = createChainClient(config.rpcUrl, chainId, registry, config.anchorerKey);
-  let store: SqliteStore | null = null;
+/** Opens the store (0700 directory, 0600 files) bound to this chain and registry, refusing a mismatch. */
+async function openBoundStore(config: ServerConfig, chain: ChainClient, logger: Logger): Promise<SqliteStore> {
+  securePrivateDir(config.dataDir, logger);
+  const store = openSqliteStore(config.dataDir);
   try {
-    if (config.checkDeployment) await runDeploymentCheck(config, chain, logger);
-    if ((await chain.reader.code()) === "0x") {
-      throw new AiqynError("REGISTRY_NOT_FOUND", `no contract at ${registry} on chain ${chainId}`);
-    }
-    const deploymentBlock = await chain.reader.deploymentBlock();
-
-    store = openSqliteStore(config.dataDir);
-    const binding = `${chainId}:${registry}`;
+    securePrivateFiles(config.dataDir, logger);
+    const binding = `${chain.chainId}:${chain.registry}`;
     const boundTo = store.getMeta("registry");
     if (config.reanchorAll) {
       const reset = store.resetAnchors();
@@ -137,42 +129,166 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
       );
     }
     store.setMeta("registry", binding);
-    if (!config.reanchorAll) {
-      // A store restored from an old backup would hand out seqs the chain already holds: refuse before any write.
-      const chainNextSeq = await chain.reader.nextSeq();
-      if (chainNextSeq > store.maxSeq() + 1) {
-        throw new AiqynError(
-          "STORE_BEHIND_CHAIN",
-          `the registry has anchored seqs up to ${chainNextSeq - 1} but the store in ${config.dataDir} holds only up to ` +
-            `${store.maxSeq()}: it was restored from an older backup or belongs to another deployment. Restore a newer ` +
-            `backup (docs/OPERATIONS.md, "Backups and restore") before starting.`,
-        );
-      }
-    }
+    if (!config.reanchorAll) await refuseStaleStore(store, chain, config.dataDir);
+    return store;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
 
-    const signer = createReceiptSigner(config.anchorerKey, chainId, registry, { keccak });
-    const metrics = createMetrics(store);
-    const anchorer = new Anchorer(store, chain, {
-      confirmations: config.confirmations,
-      pollIntervalMs: config.pollIntervalMs,
-      retryMaxMs: config.anchorRetryMaxMs,
-      replaceAfterMs: config.anchorReplaceAfterMs,
-      maxFeePerGas: config.anchorMaxFeeWei,
-      deploymentBlock,
-      logger: logger.child({ part: "anchorer" }),
-      onAnchored: () => metrics.batchesAnchored.inc(),
-      onError: (code) => metrics.anchorErrors.inc({ code }),
-    });
-    const batcher = new Batcher(store, {
-      intervalMs: config.batchIntervalMs,
-      batchMax: config.batchMax,
-      keccak,
-      onSealed: (batch) => {
-        logger.info({ batch: batch.id, firstSeq: batch.firstSeq, leaves: batch.leafCount }, "batch sealed");
-        anchorer.wake();
-      },
-      onError: (err) => logger.error({ err }, "sealing failed"),
-    });
+/** A store restored from an old backup would hand out seqs the chain already holds: refuse before any write. */
+async function refuseStaleStore(store: SqliteStore, chain: ChainClient, dataDir: string): Promise<void> {
+  const chainNextSeq = await chain.reader.nextSeq();
+  if (chainNextSeq > store.maxSeq() + 1) {
+    throw new AiqynError(
+      "STORE_BEHIND_CHAIN",
+      `the registry has anchored seqs up to ${chainNextSeq - 1} but the store in ${dataDir} holds only up to ` +
+        `${store.maxSeq()}: it was restored from an older backup or belongs to another deployment. Restore a newer ` +
+        `backup (docs/OPERATIONS.md, "Backups and restore") before starting.`,
+    );
+  }
+}
+
+/** The chain, checked: the expected id, no public development key off a local chain, a registry with code. */
+async function connectChain(config: ServerConfig, logger: Logger): Promise<ChainClient> {
+  const chainId = await fetchChainId(config.rpcUrl);
+  if (config.chainId !== null && config.chainId !== chainId) {
+    throw new AiqynError("CHAIN_ID_MISMATCH", `CHAIN_ID is ${config.chainId} but the RPC reports chain ${chainId}`);
+  }
+  refuseDevelopmentKey(chainId, config.anchorerKey);
+  const chain = createChainClient(config.rpcUrl, chainId, getAddress(config.registryAddress), config.anchorerKey);
+  try {
+    if (config.checkDeployment) await runDeploymentCheck(config, chain, logger);
+    if ((await chain.reader.code()) === "0x") {
+      throw new AiqynError("REGISTRY_NOT_FOUND", `no contract at ${chain.registry} on chain ${chainId}`);
+    }
+    return chain;
+  } catch (error) {
+    chain.destroy();
+    throw error;
+  }
+}
+
+interface Parts {
+  anchorer: Anchorer;
+  batcher: Batcher;
+  watch: RegistryWatch;
+  metrics: Metrics;
+}
+
+/** Anchorer, batcher and registry watch over one store and chain (not started). */
+function createParts(
+  config: ServerConfig,
+  store: SqliteStore,
+  chain: ChainClient,
+  deploymentBlock: number,
+  keccak: Keccak,
+  logger: Logger,
+): Parts {
+  const metrics = createMetrics(store);
+  const confirmations = effectiveConfirmations(config.confirmations, chain.chainId);
+  const anchorer = new Anchorer(store, chain, {
+    confirmations,
+    pollIntervalMs: config.pollIntervalMs,
+    retryMaxMs: config.anchorRetryMaxMs,
+    replaceAfterMs: config.anchorReplaceAfterMs,
+    maxFeePerGas: config.anchorMaxFeeWei,
+    deploymentBlock,
+    logger: logger.child({ part: "anchorer" }),
+    onAnchored: () => metrics.batchesAnchored.inc(),
+    onError: (code) => metrics.anchorErrors.inc({ code }),
+  });
+  const batcher = new Batcher(store, {
+    intervalMs: config.batchIntervalMs,
+    batchMax: config.batchMax,
+    keccak,
+    onSealed: (batch) => {
+      logger.info({ batch: batch.id, firstSeq: batch.firstSeq, leaves: batch.leafCount }, "batch sealed");
+      anchorer.wake();
+    },
+    onError: (err) => logger.error({ err }, "sealing failed"),
+  });
+  const watch = new RegistryWatch(chain, {
+    intervalMs: config.roleCheckMs,
+    logger: logger.child({ part: "watch" }),
+    onUnpaused: () => anchorer.wake(),
+    anchorerPaused: () => anchorer.snapshot().lastError?.code === "REGISTRY_PAUSED",
+  });
+  logger.info({ confirmations }, "anchoring settings");
+  return { anchorer, batcher, watch, metrics };
+}
+
+/** Why a write would get a receipt the server cannot honour right now, or null. */
+function writeRefusal(isShuttingDown: () => boolean, parts: Parts): () => ProblemError | null {
+  return () => {
+    if (isShuttingDown()) return new ProblemError(503, "SHUTTING_DOWN", "the server is shutting down; retry shortly");
+    const halted = parts.anchorer.snapshot().halted;
+    if (halted) {
+      return new ProblemError(503, "ANCHORING_HALTED", `anchoring has halted (${halted.code}); nothing was accepted`, {
+        reason: halted.code,
+      });
+    }
+    if (parts.watch.state().roleHeld === false) {
+      return new ProblemError(
+        503,
+        "ANCHORER_ROLE_REVOKED",
+        "this server's key no longer holds ANCHORER_ROLE; nothing was accepted",
+      );
+    }
+    return null;
+  };
+}
+
+async function listen(server: http.Server, config: ServerConfig): Promise<{ port: number; url: string }> {
+  server.keepAliveTimeout = 5000;
+  answerOutsideExpress(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return { port, url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}` };
+}
+
+/** Graceful, once: stop accepting, finish the writes in flight, stop the parts, close the store. */
+function closer(
+  server: http.Server,
+  parts: Parts,
+  store: SqliteStore,
+  chain: ChainClient,
+  logger: Logger,
+  onClose: () => void,
+) {
+  let closing: Promise<void> | null = null;
+  return () =>
+    (closing ??= (async () => {
+      onClose();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 5000);
+      await closed;
+      clearTimeout(force);
+      parts.watch.stop();
+      parts.batcher.stop();
+      await parts.anchorer.stop();
+      await store.close();
+      chain.destroy();
+      logger.info("aiqyn server stopped");
+    })());
+}
+
+export async function startServer(config: ServerConfig, options: { logger?: Logger } = {}): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "aiqyn" } });
+  const keccak = await createFastKeccak();
+  const chain = await connectChain(config, logger);
+  let store: SqliteStore | null = null;
+  try {
+    const deploymentBlock = await chain.reader.deploymentBlock();
+    store = await openBoundStore(config, chain, logger);
+    const signer = createReceiptSigner(config.anchorerKey, chain.chainId, chain.registry, { keccak });
+    const parts = createParts(config, store, chain, deploymentBlock, keccak, logger);
+    await parts.watch.check().catch((err: unknown) => logger.warn({ err }, "first role check failed"));
     const service = createService({
       store,
       keccak,
@@ -180,43 +296,53 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
       chain,
       config,
       deploymentBlock,
-      batcher,
-      anchorer,
-      onAccepted: (n) => metrics.recordsAccepted.inc(n),
+      ...parts,
+      onAccepted: (n) => parts.metrics.recordsAccepted.inc(n),
       onStoreError: (err) => logger.error({ err }, "store write failed"),
     });
     let shuttingDown = false;
-    const app = createApp({ service, store, config, metrics, logger, shuttingDown: () => shuttingDown });
-    const server = http.createServer(app);
-    server.keepAliveTimeout = 5000;
-    answerOutsideExpress(server);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(config.port, config.host, () => resolve());
+    const ready = {
+      store,
+      chain,
+      anchorer: parts.anchorer,
+      watch: parts.watch,
+      maxAnchorDelaySeconds: config.maxAnchorDelaySeconds,
+      logger,
+    };
+    const app = createApp({
+      service,
+      store,
+      config,
+      metrics: parts.metrics,
+      logger,
+      readiness: () => readiness(ready),
+      writeRefusal: writeRefusal(() => shuttingDown, parts),
     });
-    const { port } = server.address() as AddressInfo;
-    const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-    batcher.start();
-    anchorer.start();
-    logger.info({ url, chainId, registry, signer: signer.address }, "aiqyn server listening");
-
-    const openStore = store;
-    let closing: Promise<void> | null = null;
-    const close = () =>
-      (closing ??= (async () => {
-        shuttingDown = true;
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const force = setTimeout(() => server.closeAllConnections(), 5000);
-        await closed;
-        clearTimeout(force);
-        batcher.stop();
-        await anchorer.stop();
-        await openStore.close();
-        chain.destroy();
-        logger.info("aiqyn server stopped");
-      })());
-    return { url, port, chainId, registry, store, service, chain, anchorer, batcher, logger, close };
+    const server = http.createServer(app);
+    const { port, url } = await listen(server, config);
+    parts.batcher.start();
+    parts.anchorer.start();
+    parts.watch.start();
+    logger.info(
+      { url, chainId: chain.chainId, registry: chain.registry, signer: signer.address },
+      "aiqyn server listening",
+    );
+    const close = closer(server, parts, store, chain, logger, () => (shuttingDown = true));
+    const { anchorer, batcher, watch } = parts;
+    return {
+      url,
+      port,
+      chainId: chain.chainId,
+      registry: chain.registry,
+      store,
+      service,
+      chain,
+      anchorer,
+      batcher,
+      watch,
+      logger,
+      close,
+    };
   } catch (error) {
     await store?.close();
     chain.destroy();

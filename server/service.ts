@@ -46,12 +46,6 @@ export interface RecordItem {
   correctedBy: number[];
 }
 
-export interface ReadinessCheck {
-  ok: boolean;
-  message: string;
-  [extra: string]: unknown;
-}
-
 export interface ServiceDeps {
   store: Store;
   keccak: Keccak;
@@ -403,50 +397,6 @@ export function createService(deps: ServiceDeps) {
         receiptSigner: signer.address,
         maxAnchorDelaySeconds: config.maxAnchorDelaySeconds,
       };
-    },
-
-    async readiness(): Promise<{ ready: boolean; checks: Record<string, ReadinessCheck> }> {
-      const checks: Record<string, ReadinessCheck> = {};
-      try {
-        store.ping();
-        checks.store = { ok: true, message: "the store answers" };
-      } catch (error) {
-        checks.store = { ok: false, message: `the store does not answer: ${(error as Error).message}` };
-      }
-      try {
-        const block = await Promise.race([
-          chain.provider.getBlockNumber(),
-          new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no answer within 3 s")), 3000).unref()),
-        ]);
-        checks.chain = { ok: true, message: `the chain answers (block ${block})` };
-      } catch (error) {
-        checks.chain = { ok: false, message: `the chain does not answer: ${(error as Error).message.slice(0, 200)}` };
-      }
-      const status = deps.anchorer.snapshot();
-      let counts;
-      try {
-        counts = store.counts();
-      } catch {
-        counts = null;
-      }
-      const oldestAge =
-        counts?.oldestPendingPublishedAt == null ? null : Math.max(0, now() - counts.oldestPendingPublishedAt);
-      const overdue = oldestAge !== null && oldestAge > config.maxAnchorDelaySeconds;
-      const message = status.halted
-        ? `anchoring halted: ${status.halted.message}`
-        : status.lastError
-          ? `anchoring is retrying after ${status.consecutiveFailures} failure(s): ${status.lastError.code}: ${status.lastError.message}`
-          : overdue
-            ? `a record has waited ${oldestAge} s, more than the promised ${config.maxAnchorDelaySeconds} s`
-            : "anchoring normally";
-      checks.anchoring = {
-        ok: !status.halted && !status.lastError && !overdue,
-        message,
-        pendingRecords: counts?.pending ?? null,
-        oldestPendingAgeSeconds: oldestAge,
-        lastError: status.halted ?? status.lastError,
-      };
-      return { ready: Object.values(checks).every((c) => c.ok), checks };
     },
   };
 }

@@ -1,0 +1,121 @@
+/**
+ * /readyz: one check per part (store, chain, role, anchoring), each with a stable code and a short message
+ * of our own. Upstream error text (which may carry the RPC URL and its provider key) goes to the log only.
+ */
+import type { Logger } from "pino";
+import type { Anchorer } from "./anchorer";
+import type { ChainClient } from "./chain";
+import { ProblemError } from "./problem";
+import type { RegistryWatch } from "./registry-watch";
+import type { Store } from "./store/types";
+
+export interface ReadinessCheck {
+  ok: boolean;
+  /** Present when not ok: a stable code (docs/API.md). */
+  code?: string;
+  message: string;
+  [extra: string]: unknown;
+}
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, ReadinessCheck>;
+  /** The 503 NOT_READY problem naming the failing checks (when not ready). */
+  problem: ProblemError;
+}
+
+export interface ReadinessDeps {
+  store: Store;
+  chain: ChainClient;
+  anchorer: Anchorer;
+  watch: RegistryWatch;
+  maxAnchorDelaySeconds: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** Short, fixed explanations of the anchorer's error codes; anything else points to the log. */
+const ANCHORING_MESSAGES: Record<string, string> = {
+  CHAIN_UNAVAILABLE: "the chain does not answer; anchoring retries",
+  REGISTRY_PAUSED: "the registry is paused: anchoring waits until it is unpaused",
+  ANCHORER_ROLE_MISSING: "the anchorer key lacks ANCHORER_ROLE",
+  ANCHOR_TX_DROPPED: "the anchor transaction was dropped (a reorg?); it is sent again",
+  AWAITING_CONFIRMATIONS: "waiting for confirmations",
+  REGISTRY_CONFLICT: "the registry holds another root for a batch of ours: anchoring halted, writes refused",
+  REGISTRY_BEHIND_STORE: "the registry has fewer batches than the store anchored: anchoring halted",
+  REGISTRY_SEQ_MISMATCH: "the registry expects other seqs than the store: anchoring halted",
+  ANCHOR_REORGED: "an anchored batch left the chain: anchoring halted",
+};
+
+const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
+  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), ms).unref())]);
+
+function storeCheck(deps: ReadinessDeps): ReadinessCheck {
+  try {
+    deps.store.ping();
+    return { ok: true, message: "the store answers" };
+  } catch (err) {
+    deps.logger.warn({ err }, "readiness: the store does not answer");
+    return { ok: false, code: "STORE_UNAVAILABLE", message: "the store does not answer" };
+  }
+}
+
+async function chainCheck(deps: ReadinessDeps): Promise<ReadinessCheck> {
+  try {
+    const block = await withTimeout(deps.chain.provider.getBlockNumber(), 3000);
+    return { ok: true, message: `the chain answers (block ${block})` };
+  } catch (err) {
+    deps.logger.warn({ err }, "readiness: the chain does not answer");
+    return { ok: false, code: "CHAIN_UNAVAILABLE", message: "the chain does not answer" };
+  }
+}
+
+function roleCheck(deps: ReadinessDeps): ReadinessCheck {
+  const { roleHeld } = deps.watch.state();
+  if (roleHeld === false) {
+    return { ok: false, code: "ANCHORER_ROLE_REVOKED", message: "the anchorer key no longer holds ANCHORER_ROLE" };
+  }
+  return { ok: true, message: roleHeld ? "the anchorer key holds ANCHORER_ROLE" : "not checked yet" };
+}
+
+function anchoringCheck(deps: ReadinessDeps): ReadinessCheck {
+  const status = deps.anchorer.snapshot();
+  let counts = null;
+  try {
+    counts = deps.store.counts();
+  } catch {
+    /* storeCheck reports it */
+  }
+  const now = deps.now?.() ?? Math.floor(Date.now() / 1000);
+  const oldest = counts?.oldestPendingPublishedAt;
+  const oldestAge = oldest == null ? null : Math.max(0, now - oldest);
+  const problem = status.halted ?? status.lastError;
+  const overdue = oldestAge !== null && oldestAge > deps.maxAnchorDelaySeconds;
+  const code = problem?.code ?? (overdue ? "ANCHOR_OVERDUE" : undefined);
+  const message = problem
+    ? (ANCHORING_MESSAGES[problem.code] ?? `anchoring ${status.halted ? "halted" : "is retrying"}; see the server log`)
+    : overdue
+      ? `a record has waited ${oldestAge} s, more than the promised ${deps.maxAnchorDelaySeconds} s`
+      : "anchoring normally";
+  return {
+    ok: code === undefined,
+    ...(code ? { code } : {}),
+    message,
+    halted: status.halted !== null,
+    pendingRecords: counts?.pending ?? null,
+    oldestPendingAgeSeconds: oldestAge,
+    lastError: problem ? { code: problem.code } : null,
+  };
+}
+
+export async function readiness(deps: ReadinessDeps): Promise<Readiness> {
+  const checks: Record<string, ReadinessCheck> = {
+    store: storeCheck(deps),
+    chain: await chainCheck(deps),
+    role: roleCheck(deps),
+    anchoring: anchoringCheck(deps),
+  };
+  const failing = Object.entries(checks).filter(([, c]) => !c.ok);
+  const detail = `not ready: ${failing.map(([name, c]) => `${name} (${c.code})`).join(", ")}`;
+  return { ready: failing.length === 0, checks, problem: new ProblemError(503, "NOT_READY", detail, { checks }) };
+}

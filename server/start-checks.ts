@@ -1,0 +1,47 @@
+/**
+ * Start-up refusals that depend on the chain the server finds: a well-known development key on a real
+ * network, and the confirmation depth a chain that can reorganise needs.
+ */
+import { HDNodeWallet, computeAddress } from "ethers";
+import { AiqynError } from "../core";
+
+/** Hardhat's and Anvil's chain id, and Ganache's / geth --dev's: chains that live on one machine. */
+export const LOCAL_CHAIN_IDS: readonly number[] = [31337, 1337];
+
+/** CONFIRMATIONS on a chain that is not local, unless set: deep enough for the reorgs public chains see. */
+export const SAFE_CONFIRMATIONS = 12;
+
+/** The mnemonic behind Hardhat's 20 and Anvil's 10 default accounts (published in both tools' docs). */
+export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+const DEV_ACCOUNTS = 20;
+
+let devAddresses: Set<string> | null = null;
+
+/** The addresses of the development accounts m/44'/60'/0'/0/0 … /19, derived once. */
+export function developmentAddresses(): Set<string> {
+  if (devAddresses) return devAddresses;
+  const parent = HDNodeWallet.fromPhrase(DEV_MNEMONIC, "", "m/44'/60'/0'/0");
+  devAddresses = new Set(Array.from({ length: DEV_ACCOUNTS }, (_, i) => parent.deriveChild(i).address.toLowerCase()));
+  return devAddresses;
+}
+
+export function isLocalChain(chainId: number): boolean {
+  return LOCAL_CHAIN_IDS.includes(chainId);
+}
+
+/** Anyone can sign with a development key: on a real network it would let anyone anchor as the operator. */
+export function refuseDevelopmentKey(chainId: number, privateKey: string): void {
+  if (isLocalChain(chainId)) return;
+  const address = computeAddress(privateKey).toLowerCase();
+  if (developmentAddresses().has(address)) {
+    throw new AiqynError(
+      "ANCHORER_KEY_PUBLIC",
+      `ANCHORER_KEY is a well-known development key (${address}, from the Hardhat/Anvil test mnemonic): ` +
+        `anyone can sign with it. Use a key of your own on chain ${chainId}.`,
+    );
+  }
+}
+
+export function effectiveConfirmations(configured: number | null, chainId: number): number {
+  return configured ?? (isLocalChain(chainId) ? 1 : SAFE_CONFIRMATIONS);
+}
