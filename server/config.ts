@@ -42,6 +42,8 @@ export interface ServerConfig {
   bodyLimitBytes: number;
   /** Static page directory (web/dist); served when it holds an index.html. */
   webDir: string | null;
+  /** The first delay of the anchorer's exponential backoff (not an environment setting). */
+  anchorRetryBaseMs: number;
   /** The upper bound of the anchorer's exponential backoff. */
   anchorRetryMaxMs: number;
   /** How often the anchorer polls for receipts and confirmations. */
@@ -80,6 +82,7 @@ export const DEFAULTS = {
   readRateLimitPerMinute: 1200,
   roleCheckMs: 3000,
   bodyLimitBytes: 2 * 1024 * 1024,
+  anchorRetryBaseMs: 250,
   anchorRetryMaxMs: 30_000,
   pollIntervalMs: 500,
   anchorReplaceAfterMs: 180_000,
@@ -109,6 +112,7 @@ export function serverConfig(
     roleCheckMs: DEFAULTS.roleCheckMs,
     bodyLimitBytes: DEFAULTS.bodyLimitBytes,
     webDir: defaultWebDir(),
+    anchorRetryBaseMs: DEFAULTS.anchorRetryBaseMs,
     anchorRetryMaxMs: DEFAULTS.anchorRetryMaxMs,
     pollIntervalMs: DEFAULTS.pollIntervalMs,
     anchorReplaceAfterMs: DEFAULTS.anchorReplaceAfterMs,
@@ -242,7 +246,9 @@ function readNetwork(r: EnvReader, env: Env): Pick<EnvConfig, "rpcUrl" | "regist
   }
   const anchorerKey = readAnchorerKey(r);
   const keyGiven = r.text("ANCHORER_KEY") ?? r.text("ANCHORER_KEY_FILE");
-  const given = [rpcUrl ?? env.RPC_URL, registryAddress, keyGiven].filter((v) => v !== null && v !== undefined && v !== "");
+  const given = [rpcUrl ?? env.RPC_URL, registryAddress, keyGiven].filter(
+    (v) => v !== null && v !== undefined && v !== "",
+  );
   if (given.length > 0 && given.length < 3) {
     r.problems.push(
       "RPC_URL, REGISTRY_ADDRESS and ANCHORER_KEY (or ANCHORER_KEY_FILE) go together: set all three (an external network) or none (the local stack)",
@@ -273,6 +279,7 @@ function readAnchoring(r: EnvReader) {
     batchMax: r.int("BATCH_MAX", DEFAULTS.batchMax, 1, 100_000),
     confirmations: r.optionalInt("CONFIRMATIONS", 1, 1000),
     maxAnchorDelaySeconds: r.int("MAX_ANCHOR_DELAY_SECONDS", DEFAULTS.maxAnchorDelaySeconds, 1, 365 * 24 * 3600),
+    anchorRetryBaseMs: DEFAULTS.anchorRetryBaseMs,
     anchorRetryMaxMs: r.int("ANCHOR_RETRY_MAX_MS", DEFAULTS.anchorRetryMaxMs, 10, 3600 * 1000),
     pollIntervalMs: r.int("ANCHOR_POLL_MS", DEFAULTS.pollIntervalMs, 10, 60_000),
     anchorReplaceAfterMs: r.int("ANCHOR_REPLACE_AFTER_MS", DEFAULTS.anchorReplaceAfterMs, 10, 24 * 3600 * 1000),

@@ -191,6 +191,7 @@ function createParts(
   const anchorer = new Anchorer(store, chain, {
     confirmations,
     pollIntervalMs: config.pollIntervalMs,
+    retryBaseMs: config.anchorRetryBaseMs,
     retryMaxMs: config.anchorRetryMaxMs,
     replaceAfterMs: config.anchorReplaceAfterMs,
     maxFeePerGas: config.anchorMaxFeeWei,

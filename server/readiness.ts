@@ -48,7 +48,10 @@ const ANCHORING_MESSAGES: Record<string, string> = {
 };
 
 const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), ms).unref())]);
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), ms).unref()),
+  ]);
 
 function storeCheck(deps: ReadinessDeps): ReadinessCheck {
   try {
