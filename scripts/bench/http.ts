@@ -82,6 +82,7 @@ export async function spawnBenchServer(
         ANCHORER_KEY: chain.anchorerKey,
         DATA_DIR: dataDir,
         RATE_LIMIT_PER_MINUTE: "1000000",
+        READ_RATE_LIMIT_PER_MINUTE: "10000000",
         LOG_LEVEL: "info",
         ...options.env,
       },

@@ -26,6 +26,7 @@ describe("hardening: crash loop (SIGKILL every 1–3 s under steady writes, 20 t
       ANCHOR_POLL_MS: "20",
       ANCHOR_RETRY_MAX_MS: "300",
       RATE_LIMIT_PER_MINUTE: "1000000",
+      READ_RATE_LIMIT_PER_MINUTE: "10000000",
     });
 
     // Writers: 4 paced loops posting 1 or 5 records to whichever server is up; connection errors are expected.

@@ -16,7 +16,7 @@
  * restart() (same data dir and registry, a new port), waitForAnchored(seq).
  *
  * Options: batchIntervalMs (default 200), batchMax (default 10000), dataDir (reuse one), demo (load the demo
- * records first), confirmations, rateLimitPerMinute (default 100000), server (any other ServerConfig field).
+ * records first), confirmations, rateLimitPerMinute (default 100000; read and auth-failure limits 1000000), server (any other ServerConfig field).
  * Must run inside Hardhat's runtime (`hardhat test`). Logs are silent unless LOG_LEVEL is set.
  * Caveat: a test that reverts the chain to an older evm_snapshot (loadFixture of an earlier fixture) erases
  * registries deployed after that snapshot; stop your stacks before doing so.
@@ -84,6 +84,8 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     batchMax: opts.batchMax ?? 10_000,
     confirmations: opts.confirmations ?? 1,
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000,
+    readRateLimitPerMinute: 1_000_000,
+    authFailuresPerMinute: 1_000_000,
     logLevel: (process.env.LOG_LEVEL as LogLevel | undefined) ?? "silent",
     anchorRetryMaxMs: 1000,
     pollIntervalMs: 50,
