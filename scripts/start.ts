@@ -15,7 +15,7 @@ import { createProvider } from "../server/chain";
 import { deployRegistry } from "../server/deploy-registry";
 import { demoRecordGroups } from "../server/demo";
 import { startServer, type RunningServer } from "../server/index";
-import { closeOnSignals, exitOnBadConfig } from "../server/main";
+import { closeOnSignals, exitOnBadConfig, startFailureLine } from "../server/main";
 import { addPublisher } from "../server/publishers";
 
 const LOCAL_CHAIN_ID = 31337;
@@ -171,6 +171,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`aiqyn: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(startFailureLine(error));
   process.exit(1);
 });

@@ -90,6 +90,11 @@ export class Anchorer {
     private readonly options: AnchorerOptions,
   ) {}
 
+  /** Blocks an anchor needs before it counts. */
+  get confirmations(): number {
+    return this.options.confirmations;
+  }
+
   snapshot(): AnchorerStatus {
     return structuredClone(this.status);
   }
