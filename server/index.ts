@@ -161,7 +161,7 @@ async function connectChain(config: ServerConfig, logger: Logger): Promise<Chain
   try {
     if (config.checkDeployment) await runDeploymentCheck(config, chain, logger);
     if ((await chain.reader.code()) === "0x") {
-      throw new AiqynError("REGISTRY_NOT_FOUND", `no contract at ${chain.registry} on chain ${chainId}`);
+      throw new AiqynError("REGISTRY_NO_CODE", `no contract at ${chain.registry} on chain ${chainId}`);
     }
     return chain;
   } catch (error) {

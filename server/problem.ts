@@ -8,6 +8,7 @@ import type { FieldProblem } from "../core";
 const TITLES: Record<string, string> = {
   INVALID_RECORD: "The record is not valid",
   INVALID_JSON: "The body is not valid JSON",
+  DUPLICATE_KEY: "The body names a member twice",
   INVALID_PARAMETER: "A parameter is not valid",
   UNAUTHORIZED: "A valid publisher key is required",
   PAYLOAD_TOO_LARGE: "The body is too large",
@@ -22,6 +23,8 @@ const TITLES: Record<string, string> = {
   STORE_FULL: "The store is out of space",
   NOT_READY: "The server is not ready",
   SHUTTING_DOWN: "The server is shutting down",
+  ANCHORING_HALTED: "Anchoring has halted: writes are refused",
+  ANCHORER_ROLE_REVOKED: "The server's anchorer key lost its role: writes are refused",
   INTERNAL: "Internal error",
   INVALID_REQUEST: "The request could not be read",
   EXPECTATION_FAILED: "The Expect header cannot be met",
