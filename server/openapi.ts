@@ -81,6 +81,7 @@ export const openApiDocument = {
             examples: [
               "INVALID_RECORD",
               "INVALID_JSON",
+              "DUPLICATE_KEY",
               "INVALID_PARAMETER",
               "UNAUTHORIZED",
               "PAYLOAD_TOO_LARGE",
@@ -94,6 +95,8 @@ export const openApiDocument = {
               "STORE_FULL",
               "NOT_READY",
               "SHUTTING_DOWN",
+              "ANCHORING_HALTED",
+              "ANCHORER_ROLE_REVOKED",
               "INTERNAL",
             ],
           },
@@ -296,12 +299,14 @@ export const openApiDocument = {
             type: "object",
             properties: { receipts: { type: "array", items: ref("Receipt") } },
           }),
-          "400": problem("INVALID_RECORD (every problem in `errors`) or INVALID_JSON"),
+          "400": problem("INVALID_RECORD (every problem in `errors`), INVALID_JSON or DUPLICATE_KEY"),
           "401": problem("UNAUTHORIZED"),
           "413": problem("PAYLOAD_TOO_LARGE"),
           "415": problem("UNSUPPORTED_MEDIA_TYPE"),
           "429": problem("RATE_LIMITED"),
-          "503": problem("STORE_UNAVAILABLE, STORE_FULL or SHUTTING_DOWN"),
+          "503": problem(
+            "STORE_UNAVAILABLE, STORE_FULL, SHUTTING_DOWN, ANCHORING_HALTED (with `reason`) or ANCHORER_ROLE_REVOKED",
+          ),
         },
       },
       get: {
@@ -420,7 +425,7 @@ export const openApiDocument = {
     },
     "/readyz": {
       get: {
-        summary: "Readiness: store, chain and anchoring",
+        summary: "Readiness: store, chain, role and anchoring (each failing check with a stable `code`)",
         responses: {
           "200": ok("Ready", {
             type: "object",
