@@ -181,11 +181,15 @@ export class Anchorer {
     return true;
   }
 
-  /** The store holds batch count+1 as anchored but the registry has only `count`: a reorg took it away. */
+  /**
+   * The store holds batch count+1 as anchored but the registry has only `count`: a reorg took it away. A node
+   * whose head is still below the block the anchor landed in is merely behind (a load-balanced RPC): not that.
+   */
   private async droppedByReorg(): Promise<StoredBatch | null> {
     const count = await this.chain.reader.batchCount();
     const next = this.store.getBatch(count + 1);
     if (next?.status !== "anchored") return null;
+    if ((await this.chain.provider.getBlockNumber()) < (next.blockNumber ?? 0)) return null;
     this.options.logger.warn(
       { batch: next.id, txHash: next.txHash, block: next.blockNumber },
       "an anchored batch is no longer on the chain (a reorg): sending it again",

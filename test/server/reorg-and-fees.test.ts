@@ -27,6 +27,8 @@ describe("server: anchoring through reorgs and fee spikes", function () {
     const [receipt] = await postRecords(stack, [sampleRecord()]);
     await stack.waitForAnchored(receipt!.seq);
     await stack.provider.send("evm_revert", [snapshot]);
+    // The other branch grows past the block the anchor was in (a node merely behind would not be a reorg).
+    await stack.provider.send("hardhat_mine", ["0x5"]);
 
     await waitFor("batch 1 to be anchored again", async () =>
       (await stack.server.chain.reader.batchCount()) === 1 ? true : null,
