@@ -10,7 +10,7 @@ import { missingNetworkHint } from "./networks";
 const USAGE = `usage: npm run ops -- <command> [args] --network NAME [options]
 
 commands
-  deploy            [--admin ADDR] [--anchorer ADDR] [--pauser ADDR] [--max-anchor-delay SECONDS] [--renounce-deployer] [--yes] [--force]
+  deploy            [--admin ADDR] [--anchorer ADDR] [--pauser ADDR] [--max-anchor-delay SECONDS] [--renounce-deployer] [--yes] [--supersede]
                     [--deployment-id ID]     (env: ADMIN_ADDRESS, ANCHORER_ADDRESS, PAUSER_ADDRESS, RENOUNCE_DEPLOYER=1)
   status            [--server URL] [--min-balance ETH] [--batches N] [--json] [--strict]
   grant-anchorer    ADDR
@@ -18,12 +18,16 @@ commands
   rotate-anchorer   NEW [--old ADDR]        grants NEW, then revokes the old anchorer(s)
   grant-pauser      ADDR
   revoke-pauser     ADDR
-  transfer-admin    NEW_ADMIN [--keep]      grants the admin role to NEW_ADMIN, then renounces the sender's
+  transfer-admin    NEW_ADMIN [--keep] [--allow-eoa]   grants the admin role to NEW_ADMIN (a Safe), then renounces the sender's
   pause | unpause
   preflight         [--anchorer ADDR]       the server's start-up check (chain id, code, ANCHORER_ROLE)
   check-store       [--data-dir DIR]        a (restored) store against the chain: OK, STALE or CONFLICT (exit 4)
+  recover-store     --from-mirror DIR [--data-dir DIR]   adds the anchored batches a stale store lacks, checked on chain
+  reanchor          --to NEW_REGISTRY [--data-dir DIR] [--mirror DIR]   moves a store onto a fresh registry
+                    after a stolen key (server stopped; ANCHORER_KEY_FILE or ANCHORER_KEY: the new anchorer)
 
 options for the commands that send
+  --yes                     a role change on a non-local chain is sent only with --yes (or "y" on a terminal)
   --print-tx [--out FILE]   print a Safe Transaction Builder batch instead of sending (multisig admin)
   --from ADDR               the configured key to send with (default: the first one holding the needed role)
   --max-fee-gwei N --priority-fee-gwei N --nonce N --confirmations N
@@ -50,8 +54,21 @@ const VALUE_OPTIONS = [
   "registry",
   "deployment",
   "data-dir",
+  "to",
+  "from-mirror",
+  "mirror",
 ];
-const FLAG_OPTIONS = ["renounce-deployer", "yes", "force", "json", "strict", "print-tx", "keep", "help"];
+const FLAG_OPTIONS = [
+  "renounce-deployer",
+  "yes",
+  "supersede",
+  "json",
+  "strict",
+  "print-tx",
+  "keep",
+  "allow-eoa",
+  "help",
+];
 
 /** --max-anchor-delay SECONDS (or MAX_ANCHOR_DELAY_SECONDS) for deploy; absent: the module's default. */
 function maxDelayOption(value: string | undefined): { maxAnchorDelaySeconds?: number } {
@@ -92,7 +109,7 @@ async function run(args: ParsedArgs): Promise<number> {
       ...maxDelayOption(o["max-anchor-delay"] ?? process.env.MAX_ANCHOR_DELAY_SECONDS),
       renounceDeployer: args.flags.has("renounce-deployer") || envFlag("RENOUNCE_DEPLOYER"),
       yes: args.flags.has("yes"),
-      force: args.flags.has("force"),
+      supersede: args.flags.has("supersede"),
       deploymentFile: o.deployment,
       deploymentId: o["deployment-id"],
       log,
@@ -100,6 +117,8 @@ async function run(args: ParsedArgs): Promise<number> {
     return 0;
   }
 
+  if (o.out !== undefined && !args.flags.has("print-tx"))
+    throw new UsageError("--out writes the Safe batch of --print-tx: pass --print-tx too (nothing is sent then)");
   const commands = await import("./commands");
   const ctx: import("./commands").CommandContext = {
     hre,
@@ -114,9 +133,12 @@ async function run(args: ParsedArgs): Promise<number> {
       nonce: o.nonce,
       confirmations: o.confirmations,
     },
+    yes: args.flags.has("yes"),
+    allowEoa: args.flags.has("allow-eoa"),
     log,
     emit,
   };
+  const dataDir = o["data-dir"] ?? (process.env.DATA_DIR?.trim() || "./data");
   const { ANCHORER_ROLE, PAUSER_ROLE } = await import("./registry");
   switch (command) {
     case "status": {
@@ -163,10 +185,21 @@ async function run(args: ParsedArgs): Promise<number> {
     }
     case "check-store": {
       const { checkStoreCommand } = await import("./store-check");
-      const dataDir = o["data-dir"] ?? (process.env.DATA_DIR?.trim() || "./data");
       const result = await checkStoreCommand(ctx, dataDir);
       if (args.flags.has("json")) emit(result);
       return result.verdict === "ok" ? 0 : 4;
+    }
+    case "recover-store": {
+      if (!o["from-mirror"]) throw new UsageError("recover-store needs --from-mirror DIR (an aiqyn export mirror)");
+      const { recoverStoreCommand } = await import("./recover-store");
+      const result = await recoverStoreCommand(ctx, dataDir, o["from-mirror"]);
+      if (args.flags.has("json")) emit(result);
+      return result.verdict === "ok" ? 0 : 4;
+    }
+    case "reanchor": {
+      const { reanchorCommand } = await import("./reanchor");
+      await reanchorCommand(ctx, { dataDir, to: o.to, mirror: o.mirror });
+      return 0;
     }
     case "pause":
     case "unpause":

@@ -10,12 +10,14 @@
  * configuration that named the deployer as anchorer or pauser: it renounces those roles after the deploy.
  * It is refused when the deployer is the admin, because renouncing would leave the registry without an admin.
  */
-import { createInterface } from "node:readline/promises";
+import { existsSync } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
 import { getAddress, ZeroAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import TransparencyRegistryModule, {
   DEFAULT_MAX_ANCHOR_DELAY_SECONDS,
 } from "../../ignition/modules/TransparencyRegistry";
+import { formatTrustRoot, makeTrustRoot } from "../../core/trust";
 import { DEPLOYMENT_FORMAT, type DeploymentFile } from "../../server/deployment-check";
 import { UsageError } from "./args";
 import { KNOWN_TESTNETS } from "./networks";
@@ -24,6 +26,7 @@ import {
   checkedAddress,
   codeHashAt,
   compilerSettings,
+  confirm,
   CONTRACT_NAME,
   deploymentPath,
   maybeReadDeployment,
@@ -43,8 +46,11 @@ export interface DeployOptions {
   renounceDeployer?: boolean;
   /** Skip the confirmation on a non-local chain (same as HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true). */
   yes?: boolean;
-  /** Overwrite a deployment file whose registry still has code on this chain. */
-  force?: boolean;
+  /**
+   * Deploy although the deployment file records a registry that still has code (a replacement after a stolen
+   * key). The old file is never overwritten: it is renamed to <network>.<old address>.json and kept as evidence.
+   */
+  supersede?: boolean;
   deploymentFile?: string;
   /** Ignition deployment id (its journal under ignition/deployments/<id>); resumable after a crash. */
   deploymentId?: string;
@@ -53,13 +59,23 @@ export interface DeployOptions {
 
 const LOCAL_CHAIN_ID = 31337;
 
-async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return false;
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
+/** deployments/<network>.aiqyn-trust.json next to deployments/<network>.json. */
+export function trustFilePath(deploymentFile: string): string {
+  return deploymentFile.replace(/\.json$/, "") + ".aiqyn-trust.json";
+}
+
+/** Moves an earlier deployment file (and its trust file) aside as <name>.<address>.json; never overwrites. */
+async function keepAsEvidence(file: string, previous: DeploymentFile, log: (line: string) => void): Promise<void> {
+  const base = file.replace(/\.json$/, "");
+  const moves = [
+    [file, `${base}.${previous.address}.json`],
+    [trustFilePath(file), `${base}.${previous.address}.aiqyn-trust.json`],
+  ] as const;
+  for (const [from, to] of moves) {
+    if (!existsSync(from)) continue;
+    if (existsSync(to)) throw new UsageError(`${to} exists already: refusing to overwrite evidence`);
+    await rename(from, to);
+    log(`Kept the previous ${from} as ${to}`);
   }
 }
 
@@ -93,12 +109,15 @@ export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions
 
   const file = deploymentPath(network, opts.deploymentFile);
   const previous = await maybeReadDeployment(file);
-  if (previous && previous.chainId === chainId && (await codeHashAt(hre, previous.address)) && !opts.force) {
+  const previousLive = previous && previous.chainId === chainId && (await codeHashAt(hre, previous.address));
+  if (previousLive && !opts.supersede) {
     throw new UsageError(
-      `${file} already records a live registry at ${previous.address} on chain ${chainId}; refusing to overwrite it. ` +
-        `Move the file away (or pass --force) to deploy another one`,
+      `${file} already records a live registry at ${previous.address} on chain ${chainId}. To replace it (after a ` +
+        `stolen key) pass --supersede: the old file is kept as ${file.replace(/\.json$/, "")}.${previous.address}.json`,
     );
   }
+  if (!previous && existsSync(trustFilePath(file)))
+    throw new UsageError(`${trustFilePath(file)} exists without ${file}: move it away first (it is evidence)`);
 
   const balance = await provider.getBalance(deployer);
   log(`Deploying ${CONTRACT_NAME} to ${network} (chain ${chainId}) from ${deployer} (balance ${balance} wei)`);
@@ -175,8 +194,13 @@ export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions
     ...(explorer ? { explorerUrl: `${explorer}/address/${address}` } : {}),
     ignitionDeploymentId: deploymentId,
   };
+  if (previous) await keepAsEvidence(file, previous, log);
   await writeDeploymentFile(file, deployment);
   log(`Wrote ${file}`);
+  const trust = formatTrustRoot(makeTrustRoot(chainId, address, block));
+  await writeFile(trustFilePath(file), trust, { flag: "wx" });
+  log(`Wrote ${trustFilePath(file)} (the trust root verifiers pin: publish it with the address):`);
+  log(trust.trimEnd());
   printNextSteps(deployment, file, log);
   return deployment;
 }
@@ -225,7 +249,7 @@ if (require.main === module) {
       ? { maxAnchorDelaySeconds: Number(process.env.MAX_ANCHOR_DELAY_SECONDS) }
       : {}),
     renounceDeployer: envFlag("RENOUNCE_DEPLOYER"),
-    force: envFlag("FORCE"),
+    supersede: envFlag("SUPERSEDE"),
     deploymentFile: process.env.DEPLOYMENT_FILE,
     deploymentId: process.env.IGNITION_DEPLOYMENT_ID,
   }).catch((error: unknown) => {
