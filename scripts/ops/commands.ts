@@ -14,7 +14,7 @@ import {
   DEFAULT_ADMIN_ROLE,
   deploymentPath,
   maybeReadDeployment,
-  LOCAL_CHAIN_ID,
+  LOCAL_CHAIN_IDS,
   PAUSER_ROLE,
   refreshDeploymentRoles,
   registryContract,
@@ -128,7 +128,7 @@ async function execute(ctx: CommandContext, r: Resolved, plan: Plan): Promise<Se
 
 /** A role change on a real chain is said aloud first: --yes, or "y" on a terminal. */
 async function confirmRoleChange(ctx: CommandContext, r: Resolved, plan: Plan): Promise<void> {
-  if (plan.urgent || ctx.yes || r.chainId === LOCAL_CHAIN_ID) return;
+  if (plan.urgent || ctx.yes || LOCAL_CHAIN_IDS.includes(r.chainId)) return;
   plan.txs.forEach((tx, i) => ctx.log(`  ${i + 1}. ${tx.description}`));
   if (await confirm(`${plan.name} on chain ${r.chainId}: send these ${plan.txs.length} transaction(s)? [y/N] `)) return;
   throw new UsageError(`not confirmed: ${plan.name} on chain ${r.chainId} needs --yes (or "y" on a terminal)`);

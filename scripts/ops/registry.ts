@@ -279,8 +279,8 @@ export function safeBatch(chainId: number, name: string, planned: readonly Plann
   };
 }
 
-/** Hardhat's chain id: a local node, where the maintainers' confirmations are not asked. */
-export const LOCAL_CHAIN_ID = 31337;
+/** Local development chains (Hardhat, Ganache/Anvil-style 1337), where the maintainers' confirmations are not asked. */
+export const LOCAL_CHAIN_IDS: readonly number[] = [31337, 1337];
 
 /** Asks on a terminal; without one, the answer is no (the caller names the --yes that replaces it). */
 export async function confirm(question: string): Promise<boolean> {

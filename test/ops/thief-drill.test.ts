@@ -74,6 +74,7 @@ describe("ops: the thief drill and a stale restore, by the real commands on a te
       DATA_DIR: dir,
       DEPLOYMENT_FILE: path.join(deployments, "localhost.json"),
       BATCH_INTERVAL_MS: "200",
+      CONFIRMATIONS: "1", // the node mines only when sent a transaction: deeper confirmations would never come
       ANCHOR_RETRY_MAX_MS: "500",
     });
     return server.url;
@@ -94,8 +95,11 @@ describe("ops: the thief drill and a stale restore, by the real commands on a te
     deployments = path.join(work, "deployments");
     env = { ...node.env, DEPLOYMENTS_DIR: deployments };
     [, admin, , pauser] = node.accounts as [string, string, string, string];
-    oldAnchorerKey = node.keys[2]!;
-    newAnchorerKey = node.keys[4]!;
+    // The server's keys are its own: a server refuses the node's well-known keys on a chain that is not local.
+    oldAnchorerKey = Wallet.createRandom().privateKey;
+    newAnchorerKey = Wallet.createRandom().privateKey;
+    for (const key of [oldAnchorerKey, newAnchorerKey])
+      await node.provider.send("hardhat_setBalance", [new Wallet(key).address, "0x56BC75E2D63100000"]);
     dataDir = path.join(work, "data");
   });
 
