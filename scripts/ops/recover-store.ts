@@ -214,7 +214,7 @@ export async function recoverStoreCommand(
   ctx.log(
     `recovered from ${mirror}: ${result.addedRecords} record(s), batches added ${result.addedBatches.join(", ") || "none"}` +
       `, adopted ${result.adoptedBatches.join(", ") || "none"}; ${result.resignedReceipts} receipt(s) re-signed ` +
-      `(no bundle in the mirror)`,
+      `with the server's key (the mirror had no bundle for them)`,
   );
   return { ...(await checkStoreCommand(ctx, dataDir)), ...result };
 }

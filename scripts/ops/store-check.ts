@@ -79,7 +79,8 @@ export async function checkStoreCommand(ctx: CommandContext, dataDir: string): P
     out.verdict = "stale";
     out.problems.push(
       `the chain has anchored seqs up to ${chainNextSeq - 1}, the store holds only up to ${lastSeq}: this store is ` +
-        `older than the chain. Do not start the server on it; restore a newer backup (see docs/OPERATIONS.md)`,
+        `older than the chain. Do not start the server on it: recover what it lacks with recover-store --from-mirror ` +
+        `DIR, or restore a newer backup (docs/OPERATIONS.md, "Backups and restore")`,
     );
   }
   ctx.log(
