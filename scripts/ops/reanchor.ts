@@ -11,7 +11,7 @@
  * into the mirror with --mirror), before the store is touched. The store change is one SQLite transaction.
  */
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { getAddress } from "ethers";
@@ -113,17 +113,32 @@ function readStore(db: Database.Database) {
   return { bound, batches, receipts };
 }
 
-async function writeEvidence(file: string, evidence: object, mirror: string | undefined, log: (l: string) => void) {
-  const text = `${JSON.stringify(evidence, null, 2)}\n`;
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, text, { flag: "wx", mode: 0o644 });
-  log(`evidence written to ${file}`);
-  if (mirror) {
-    const copy = path.join(mirror, "superseded", path.basename(file));
-    await mkdir(path.dirname(copy), { recursive: true });
-    await writeFile(copy, text, { flag: "wx" });
-    log(`evidence copied into the mirror: ${copy}`);
+/** Same evidence but for the time it was taken: what an interrupted earlier run of this very reanchor wrote. */
+function sameEvidence(text: string, evidence: object): boolean {
+  const strip = (value: object) => JSON.stringify({ ...value, supersededAt: 0 });
+  try {
+    return strip(JSON.parse(text) as object) === strip(evidence);
+  } catch {
+    return false;
   }
+}
+
+/** Writes a new evidence file; never overwrites one, but accepts the identical file an interrupted run left. */
+async function writeOnce(file: string, evidence: object, log: (l: string) => void): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  if (existsSync(file)) {
+    if (!sameEvidence(await readFile(file, "utf8"), evidence))
+      throw new UsageError(`${file} exists with other evidence: refusing to overwrite it`);
+    log(`evidence already in ${file} (an interrupted run): kept as it is`);
+    return;
+  }
+  await writeFile(file, `${JSON.stringify(evidence, null, 2)}\n`, { flag: "wx", mode: 0o644 });
+  log(`evidence written to ${file}`);
+}
+
+async function writeEvidence(file: string, evidence: object, mirror: string | undefined, log: (l: string) => void) {
+  await writeOnce(file, evidence, log);
+  if (mirror) await writeOnce(path.join(mirror, "superseded", path.basename(file)), evidence, log);
 }
 
 /** One transaction: every batch back to sealed, every receipt re-signed for the new registry, the new binding. */

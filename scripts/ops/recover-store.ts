@@ -8,7 +8,8 @@
  *
  * Receipts: taken from the mirror's bundles/<seq>.json (`aiqyn export --bundles`); without them, re-signed with
  * the server's key (ANCHORER_KEY_FILE or ANCHORER_KEY): receipt signatures are deterministic (RFC 6979), so
- * the key that signed a record at acceptance gives back the same bytes.
+ * the key that signed a record at acceptance gives back the same bytes. Every store call is awaited, so the same
+ * code serves a store interface that answers synchronously or with promises.
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -144,13 +145,14 @@ async function addRecords(
   let added = 0;
   let resigned = 0;
   for (const { record, leaf } of records) {
-    const have = store.getRecord(record.seq);
+    const have = await store.getRecord(record.seq);
     if (have) {
       if (have.leaf.toLowerCase() !== leaf.toLowerCase())
         throw new UsageError(`seq ${record.seq}: the store's leaf ${have.leaf} ≠ the anchored ${leaf}: a conflict`);
       continue;
     }
-    if (store.maxSeq() !== record.seq - 1) throw new UsageError(`seq ${record.seq} would leave a gap in the store`);
+    if ((await store.maxSeq()) !== record.seq - 1)
+      throw new UsageError(`seq ${record.seq} would leave a gap in the store`);
     const receipt = await receiptOf(dir, record, leaf, signer);
     if (receipt.resigned) resigned++;
     const fields = { leaf, signature: receipt.signature, signer: receipt.signer };
@@ -178,11 +180,11 @@ export async function recoverStoreCommand(
   const signer = () => (lazySigner ??= createReceiptSigner(readAnchorerKey(), r.chainId, r.address));
   const result = { addedBatches: [] as number[], addedRecords: 0, adoptedBatches: [] as number[], resignedReceipts: 0 };
   try {
-    const bound = store.getMeta("registry");
+    const bound = await store.getMeta("registry");
     if (bound !== null && bound !== `${r.chainId}:${r.address}`)
       throw new UsageError(`the store anchors to ${bound}, not ${r.chainId}:${r.address}`);
     for (const entry of entries) {
-      const mine = store.getBatch(entry.id);
+      const mine = await store.getBatch(entry.id);
       if (mine?.status === "anchored") continue;
       const { records, tree, onChain } = await checkedBatch(mirror, r, entry);
       if (mine && mine.root.toLowerCase() !== onChain.root) {
@@ -194,7 +196,7 @@ export async function recoverStoreCommand(
       if (!mine) {
         const proofs = records.map((_, i) => tree.proofBytes(i));
         const sealedAt = entry.sealedAt ?? entry.anchoredAt;
-        const sealed = store.sealBatch({ ...onChain, root: tree.root, proofs, sealedAt });
+        const sealed = await store.sealBatch({ ...onChain, root: tree.root, proofs, sealedAt });
         if (sealed.id !== entry.id)
           throw new UsageError(`batch ${entry.id} was sealed as ${sealed.id}: ids out of step`);
         result.addedBatches.push(entry.id);
@@ -205,9 +207,9 @@ export async function recoverStoreCommand(
         head: onChain.head as Hex,
         anchoredAt: entry.anchoredAt,
       };
-      store.markAnchored(entry.id, info);
+      await store.markAnchored(entry.id, info);
     }
-    if (bound === null && store.maxSeq() > 0) store.setMeta("registry", `${r.chainId}:${r.address}`);
+    if (bound === null && (await store.maxSeq()) > 0) await store.setMeta("registry", `${r.chainId}:${r.address}`);
   } finally {
     await store.close();
   }

@@ -216,6 +216,9 @@ describe("ops: the thief drill and a stale restore, by the real commands on a te
     expect(await readFile(path.join(mirror, "superseded", name), "utf8")).to.equal(
       await readFile(path.join(dataDir, "superseded", name), "utf8"),
     );
+    expect(r.stdout)
+      .to.contain("evidence written to")
+      .and.contain(path.join(mirror, "superseded", name));
     expect(evidence).to.include({
       format: "aiqyn-superseded/1",
       chainId: CHAIN_ID,
@@ -294,7 +297,7 @@ describe("ops: the thief drill and a stale restore, by the real commands on a te
     ok(r, "recover-store");
     expect(r.stdout).to.contain("→ OK").and.contain("0 receipt(s) re-signed");
     const store = openSqliteStore(restored);
-    expect(store.maxSeq()).to.equal(8);
+    expect(await store.maxSeq()).to.equal(8);
     await store.close();
 
     const again = await startServer(newRegistry, newAnchorerKey, restored);
