@@ -5,7 +5,8 @@
  * chain forgets everything when it stops, so on each start the registry is redeployed and every batch in
  * the store is anchored again, in order. `--demo` (or DEMO=1) loads the demo records into an empty store.
  *
- * With RPC_URL, REGISTRY_ADDRESS and ANCHORER_KEY set it serves that network instead and never deploys.
+ * With RPC_URL, REGISTRY_ADDRESS and ANCHORER_KEY (or ANCHORER_KEY_FILE) set it serves that network instead
+ * and never deploys: the production start, `set -a; . /etc/aiqyn/aiqyn.env; set +a; npm start`.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -17,6 +18,19 @@ import { demoRecordGroups } from "../server/demo";
 import { startServer, type RunningServer } from "../server/index";
 import { closeOnSignals, exitOnBadConfig, startFailureLine } from "../server/main";
 import { addPublisher } from "../server/publishers";
+import { readKeyFile } from "./ops/keys";
+
+/**
+ * ANCHORER_KEY_FILE → the key, in this process only (never on a command line). The server's own config reads
+ * the file too where it knows the variable; moving it here first keeps the two from ever disagreeing.
+ */
+function keyFromFile(env: NodeJS.ProcessEnv): void {
+  const file = env.ANCHORER_KEY_FILE?.trim();
+  if (!file) return;
+  if (env.ANCHORER_KEY) throw new Error("set ANCHORER_KEY_FILE or ANCHORER_KEY, not both");
+  env.ANCHORER_KEY = readKeyFile(file);
+  delete env.ANCHORER_KEY_FILE;
+}
 
 const LOCAL_CHAIN_ID = 31337;
 
@@ -60,6 +74,7 @@ async function loadDemo(running: RunningServer, key: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  keyFromFile(process.env);
   const result = loadConfig();
   if (!result.ok) exitOnBadConfig(result.problems);
   const config = result.config;

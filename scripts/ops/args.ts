@@ -1,18 +1,17 @@
 /**
- * A small argv parser for the ops commands: positionals plus `--name value` / `--name=value` options and
- * `--flag` booleans. Unknown options are refused so that a typo never silently changes what gets signed.
+ * The ops commands' argv: positionals plus `--name value` / `--name=value` options and `--flag` booleans, parsed by
+ * the CLI's one parser (scripts/cli/args.ts, node's util.parseArgs in strict mode), so unknown options are refused
+ * and a typo never silently changes what gets signed. One UsageError class for both: exit code 2.
  */
+import type { ParseArgsConfig } from "node:util";
+import { parse, UsageError } from "../cli/args";
+
+export { UsageError };
+
 export interface ParsedArgs {
   positionals: string[];
   options: Record<string, string>;
   flags: Set<string>;
-}
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
 }
 
 export function parseArgs(
@@ -20,24 +19,16 @@ export function parseArgs(
   valueOptions: readonly string[],
   flagOptions: readonly string[],
 ): ParsedArgs {
-  const out: ParsedArgs = { positionals: [], options: {}, flags: new Set() };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--")) {
-      out.positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    if (flagOptions.includes(name)) {
-      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
-      out.flags.add(name);
-    } else if (valueOptions.includes(name)) {
-      const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-      if (value === undefined || value === "") throw new UsageError(`--${name} needs a value`);
+  const spec: NonNullable<ParseArgsConfig["options"]> = {};
+  for (const name of valueOptions) spec[name] = { type: "string" };
+  for (const name of flagOptions) spec[name] = { type: "boolean" };
+  const parsed = parse([...argv], spec, true);
+  const out: ParsedArgs = { positionals: parsed.positionals, options: {}, flags: new Set() };
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (value === true) out.flags.add(name);
+    else if (typeof value === "string") {
+      if (value === "") throw new UsageError(`--${name} needs a value`);
       out.options[name] = value;
-    } else {
-      throw new UsageError(`unknown option --${name}`);
     }
   }
   return out;

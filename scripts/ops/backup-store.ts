@@ -8,7 +8,7 @@
  * checked: `PRAGMA integrity_check`, and what it holds (records, last seq, batches, anchored batches), so a
  * backup that cannot be restored is noticed when it is made, not when it is needed.
  */
-import { existsSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { parseArgs, UsageError } from "./args";
@@ -26,6 +26,9 @@ export async function backupStore(dataDir: string, out: string): Promise<BackupS
   const source = path.join(dataDir, "aiqyn.sqlite");
   if (!existsSync(source)) throw new UsageError(`no store at ${source} (set --data-dir to the server's DATA_DIR)`);
   if (existsSync(out)) throw new UsageError(`${out} exists: choose a new file name (backups are never overwritten)`);
+  // The copy holds every record and publisher key hash: readable by its owner only, from its first byte.
+  closeSync(openSync(out, "wx", 0o600));
+  chmodSync(out, 0o600);
   const db = new Database(source, { fileMustExist: true });
   try {
     db.pragma("busy_timeout = 5000");

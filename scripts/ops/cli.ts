@@ -10,7 +10,7 @@ import { missingNetworkHint } from "./networks";
 const USAGE = `usage: npm run ops -- <command> [args] --network NAME [options]
 
 commands
-  deploy            [--admin ADDR] [--anchorer ADDR] [--pauser ADDR] [--max-anchor-delay SECONDS] [--renounce-deployer] [--yes] [--force]
+  deploy            [--admin ADDR] [--anchorer ADDR] [--pauser ADDR] [--max-anchor-delay SECONDS] [--renounce-deployer] [--yes] [--supersede]
                     [--deployment-id ID]     (env: ADMIN_ADDRESS, ANCHORER_ADDRESS, PAUSER_ADDRESS, RENOUNCE_DEPLOYER=1)
   status            [--server URL] [--min-balance ETH] [--batches N] [--json] [--strict]
   grant-anchorer    ADDR
@@ -18,12 +18,16 @@ commands
   rotate-anchorer   NEW [--old ADDR]        grants NEW, then revokes the old anchorer(s)
   grant-pauser      ADDR
   revoke-pauser     ADDR
-  transfer-admin    NEW_ADMIN [--keep]      grants the admin role to NEW_ADMIN, then renounces the sender's
+  transfer-admin    NEW_ADMIN [--keep] [--allow-eoa]   grants the admin role to NEW_ADMIN (a Safe), then renounces the sender's
   pause | unpause
   preflight         [--anchorer ADDR]       the server's start-up check (chain id, code, ANCHORER_ROLE)
   check-store       [--data-dir DIR]        a (restored) store against the chain: OK, STALE or CONFLICT (exit 4)
+  recover-store     --from-mirror DIR [--data-dir DIR]   adds the anchored batches a stale store lacks, checked on chain
+  reanchor          --to NEW_REGISTRY [--data-dir DIR] [--mirror DIR]   moves a store onto a fresh registry
+                    after a stolen key (server stopped; ANCHORER_KEY_FILE or ANCHORER_KEY: the new anchorer)
 
 options for the commands that send
+  --yes                     a role change on a non-local chain is sent only with --yes (or "y" on a terminal)
   --print-tx [--out FILE]   print a Safe Transaction Builder batch instead of sending (multisig admin)
   --from ADDR               the configured key to send with (default: the first one holding the needed role)
   --max-fee-gwei N --priority-fee-gwei N --nonce N --confirmations N
@@ -50,8 +54,21 @@ const VALUE_OPTIONS = [
   "registry",
   "deployment",
   "data-dir",
+  "to",
+  "from-mirror",
+  "mirror",
 ];
-const FLAG_OPTIONS = ["renounce-deployer", "yes", "force", "json", "strict", "print-tx", "keep", "help"];
+const FLAG_OPTIONS = [
+  "renounce-deployer",
+  "yes",
+  "supersede",
+  "json",
+  "strict",
+  "print-tx",
+  "keep",
+  "allow-eoa",
+  "help",
+];
 
 /** --max-anchor-delay SECONDS (or MAX_ANCHOR_DELAY_SECONDS) for deploy; absent: the module's default. */
 function maxDelayOption(value: string | undefined): { maxAnchorDelaySeconds?: number } {
@@ -62,46 +79,26 @@ function maxDelayOption(value: string | undefined): { maxAnchorDelaySeconds?: nu
 
 const envFlag = (name: string) => ["1", "true", "yes"].includes((process.env[name] ?? "").toLowerCase());
 
-async function run(args: ParsedArgs): Promise<number> {
-  const [command, ...rest] = args.positionals;
-  const o = args.options;
-  if (!command || args.flags.has("help")) {
-    console.log(USAGE);
-    return args.flags.has("help") ? 0 : 2;
-  }
-  const network = o.network;
+/** Selects the Hardhat network, then loads Hardhat (it connects to the network named when it is first required). */
+function loadHardhat(network: string | undefined): HardhatRuntimeEnvironment {
   if (!network)
     throw new UsageError("--network NAME is required (localhost, sepolia, baseSepolia, opSepolia, arbitrumSepolia)");
   const hint = missingNetworkHint(process.env, network);
   if (hint) throw new UsageError(hint);
-
-  // Must precede the first require of "hardhat": it selects the network the runtime connects to.
   process.env.HARDHAT_NETWORK = network;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const hre = require("hardhat") as HardhatRuntimeEnvironment;
+  return require("hardhat") as HardhatRuntimeEnvironment;
+}
+
+type CommandContext = import("./commands").CommandContext;
+
+function contextOf(hre: HardhatRuntimeEnvironment, args: ParsedArgs): CommandContext {
+  const o = args.options;
+  if (o.out !== undefined && !args.flags.has("print-tx"))
+    throw new UsageError("--out writes the Safe batch of --print-tx: pass --print-tx too (nothing is sent then)");
+  // Machine-readable output owns stdout; the narration goes to stderr then.
   const machine = args.flags.has("json") || args.flags.has("print-tx");
-  const log = (line: string) => (machine ? console.error(line) : console.log(line));
-  const emit = (value: unknown) => console.log(JSON.stringify(value, null, 2));
-
-  if (command === "deploy") {
-    const { deploy } = await import("./deploy");
-    await deploy(hre, {
-      admin: o.admin ?? process.env.ADMIN_ADDRESS,
-      anchorer: o.anchorer ?? process.env.ANCHORER_ADDRESS,
-      pauser: o.pauser ?? process.env.PAUSER_ADDRESS,
-      ...maxDelayOption(o["max-anchor-delay"] ?? process.env.MAX_ANCHOR_DELAY_SECONDS),
-      renounceDeployer: args.flags.has("renounce-deployer") || envFlag("RENOUNCE_DEPLOYER"),
-      yes: args.flags.has("yes"),
-      force: args.flags.has("force"),
-      deploymentFile: o.deployment,
-      deploymentId: o["deployment-id"],
-      log,
-    });
-    return 0;
-  }
-
-  const commands = await import("./commands");
-  const ctx: import("./commands").CommandContext = {
+  return {
     hre,
     registry: o.registry,
     deploymentFile: o.deployment,
@@ -114,67 +111,134 @@ async function run(args: ParsedArgs): Promise<number> {
       nonce: o.nonce,
       confirmations: o.confirmations,
     },
-    log,
-    emit,
+    yes: args.flags.has("yes"),
+    allowEoa: args.flags.has("allow-eoa"),
+    log: (line: string) => (machine ? console.error(line) : console.log(line)),
+    emit: (value: unknown) => console.log(JSON.stringify(value, null, 2)),
   };
-  const { ANCHORER_ROLE, PAUSER_ROLE } = await import("./registry");
-  switch (command) {
-    case "status": {
-      const { statusCommand } = await import("./status");
-      const report = await statusCommand(ctx, {
-        server: o.server,
-        minBalance: o["min-balance"],
-        batches: o.batches === undefined ? undefined : Number(o.batches),
-        json: args.flags.has("json"),
-      });
-      return args.flags.has("strict") && report.warnings.length > 0 ? 3 : 0;
-    }
-    case "grant-anchorer":
-      await commands.grantRoleCommand(ctx, ANCHORER_ROLE, rest[0]);
-      return 0;
-    case "revoke-anchorer":
-      await commands.revokeRoleCommand(ctx, ANCHORER_ROLE, rest[0]);
-      return 0;
-    case "rotate-anchorer":
-      await commands.rotateAnchorerCommand(ctx, rest[0], o.old);
-      return 0;
-    case "grant-pauser":
-      await commands.grantRoleCommand(ctx, PAUSER_ROLE, rest[0]);
-      return 0;
-    case "revoke-pauser":
-      await commands.revokeRoleCommand(ctx, PAUSER_ROLE, rest[0]);
-      return 0;
-    case "transfer-admin":
-      await commands.transferAdminCommand(ctx, rest[0], args.flags.has("keep"));
-      return 0;
-    case "preflight": {
-      // The very check the server runs at start-up, before starting it.
-      const { checkDeployment } = await import("../../server/deployment-check");
-      const { Wallet } = await import("ethers");
-      const { deploymentPath } = await import("./registry");
-      const anchorer =
-        o.anchorer ?? (process.env.ANCHORER_KEY ? new Wallet(process.env.ANCHORER_KEY).address : undefined);
-      if (!anchorer) throw new UsageError("preflight needs --anchorer ADDR (or ANCHORER_KEY in the environment)");
-      const deploymentFile = deploymentPath(network, o.deployment);
-      const registry = o.registry ?? process.env.REGISTRY_ADDRESS ?? (await commands.resolveRegistry(ctx)).address;
-      await checkDeployment({ provider: hre.ethers.provider, registry, anchorer, deploymentFile });
-      log(`preflight ok: chain, code and deployment file match; ${anchorer} holds ANCHORER_ROLE on ${registry}`);
-      return 0;
-    }
-    case "check-store": {
-      const { checkStoreCommand } = await import("./store-check");
-      const dataDir = o["data-dir"] ?? (process.env.DATA_DIR?.trim() || "./data");
-      const result = await checkStoreCommand(ctx, dataDir);
-      if (args.flags.has("json")) emit(result);
-      return result.verdict === "ok" ? 0 : 4;
-    }
-    case "pause":
-    case "unpause":
-      await commands.pauseCommand(ctx, command === "pause");
-      return 0;
-    default:
-      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+}
+
+async function deployCommand(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  const o = args.options;
+  const { deploy } = await import("./deploy");
+  await deploy(ctx.hre, {
+    admin: o.admin ?? process.env.ADMIN_ADDRESS,
+    anchorer: o.anchorer ?? process.env.ANCHORER_ADDRESS,
+    pauser: o.pauser ?? process.env.PAUSER_ADDRESS,
+    ...maxDelayOption(o["max-anchor-delay"] ?? process.env.MAX_ANCHOR_DELAY_SECONDS),
+    renounceDeployer: args.flags.has("renounce-deployer") || envFlag("RENOUNCE_DEPLOYER"),
+    yes: args.flags.has("yes"),
+    supersede: args.flags.has("supersede"),
+    deploymentFile: o.deployment,
+    deploymentId: o["deployment-id"],
+    log: ctx.log,
+  });
+  return 0;
+}
+
+async function statusCommand(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  const o = args.options;
+  const { statusCommand: status } = await import("./status");
+  const report = await status(ctx, {
+    server: o.server,
+    minBalance: o["min-balance"],
+    batches: o.batches === undefined ? undefined : Number(o.batches),
+    json: args.flags.has("json"),
+  });
+  return args.flags.has("strict") && report.warnings.length > 0 ? 3 : 0;
+}
+
+/** The very check the server runs at start-up, before starting it. */
+async function preflightCommand(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  const o = args.options;
+  const { checkDeployment } = await import("../../server/deployment-check");
+  const { Wallet } = await import("ethers");
+  const { deploymentPath } = await import("./registry");
+  const { readAnchorerKey } = await import("./keys");
+  const keyGiven = process.env.ANCHORER_KEY_FILE || process.env.ANCHORER_KEY;
+  const anchorer = o.anchorer ?? (keyGiven ? new Wallet(readAnchorerKey()).address : undefined);
+  if (!anchorer) throw new UsageError("preflight needs --anchorer ADDR (or ANCHORER_KEY_FILE / ANCHORER_KEY)");
+  const deploymentFile = deploymentPath(ctx.hre.network.name, o.deployment);
+  const { resolveRegistry } = await import("./commands");
+  const registry = o.registry ?? process.env.REGISTRY_ADDRESS ?? (await resolveRegistry(ctx)).address;
+  await checkDeployment({ provider: ctx.hre.ethers.provider, registry, anchorer, deploymentFile });
+  ctx.log(`preflight ok: chain, code and deployment file match; ${anchorer} holds ANCHORER_ROLE on ${registry}`);
+  return 0;
+}
+
+const dataDirOf = (args: ParsedArgs) => args.options["data-dir"] ?? (process.env.DATA_DIR?.trim() || "./data");
+
+async function checkStore(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  const { checkStoreCommand } = await import("./store-check");
+  const result = await checkStoreCommand(ctx, dataDirOf(args));
+  if (args.flags.has("json")) ctx.emit(result);
+  return result.verdict === "ok" ? 0 : 4;
+}
+
+async function recoverStore(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  const mirror = args.options["from-mirror"];
+  if (!mirror) throw new UsageError("recover-store needs --from-mirror DIR (an aiqyn export mirror)");
+  const { recoverStoreCommand } = await import("./recover-store");
+  const result = await recoverStoreCommand(ctx, dataDirOf(args), mirror);
+  if (args.flags.has("json")) ctx.emit(result);
+  return result.verdict === "ok" ? 0 : 4;
+}
+
+async function reanchor(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  const { reanchorCommand } = await import("./reanchor");
+  await reanchorCommand(ctx, { dataDir: dataDirOf(args), to: args.options.to, mirror: args.options.mirror });
+  return 0;
+}
+
+/** A role command: `grant-anchorer ADDR` and friends, one role and one account each. */
+function roleCommand(kind: "grant" | "revoke", roleName: "ANCHORER_ROLE" | "PAUSER_ROLE") {
+  return async (ctx: CommandContext, args: ParsedArgs): Promise<number> => {
+    const commands = await import("./commands");
+    const role = (await import("./registry"))[roleName];
+    const send = kind === "grant" ? commands.grantRoleCommand : commands.revokeRoleCommand;
+    await send(ctx, role, args.positionals[1]);
+    return 0;
+  };
+}
+
+const COMMANDS: Record<string, (ctx: CommandContext, args: ParsedArgs) => Promise<number>> = {
+  deploy: deployCommand,
+  status: statusCommand,
+  preflight: preflightCommand,
+  "check-store": checkStore,
+  "recover-store": recoverStore,
+  reanchor,
+  "grant-anchorer": roleCommand("grant", "ANCHORER_ROLE"),
+  "revoke-anchorer": roleCommand("revoke", "ANCHORER_ROLE"),
+  "grant-pauser": roleCommand("grant", "PAUSER_ROLE"),
+  "revoke-pauser": roleCommand("revoke", "PAUSER_ROLE"),
+  async "rotate-anchorer"(ctx, args) {
+    await (await import("./commands")).rotateAnchorerCommand(ctx, args.positionals[1], args.options.old);
+    return 0;
+  },
+  async "transfer-admin"(ctx, args) {
+    await (await import("./commands")).transferAdminCommand(ctx, args.positionals[1], args.flags.has("keep"));
+    return 0;
+  },
+  async pause(ctx) {
+    await (await import("./commands")).pauseCommand(ctx, true);
+    return 0;
+  },
+  async unpause(ctx) {
+    await (await import("./commands")).pauseCommand(ctx, false);
+    return 0;
+  },
+};
+
+async function run(args: ParsedArgs): Promise<number> {
+  const command = args.positionals[0];
+  if (!command || args.flags.has("help")) {
+    console.log(USAGE);
+    return args.flags.has("help") ? 0 : 2;
   }
+  const handler = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!handler) throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+  return handler(contextOf(loadHardhat(args.options.network), args), args);
 }
 
 async function main(): Promise<void> {

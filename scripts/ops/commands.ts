@@ -4,15 +4,17 @@
  * --print-tx, prints them as a Safe Transaction Builder batch for a multisig to sign.
  */
 import { writeFile } from "node:fs/promises";
-import { getAddress, type Contract } from "ethers";
+import { Contract, getAddress, ZeroAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { UsageError } from "./args";
 import {
   ANCHORER_ROLE,
   checkedAddress,
+  confirm,
   DEFAULT_ADMIN_ROLE,
   deploymentPath,
   maybeReadDeployment,
+  LOCAL_CHAIN_IDS,
   PAUSER_ROLE,
   refreshDeploymentRoles,
   registryContract,
@@ -36,6 +38,10 @@ export interface CommandContext {
   /** With --print-tx: also write the Safe batch JSON to this file. */
   out?: string;
   fees: FeeOptions;
+  /** --yes: send a role change on a non-local chain without asking. */
+  yes?: boolean;
+  /** --allow-eoa: let transfer-admin hand the registry to a plain key. */
+  allowEoa?: boolean;
   log: (line: string) => void;
   /** Machine-readable output on stdout (status --json, --print-tx). */
   emit: (value: unknown) => void;
@@ -74,6 +80,8 @@ interface Plan {
   /** Role the sender must hold (all planned transactions need the same one). */
   role: string;
   txs: PlannedTx[];
+  /** Pause/unpause are emergency brakes and are sent at once; every role change is confirmed first. */
+  urgent?: boolean;
 }
 
 function call(r: Resolved, fn: string, args: unknown[], description: string): PlannedTx {
@@ -111,10 +119,19 @@ async function execute(ctx: CommandContext, r: Resolved, plan: Plan): Promise<Se
         `If that is a Safe, rerun with --print-tx and submit the batch in the Safe; otherwise set the key (e.g. *_ADMIN_KEY)`,
     );
   }
+  await confirmRoleChange(ctx, r, plan);
   ctx.log(`${plan.name}:`);
   const sent = await sendPlanned(signer, plan.txs, ctx.fees, ctx.log);
   await refreshDeploymentRoles(ctx.hre, r.file, r.registry, r.chainId);
   return sent;
+}
+
+/** A role change on a real chain is said aloud first: --yes, or "y" on a terminal. */
+async function confirmRoleChange(ctx: CommandContext, r: Resolved, plan: Plan): Promise<void> {
+  if (plan.urgent || ctx.yes || LOCAL_CHAIN_IDS.includes(r.chainId)) return;
+  plan.txs.forEach((tx, i) => ctx.log(`  ${i + 1}. ${tx.description}`));
+  if (await confirm(`${plan.name} on chain ${r.chainId}: send these ${plan.txs.length} transaction(s)? [y/N] `)) return;
+  throw new UsageError(`not confirmed: ${plan.name} on chain ${r.chainId} needs --yes (or "y" on a terminal)`);
 }
 
 /** Current holders of one role (scans RoleGranted logs: only for plans and messages). */
@@ -186,14 +203,62 @@ export async function rotateAnchorerCommand(ctx: CommandContext, newArg: string 
  * Hand DEFAULT_ADMIN_ROLE to a new admin (a Safe): grant it, then the current admin renounces its own. Granting
  * first means the registry always has an admin; renouncing (not revoking) means only the holder gives it up.
  */
+/** The Safe's owners and threshold, or undefined when the contract does not answer as a Safe. */
+async function safeInfo(
+  ctx: CommandContext,
+  address: string,
+): Promise<{ owners: string[]; threshold: number } | undefined> {
+  const safe = new Contract(
+    address,
+    ["function getOwners() view returns (address[])", "function getThreshold() view returns (uint256)"],
+    ctx.hre.ethers.provider,
+  );
+  try {
+    const owners = ((await safe.getFunction("getOwners").staticCall()) as string[]).map((a) => getAddress(a));
+    const threshold = Number(await safe.getFunction("getThreshold").staticCall());
+    return owners.length > 0 && threshold >= 1 && threshold <= owners.length ? { owners, threshold } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The new admin must be able to act: never the zero address or the registry itself (neither can ever call
+ * grantRole), and a Safe (code that answers getOwners/getThreshold) unless --allow-eoa says a plain key is meant.
+ */
+async function checkNewAdmin(ctx: CommandContext, r: Resolved, next: string): Promise<void> {
+  if (next === ZeroAddress) throw new UsageError("the new admin cannot be the zero address: nobody could ever act");
+  if (next === r.address)
+    throw new UsageError("the new admin cannot be the registry itself: it cannot call its own grantRole");
+  if ((await ctx.hre.ethers.provider.getCode(next)) === "0x") {
+    if (!ctx.allowEoa) {
+      throw new UsageError(
+        `${next} has no code: it is a plain key, not a Safe. Hand the admin role to a Safe, or pass --allow-eoa ` +
+          `if a single key is really meant (a rehearsal)`,
+      );
+    }
+    ctx.log(`WARNING: ${next} is a plain key (--allow-eoa): whoever holds it alone controls every role`);
+    return;
+  }
+  const safe = await safeInfo(ctx, next);
+  if (!safe) {
+    throw new UsageError(
+      `${next} is a contract but does not answer getOwners()/getThreshold(): not a Safe. A contract that cannot ` +
+        `call grantRole would lose the registry for good`,
+    );
+  }
+  ctx.log(`new admin ${next} is a Safe: ${safe.threshold} of ${safe.owners.length} owners must sign`);
+  for (const owner of safe.owners) ctx.log(`  owner ${owner}`);
+}
+
+/**
+ * Hand DEFAULT_ADMIN_ROLE to a new admin (a Safe): grant it, then the current admin renounces its own. Granting
+ * first means the registry always has an admin; renouncing (not revoking) means only the holder gives it up.
+ */
 export async function transferAdminCommand(ctx: CommandContext, newArg: string | undefined, keep: boolean) {
   const next = checkedAddress(newArg, "the new admin");
   const r = await resolveRegistry(ctx);
-  if ((await ctx.hre.ethers.provider.getCode(next)) === "0x") {
-    ctx.log(
-      `WARNING: ${next} has no code: it is a plain key, not a multisig. On a real network the admin should be a Safe.`,
-    );
-  }
+  await checkNewAdmin(ctx, r, next);
   const txs = await grantPlan(r, DEFAULT_ADMIN_ROLE, next);
   if (!keep) {
     // renounceRole must come from the holder itself: the sender, or the Safe that executes the batch.
@@ -214,5 +279,10 @@ export async function pauseCommand(ctx: CommandContext, pause: boolean) {
   const r = await resolveRegistry(ctx);
   const paused = (await r.registry.getFunction("paused").staticCall()) as boolean;
   const txs = paused === pause ? [] : [call(r, pause ? "pause" : "unpause", [], pause ? "pause()" : "unpause()")];
-  return execute(ctx, r, { name: pause ? "pause anchoring" : "unpause anchoring", role: PAUSER_ROLE, txs });
+  return execute(ctx, r, {
+    name: pause ? "pause anchoring" : "unpause anchoring",
+    role: PAUSER_ROLE,
+    txs,
+    urgent: true,
+  });
 }

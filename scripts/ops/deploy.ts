@@ -10,12 +10,14 @@
  * configuration that named the deployer as anchorer or pauser: it renounces those roles after the deploy.
  * It is refused when the deployer is the admin, because renouncing would leave the registry without an admin.
  */
-import { createInterface } from "node:readline/promises";
-import { getAddress, ZeroAddress } from "ethers";
+import { existsSync } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
+import { getAddress, ZeroAddress, type Contract, type Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import TransparencyRegistryModule, {
   DEFAULT_MAX_ANCHOR_DELAY_SECONDS,
 } from "../../ignition/modules/TransparencyRegistry";
+import { formatTrustRoot, makeTrustRoot } from "../../core/trust";
 import { DEPLOYMENT_FORMAT, type DeploymentFile } from "../../server/deployment-check";
 import { UsageError } from "./args";
 import { KNOWN_TESTNETS } from "./networks";
@@ -24,6 +26,7 @@ import {
   checkedAddress,
   codeHashAt,
   compilerSettings,
+  confirm,
   CONTRACT_NAME,
   deploymentPath,
   maybeReadDeployment,
@@ -43,8 +46,11 @@ export interface DeployOptions {
   renounceDeployer?: boolean;
   /** Skip the confirmation on a non-local chain (same as HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true). */
   yes?: boolean;
-  /** Overwrite a deployment file whose registry still has code on this chain. */
-  force?: boolean;
+  /**
+   * Deploy although the deployment file records a registry that still has code (a replacement after a stolen
+   * key). The old file is never overwritten: it is renamed to <network>.<old address>.json and kept as evidence.
+   */
+  supersede?: boolean;
   deploymentFile?: string;
   /** Ignition deployment id (its journal under ignition/deployments/<id>); resumable after a crash. */
   deploymentId?: string;
@@ -53,13 +59,23 @@ export interface DeployOptions {
 
 const LOCAL_CHAIN_ID = 31337;
 
-async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return false;
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
+/** deployments/<network>.aiqyn-trust.json next to deployments/<network>.json. */
+export function trustFilePath(deploymentFile: string): string {
+  return deploymentFile.replace(/\.json$/, "") + ".aiqyn-trust.json";
+}
+
+/** Moves an earlier deployment file (and its trust file) aside as <name>.<address>.json; never overwrites. */
+async function keepAsEvidence(file: string, previous: DeploymentFile, log: (line: string) => void): Promise<void> {
+  const base = file.replace(/\.json$/, "");
+  const moves = [
+    [file, `${base}.${previous.address}.json`],
+    [trustFilePath(file), `${base}.${previous.address}.aiqyn-trust.json`],
+  ] as const;
+  for (const [from, to] of moves) {
+    if (!existsSync(from)) continue;
+    if (existsSync(to)) throw new UsageError(`${to} exists already: refusing to overwrite evidence`);
+    await rename(from, to);
+    log(`Kept the previous ${from} as ${to}`);
   }
 }
 
@@ -67,15 +83,10 @@ function optionalRole(value: string | undefined, what: string): string {
   return value === undefined || value === "" ? ZeroAddress : checkedAddress(value, what);
 }
 
-export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions): Promise<DeploymentFile> {
-  const log = opts.log ?? ((line: string) => console.log(line));
-  const network = hre.network.name;
-  const provider = hre.ethers.provider;
-  const chainId = Number((await provider.getNetwork()).chainId);
-  const [deployerSigner] = await hre.ethers.getSigners();
-  if (!deployerSigner) throw new UsageError(`no deployer key on network ${network}: set its *_DEPLOYER_KEY`);
-  const deployer = getAddress(deployerSigner.address);
+type Log = (line: string) => void;
 
+/** The roles and delay asked for, checked before anything is sent. */
+function plannedRoles(opts: DeployOptions, deployer: string) {
   if (!opts.admin)
     throw new UsageError("the admin is required: --admin 0x… or ADMIN_ADDRESS (a multisig on a real network)");
   const admin = checkedAddress(opts.admin, "admin");
@@ -90,15 +101,81 @@ export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions
         "over first (npm run ops -- transfer-admin 0xSAFE), which renounces it, or deploy with the Safe as admin",
     );
   }
+  return { admin, anchorer, pauser, maxAnchorDelay };
+}
 
-  const file = deploymentPath(network, opts.deploymentFile);
+/** The deployment file this deploy will replace, if any: refused while its registry lives, unless --supersede. */
+async function previousDeployment(hre: HardhatRuntimeEnvironment, file: string, chainId: number, supersede?: boolean) {
   const previous = await maybeReadDeployment(file);
-  if (previous && previous.chainId === chainId && (await codeHashAt(hre, previous.address)) && !opts.force) {
+  const live = previous && previous.chainId === chainId && (await codeHashAt(hre, previous.address));
+  if (live && !supersede) {
     throw new UsageError(
-      `${file} already records a live registry at ${previous.address} on chain ${chainId}; refusing to overwrite it. ` +
-        `Move the file away (or pass --force) to deploy another one`,
+      `${file} already records a live registry at ${previous.address} on chain ${chainId}. To replace it (after a ` +
+        `stolen key) pass --supersede: the old file is kept as ${file.replace(/\.json$/, "")}.${previous.address}.json`,
     );
   }
+  if (!previous && existsSync(trustFilePath(file)))
+    throw new UsageError(`${trustFilePath(file)} exists without ${file}: move it away first (it is evidence)`);
+  return previous;
+}
+
+async function confirmDeploy(chainId: number, yes?: boolean): Promise<void> {
+  if (chainId === LOCAL_CHAIN_ID || yes || process.env.HARDHAT_IGNITION_CONFIRM_DEPLOYMENT === "true") return;
+  if (await confirm(`Deploy to chain ${chainId}? This spends real testnet funds. [y/N] `)) return;
+  throw new UsageError(
+    `not confirmed: deploying to chain ${chainId} needs --yes or HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true ` +
+      `when there is no terminal`,
+  );
+}
+
+/** The transaction that created `address` in `block` (facts from the chain, not from what was asked). */
+async function creationTransaction(hre: HardhatRuntimeEnvironment, address: string, block: number): Promise<string> {
+  const provider = hre.ethers.provider;
+  const blockData = await provider.getBlock(block, true);
+  for (const tx of blockData?.prefetchedTransactions ?? []) {
+    if (tx.to !== null) continue;
+    const receipt = await provider.getTransactionReceipt(tx.hash);
+    if (receipt?.contractAddress && getAddress(receipt.contractAddress) === address) return tx.hash;
+  }
+  throw new Error(`could not find the transaction that created ${address} in block ${block}`);
+}
+
+/** RENOUNCE_DEPLOYER: the deployer gives up the anchorer/pauser roles a configuration handed it. */
+async function renounceDeployerRoles(registry: Contract, deployerSigner: Signer, deployer: string, log: Log) {
+  const held = [];
+  for (const role of [ANCHORER_ROLE, PAUSER_ROLE]) {
+    if (await registry.getFunction("hasRole").staticCall(role, deployer)) held.push(role);
+  }
+  if (held.length === 0) log("Deployer holds no role (the constructor granted them directly): nothing to renounce");
+  for (const role of held) {
+    const tx = await (registry.connect(deployerSigner) as Contract).getFunction("renounceRole").send(role, deployer);
+    await tx.wait();
+    log(`Deployer renounced ${ROLE_NAMES[role]} (${tx.hash})`);
+  }
+}
+
+/** Writes the deployment file and the trust root next to it, keeping any earlier ones as evidence. */
+async function writeRecords(file: string, d: DeploymentFile, previous: DeploymentFile | undefined, log: Log) {
+  if (previous) await keepAsEvidence(file, previous, log);
+  await writeDeploymentFile(file, d);
+  log(`Wrote ${file}`);
+  const trust = formatTrustRoot(makeTrustRoot(d.chainId, d.address, d.block));
+  await writeFile(trustFilePath(file), trust, { flag: "wx" });
+  log(`Wrote ${trustFilePath(file)} (the trust root verifiers pin: publish it with the address):`);
+  log(trust.trimEnd());
+}
+
+export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions): Promise<DeploymentFile> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const network = hre.network.name;
+  const provider = hre.ethers.provider;
+  const chainId = Number((await provider.getNetwork()).chainId);
+  const [deployerSigner] = await hre.ethers.getSigners();
+  if (!deployerSigner) throw new UsageError(`no deployer key on network ${network}: set its *_DEPLOYER_KEY`);
+  const deployer = getAddress(deployerSigner.address);
+  const { admin, anchorer, pauser, maxAnchorDelay } = plannedRoles(opts, deployer);
+  const file = deploymentPath(network, opts.deploymentFile);
+  const previous = await previousDeployment(hre, file, chainId, opts.supersede);
 
   const balance = await provider.getBalance(deployer);
   log(`Deploying ${CONTRACT_NAME} to ${network} (chain ${chainId}) from ${deployer} (balance ${balance} wei)`);
@@ -107,16 +184,7 @@ export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions
   log(`  pauser   ${pauser}${pauser === ZeroAddress ? "  (unassigned)" : ""}`);
   log(`  maxAnchorDelay ${maxAnchorDelay} s  (immutable: every receipt is judged against it)`);
   if (balance === 0n) throw new UsageError(`the deployer ${deployer} has no funds on chain ${chainId}: fund it first`);
-
-  if (chainId !== LOCAL_CHAIN_ID && !opts.yes && process.env.HARDHAT_IGNITION_CONFIRM_DEPLOYMENT !== "true") {
-    const ok = await confirm(`Deploy to chain ${chainId}? This spends real testnet funds. [y/N] `);
-    if (!ok) {
-      throw new UsageError(
-        `not confirmed: deploying to chain ${chainId} needs --yes or HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true ` +
-          `when there is no terminal`,
-      );
-    }
-  }
+  await confirmDeploy(chainId, opts.yes);
 
   await hre.run("compile", { quiet: true });
   // A local node starts from an empty chain every time, so its Ignition journal must not be reused.
@@ -127,32 +195,10 @@ export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions
   });
   const address = getAddress(await deployed.getAddress());
   const registry = await registryContract(hre, address);
-
-  // Facts come from the chain, not from what was asked: the block from the contract itself, the transaction
-  // from that block (the one whose receipt created this address).
   const block = Number(await registry.getFunction("deploymentBlock").staticCall());
-  const blockData = await provider.getBlock(block, true);
-  let transaction: string | undefined;
-  for (const tx of blockData?.prefetchedTransactions ?? []) {
-    if (tx.to !== null) continue;
-    const receipt = await provider.getTransactionReceipt(tx.hash);
-    if (receipt?.contractAddress && getAddress(receipt.contractAddress) === address) transaction = tx.hash;
-  }
-  if (!transaction) throw new Error(`could not find the transaction that created ${address} in block ${block}`);
+  const transaction = await creationTransaction(hre, address, block);
   log(`Deployed at ${address} in block ${block}, transaction ${transaction}`);
-
-  if (opts.renounceDeployer) {
-    const held = [];
-    for (const role of [ANCHORER_ROLE, PAUSER_ROLE]) {
-      if (await registry.getFunction("hasRole").staticCall(role, deployer)) held.push(role);
-    }
-    if (held.length === 0) log("Deployer holds no role (the constructor granted them directly): nothing to renounce");
-    for (const role of held) {
-      const tx = await registry.connect(deployerSigner).getFunction("renounceRole").send(role, deployer);
-      await tx.wait();
-      log(`Deployer renounced ${ROLE_NAMES[role]} (${tx.hash})`);
-    }
-  }
+  if (opts.renounceDeployer) await renounceDeployerRoles(registry, deployerSigner, deployer, log);
 
   const code = await codeHashAt(hre, address);
   if (!code) throw new Error(`no code at ${address} after the deployment`);
@@ -175,8 +221,7 @@ export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions
     ...(explorer ? { explorerUrl: `${explorer}/address/${address}` } : {}),
     ignitionDeploymentId: deploymentId,
   };
-  await writeDeploymentFile(file, deployment);
-  log(`Wrote ${file}`);
+  await writeRecords(file, deployment, previous, log);
   printNextSteps(deployment, file, log);
   return deployment;
 }
@@ -225,7 +270,7 @@ if (require.main === module) {
       ? { maxAnchorDelaySeconds: Number(process.env.MAX_ANCHOR_DELAY_SECONDS) }
       : {}),
     renounceDeployer: envFlag("RENOUNCE_DEPLOYER"),
-    force: envFlag("FORCE"),
+    supersede: envFlag("SUPERSEDE"),
     deploymentFile: process.env.DEPLOYMENT_FILE,
     deploymentId: process.env.IGNITION_DEPLOYMENT_ID,
   }).catch((error: unknown) => {

@@ -79,6 +79,9 @@ function ignitionFees(env: Env, prefix: string): { maxFeePerGasLimit?: bigint; m
 
 export function networksFromEnv(env: Env): NetworksUserConfig {
   const networks: NetworksUserConfig = {
+    // `npm run chain` serves this network. HARDHAT_NODE_CHAIN_ID gives it another chain id than 31337, so a
+    // rehearsal meets the confirmations a real chain asks for (then set LOCAL_CHAIN_ID to the same value).
+    ...(env.HARDHAT_NODE_CHAIN_ID ? { hardhat: { chainId: Number(env.HARDHAT_NODE_CHAIN_ID) } } : {}),
     // A local `hardhat node`; its unlocked accounts sign, unless LOCAL_DEPLOYER_KEY etc. are set.
     localhost: {
       url: env.LOCAL_RPC_URL || DEFAULT_LOCAL_RPC_URL,

@@ -198,6 +198,32 @@ export interface SentTx {
   from: string;
 }
 
+/** How long to wait for one confirmation before giving up and saying how to replace the transaction. */
+function txTimeoutMs(): number {
+  const n = Number(process.env.OPS_TX_TIMEOUT_SECONDS || 300);
+  return (Number.isFinite(n) && n > 0 ? n : 300) * 1000;
+}
+
+/**
+ * Refuses to send when the key already has a transaction in the mempool: re-running a command whose transaction
+ * is stuck would otherwise queue a second one behind it (a duplicate once the first lands). The way out is the
+ * replacement the message names: the same nonce with higher fees.
+ */
+async function refuseWhenPending(signer: Signer, from: string): Promise<void> {
+  const provider = signer.provider!;
+  const [mined, pending] = await Promise.all([
+    provider.getTransactionCount(from, "latest"),
+    provider.getTransactionCount(from, "pending"),
+  ]);
+  if (pending > mined) {
+    throw new UsageError(
+      `${from} already has ${pending - mined} transaction(s) waiting in the mempool (nonce ${mined}${pending - mined > 1 ? `–${pending - 1}` : ""}). ` +
+        `Sending now would queue a duplicate behind them. Replace the stuck one: rerun with --nonce ${mined} ` +
+        `--max-fee-gwei N --priority-fee-gwei N (at least +10 % on both), or wait until it is mined`,
+    );
+  }
+}
+
 /** Sends the planned transactions in order, each confirmed before the next is sent (order matters for roles). */
 export async function sendPlanned(
   signer: Signer,
@@ -210,6 +236,7 @@ export async function sendPlanned(
   const confirmations = fees.confirmations ? Number(fees.confirmations) : 1;
   let nonce = typeof overrides.nonce === "number" ? overrides.nonce : undefined;
   const from = await signer.getAddress();
+  if (nonce === undefined) await refuseWhenPending(signer, from);
   for (const tx of planned) {
     const response = await signer.sendTransaction({
       to: tx.to,
@@ -219,7 +246,14 @@ export async function sendPlanned(
       ...(nonce === undefined ? {} : { nonce: nonce++ }),
     });
     log(`  sent ${tx.description}: ${response.hash} (from ${from}, nonce ${response.nonce})`);
-    const receipt = await response.wait(confirmations);
+    const receipt = await response.wait(confirmations, txTimeoutMs()).catch((error: unknown) => {
+      if ((error as { code?: string }).code !== "TIMEOUT") throw error;
+      throw new UsageError(
+        `${tx.description}: ${response.hash} (nonce ${response.nonce}) is not mined after ${txTimeoutMs() / 1000} s. ` +
+          `Rerunning without --nonce will not send a duplicate; replace it with --nonce ${response.nonce} ` +
+          `--max-fee-gwei N --priority-fee-gwei N (at least +10 % on both)`,
+      );
+    });
     if (!receipt || receipt.status !== 1) throw new Error(`${tx.description}: transaction ${response.hash} failed`);
     log(`  confirmed in block ${receipt.blockNumber}`);
     sent.push({ description: tx.description, hash: response.hash, blockNumber: receipt.blockNumber, from });
@@ -243,6 +277,21 @@ export function safeBatch(chainId: number, name: string, planned: readonly Plann
     },
     transactions: planned.map((tx) => ({ to: tx.to, value: tx.value, data: tx.data })),
   };
+}
+
+/** Local development chains (Hardhat, Ganache/Anvil-style 1337), where the maintainers' confirmations are not asked. */
+export const LOCAL_CHAIN_IDS: readonly number[] = [31337, 1337];
+
+/** Asks on a terminal; without one, the answer is no (the caller names the --yes that replaces it). */
+export async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 export function formatEth(wei: bigint): string {

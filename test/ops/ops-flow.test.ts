@@ -198,16 +198,20 @@ describe("ops: deploy and operate a registry on a local node, by the real comman
     const before = await readFile(file, "utf8");
     const r = await ops("deploy", "--admin", safe, "--deployment-id", `${deploymentId}-again`);
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.contain("refusing to overwrite");
+    expect(r.stderr).to.contain("already records a live registry").and.contain("--supersede");
     expect(await readFile(file, "utf8")).to.equal(before);
   });
 
   it("hand over: pauser to its own key, then the admin role to the Safe (grant first, then renounce)", async function () {
     ok(await ops("grant-pauser", pauser), "grant-pauser");
     ok(await ops("revoke-pauser", deployer), "revoke-pauser");
-    const r = await ops("transfer-admin", safe);
+    const refused = await ops("transfer-admin", safe);
+    expect(refused.code).to.equal(2);
+    expect(refused.stderr).to.contain("has no code").and.contain("--allow-eoa");
+    expect(await hasRole(ADMIN, safe)).to.equal(false);
+    const r = await ops("transfer-admin", safe, "--allow-eoa"); // a plain account stands in for the Safe here
     ok(r, "transfer-admin");
-    expect(r.stdout).to.contain("has no code"); // a plain account stands in for the Safe here, and it says so
+    expect(r.stdout).to.contain("plain key (--allow-eoa)");
     expect(await hasRole(ADMIN, safe)).to.equal(true);
     expect(await hasRole(ADMIN, deployer)).to.equal(false);
     expect(await hasRole(PAUSER, pauser)).to.equal(true);

@@ -1,0 +1,178 @@
+/**
+ * No ops command can hand the registry to an address that cannot act, or send by surprise: by the real
+ * commands against a `hardhat node` with chain id 31338 (a testnet stand-in). The Safe is stood in for by a
+ * small contract compiled here with solc that has a Safe's read interface (getOwners, getThreshold) and can
+ * execute a call for its first owner, so the test also shows the new admin can act.
+ */
+import { expect } from "chai";
+import { mkdtemp, rm, rmdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import hre from "hardhat";
+import { Contract, ContractFactory, keccak256, Wallet, ZeroAddress } from "ethers";
+import { ROOT, run, startNode, type LocalNode, type Run } from "./helpers";
+
+const ADMIN = `0x${"0".repeat(64)}`;
+const ANCHORER = keccak256(Buffer.from("ANCHORER_ROLE"));
+
+const SOURCE = `// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+contract SafeStandIn {
+    address[] private owners;
+    uint256 private threshold;
+    constructor(address[] memory owners_, uint256 threshold_) { owners = owners_; threshold = threshold_; }
+    function getOwners() external view returns (address[] memory) { return owners; }
+    function getThreshold() external view returns (uint256) { return threshold; }
+    function exec(address to, bytes calldata data) external {
+        require(msg.sender == owners[0], "owner");
+        (bool ok, ) = to.call(data);
+        require(ok, "call");
+    }
+}
+contract NotASafe { uint256 public x; }`;
+
+interface Compiled {
+  abi: unknown[];
+  evm: { bytecode: { object: string } };
+}
+
+function compile(): Record<string, Compiled> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc") as { compile(input: string): string };
+  const input = {
+    language: "Solidity",
+    sources: { "SafeStandIn.sol": { content: SOURCE } },
+    settings: { evmVersion: "cancun", outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } } },
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
+    contracts: Record<string, Record<string, Compiled>>;
+    errors?: { severity: string; formattedMessage: string }[];
+  };
+  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
+  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
+  return output.contracts["SafeStandIn.sol"]!;
+}
+
+describe("ops: transfer-admin and role changes cannot lose the registry or send by surprise", function () {
+  this.timeout(240_000);
+
+  let node: LocalNode;
+  let work: string;
+  let env: Record<string, string>;
+  let registry: Contract;
+  let admin: string, anchorer: string, pauser: string, other: string;
+  let safe: Contract, notASafe: string;
+  const id = `test-admin-${process.pid}-${Date.now()}`;
+
+  const ops = (...args: string[]) =>
+    run("npm", ["run", "--silent", "ops", "--", ...args, "--network", "localhost"], env);
+  const ok = (r: Run, what: string) => expect(r.code, `${what} failed:\n${r.stdout}\n${r.stderr}`).to.equal(0);
+  const refused = (r: Run, text: string) => {
+    expect(r.code, `${r.stdout}\n${r.stderr}`).to.equal(2);
+    expect(r.stderr).to.contain(text);
+  };
+  const hasRole = async (role: string, account: string) =>
+    (await registry.getFunction("hasRole").staticCall(role, account)) as boolean;
+
+  before(async function () {
+    work = await mkdtemp(path.join(tmpdir(), "aiqyn-admin-"));
+    node = await startNode(path.join(work, "node.log"), 31338);
+    env = { ...node.env, DEPLOYMENTS_DIR: path.join(work, "deployments") };
+    [, admin, anchorer, pauser, other] = node.accounts as [string, string, string, string, string];
+    const r = await ops(
+      "deploy",
+      "--admin",
+      admin,
+      "--anchorer",
+      anchorer,
+      "--pauser",
+      pauser,
+      "--deployment-id",
+      id,
+      "--yes",
+    );
+    ok(r, "deploy");
+    const address = /Deployed at (0x[0-9a-fA-F]{40})/.exec(r.stdout)![1]!;
+    registry = new Contract(address, (await hre.artifacts.readArtifact("TransparencyRegistry")).abi, node.provider);
+    const compiled = compile();
+    const deployer = new Wallet(node.keys[5]!, node.provider);
+    const standIn = compiled.SafeStandIn!;
+    const factory = new ContractFactory(standIn.abi as never, standIn.evm.bytecode.object, deployer);
+    const owners = [node.accounts[6]!, node.accounts[7]!, node.accounts[8]!];
+    safe = (await (await factory.deploy(owners, 2)).waitForDeployment()) as unknown as Contract;
+    const plain = compiled.NotASafe!;
+    const plainFactory = new ContractFactory(plain.abi as never, plain.evm.bytecode.object, deployer);
+    notASafe = await (await (await plainFactory.deploy()).waitForDeployment()).getAddress();
+  });
+
+  after(async function () {
+    await node?.stop();
+    await rm(path.join(ROOT, "ignition", "deployments", id), { recursive: true, force: true });
+    await rmdir(path.join(ROOT, "ignition", "deployments")).catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it("--out without --print-tx is refused and nothing is sent", async function () {
+    refused(await ops("grant-anchorer", other, "--out", path.join(work, "x.json"), "--yes"), "--print-tx");
+    expect(await hasRole(ANCHORER, other)).to.equal(false);
+  });
+
+  it("a role change on a non-local chain needs --yes; --print-tx sends nothing and needs none", async function () {
+    refused(await ops("grant-anchorer", other), "needs --yes");
+    expect(await hasRole(ANCHORER, other)).to.equal(false);
+    ok(await ops("grant-anchorer", other, "--print-tx"), "grant-anchorer --print-tx");
+    expect(await hasRole(ANCHORER, other)).to.equal(false);
+    ok(await ops("grant-anchorer", other, "--yes"), "grant-anchorer --yes");
+    expect(await hasRole(ANCHORER, other)).to.equal(true);
+  });
+
+  it("transfer-admin refuses the zero address, the registry itself, a plain key and a contract that is no Safe", async function () {
+    refused(await ops("transfer-admin", ZeroAddress, "--yes"), "zero address");
+    refused(await ops("transfer-admin", await registry.getAddress(), "--yes"), "the registry itself");
+    refused(await ops("transfer-admin", other, "--yes"), "has no code");
+    refused(await ops("transfer-admin", notASafe, "--yes"), "not a Safe");
+    refused(await ops("transfer-admin", await safe.getAddress()), "needs --yes");
+    for (const candidate of [ZeroAddress, other, notASafe, await safe.getAddress()])
+      expect(await hasRole(ADMIN, candidate)).to.equal(false);
+    expect(await hasRole(ADMIN, admin)).to.equal(true);
+  });
+
+  it("a stuck transaction: the command stops waiting and names the nonce; a rerun without --nonce sends no duplicate", async function () {
+    await node.provider.send("evm_setAutomine", [false]);
+    try {
+      const first = await run("npm", ["run", "--silent", "ops", "--", "pause", "--network", "localhost"], {
+        ...env,
+        OPS_TX_TIMEOUT_SECONDS: "2",
+      });
+      refused(first, "is not mined after 2 s");
+      const nonce = await node.provider.getTransactionCount(pauser, "latest");
+      expect(first.stderr).to.contain(`--nonce ${nonce}`);
+      refused(await ops("pause"), "already has 1 transaction(s) waiting");
+      expect(await node.provider.getTransactionCount(pauser, "pending")).to.equal(nonce + 1);
+    } finally {
+      await node.provider.send("evm_setAutomine", [true]);
+      await node.provider.send("evm_mine", []);
+    }
+    expect(await registry.getFunction("paused").staticCall()).to.equal(true);
+    ok(await ops("unpause"), "unpause");
+  });
+
+  it("transfer-admin to a Safe prints its owners and threshold, and the Safe can then act", async function () {
+    const safeAddress = await safe.getAddress();
+    const r = await ops("transfer-admin", safeAddress, "--yes");
+    ok(r, "transfer-admin");
+    expect(r.stdout).to.contain("2 of 3 owners must sign");
+    for (const owner of node.accounts.slice(6, 9)) expect(r.stdout).to.contain(`owner ${owner}`);
+    expect(await hasRole(ADMIN, safeAddress)).to.equal(true);
+    expect(await hasRole(ADMIN, admin)).to.equal(false);
+    const data = registry.interface.encodeFunctionData("revokeRole", [ANCHORER, other]);
+    const owner = new Wallet(node.keys[6]!, node.provider);
+    await (
+      await safe
+        .connect(owner)
+        .getFunction("exec")
+        .send(await registry.getAddress(), data)
+    ).wait();
+    expect(await hasRole(ANCHORER, other)).to.equal(false);
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * What the ops tests share: a real `hardhat node` child process on a free port (optionally with another chain
+ * id than 31337, to stand in for a testnet), the node's well-known keys, and the real commands run as child
+ * processes with their exit code and output.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { createServer as createNetServer } from "node:net";
+import path from "node:path";
+import { getAddress, HDNodeWallet, JsonRpcProvider, Mnemonic } from "ethers";
+
+export const ROOT = path.resolve(__dirname, "../..");
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function run(command: string, args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export interface LocalNode {
+  rpcUrl: string;
+  chainId: number;
+  provider: JsonRpcProvider;
+  /** The node's accounts #0… (unlocked on the node) and their well-known private keys. */
+  accounts: string[];
+  keys: string[];
+  /** Environment for the ops commands: LOCAL_RPC_URL / LOCAL_CHAIN_ID point at this node. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** `hardhat node` on a free port; chainId other than 31337 makes it a testnet stand-in for the ops commands. */
+export async function startNode(logFile: string, chainId = 31337): Promise<LocalNode> {
+  const port = await freePort();
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  const node: ChildProcess = spawn(
+    path.join(ROOT, "node_modules/.bin/hardhat"),
+    ["node", "--hostname", "127.0.0.1", "--port", String(port)],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HARDHAT_NODE_CHAIN_ID: String(chainId) } },
+  );
+  const log = createWriteStream(logFile);
+  node.stdout!.pipe(log);
+  node.stderr!.pipe(log);
+  const provider = new JsonRpcProvider(rpcUrl, chainId, { staticNetwork: true, cacheTimeout: -1 });
+  for (let i = 0; ; i++) {
+    try {
+      await provider.send("eth_chainId", []);
+      break;
+    } catch (error) {
+      if (i > 160 || node.exitCode !== null) throw new Error(`hardhat node did not answer: ${String(error)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  const accounts = ((await provider.send("eth_accounts", [])) as string[]).map((a) => getAddress(a));
+  const mnemonic = Mnemonic.fromPhrase(HARDHAT_MNEMONIC);
+  const keys = accounts.map((_, i) => HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${i}`).privateKey);
+  return {
+    rpcUrl,
+    chainId,
+    provider,
+    accounts,
+    keys,
+    env: {
+      CI: "true",
+      HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
+      LOCAL_RPC_URL: rpcUrl,
+      LOCAL_CHAIN_ID: String(chainId),
+      REPORT_GAS: "false",
+    },
+    async stop() {
+      provider.destroy();
+      if (node.exitCode !== null) return;
+      const exited = new Promise((r) => node.once("exit", r));
+      node.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
