@@ -12,6 +12,7 @@ import type { ServerConfig } from "./config";
 import type { Metrics } from "./metrics";
 import { openApiDocument } from "./openapi";
 import { authenticate } from "./publishers";
+import { pageConfig, withPageConfig } from "./page-config";
 import { ProblemError, notFound, problemBody, sendProblem } from "./problem";
 import { parseIntParam, type Service } from "./service";
 import type { Store } from "./store/types";
@@ -215,14 +216,22 @@ export function createApp(deps: AppDeps): express.Express {
   // --- the page ---
   const webDir = config.webDir;
   if (webDir && fs.existsSync(path.join(webDir, "index.html"))) {
-    app.use(express.static(webDir, { index: "index.html", fallthrough: true, maxAge: "5m" }));
+    // The page carries this deployment's trust root and public RPCs (server/page-config.ts).
+    const html = fs.readFileSync(path.join(webDir, "index.html"), "utf8");
+    const sendPage = (res: Response) => {
+      const info = service.registryInfo();
+      const page = withPageConfig(html, pageConfig(info, config.publicRpcUrls, config.supersededRegistries));
+      res.status(200).type("html").setHeader("Cache-Control", "no-cache").send(page);
+    };
+    app.get(["/", "/index.html"], (_req, res) => sendPage(res));
+    app.use(express.static(webDir, { index: false, fallthrough: true, maxAge: "5m" }));
     // Client-side routes (/verify/17, /ledger, /fund …) all load the page.
     app.use((req, res, next) => {
       if (
         (req.method === "GET" || req.method === "HEAD") &&
         req.accepts(["text/html", "application/json"]) === "text/html"
       ) {
-        res.sendFile(path.join(webDir, "index.html"));
+        sendPage(res);
         return;
       }
       next();

@@ -23,8 +23,13 @@ export interface ServerConfig {
   confirmations: number;
   maxAnchorDelaySeconds: number;
   explorerUrl: string | null;
-  /** The RPC URL suggested to citizens in /api/v1/registry; defaults to rpcUrl. */
-  publicRpcUrl: string | null;
+  /**
+   * Independent public RPC endpoints baked into the page (PUBLIC_RPC_URLS); the first is the `rpcUrl` of
+   * /api/v1/registry. Never the private RPC_URL.
+   */
+  publicRpcUrls: string[];
+  /** Registries on the same chain replaced after a key theft (SUPERSEDED_REGISTRIES), named to the page. */
+  supersededRegistries: string[];
   logLevel: LogLevel;
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
@@ -85,7 +90,8 @@ export function serverConfig(
     confirmations: DEFAULTS.confirmations,
     maxAnchorDelaySeconds: DEFAULTS.maxAnchorDelaySeconds,
     explorerUrl: null,
-    publicRpcUrl: null,
+    publicRpcUrls: [],
+    supersededRegistries: [],
     logLevel: DEFAULTS.logLevel,
     rateLimitPerMinute: DEFAULTS.rateLimitPerMinute,
     bodyLimitBytes: DEFAULTS.bodyLimitBytes,
@@ -137,6 +143,19 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
       return null;
     }
   };
+  /** A comma-separated list; every item must pass `valid` (`what` names the expected form). */
+  const list = (name: string, valid: (item: string) => boolean, what: string): string[] => {
+    const items = (text(name) ?? "")
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+    const bad = items.filter((item) => !valid(item));
+    if (bad.length > 0)
+      problems.push(`${name} must be a comma-separated list of ${what}, not ${JSON.stringify(bad[0])}`);
+    return items.filter(valid);
+  };
+  const isHttpUrl = (value: string) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value);
+  const isAddress = (value: string) => /^0x[0-9a-fA-F]{40}$/.test(value);
   const bool = (name: string): boolean => {
     const value = text(name);
     if (value === null) return false;
@@ -204,7 +223,8 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     confirmations: int("CONFIRMATIONS", DEFAULTS.confirmations, 1, 1000),
     maxAnchorDelaySeconds: int("MAX_ANCHOR_DELAY_SECONDS", DEFAULTS.maxAnchorDelaySeconds, 1, 365 * 24 * 3600),
     explorerUrl: url("EXPLORER_URL"),
-    publicRpcUrl: url("PUBLIC_RPC_URL"),
+    publicRpcUrls: list("PUBLIC_RPC_URLS", isHttpUrl, "http(s) URLs"),
+    supersededRegistries: list("SUPERSEDED_REGISTRIES", isAddress, "0x-prefixed 20-byte addresses"),
     logLevel,
     demo: bool("DEMO") || argv.includes("--demo"),
     rateLimitPerMinute: int("RATE_LIMIT_PER_MINUTE", DEFAULTS.rateLimitPerMinute, 1, 1_000_000),

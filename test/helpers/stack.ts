@@ -87,6 +87,8 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     logLevel: (process.env.LOG_LEVEL as LogLevel | undefined) ?? "silent",
     anchorRetryMaxMs: 1000,
     pollIntervalMs: 50,
+    // The page reads the chain through the deployment's public RPCs: here the test chain itself.
+    publicRpcUrls: [rpcUrl],
     ...opts.server,
   });
 
