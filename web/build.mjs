@@ -5,6 +5,7 @@
 //   node web/build.mjs --trust aiqyn-trust.json --rpc https://rpc-a… --rpc https://rpc-b…
 //                                      bakes the trust root and public RPCs into index.html (static hosts,
 //                                      mirrors); an Aiqyn server replaces them with its own configuration
+//   node web/build.mjs --out DIR       builds into DIR instead of web/dist
 /* global process, console */
 import { build } from "esbuild";
 import { parseArgs } from "node:util";
@@ -14,15 +15,17 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 const webDir = dirname(fileURLToPath(import.meta.url));
-const outDir = join(webDir, "dist");
+let outDir = join(webDir, "dist");
 const { values: args } = parseArgs({
   options: {
     base: { type: "string" },
     trust: { type: "string" },
     rpc: { type: "string", multiple: true },
     explorer: { type: "string" },
+    out: { type: "string" },
   },
 });
+if (args.out) outDir = args.out;
 let base = args.base ?? "/";
 if (!base.endsWith("/")) base += "/";
 if (!/^\/[A-Za-z0-9._~/-]*$/.test(base)) {
@@ -61,10 +64,7 @@ await build({
 
 cpSync(join(webDir, "public"), outDir, { recursive: true });
 const indexPath = join(outDir, "index.html");
-writeFileSync(
-  indexPath,
-  readFileSync(indexPath, "utf8").replaceAll("%BASE%", base).replace("%CONFIG%", bakedConfig()),
-);
+writeFileSync(indexPath, readFileSync(indexPath, "utf8").replaceAll("%BASE%", base).replace("%CONFIG%", bakedConfig()));
 
 /** The page configuration (server/page-config.ts's shape), HTML-attribute escaped; empty without --trust. */
 function bakedConfig() {

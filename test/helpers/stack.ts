@@ -66,6 +66,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const rpcUrl = await chainRpcUrl();
   const provider = testProvider(rpcUrl);
   const registry = await deployTestRegistry(provider);
+  await waitForChainTime(provider);
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-test-"));
 
   const store = openSqliteStore(dataDir);
@@ -165,4 +166,18 @@ export function sampleRecord(overrides: Partial<RecordInput> = {}): RecordInput 
     corrects: 0,
     ...overrides,
   };
+}
+
+/**
+ * Hardhat gives each block at least its parent's time + 1 s, so a burst of blocks runs the chain's clock ahead
+ * of ours. A receipt counts only when its signer held ANCHORER_ROLE at its publishedAt (judged by block time):
+ * wait until the role grant's block is not in our future before any receipt is signed.
+ */
+async function waitForChainTime(provider: JsonRpcProvider, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const block = await provider.getBlock("latest");
+    if (!block || block.timestamp <= Math.floor(Date.now() / 1000) || Date.now() > until) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
