@@ -87,6 +87,9 @@ function reviewRegistry(registry: string): void {
   const input = document.getElementById("setting-registry") as HTMLInputElement | null;
   if (!input) return;
   input.value = registry;
+  // Its deployment block is unknown here: read its role history from the chain's first block.
+  const block = document.getElementById("setting-deployment-block") as HTMLInputElement | null;
+  if (block) block.value = "0";
   input.dispatchEvent(new Event("input"));
   input.focus();
 }

@@ -271,7 +271,13 @@ function renderOutcome(result: HTMLElement, o: Outcome): void {
   parts.push(
     h(
       "div",
-      { class: `verdict verdict-${o.verdict}`, "data-verdict": o.verdict },
+      {
+        class: `verdict verdict-${o.verdict}`,
+        "data-verdict": o.verdict,
+        // core's own verdict and check ids, the same the CLI prints (for auditors and the parity test).
+        "data-core-verdict": o.core?.verdict ?? "",
+        "data-checks": o.core?.checkIds.join(" ") ?? "",
+      },
       h(
         "h2",
         { class: "verdict-title", tabindex: "-1" },
