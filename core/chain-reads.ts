@@ -9,6 +9,7 @@ import type { OnChainBatch, ReadBatch } from "./bundle";
 import { AiqynError } from "./errors";
 import { keccak256 } from "./keccak";
 import { ANCHORER_ROLE, createRegistryReader, type RpcRequest } from "./registry-reader";
+import type { ScanOptions } from "./log-scan";
 import { readRoleHistory, type RoleEvent } from "./roles";
 import type { TrustRoot } from "./trust";
 
@@ -46,7 +47,7 @@ export interface ChainReads {
 }
 
 /** Chain reads of the pinned registry over one JSON-RPC transport; the role history is read once. */
-export function rpcChainReads(request: RpcRequest, trust: TrustRoot): ChainReads {
+export function rpcChainReads(request: RpcRequest, trust: TrustRoot, scan: ScanOptions = {}): ChainReads {
   const reader = createRegistryReader(request, trust.registry);
   let history: Promise<RoleEvent[]> | null = null;
   return {
@@ -55,20 +56,20 @@ export function rpcChainReads(request: RpcRequest, trust: TrustRoot): ChainReads
     maxAnchorDelay: () => reader.maxAnchorDelay(),
     transactionReceipt: async (txHash) => parseTxReceipt(await request("eth_getTransactionReceipt", [txHash])),
     anchorerHistory: () => {
-      history ??= readAnchorerHistory(request, trust);
+      history ??= readAnchorerHistory(request, trust, scan);
       history.catch(() => (history = null)); // a failed scan is asked again next time
       return history;
     },
   };
 }
 
-async function readAnchorerHistory(request: RpcRequest, trust: TrustRoot): Promise<RoleEvent[]> {
+async function readAnchorerHistory(request: RpcRequest, trust: TrustRoot, scan: ScanOptions): Promise<RoleEvent[]> {
   const latest = await request("eth_blockNumber", []);
   if (typeof latest !== "string" || !/^0x[0-9a-fA-F]+$/.test(latest))
     throw new AiqynError("RPC_BAD_ANSWER", "eth_blockNumber answered garbage");
   const toBlock = Number(BigInt(latest));
   const query = { registry: trust.registry, role: ANCHORER_ROLE, fromBlock: trust.deploymentBlock, toBlock };
-  return readRoleHistory(request, query);
+  return readRoleHistory(request, query, scan);
 }
 
 function parseTxReceipt(raw: unknown): TxReceipt | null {

@@ -51,7 +51,7 @@ async function startLyingRpc(upstream: string, forged: string): Promise<Served> 
     ).json();
     const calls = JSON.parse(body) as unknown;
     const out = Array.isArray(calls)
-      ? (answer as { id: unknown }[]).map((a) =>
+      ? (answer as { id: unknown; result?: unknown }[]).map((a) =>
           lie(
             calls.find((c) => c.id === a.id),
             a,

@@ -144,7 +144,8 @@ export interface VerifyDeps {
 /** The chain reads of the pinned registry: over one RPC, or two that must agree. */
 function chainFor(deps: VerifyDeps, trust: TrustRoot): ChainReads | undefined {
   const transport = deps.transport ?? ((url: string) => createFetchTransport(url));
-  const reads = deps.rpcUrls.map((url) => rpcChainReads(transport(url), trust));
+  // Public RPCs cap eth_getLogs ranges; a refused range is halved (core/log-scan.ts), so start wide.
+  const reads = deps.rpcUrls.map((url) => rpcChainReads(transport(url), trust, { chunkSize: 100_000 }));
   return reads.length >= 2 ? agreeingChainReads(reads[0]!, reads[1]!) : reads[0];
 }
 
@@ -164,9 +165,9 @@ export async function verifySeq(seq: number, deps: VerifyDeps): Promise<Outcome>
   try {
     [item, proof] = await Promise.all([source.record(seq), source.proof(seq)]);
   } catch (error) {
-    return { ...blank("server-unreachable", seq), message: errorMessage(error) };
+    return { ...blank("server-unreachable", seq), trust, message: errorMessage(error) };
   }
-  if (!item) return blank("not-found", seq);
+  if (!item) return { ...blank("not-found", seq), trust };
   const base: Outcome = {
     ...blank("mismatch", seq),
     trust,
