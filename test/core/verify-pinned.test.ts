@@ -112,6 +112,31 @@ describe("core/verify: the pinned verifier against the real chain", function () 
     expect(report.chainError?.code).to.equal("RPC_UNREACHABLE");
   });
 
+  it("the transport: calls of one tick share one POST; answers are matched by id; one error fails only its call", async () => {
+    const posts: unknown[] = [];
+    const server = http.createServer(async (req, res) => {
+      const calls = JSON.parse(await readBody(req)) as { id: number; method: string }[];
+      posts.push(calls);
+      const answers = calls.map((c) =>
+        c.method === "eth_fail"
+          ? { jsonrpc: "2.0", id: c.id, error: { code: 3, message: "execution reverted" } }
+          : { jsonrpc: "2.0", id: c.id, result: c.method },
+      );
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answers.reverse()));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const rpc = createHttpRpc(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, { fetch });
+      const results = await Promise.allSettled([rpc("eth_a", []), rpc("eth_fail", []), rpc("eth_b", [])]);
+      expect(posts.length).to.equal(1);
+      expect(
+        results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as { code: string }).code)),
+      ).to.deep.equal(["eth_a", "RPC_ERROR", "eth_b"]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it("a trust root on another chain: the bundle is another registry's, and the chain is never asked", async () => {
     recorder.bodies.length = 0;
     const elsewhere = makeTrustRoot(1, stack.registryAddress, 0);
