@@ -36,10 +36,15 @@ interface Served {
   close(): Promise<void>;
 }
 
-/** A JSON-RPC proxy in front of the real chain that answers every batch(id) eth_call with `forged` words. */
-async function startLyingRpc(upstream: string, forged: string): Promise<Served> {
+/**
+ * A JSON-RPC proxy in front of the real chain that answers every batch(id) eth_call with `forged` words (or,
+ * with `chainId`, claims to serve that chain).
+ */
+async function startLyingRpc(upstream: string, forged: string | null, chainId?: number): Promise<Served> {
   const lie = (call: { method?: string; params?: { data?: string }[] }, answer: { result?: unknown }) => {
-    if (call.method === "eth_call" && call.params?.[0]?.data?.startsWith(BATCH_SELECTOR)) answer.result = forged;
+    if (forged && call.method === "eth_call" && call.params?.[0]?.data?.startsWith(BATCH_SELECTOR))
+      answer.result = forged;
+    if (chainId !== undefined && call.method === "eth_chainId") answer.result = `0x${chainId.toString(16)}`;
     return answer;
   };
   const server = http.createServer(async (req, res) => {
@@ -308,8 +313,51 @@ describe("web + cli: the attack suite of issue #10 (no link, source, bundle or R
       await verdict.waitFor();
       expect(await verdict.getAttribute("data-checks"), target).to.equal(expected.checks.map((c) => c.id).join(" "));
       seen.push(expected.verdict);
+      await screenshot(page, `parity-${Object.keys(cases)[i]}`);
       await page.setInputFiles("#bundle-file", []);
     }
     expect(seen).to.deep.equal(["anchored", "other-registry", "other-registry", "mismatch", "not-anchored"]);
+  });
+
+  it("every other verdict, in plain words: no trust root, RPC on another chain, overdue, invalid file", async function () {
+    const trust = {
+      format: "aiqyn-trust/1",
+      chainId: honest.chainId,
+      registry: honest.registryAddress,
+      deploymentBlock: 0,
+    };
+    const emptyMirror = fs.mkdtempSync(path.join(dir, "empty-"));
+    // A page built without --trust and not served by an Aiqyn server trusts no registry, so it verifies nothing.
+    const bare = await startStaticHost(emptyMirror);
+    cleanup.push(bare.close);
+    await page.goto(`${bare.url}/?api=${encodeURIComponent(honest.baseUrl)}#/verify/1`);
+    expect(await verdictOf(page)).to.equal("no-trust-root");
+    await screenshot(page, "verdict-no-trust-root");
+
+    const otherChain = await startLyingRpc(honest.rpcUrl, null, 1);
+    cleanup.push(otherChain.close);
+    const liarHost = await startStaticHost(emptyMirror, buildBakedPage(trust, [otherChain.url]));
+    cleanup.push(liarHost.close);
+    await page.goto(`${liarHost.url}/?api=${encodeURIComponent(honest.baseUrl)}#/verify/1`);
+    expect(await never("an RPC on another chain")).to.equal("wrong-chain");
+    expect(await page.locator('[data-step="chain-id"]').getAttribute("data-ok")).to.equal("false");
+    await screenshot(page, "verdict-wrong-chain");
+
+    // A registry promising a 1-second delay, and a server that never seals: the receipt goes overdue.
+    const late = await startTestStack({ batchIntervalMs: 3_600_000, server: { maxAnchorDelaySeconds: 1 } });
+    cleanup.push(() => late.stop());
+    await postRecords(late, [sampleRecord()]);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await page.goto(`${late.baseUrl}/verify/1`);
+    expect(await never("an overdue receipt")).to.equal("overdue");
+    expect(await page.locator('[data-step="anchor-deadline"]').getAttribute("data-ok")).to.equal("false");
+    await screenshot(page, "verdict-overdue");
+
+    await page.goto(`${honest.baseUrl}/verify`);
+    await page.click("#bundle-box summary");
+    await page.fill("#bundle-text", '{ "format": "aiqyn-proof/1" }');
+    await page.click("#bundle-text-submit");
+    await page.locator('#verify-result [data-verdict="invalid-bundle"]').waitFor();
+    await screenshot(page, "verdict-invalid-bundle");
   });
 });
