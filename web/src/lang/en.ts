@@ -7,7 +7,7 @@ export const en = {
   "nav.fund": "Fund",
   "nav.label": "Main",
   "lang.label": "Language",
-  "footer.text": "Every figure here can be checked against the blockchain, without trusting this site.",
+  "footer.text": "Every record here can be checked against the blockchain, without trusting this site.",
   "common.loading": "Loading…",
   "common.error": "Something went wrong: {message}",
   "common.serverUnreachable": "The data server did not answer ({message}).",

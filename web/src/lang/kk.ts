@@ -9,7 +9,7 @@ export const kk: Record<keyof typeof en, string> = {
   "nav.fund": "Қор",
   "nav.label": "Негізгі мәзір",
   "lang.label": "Тіл",
-  "footer.text": "Мұндағы әр санды осы сайтқа сенбей-ақ блокчейнмен салыстыруға болады.",
+  "footer.text": "Мұндағы әр жазбаны осы сайтқа сенбей-ақ блокчейнмен салыстыруға болады.",
   "common.loading": "Жүктелуде…",
   "common.error": "Қате шықты: {message}",
   "common.serverUnreachable": "Деректер сервері жауап бермеді ({message}).",

@@ -9,7 +9,7 @@ export const ru: Record<keyof typeof en, string> = {
   "nav.fund": "Фонд",
   "nav.label": "Основное меню",
   "lang.label": "Язык",
-  "footer.text": "Каждую цифру здесь можно сверить с блокчейном, не доверяя этому сайту.",
+  "footer.text": "Каждую запись здесь можно сверить с блокчейном, не доверяя этому сайту.",
   "common.loading": "Загрузка…",
   "common.error": "Что-то пошло не так: {message}",
   "common.serverUnreachable": "Сервер данных не ответил ({message}).",
