@@ -204,6 +204,8 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
       );
     } else bodyLimitBytes = bytes;
   }
+  if (text("PUBLIC_RPC_URL") !== null)
+    problems.push("PUBLIC_RPC_URL is replaced by PUBLIC_RPC_URLS (a comma-separated list of independent public RPCs)");
   const deploymentFile = text("DEPLOYMENT_FILE");
   if (deploymentFile !== null && !fs.existsSync(deploymentFile)) {
     problems.push(`DEPLOYMENT_FILE ${JSON.stringify(deploymentFile)} does not exist`);

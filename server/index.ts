@@ -107,7 +107,10 @@ function answerOutsideExpress(server: http.Server): void {
   });
 }
 
-export async function startServer(config: ServerConfig, options: { logger?: Logger } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  options: { logger?: Logger; now?: () => number } = {},
+): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "aiqyn" } });
   const keccak = await createFastKeccak();
   const chainId = await fetchChainId(config.rpcUrl);
@@ -184,6 +187,7 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
       anchorer,
       onAccepted: (n) => metrics.recordsAccepted.inc(n),
       onStoreError: (err) => logger.error({ err }, "store write failed"),
+      ...(options.now ? { now: options.now } : {}),
     });
     let shuttingDown = false;
     const app = createApp({ service, store, config, metrics, logger, shuttingDown: () => shuttingDown });

@@ -77,7 +77,8 @@ interface VerifyRun {
   chain: ChainReads | undefined;
 }
 
-function options(parsed: Parsed): VerifyRun {
+/** The run's trust root and chain reads from the options; UsageError (exit 2) without a trust root. */
+function verifyRun(parsed: Parsed): VerifyRun {
   const trust = trustOption(parsed);
   const offline = parsed.values.offline === true;
   const rpcUrls = (parsed.values.rpc as string[] | undefined) ?? [];
@@ -109,7 +110,7 @@ export async function runVerify(argv: string[], io: Io): Promise<number> {
     io.out(VERIFY_HELP);
     return EXIT_OK;
   }
-  const run = options(parsed);
+  const run = verifyRun(parsed);
   const outcomes: BundleOutcome[] = [];
   for (const file of parsed.positionals) outcomes.push(await verifyFile(file, run));
   if (parsed.values.json) io.out(jsonReport(run, outcomes));

@@ -55,6 +55,8 @@ describe("core/verify: the pinned verifier against the real chain", function () 
     await stack.waitForAnchored(2);
     bundle = parseBundle(await (await fetch(`${stack.baseUrl}/api/v1/records/2/proof`)).json());
     recorder = await startRecorder(stack.rpcUrl);
+    deploymentBlock = ((await (await fetch(`${stack.baseUrl}/api/v1/registry`)).json()) as { deploymentBlock: number })
+      .deploymentBlock;
   });
 
   after(async () => {
@@ -62,7 +64,9 @@ describe("core/verify: the pinned verifier against the real chain", function () 
     await stack?.stop();
   });
 
-  const trust = () => makeTrustRoot(stack.chainId, stack.registryAddress, 0);
+  let deploymentBlock = 0;
+  // The registry's own deployment block: the role-history scan covers its life only (one eth_getLogs here).
+  const trust = () => makeTrustRoot(stack.chainId, stack.registryAddress, deploymentBlock);
   const reads = (url: string) => rpcChainReads(createHttpRpc(url, { fetch: globalThis.fetch }), trust());
 
   it("a verdict's chain reads leave as ONE batch request; the role history follows (logs, then block times)", async () => {

@@ -67,7 +67,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const provider = testProvider(rpcUrl);
   // The registry promises the delay the server is configured with (the server compares them at start).
   const registry = await deployTestRegistry(provider, opts.server?.maxAnchorDelaySeconds);
-  await waitForChainTime(provider);
+  const clock = await chainAlignedClock(provider);
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-test-"));
 
   const store = openSqliteStore(dataDir);
@@ -94,7 +94,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     ...opts.server,
   });
 
-  let server = await startServer(config);
+  let server = await startServer(config, clock);
   let stopped = false;
   const stack: TestStack = {
     baseUrl: server.url,
@@ -114,7 +114,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     },
     async restart() {
       if (!stopped) await server.close();
-      server = await startServer(config);
+      server = await startServer(config, clock);
       stopped = false;
       stack.server = server;
       stack.baseUrl = server.url;
@@ -170,15 +170,13 @@ export function sampleRecord(overrides: Partial<RecordInput> = {}): RecordInput 
 }
 
 /**
- * Hardhat gives each block at least its parent's time + 1 s, so a burst of blocks runs the chain's clock ahead
- * of ours. A receipt counts only when its signer held ANCHORER_ROLE at its publishedAt (judged by block time):
- * wait until the role grant's block is not in our future before any receipt is signed.
+ * Hardhat gives each block at least its parent's time + 1 s, and tests may set a block's time ahead
+ * (evm_setNextBlockTimestamp), so the shared chain's clock can run ahead of ours for the rest of a run. A
+ * receipt counts only when its signer held ANCHORER_ROLE at its publishedAt (judged by block time): when the
+ * chain is ahead, the test server signs on the chain's clock, so its receipts never predate the role grant.
  */
-async function waitForChainTime(provider: JsonRpcProvider, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const block = await provider.getBlock("latest");
-    if (!block || block.timestamp <= Math.floor(Date.now() / 1000) || Date.now() > until) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+async function chainAlignedClock(provider: JsonRpcProvider): Promise<{ now?: () => number }> {
+  const block = await provider.getBlock("latest");
+  const ahead = (block?.timestamp ?? 0) - Math.floor(Date.now() / 1000);
+  return ahead > 0 ? { now: () => Math.floor(Date.now() / 1000) + ahead + 1 } : {};
 }

@@ -346,8 +346,9 @@ describe("web + cli: the attack suite of issue #10 (no link, source, bundle or R
     // A registry promising a 1-second delay, and a server that never seals: the receipt goes overdue.
     const late = await startTestStack({ batchIntervalMs: 3_600_000, server: { maxAnchorDelaySeconds: 1 } });
     cleanup.push(() => late.stop());
-    await postRecords(late, [sampleRecord()]);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const [receipt] = await postRecords(late, [sampleRecord()]);
+    // The citizen's clock reads a few seconds past the registry's 1-second promise.
+    await page.clock.setSystemTime((receipt!.publishedAt + 5) * 1000);
     await page.goto(`${late.baseUrl}/verify/1`);
     expect(await never("an overdue receipt")).to.equal("overdue");
     expect(await page.locator('[data-step="anchor-deadline"]').getAttribute("data-ok")).to.equal("false");

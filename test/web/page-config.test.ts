@@ -41,6 +41,8 @@ describe("web: the page configuration baked by the serving deployment", function
     const problems = bad.ok ? [] : bad.problems;
     expect(problems.some((p) => p.startsWith("PUBLIC_RPC_URLS") && p.includes("ftp://b"))).to.equal(true);
     expect(problems.some((p) => p.startsWith("SUPERSEDED_REGISTRIES"))).to.equal(true);
+    const old = loadConfig({ PUBLIC_RPC_URL: PUBLIC[0] }, []);
+    expect(old.ok === false && old.problems.some((p) => p.includes("replaced by PUBLIC_RPC_URLS"))).to.equal(true);
   });
 
   it("every page route carries the server's own trust root, public RPCs and superseded registries", async function () {
