@@ -5,12 +5,15 @@
  */
 import type { RecordKind } from "./record";
 
-/** GET /api/v1/registry. `rpcUrl` is only a suggestion; `registry` is the contract address. */
+/**
+ * GET /api/v1/registry: what the server runs against. A verifier compares it with its own trust root and never
+ * adopts it; `rpcUrl` is an explicitly public endpoint or null.
+ */
 export interface RegistryInfo {
   chainId: number;
   registry: string;
   deploymentBlock: number;
-  rpcUrl: string;
+  rpcUrl: string | null;
   explorerUrl: string | null;
   receiptSigner: string;
   maxAnchorDelaySeconds: number;

@@ -169,7 +169,13 @@ export type CheckId =
   | "chain-identity"
   | "chain-batch"
   | "chain-root"
-  | "chain-range";
+  | "chain-range"
+  // Added by the pinned verifier (core/verify.ts), in this order around the ones above:
+  | "trust-root"
+  | "chain-id"
+  | "anchor-tx"
+  | "receipt-role"
+  | "anchor-deadline";
 
 export interface Check {
   id: CheckId;

@@ -17,3 +17,6 @@ export * from "./trust";
 export * from "./log-scan";
 export * from "./roles";
 export * from "./standing";
+export * from "./json-rpc";
+export * from "./chain-reads";
+export * from "./verify";

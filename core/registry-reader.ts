@@ -105,13 +105,17 @@ export function createRegistryReader(
     },
     async batch(batchId): Promise<OnChainBatch | null> {
       if (!Number.isSafeInteger(batchId) || batchId < 1) return null;
-      const count = await reader.batchCount();
+      // Both asked at once (one round trip on a batching transport); past batchCount the call reverts.
+      const [count, answer] = await Promise.all([
+        reader.batchCount(),
+        call(SELECTORS.batch + word(batchId)).then(
+          (value) => ({ value }),
+          (error: unknown) => ({ error }),
+        ),
+      ]);
       if (batchId > count) return null;
-      const [root, firstSeq, leafCount, anchoredAt, head] = words(
-        await call(SELECTORS.batch + word(batchId)),
-        5,
-        "batch()",
-      );
+      if ("error" in answer) throw answer.error;
+      const [root, firstSeq, leafCount, anchoredAt, head] = words(answer.value, 5, "batch()");
       return {
         root: bytesToHex(root!),
         firstSeq: toSafeNumber(firstSeq!, "firstSeq"),

@@ -148,7 +148,8 @@ async function main(): Promise<void> {
       registryAddress: registry,
       anchorerKey: anchorer.privateKey,
       chainId: LOCAL_CHAIN_ID,
-      publicRpcUrl: config.publicRpcUrl ?? rpcUrl,
+      // The local chain is the page's only reader here; a real deployment lists independent public ones.
+      publicRpcUrls: config.publicRpcUrls.length > 0 ? config.publicRpcUrls : [rpcUrl],
       // The local chain forgot every batch: anchor them all again, in order.
       reanchorAll: redeployed,
       checkDeployment: false,

@@ -11,6 +11,7 @@ import type { ServerConfig } from "./config";
 import type { Metrics } from "./metrics";
 import * as mw from "./middleware";
 import { openApiDocument } from "./openapi";
+import { pageConfig, withPageConfig } from "./page-config";
 import { ProblemError, notFound, problemBody } from "./problem";
 import type { Readiness } from "./readiness";
 import { parseIntParam, type Service } from "./service";
@@ -83,17 +84,25 @@ function readRoutes(app: express.Express, { service }: AppDeps): void {
   });
 }
 
-function pageRoutes(app: express.Express, { config }: AppDeps): void {
+function pageRoutes(app: express.Express, { config, service }: AppDeps): void {
   const webDir = config.webDir;
   if (webDir && fs.existsSync(path.join(webDir, "index.html"))) {
-    app.use(express.static(webDir, { index: "index.html", fallthrough: true, maxAge: "5m" }));
+    // The page carries this deployment's trust root and public RPCs (server/page-config.ts).
+    const html = fs.readFileSync(path.join(webDir, "index.html"), "utf8");
+    const sendPage = (res: Response) => {
+      const info = service.registryInfo();
+      const page = withPageConfig(html, pageConfig(info, config.publicRpcUrls, config.supersededRegistries));
+      res.status(200).type("html").setHeader("Cache-Control", "no-cache").send(page);
+    };
+    app.get(["/", "/index.html"], (_req, res) => sendPage(res));
+    app.use(express.static(webDir, { index: false, fallthrough: true, maxAge: "5m" }));
     // Client-side routes (/verify/17, /ledger, /fund …) all load the page.
     app.use((req, res, next) => {
       if (
         (req.method === "GET" || req.method === "HEAD") &&
         req.accepts(["text/html", "application/json"]) === "text/html"
       ) {
-        res.sendFile(path.join(webDir, "index.html"));
+        sendPage(res);
         return;
       }
       next();

@@ -24,8 +24,13 @@ export interface ServerConfig {
   confirmations: number | null;
   maxAnchorDelaySeconds: number;
   explorerUrl: string | null;
-  /** The RPC URL suggested to citizens in /api/v1/registry; defaults to rpcUrl. */
-  publicRpcUrl: string | null;
+  /**
+   * Independent public RPC endpoints baked into the page (PUBLIC_RPC_URLS); the first is the `rpcUrl` of
+   * /api/v1/registry. Never the private RPC_URL.
+   */
+  publicRpcUrls: string[];
+  /** Registries on the same chain replaced after a key theft (SUPERSEDED_REGISTRIES), named to the page. */
+  supersededRegistries: string[];
   logLevel: LogLevel;
   /** Writes a minute per authenticated publisher. */
   rateLimitPerMinute: number;
@@ -102,7 +107,8 @@ export function serverConfig(
     confirmations: null,
     maxAnchorDelaySeconds: DEFAULTS.maxAnchorDelaySeconds,
     explorerUrl: null,
-    publicRpcUrl: null,
+    publicRpcUrls: [],
+    supersededRegistries: [],
     logLevel: DEFAULTS.logLevel,
     rateLimitPerMinute: DEFAULTS.rateLimitPerMinute,
     authFailuresPerMinute: DEFAULTS.authFailuresPerMinute,
@@ -161,6 +167,19 @@ function envReader(env: Env, problems: string[]) {
       return null;
     }
   };
+  /** A comma-separated list; every item must pass `valid` (`what` names the expected form). */
+  const list = (name: string, valid: (item: string) => boolean, what: string): string[] => {
+    const items = (text(name) ?? "")
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+    const bad = items.filter((item) => !valid(item));
+    if (bad.length > 0)
+      problems.push(`${name} must be a comma-separated list of ${what}, not ${JSON.stringify(bad[0])}`);
+    return items.filter(valid);
+  };
+  const isHttpUrl = (value: string) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value);
+  const isAddress = (value: string) => /^0x[0-9a-fA-F]{40}$/.test(value);
   const bool = (name: string): boolean => {
     const value = text(name);
     if (value === null) return false;
@@ -169,7 +188,7 @@ function envReader(env: Env, problems: string[]) {
     problems.push(`${name} must be 1/true or 0/false, not ${JSON.stringify(value)}`);
     return false;
   };
-  return { text, int, optionalInt, url, bool, problems };
+  return { text, int, optionalInt, url, list, isHttpUrl, isAddress, bool, problems };
 }
 
 type EnvReader = ReturnType<typeof envReader>;
@@ -294,6 +313,8 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
   const logLevel = (r.text("LOG_LEVEL") ?? DEFAULTS.logLevel) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel))
     r.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(logLevel)}`);
+  if (r.text("PUBLIC_RPC_URL") !== null)
+    r.problems.push("PUBLIC_RPC_URL is replaced by PUBLIC_RPC_URLS (a comma-separated list of independent public RPCs)");
   const deploymentFile = r.text("DEPLOYMENT_FILE");
   if (deploymentFile !== null && !fs.existsSync(deploymentFile)) {
     r.problems.push(`DEPLOYMENT_FILE ${JSON.stringify(deploymentFile)} does not exist`);
@@ -308,7 +329,8 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     ...readAnchoring(r),
     ...readLimits(r),
     explorerUrl: r.url("EXPLORER_URL"),
-    publicRpcUrl: r.url("PUBLIC_RPC_URL"),
+    publicRpcUrls: r.list("PUBLIC_RPC_URLS", r.isHttpUrl, "http(s) URLs"),
+    supersededRegistries: r.list("SUPERSEDED_REGISTRIES", r.isAddress, "0x-prefixed 20-byte addresses"),
     logLevel,
     demo: r.bool("DEMO") || argv.includes("--demo"),
     webDir: defaultWebDir(),

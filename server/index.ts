@@ -279,7 +279,10 @@ function closer(
     })());
 }
 
-export async function startServer(config: ServerConfig, options: { logger?: Logger } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  options: { logger?: Logger; now?: () => number } = {},
+): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "aiqyn" } });
   const keccak = await createFastKeccak();
   const chain = await connectChain(config, logger);
@@ -300,6 +303,7 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
       ...parts,
       onAccepted: (n) => parts.metrics.recordsAccepted.inc(n),
       onStoreError: (err) => logger.error({ err }, "store write failed"),
+      ...(options.now ? { now: options.now } : {}),
     });
     let shuttingDown = false;
     const ready = {

@@ -392,7 +392,8 @@ export function createService(deps: ServiceDeps) {
         chainId: chain.chainId,
         registry: chain.registry,
         deploymentBlock: deps.deploymentBlock,
-        rpcUrl: config.publicRpcUrl ?? config.rpcUrl,
+        // Only an explicitly public endpoint: RPC_URL is private (provider keys live in it).
+        rpcUrl: config.publicRpcUrls[0] ?? null,
         explorerUrl: config.explorerUrl,
         receiptSigner: signer.address,
         maxAnchorDelaySeconds: config.maxAnchorDelaySeconds,

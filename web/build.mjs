@@ -2,17 +2,31 @@
 // chunk loaded on demand), app.css, static assets. Prints the gzipped size of the JavaScript.
 //   node web/build.mjs                 served at "/" (the Aiqyn server, with its SPA fallback)
 //   node web/build.mjs --base=/aiqyn/  served from a sub-path of another static host
+//   node web/build.mjs --trust aiqyn-trust.json --rpc https://rpc-a… --rpc https://rpc-b…
+//                                      bakes the trust root and public RPCs into index.html (static hosts,
+//                                      mirrors); an Aiqyn server replaces them with its own configuration
+//   node web/build.mjs --out DIR       builds into DIR instead of web/dist
 /* global process, console */
 import { build } from "esbuild";
+import { parseArgs } from "node:util";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 const webDir = dirname(fileURLToPath(import.meta.url));
-const outDir = join(webDir, "dist");
-const baseArg = process.argv.find((a) => a.startsWith("--base="));
-let base = baseArg ? baseArg.slice("--base=".length) : "/";
+let outDir = join(webDir, "dist");
+const { values: args } = parseArgs({
+  options: {
+    base: { type: "string" },
+    trust: { type: "string" },
+    rpc: { type: "string", multiple: true },
+    explorer: { type: "string" },
+    out: { type: "string" },
+  },
+});
+if (args.out) outDir = args.out;
+let base = args.base ?? "/";
 if (!base.endsWith("/")) base += "/";
 if (!/^\/[A-Za-z0-9._~/-]*$/.test(base)) {
   console.error(`--base must be an absolute path such as /aiqyn/ (got ${base})`);
@@ -50,7 +64,20 @@ await build({
 
 cpSync(join(webDir, "public"), outDir, { recursive: true });
 const indexPath = join(outDir, "index.html");
-writeFileSync(indexPath, readFileSync(indexPath, "utf8").replaceAll("%BASE%", base));
+writeFileSync(indexPath, readFileSync(indexPath, "utf8").replaceAll("%BASE%", base).replace("%CONFIG%", bakedConfig()));
+
+/** The page configuration (server/page-config.ts's shape), HTML-attribute escaped; empty without --trust. */
+function bakedConfig() {
+  if (!args.trust) return "";
+  const trust = JSON.parse(readFileSync(args.trust, "utf8"));
+  const rpcUrls = args.rpc ?? [];
+  if (trust.format !== "aiqyn-trust/1" || rpcUrls.some((url) => !/^https?:\/\//.test(url))) {
+    console.error("--trust must be an aiqyn-trust/1 file and every --rpc an http(s) URL");
+    process.exit(2);
+  }
+  const config = { trust, rpcUrls, explorerUrl: args.explorer ?? null, superseded: [] };
+  return JSON.stringify(config).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {

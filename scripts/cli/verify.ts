@@ -1,77 +1,104 @@
 /**
- * `aiqyn verify <bundle.json>... --rpc URL`: checks proof bundles with core's parseBundleText and verifyBundle,
- * reading the batch from the auditor's own RPC. Exit 0 only when every bundle is anchored and valid.
+ * `aiqyn verify <bundle.json>... --rpc URL --trust FILE`: checks proof bundles with core's one verifier
+ * (verifyPinnedBundle) against the trust root the auditor pins, reading the chain through the auditor's own
+ * RPC(s). This file only parses options and renders core's checks and verdict.
  */
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import {
-  ANCHORER_ROLE,
   AiqynError,
-  createRegistryReader,
+  agreeingChainReads,
   parseBundleText,
-  verifyBundle,
+  rpcChainReads,
+  verifyPinnedBundle,
+  type ChainReads,
   type Check,
   type FieldProblem,
   type Hex,
-  type ProofBundle,
-  type RpcRequest,
-  type VerificationReport,
+  type OnChainBatch,
+  type PinnedVerdict,
+  type TrustRoot,
 } from "../../core";
 import {
-  addressOption,
   EXIT_FINDINGS,
   EXIT_OK,
   EXIT_USAGE,
-  httpUrlOption,
   parse,
   secondsOption,
+  TRUST_HELP,
+  TRUST_OPTIONS,
+  trustOption,
   UsageError,
+  type Parsed,
 } from "./args";
 import { mark, type Io } from "./io";
 import { createHttpRpc } from "./rpc";
 
-export const VERIFY_HELP = `Usage: aiqyn verify <bundle.json>... --rpc URL [--registry ADDRESS] [--json] [--offline]
+export const VERIFY_HELP = `Usage: aiqyn verify <bundle.json>... --rpc URL [--rpc URL2] (--trust FILE | --chain-id N --registry ADDRESS)
+                    [--json] [--offline]
 
-Checks aiqyn-proof/1 bundles: recomputes the leaf from the record, follows the proof to the batch root, checks
-the seq lies in the batch and the receipt's signature, then asks the chain (through YOUR RPC) for batch(id)
-and compares root, firstSeq and leafCount. Only the chain's answer makes a record "anchored".
+Checks aiqyn-proof/1 bundles against the registry YOU trust: the bundle must name it (else MISMATCH: another
+registry); recomputes the leaf from the record, follows the proof to the batch root, checks the seq lies in the
+batch and the receipt's signature, then asks the chain (through YOUR RPC) for batch(id), the anchoring
+transaction's BatchAnchored log and whether the receipt's signer held ANCHORER_ROLE when it signed. Only the
+chain's answer makes a record "anchored". With two --rpc, both must agree on the chain id and batch(id).
 
 Options:
-  --rpc URL           JSON-RPC endpoint of a node you trust (required unless --offline)
-  --registry ADDRESS  the registry contract you trust; a bundle naming another one is refused.
-                      Without it the bundle's own anchor.registry is read (and said so).
+${TRUST_HELP}
+  --rpc URL           JSON-RPC endpoint of a node you trust (required unless --offline); give two to
+                      require their agreement
   --offline           check everything but the chain; the verdict is then "NOT checked against the chain"
   --json              print a machine-readable report on stdout instead of text
   --timeout SECONDS   per-request RPC timeout (default 30)
   -h, --help          this help
 
-Exit status: 0 every bundle anchored and valid; 1 any bundle refused, not anchored or not checked;
-2 usage error or unreadable file.
+Exit status: 0 every bundle anchored and valid; 1 any bundle refused, for another registry, not anchored or not
+checked; 2 usage error (no trust root, no --rpc) or unreadable file.
 `;
 
-/** The CLI's own check on top of core's: the receipt's signer holds ANCHORER_ROLE on the registry read. */
-export type CliCheck = Omit<Check, "id"> & { id: Check["id"] | "receipt-signer-role" };
+export type OutcomeVerdict = PinnedVerdict | "refused" | "unreadable";
 
 export interface BundleOutcome {
   file: string;
-  /** anchored | mismatch | not-anchored | unchecked | chain-unavailable, or "refused" when it did not parse. */
-  verdict: VerificationReport["verdict"] | "refused" | "unreadable";
+  verdict: OutcomeVerdict;
   ok: boolean;
   seq?: number;
   batchId?: number;
   error?: { code: string; message: string; problems?: FieldProblem[] };
-  checks: CliCheck[];
+  checks: Check[];
   leaf?: Hex;
-  computedRoot?: Hex;
-  onChain?: VerificationReport["onChain"];
+  computedRoot?: Hex | null;
+  onChain?: OnChainBatch | null;
+}
+
+interface VerifyRun {
+  trust: TrustRoot;
+  rpcUrls: string[];
+  chain: ChainReads | undefined;
+}
+
+/** The run's trust root and chain reads from the options; UsageError (exit 2) without a trust root. */
+function verifyRun(parsed: Parsed): VerifyRun {
+  const trust = trustOption(parsed);
+  const offline = parsed.values.offline === true;
+  const rpcUrls = (parsed.values.rpc as string[] | undefined) ?? [];
+  const timeoutMs = secondsOption(parsed, "timeout", 30);
+  if (parsed.positionals.length === 0) throw new UsageError("name at least one bundle file");
+  if (!offline && rpcUrls.length === 0) throw new UsageError("--rpc URL is required (or --offline to skip the chain)");
+  if (offline && rpcUrls.length > 0) throw new UsageError("--offline and --rpc exclude each other");
+  if (rpcUrls.length > 2) throw new UsageError("give at most two --rpc");
+  for (const url of rpcUrls) if (!/^https?:\/\/./.test(url)) throw new UsageError("--rpc must be an http(s) URL");
+  const reads = rpcUrls.map((url) => rpcChainReads(createHttpRpc(url, { timeoutMs }), trust));
+  const chain = reads.length === 2 ? agreeingChainReads(reads[0]!, reads[1]!) : reads[0];
+  return { trust, rpcUrls, chain };
 }
 
 export async function runVerify(argv: string[], io: Io): Promise<number> {
   const parsed = parse(
     argv,
     {
-      rpc: { type: "string" },
-      registry: { type: "string" },
+      ...TRUST_OPTIONS,
+      rpc: { type: "string", multiple: true },
       json: { type: "boolean" },
       offline: { type: "boolean" },
       timeout: { type: "string" },
@@ -83,143 +110,57 @@ export async function runVerify(argv: string[], io: Io): Promise<number> {
     io.out(VERIFY_HELP);
     return EXIT_OK;
   }
-  const offline = parsed.values.offline === true;
-  const rpcUrl = httpUrlOption(parsed, "rpc", false);
-  const pinnedRegistry = addressOption(parsed, "registry");
-  const timeoutMs = secondsOption(parsed, "timeout", 30);
-  if (parsed.positionals.length === 0) throw new UsageError("name at least one bundle file");
-  if (!offline && rpcUrl === undefined) throw new UsageError("--rpc URL is required (or --offline to skip the chain)");
-  if (offline && rpcUrl !== undefined) throw new UsageError("--offline and --rpc exclude each other");
-
-  const rpc = rpcUrl === undefined ? undefined : createHttpRpc(rpcUrl, { timeoutMs });
-  let chainId: Promise<number> | undefined;
+  const run = verifyRun(parsed);
   const outcomes: BundleOutcome[] = [];
-  for (const file of parsed.positionals) {
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      outcomes.push({
-        file,
-        verdict: "unreadable",
-        ok: false,
-        error: { code: "FILE_UNREADABLE", message },
-        checks: [],
-      });
-      continue;
-    }
-    let bundle: ProofBundle;
-    try {
-      bundle = parseBundleText(text);
-    } catch (error) {
-      outcomes.push({ file, verdict: "refused", ok: false, error: describeParseError(error), checks: [] });
-      continue;
-    }
-    if (!rpc) {
-      outcomes.push(toOutcome(file, bundle, await verifyBundle(bundle)));
-      continue;
-    }
-    chainId ??= readChainId(rpc);
-    outcomes.push(await verifyOnline(file, bundle, rpc, chainId, pinnedRegistry));
-  }
-
-  if (parsed.values.json) {
-    io.out(
-      JSON.stringify(
-        {
-          format: "aiqyn-verify-report/1",
-          ok: outcomes.every((o) => o.ok),
-          chainChecked: !offline,
-          rpc: rpcUrl ?? null,
-          registry: pinnedRegistry ?? null,
-          bundles: outcomes,
-        },
-        null,
-        2,
-      ) + "\n",
-    );
-  } else {
-    for (const outcome of outcomes) io.out(describeOutcome(outcome, offline, pinnedRegistry));
-    io.out(summaryLine(outcomes, offline));
+  for (const file of parsed.positionals) outcomes.push(await verifyFile(file, run));
+  if (parsed.values.json) io.out(jsonReport(run, outcomes));
+  else {
+    for (const outcome of outcomes) io.out(describeOutcome(outcome));
+    io.out(summaryLine(outcomes, run));
   }
   if (outcomes.some((o) => o.verdict === "unreadable")) return EXIT_USAGE;
   return outcomes.every((o) => o.ok) ? EXIT_OK : EXIT_FINDINGS;
 }
 
-async function verifyOnline(
-  file: string,
-  bundle: ProofBundle,
-  rpc: RpcRequest,
-  chainIdPromise: Promise<number>,
-  pinnedRegistry: string | undefined,
-): Promise<BundleOutcome> {
-  // Read the registry the auditor pinned; without a pin, the bundle's own (the identity check then covers the chain only).
-  const registry = pinnedRegistry ?? bundle.anchor.registry;
-  const reader = createRegistryReader(rpc, registry);
-  let chainId: number | undefined;
+async function verifyFile(file: string, run: VerifyRun): Promise<BundleOutcome> {
+  let text: string;
   try {
-    chainId = await chainIdPromise;
-  } catch {
-    chainId = undefined; // verifyBundle's own chain read fails the same way and reports chain-unavailable
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { file, verdict: "unreadable", ok: false, error: { code: "FILE_UNREADABLE", message }, checks: [] };
   }
-  const report = await verifyBundle(
-    bundle,
-    reader.batch,
-    chainId === undefined ? {} : { trusted: { chainId, registry } },
-  );
-  const outcome = toOutcome(file, bundle, report);
-  if (bundle.receipt && report.verdict === "anchored") {
-    let check: CliCheck;
-    try {
-      const holds = await reader.hasRole(ANCHORER_ROLE, bundle.receipt.signer);
-      check = holds
-        ? {
-            id: "receipt-signer-role",
-            ok: true,
-            message: `the receipt's signer holds ANCHORER_ROLE on registry ${registry}`,
-          }
-        : {
-            id: "receipt-signer-role",
-            ok: false,
-            message: `the receipt's signer ${bundle.receipt.signer} does not hold ANCHORER_ROLE on registry ${registry}`,
-          };
-    } catch (error) {
-      check = {
-        id: "receipt-signer-role",
-        ok: null,
-        message: `could not read the signer's role: ${error instanceof Error ? error.message : String(error)}`,
-      };
-    }
-    outcome.checks.push(check);
-    if (check.ok === false) {
-      outcome.verdict = "mismatch";
-      outcome.ok = false;
-    }
+  try {
+    const bundle = parseBundleText(text);
+    const report = await verifyPinnedBundle(bundle, run.trust, run.chain);
+    return {
+      file,
+      verdict: report.verdict,
+      ok: report.verdict === "anchored",
+      seq: bundle.record.seq,
+      batchId: bundle.batch.id,
+      checks: report.checks,
+      leaf: report.leaf,
+      computedRoot: report.computedRoot,
+      onChain: report.onChain,
+    };
+  } catch (error) {
+    return { file, verdict: "refused", ok: false, error: describeParseError(error), checks: [] };
   }
-  return outcome;
 }
 
-/** eth_chainId, asked once per run: the chain every bundle is checked against. */
-async function readChainId(rpc: RpcRequest): Promise<number> {
-  const result = await rpc("eth_chainId", []);
-  if (typeof result !== "string" || !/^0x[0-9a-fA-F]{1,16}$/.test(result))
-    throw new AiqynError("RPC_BAD_ANSWER", "eth_chainId answered garbage");
-  return Number(BigInt(result));
-}
-
-function toOutcome(file: string, bundle: ProofBundle, report: VerificationReport): BundleOutcome {
-  return {
-    file,
-    verdict: report.verdict,
-    ok: report.verdict === "anchored",
-    seq: bundle.record.seq,
-    batchId: bundle.batch.id,
-    checks: report.checks.map((c) => ({ ...c })),
-    leaf: report.leaf,
-    computedRoot: report.computedRoot,
-    onChain: report.onChain,
+function jsonReport(run: VerifyRun, outcomes: BundleOutcome[]): string {
+  const { format, ...trust } = run.trust;
+  void format;
+  const report = {
+    format: "aiqyn-verify-report/1",
+    ok: outcomes.every((o) => o.ok),
+    chainChecked: run.chain !== undefined,
+    rpc: run.rpcUrls,
+    trust,
+    bundles: outcomes,
   };
+  return `${JSON.stringify(report, null, 2)}\n`;
 }
 
 function describeParseError(error: unknown): NonNullable<BundleOutcome["error"]> {
@@ -230,17 +171,23 @@ function describeParseError(error: unknown): NonNullable<BundleOutcome["error"]>
   return { code: "INVALID_BUNDLE", message: error instanceof Error ? error.message : String(error) };
 }
 
-const VERDICT_TEXT: Record<BundleOutcome["verdict"], string> = {
+const VERDICT_TEXT: Record<OutcomeVerdict, string> = {
   anchored: "ANCHORED: every check passed, including the chain's",
   mismatch: "REFUSED: the bundle contradicts itself or the chain",
-  "not-anchored": "NOT ANCHORED: the chain has no such batch",
+  "not-anchored": "NOT ANCHORED: the registry you trust has no such batch",
+  "other-registry":
+    "MISMATCH: this proof is for another registry or chain than the one you trust; never anchored there",
+  "wrong-chain": "NOT VERIFIED: the RPC serves another chain than the one you trust",
+  "rpcs-disagree": "NOT VERIFIED: the two RPCs disagree about the chain; one of them is lying or broken",
   unchecked: "consistent, but NOT checked against the chain (offline): only the chain can say it was anchored",
   "chain-unavailable": "NOT VERIFIED: the chain could not be read",
+  pending: "PENDING: a valid receipt, not anchored yet",
+  overdue: "OVERDUE: a valid receipt past the registry's deadline, not anchored",
   refused: "REFUSED: not a valid aiqyn-proof/1 bundle",
   unreadable: "ERROR: the file could not be read",
 };
 
-function describeOutcome(outcome: BundleOutcome, offline: boolean, pinnedRegistry: string | undefined): string {
+function describeOutcome(outcome: BundleOutcome): string {
   const lines: string[] = [];
   const what = outcome.seq === undefined ? "" : ` — record ${outcome.seq}, batch ${outcome.batchId}`;
   lines.push(`${basename(outcome.file)}${what}`);
@@ -250,18 +197,16 @@ function describeOutcome(outcome: BundleOutcome, offline: boolean, pinnedRegistr
       lines.push(`  ${mark(false)} ${p.code}: ${p.field || "/"} ${p.message}`);
   }
   for (const check of outcome.checks) lines.push(`  ${mark(check.ok)} ${check.id}: ${check.message}`);
-  if (!offline && !pinnedRegistry && outcome.seq !== undefined) {
-    lines.push(`  note: the registry was taken from the bundle; pass --registry to pin the one you trust`);
-  }
   lines.push(`  ${VERDICT_TEXT[outcome.verdict]}`);
   return lines.join("\n") + "\n\n";
 }
 
-function summaryLine(outcomes: BundleOutcome[], offline: boolean): string {
-  const anchored = outcomes.filter((o) => o.ok).length;
-  if (offline) {
+function summaryLine(outcomes: BundleOutcome[], run: VerifyRun): string {
+  const trusted = `trusted registry ${run.trust.registry} on chain ${run.trust.chainId}`;
+  if (!run.chain) {
     const consistent = outcomes.filter((o) => o.verdict === "unchecked").length;
-    return `${consistent} of ${outcomes.length} bundle(s) consistent; NOT checked against the chain (--offline).\n`;
+    return `${consistent} of ${outcomes.length} bundle(s) consistent; NOT checked against the chain (--offline); ${trusted}.\n`;
   }
-  return `${anchored} of ${outcomes.length} bundle(s) anchored and valid.\n`;
+  const anchored = outcomes.filter((o) => o.ok).length;
+  return `${anchored} of ${outcomes.length} bundle(s) anchored and valid; ${trusted}.\n`;
 }

@@ -142,6 +142,8 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
       "verify",
       "--rpc",
       stack.rpcUrl,
+      "--chain-id",
+      String(stack.chainId),
       "--registry",
       stack.registryAddress,
       join(out, "bundles", "1.json"),

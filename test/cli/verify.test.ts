@@ -45,6 +45,7 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
     await writeFile(file, typeof content === "string" ? content : JSON.stringify(content, null, 2));
     return file;
   };
+  const pin = () => ["--chain-id", String(stack.chainId), "--registry", stack.registryAddress];
   const damaged = (change: (b: Bundle) => void): Bundle => {
     const copy = JSON.parse(JSON.stringify(good)) as Bundle;
     change(copy);
@@ -73,22 +74,23 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
 
   it("a good bundle: every check printed with ✓, ANCHORED, exit 0", async () => {
     const file = await write("good.json", good);
-    const run = await runCli(["verify", file, "--rpc", stack.rpcUrl, "--registry", stack.registryAddress]);
+    const run = await runCli(["verify", file, "--rpc", stack.rpcUrl, ...pin()]);
     expect(run.code, run.stdout + run.stderr).to.equal(0);
-    for (const id of [
+    const ids = [...run.stdout.matchAll(/✓ ([a-z-]+):/g)].map((m) => m[1]);
+    expect(ids).to.deep.equal([
+      "trust-root",
       "leaf",
       "seq-in-batch",
       "proof-length",
       "proof-root",
       "receipt",
-      "chain-identity",
+      "chain-id",
       "chain-batch",
       "chain-root",
       "chain-range",
-      "receipt-signer-role",
-    ]) {
-      expect(run.stdout).to.contain(`✓ ${id}:`);
-    }
+      "anchor-tx",
+      "receipt-role",
+    ]);
     expect(run.stdout).not.to.contain("✗");
     expect(run.stdout).to.contain("ANCHORED");
     expect(run.stdout).to.contain("1 of 1 bundle(s) anchored and valid");
@@ -96,11 +98,11 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
 
   it("--offline says plainly that the chain was not checked, and exits 1", async () => {
     const file = await write("good-offline.json", good);
-    const run = await runCli(["verify", file, "--offline"]);
+    const run = await runCli(["verify", file, "--offline", ...pin()]);
     expect(run.code).to.equal(1);
     expect(run.stdout).to.contain("– chain-batch: the chain was not asked (offline)");
     expect(run.stdout).to.contain("NOT checked against the chain");
-    const json = await runCli(["verify", file, "--offline", "--json"]);
+    const json = await runCli(["verify", file, "--offline", "--json", ...pin()]);
     const report = JSON.parse(json.stdout) as VerifyReport;
     expect(report.chainChecked).to.equal(false);
     expect(report.bundles[0]!.verdict).to.equal("unchecked");
@@ -136,8 +138,13 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
         ["proof-root", "chain-root"],
       ],
       ["proof-truncated", damaged((b) => b.proof.pop()), "mismatch", ["proof-root", "chain-root"]],
-      ["root-changed", damaged((b) => (b.batch.root = flip(b.batch.root))), "mismatch", ["proof-root", "chain-root"]],
-      ["other-batch-id", damaged((b) => (b.batch.id = 2)), "mismatch", ["chain-root", "chain-range"]],
+      [
+        "root-changed",
+        damaged((b) => (b.batch.root = flip(b.batch.root))),
+        "mismatch",
+        ["proof-root", "chain-root", "anchor-tx"],
+      ],
+      ["other-batch-id", damaged((b) => (b.batch.id = 2)), "mismatch", ["chain-root", "chain-range", "anchor-tx"]],
       ["unknown-batch-id", damaged((b) => (b.batch.id = 77)), "not-anchored", ["chain-batch"]],
       [
         "seq-outside-range",
@@ -145,34 +152,26 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
         "mismatch",
         ["leaf", "seq-in-batch", "proof-root", "receipt", "chain-root"],
       ],
-      ["wrong-chain", damaged((b) => (b.anchor.chainId = 1)), "mismatch", ["receipt", "chain-identity"]],
+      ["wrong-chain", damaged((b) => (b.anchor.chainId = 1)), "other-registry", ["trust-root", "receipt"]],
       [
         "wrong-registry",
         damaged((b) => (b.anchor.registry = `0x${"12".repeat(20)}`)),
-        "mismatch",
-        ["receipt", "chain-identity"],
+        "other-registry",
+        ["trust-root", "receipt"],
       ],
       ["receipt-tampered", damaged((b) => (b.receipt.publishedAt += 1)), "mismatch", ["receipt"]],
       [
         "receipt-stranger",
         damaged((b) => Object.assign(b.receipt, { signer: stranger.address, signature: strangerSig })),
         "mismatch",
-        ["receipt-signer-role"],
+        ["receipt-role"],
       ],
       ["malformed", '{ "format": "aiqyn-proof/1", "record": ', "refused", ["INVALID_JSON"]],
       ["unknown-field", damaged((b) => (b.extra = "hello")), "refused", ["INVALID_BUNDLE", "FIELD_UNKNOWN"]],
     ];
     const files = [];
     for (const [name, content] of cases) files.push(await write(`${name}.json`, content));
-    const run = await runCli([
-      "verify",
-      ...files,
-      "--rpc",
-      stack.rpcUrl,
-      "--registry",
-      stack.registryAddress,
-      "--json",
-    ]);
+    const run = await runCli(["verify", ...files, "--rpc", stack.rpcUrl, ...pin(), "--json"]);
     expect(run.code, run.stderr).to.equal(1);
     const report = JSON.parse(run.stdout) as VerifyReport;
     expect(report.ok).to.equal(false);
@@ -195,27 +194,37 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
     });
   });
 
-  it("text output names the failing check with ✗, and a missing file or no --rpc is a usage error (exit 2)", async () => {
+  it("text output names the failing check with ✗, and a missing file, no --rpc or no trust root is a usage error (exit 2)", async () => {
     const file = await write(
       "text-root.json",
       damaged((b) => (b.batch.root = flip(b.batch.root))),
     );
-    const run = await runCli(["verify", file, "--rpc", stack.rpcUrl]);
+    const run = await runCli(["verify", file, "--rpc", stack.rpcUrl, ...pin()]);
     expect(run.code).to.equal(1);
     expect(run.stdout).to.contain("✗ proof-root: the proof does not lead to the batch root");
     expect(run.stdout).to.contain("REFUSED");
-    expect(run.stdout).to.contain("pass --registry to pin the one you trust");
+    expect(run.stdout).to.contain(`trusted registry ${stack.registryAddress} on chain ${stack.chainId}`);
 
-    const missing = await runCli(["verify", join(dir, "nope.json"), "--rpc", stack.rpcUrl]);
+    const missing = await runCli(["verify", join(dir, "nope.json"), "--rpc", stack.rpcUrl, ...pin()]);
     expect(missing.code).to.equal(2);
-    const noRpc = await runCli(["verify", file]);
+    const noRpc = await runCli(["verify", file, ...pin()]);
     expect(noRpc.code).to.equal(2);
     expect(noRpc.stderr).to.contain("--rpc URL is required");
+    const good = await write(
+      "no-trust.json",
+      damaged(() => undefined),
+    );
+    for (const args of [[], ["--registry", stack.registryAddress], ["--chain-id", String(stack.chainId)]]) {
+      const noTrust = await runCli(["verify", good, "--rpc", stack.rpcUrl, ...args]);
+      expect(noTrust.code, args.join(" ")).to.equal(2);
+      expect(noTrust.stderr).to.contain("a trust root is required");
+      expect(noTrust.stdout).not.to.contain("ANCHORED");
+    }
   });
 
   it("an unreachable RPC: NOT VERIFIED, exit 1", async () => {
     const file = await write("good-unreachable.json", good);
-    const run = await runCli(["verify", file, "--rpc", "http://127.0.0.1:9"]);
+    const run = await runCli(["verify", file, "--rpc", "http://127.0.0.1:9", ...pin()]);
     expect(run.code).to.equal(1);
     expect(run.stdout).to.contain("NOT VERIFIED: the chain could not be read");
   });

@@ -65,7 +65,9 @@ export const TEST_PUBLISHER = "test-publisher";
 export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
   const rpcUrl = await chainRpcUrl();
   const provider = testProvider(rpcUrl);
-  const registry = await deployTestRegistry(provider);
+  // The registry promises the delay the server is configured with (the server compares them at start).
+  const registry = await deployTestRegistry(provider, opts.server?.maxAnchorDelaySeconds);
+  const clock = await chainAlignedClock(provider);
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-test-"));
 
   const store = openSqliteStore(dataDir);
@@ -89,10 +91,12 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     logLevel: (process.env.LOG_LEVEL as LogLevel | undefined) ?? "silent",
     anchorRetryMaxMs: 1000,
     pollIntervalMs: 50,
+    // The page reads the chain through the deployment's public RPCs: here the test chain itself.
+    publicRpcUrls: [rpcUrl],
     ...opts.server,
   });
 
-  let server = await startServer(config);
+  let server = await startServer(config, clock);
   let stopped = false;
   const stack: TestStack = {
     baseUrl: server.url,
@@ -112,7 +116,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     },
     async restart() {
       if (!stopped) await server.close();
-      server = await startServer(config);
+      server = await startServer(config, clock);
       stopped = false;
       stack.server = server;
       stack.baseUrl = server.url;
@@ -165,4 +169,16 @@ export function sampleRecord(overrides: Partial<RecordInput> = {}): RecordInput 
     corrects: 0,
     ...overrides,
   };
+}
+
+/**
+ * Hardhat gives each block at least its parent's time + 1 s, and tests may set a block's time ahead
+ * (evm_setNextBlockTimestamp), so the shared chain's clock can run ahead of ours for the rest of a run. A
+ * receipt counts only when its signer held ANCHORER_ROLE at its publishedAt (judged by block time): when the
+ * chain is ahead, the test server signs on the chain's clock, so its receipts never predate the role grant.
+ */
+async function chainAlignedClock(provider: JsonRpcProvider): Promise<{ now?: () => number }> {
+  const block = await provider.getBlock("latest");
+  const ahead = (block?.timestamp ?? 0) - Math.floor(Date.now() / 1000);
+  return ahead > 0 ? { now: () => Math.floor(Date.now() / 1000) + ahead + 1 } : {};
 }

@@ -138,13 +138,37 @@ const TYPES: Record<string, string> = {
   ".svg": "image/svg+xml",
 };
 
-/** A plain static host: / is web/dist, /mirror/ is an exported mirror; anything else is a 404. */
-export async function startStaticHost(mirrorDir: string): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * The page built for a static host with its trust root and public RPCs baked in (web/build.mjs --trust --rpc),
+ * into a fresh temporary directory; returns that directory.
+ */
+export function buildBakedPage(trust: object, rpcUrls: string[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-page-"));
+  const trustFile = path.join(dir, "aiqyn-trust.json");
+  fs.writeFileSync(trustFile, JSON.stringify(trust));
+  const out = path.join(dir, "dist");
+  const rpcArgs = rpcUrls.flatMap((url) => ["--rpc", url]);
+  execFileSync(
+    process.execPath,
+    [path.join(ROOT, "web", "build.mjs"), "--out", out, "--trust", trustFile, ...rpcArgs],
+    {
+      cwd: ROOT,
+      stdio: "pipe",
+    },
+  );
+  return out;
+}
+
+/** A plain static host: / is the built page (web/dist by default), /mirror/ is an exported mirror; else 404. */
+export async function startStaticHost(
+  mirrorDir: string,
+  dist: string = DIST,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const urlPath = decodeURIComponent((req.url ?? "/").split("?")[0]!);
     const [root, rest] = urlPath.startsWith("/mirror/")
       ? [mirrorDir, urlPath.slice("/mirror/".length)]
-      : [DIST, urlPath.slice(1) || "index.html"];
+      : [dist, urlPath.slice(1) || "index.html"];
     const file = path.resolve(root, rest);
     if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404, { "content-type": "text/plain" });

@@ -15,6 +15,7 @@ import {
   newPage,
   screenshot,
   startStaticHost,
+  buildBakedPage,
   startTamperingProxy,
   verdictOf,
   type Browser,
@@ -101,7 +102,13 @@ describe("web: the landing shows the newest records and how a check works", func
       now: () => Math.floor(Date.now() / 1000),
     };
     expect(await runExport(["--server", anchored.baseUrl, "--out", mirrorDir], io)).to.equal(0);
-    host = await startStaticHost(mirrorDir);
+    const trust = {
+      format: "aiqyn-trust/1",
+      chainId: anchored.chainId,
+      registry: anchored.registryAddress,
+      deploymentBlock: 0,
+    };
+    host = await startStaticHost(mirrorDir, buildBakedPage(trust, [anchored.rpcUrl]));
     browser = await launchBrowser();
   });
 

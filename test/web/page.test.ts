@@ -147,6 +147,9 @@ describe("web: the citizens' page in Chromium", function () {
       .locator(".steps li")
       .evaluateAll((lis) => lis.map((li) => [li.getAttribute("data-step"), li.getAttribute("data-ok")]));
     expect(steps.map(([id]) => id)).to.include.members([
+      "trust-root",
+      "receipt",
+      "receipt-role",
       "chain-id",
       "leaf",
       "api-leaf",
@@ -160,6 +163,14 @@ describe("web: the citizens' page in Chromium", function () {
     expect(steps.filter(([, ok]) => ok !== "true")).to.deep.equal([]);
     expect(await page.locator("#trusted-rpc").textContent()).to.equal(anchored.rpcUrl);
     expect(await page.locator("#trusted-chain").textContent()).to.equal("31337");
+    expect(await page.locator("#trusted").getAttribute("data-official")).to.equal("true");
+    const trustFile = decodeURIComponent(
+      (await page.locator("#download-trust").getAttribute("href"))!.replace(
+        /^data:application\/json;charset=utf-8,/,
+        "",
+      ),
+    );
+    expect(JSON.parse(trustFile)).to.deep.include({ format: "aiqyn-trust/1", chainId: 31337 });
     expect((await page.locator("#trusted-registry").textContent())!.toLowerCase()).to.equal(
       anchored.registryAddress.toLowerCase(),
     );
@@ -272,7 +283,8 @@ describe("web: the citizens' page in Chromium", function () {
     await page.fill("#seq-input", "2");
     await page.press("#seq-input", "Enter");
     expect(await verdictOf(page)).to.equal("rpc-unreachable");
-    expect(await page.locator("#trusted-rpc").textContent()).to.equal(dead);
+    // The citizen's RPC is asked first, beside the deployment's public one (the two must agree).
+    expect(await page.locator("#trusted-rpc").textContent()).to.equal(`${dead} + ${anchored.rpcUrl}`);
     // Local checks still ran: the record hash and the proof are fine; the chain was not confirmed.
     expect(await page.locator('[data-step="leaf"]').getAttribute("data-ok")).to.equal("true");
     await screenshot(page, "rpc-unreachable");
@@ -286,15 +298,21 @@ describe("web: the citizens' page in Chromium", function () {
     expect(await verdictOf(page)).to.equal("anchored");
   });
 
-  it("a shared link carries the seq and its own ?rpc=, without changing the saved choice", async function () {
+  it("a link's ?rpc= is only a request: a banner, applied for this visit after a click, never saved", async function () {
     const dead = `http://127.0.0.1:${await closedPort()}`;
     await page.goto(`${anchored.baseUrl}/verify/5?rpc=${encodeURIComponent(dead)}`);
+    expect(await verdictOf(page)).to.equal("anchored");
+    expect(await page.locator("#link-request").textContent()).to.contain(dead);
+    expect(await page.locator("#trusted-rpc").textContent()).to.equal(anchored.rpcUrl);
+    await screenshot(page, "link-rpc-banner");
+    await page.click("#link-rpc-accept");
     expect(await verdictOf(page)).to.equal("rpc-unreachable");
     expect(await page.locator("#share-link").getAttribute("href")).to.contain(
       `/verify/5?rpc=${encodeURIComponent(dead)}`,
     );
     await page.goto(`${anchored.baseUrl}/verify/5`);
     expect(await verdictOf(page)).to.equal("anchored");
+    expect(await page.locator("#link-request").count()).to.equal(0);
   });
 
   it("a record that does not exist shows “not found”", async function () {
@@ -356,6 +374,8 @@ describe("web: the citizens' page in Chromium", function () {
     await page.locator('#investments-by-asset tr[data-asset="IBIT"]').waitFor();
     await page.locator("#chart-course canvas").waitFor();
     await page.locator("#chart-holdings canvas").waitFor();
+    // The server's own totals are labelled as such: not checked against the chain.
+    expect(await page.locator("#fund-unchecked").textContent()).to.contain("not yet checked");
     await screenshot(page, "fund");
   });
 

@@ -14,6 +14,7 @@ import {
   newPage,
   screenshot,
   startStaticHost,
+  buildBakedPage,
   verdictOf,
   type Browser,
 } from "./browser";
@@ -47,7 +48,14 @@ describe("web: the page as static files (mirror and remote server)", function ()
     expect(await runExport(["--server", stack.baseUrl, "--out", mirrorDir, "--bundles"], io)).to.equal(0);
     // A mirror need not carry every proof file.
     fs.rmSync(path.join(mirrorDir, "bundles", "2.json"));
-    host = await startStaticHost(mirrorDir);
+    // A static host has no server to bake the trust root in: the build does (web/build.mjs --trust --rpc).
+    const trust = {
+      format: "aiqyn-trust/1",
+      chainId: stack.chainId,
+      registry: stack.registryAddress,
+      deploymentBlock: 0,
+    };
+    host = await startStaticHost(mirrorDir, buildBakedPage(trust, [stack.rpcUrl]));
     browser = await launchBrowser();
   });
 
@@ -70,7 +78,9 @@ describe("web: the page as static files (mirror and remote server)", function ()
 
   it("verifies a record from a static mirror against the chain", async function () {
     await page.goto(`${host.url}/?mirror=/mirror/#/verify/3`);
-    expect(await verdictOf(page)).to.equal("anchored");
+    const failed = () =>
+      page.locator('.steps li[data-ok="false"]').evaluateAll((lis) => lis.map((li) => li.textContent).join("; "));
+    expect(await verdictOf(page), await failed()).to.equal("anchored");
     expect(await page.locator("#trusted-rpc").textContent()).to.equal(stack.rpcUrl);
     expect(await page.locator("#download-bundle").getAttribute("href")).to.equal(`${host.url}/mirror/bundles/3.json`);
     await screenshot(page, "mirror-anchored");

@@ -7,7 +7,7 @@ export const en = {
   "nav.fund": "Fund",
   "nav.label": "Main",
   "lang.label": "Language",
-  "footer.text": "Every figure here can be checked against the blockchain, without trusting this site.",
+  "footer.text": "Every record here can be checked against the blockchain, without trusting this site.",
   "common.loading": "Loading…",
   "common.error": "Something went wrong: {message}",
   "common.serverUnreachable": "The data server did not answer ({message}).",
@@ -137,8 +137,6 @@ export const en = {
   "step.receipt-role.skip": "Whether the signer may anchor could not be asked of the chain",
   "step.chain-id.ok": "The RPC serves chain {chainId}, the registry's chain",
   "step.chain-id.fail": "The RPC serves chain {actual}, not the registry's chain {chainId}",
-  "step.chain-identity.ok": "The proof file names this chain and registry",
-  "step.chain-identity.fail": "The proof file names another chain or registry",
   "step.chain-batch.ok": "The registry on chain has batch {batch}, anchored {time}",
   "step.chain-batch.fail": "The registry on chain has no batch {batch}",
   "step.chain-batch.skip": "The chain could not be read",
@@ -148,12 +146,12 @@ export const en = {
   "step.chain-range.fail": "The chain's batch covers other records",
   "step.anchor-tx.ok": "Transaction {tx} anchored batch {batch} in block {block}",
   "step.anchor-tx.fail": "Transaction {tx} did not anchor this batch as stated",
-  "step.anchor-tx.skip": "The RPC does not know the anchoring transaction; the batch itself is on chain",
+  "step.anchor-tx.skip": "The anchoring transaction could not be read",
   "step.record-valid.fail": "The served record is not a valid Record v1: {message}",
 
   "settings.title": "Which blockchain do I trust?",
   "settings.intro":
-    "By default the page asks the RPC the data server suggests. You can use your own node or provider; it is remembered in this browser.",
+    "The page checks against the registry it was published with, read through the deployment's independent public RPCs (two must agree). You can add your own node or provider; it is remembered in this browser.",
   "settings.rpc": "RPC URL",
   "settings.registry": "Registry contract address",
   "settings.api": "Data server (empty: this site)",
@@ -162,7 +160,7 @@ export const en = {
   "settings.saved": "Saved.",
   "settings.invalidRpc": "The RPC URL must start with http:// or https://.",
   "settings.invalidRegistry": "A contract address is 0x followed by 40 hex digits.",
-  "settings.current": "Now checking against RPC {rpc}, contract {registry}.",
+  "settings.current": "Now checking through RPC {rpc} against registry {registry} on chain {chainId}.",
 
   "field.seq": "Number",
   "field.kind": "Kind",
@@ -239,4 +237,51 @@ export const en = {
   "fund.totals": "{records} records, {anchored} anchored, {pending} pending, in {batches} batches.",
   "fund.notInMirror": "Totals are computed by the data server; a static mirror does not carry them.",
   "fund.investmentsByAsset": "Investments by asset",
+  "verify.downloadTrust": "Download the trust root (aiqyn-trust.json)",
+  "verify.trustedOfficial": "This is the official registry this page was published with.",
+  "verify.trustedNotOfficial":
+    "This is NOT the official registry of this page ({official}): you chose it in the settings.",
+  "verify.claimedRegistry": "Registry the proof names",
+  "verify.diffRegistry": "Registry (chain): trusted vs. proof file",
+  "verdict.otherRegistry": "Proof for another registry",
+  "verdict.otherRegistryText":
+    "This proof names registry {registry} on chain {chainId}, not the registry this page trusts. It proves nothing about the official registry: the record is NOT anchored there.",
+  "verdict.otherRegistrySupersededText":
+    "This proof names registry {registry} on chain {chainId}: the old registry this fund replaced after its keys were stolen. Records there prove nothing; the record is NOT anchored in the current registry.",
+  "verdict.wrongChain": "RPC on another chain",
+  "verdict.wrongChainText":
+    "The RPC answers for another blockchain than the one the registry lives on. Nothing is confirmed. Choose another RPC.",
+  "verdict.rpcsDisagree": "RPCs disagree",
+  "verdict.rpcsDisagreeText":
+    "Two independent RPCs gave different answers about this batch: one of them is lying or broken. Nothing is confirmed.",
+  "verdict.overdue": "Overdue",
+  "verdict.overdueText":
+    "Record {seq} has a signed receipt promising it would be anchored by {time}, per the registry's own deadline. That time has passed and it is not on the chain: this is evidence of a broken promise.",
+  "verdict.noTrustRoot": "No registry to trust",
+  "verdict.noTrustRootText":
+    "This page was published without the registry it checks against. Set the registry you trust in the settings below.",
+  "step.trust-root.ok": "The proof names the registry this page trusts: {trusted} on chain {trustedChain}",
+  "step.trust-root.fail":
+    "The proof names registry {registry} on chain {chainId}, not the trusted {trusted} on chain {trustedChain}",
+  "step.anchor-deadline.ok": "The registry promises the anchor by {time}; that time has not passed",
+  "step.anchor-deadline.fail": "The registry promised the anchor by {time}; that time has passed",
+  "link.title": "This link asks you to change what you trust",
+  "link.rpc":
+    "It asks to read the blockchain through {rpc}. It is asked beside the page's own RPC; the two must agree.",
+  "link.useRpc": "Use this RPC for this visit",
+  "link.registry":
+    "It asks to trust registry {registry} instead of the official {official}. Only you can change that, in the settings.",
+  "link.review": "Review in the settings",
+  "link.dismiss": "Ignore",
+  "settings.trustTitle": "The registry you trust (trust root)",
+  "settings.trustIntro":
+    "This page was published with the official registry filled in below. Change it only if you know why.",
+  "settings.chainId": "Chain id",
+  "settings.deploymentBlock": "Deployment block",
+  "settings.trustWarning":
+    "Warning: the official registry of this page is {official} on chain {officialChain}. You chose {chosen} on chain {chosenChain}. Records anchored there prove nothing about the official registry.",
+  "settings.trustConfirm": "I understand: trust the registry I chose instead of the official one",
+  "settings.trustConfirmNeeded": "Tick the box to confirm that you want to trust another registry.",
+  "fund.unchecked":
+    "These totals are the data server's own figures, not yet checked against the blockchain. Check any record in “Verify” to see it on the chain yourself.",
 };

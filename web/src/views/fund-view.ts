@@ -41,6 +41,8 @@ export async function renderFund(main: HTMLElement, stillCurrent: () => boolean)
     main,
     h("h1", {}, t("fund.title")),
     h("p", { class: "intro" }, t("fund.intro")),
+    // The server's /stats are not checked against the chain here: say so plainly (issue #10 item 6).
+    h("p", { class: "warning", id: "fund-unchecked", role: "note" }, t("fund.unchecked")),
     h("p", { id: "fund-totals" }, t("fund.totals", stats.totals)),
     h(
       "div",

@@ -7,11 +7,12 @@ import { h, replace, srOnly, type Child } from "../dom";
 import { formatUtc } from "../format";
 import { hasMessage, t, type MessageKey } from "../i18n";
 import { createFetchTransport, errorMessage } from "../rpc";
-import { currentSettings, isAddress, isHttpUrl, linkQuery, saveSettings, savedSettings } from "../settings";
+import { effectiveTrust, linkQuery, readerUrls } from "../settings";
 import { blank, verifyBundleText, verifySeq, type Outcome, type Step, type VerdictKind } from "../verify";
 import { verifyRecordOnChain } from "../verify-record-call";
 import { recordTable, txLink } from "./common";
 import { homeSections } from "./home";
+import { linkBanner, settingsPanel, trustDownload } from "./trust-settings";
 
 const VERDICT_TITLE: Record<VerdictKind, MessageKey> = {
   anchored: "verdict.anchored",
@@ -23,6 +24,11 @@ const VERDICT_TITLE: Record<VerdictKind, MessageKey> = {
   "server-unreachable": "verdict.serverUnreachable",
   "invalid-bundle": "verdict.invalidBundle",
   "bundle-missing": "verdict.bundleMissing",
+  "other-registry": "verdict.otherRegistry",
+  "wrong-chain": "verdict.wrongChain",
+  "rpcs-disagree": "verdict.rpcsDisagree",
+  overdue: "verdict.overdue",
+  "no-trust-root": "verdict.noTrustRoot",
 };
 
 const VERDICT_ICON: Record<VerdictKind, string> = {
@@ -35,6 +41,11 @@ const VERDICT_ICON: Record<VerdictKind, string> = {
   "server-unreachable": "!",
   "invalid-bundle": "✗",
   "bundle-missing": "?",
+  "other-registry": "✗",
+  "wrong-chain": "!",
+  "rpcs-disagree": "!",
+  overdue: "✗",
+  "no-trust-root": "!",
 };
 
 /** The last outcome shown, so a language switch re-renders it without asking the chain again. */
@@ -49,6 +60,7 @@ export function renderVerify(main: HTMLElement, route: string, options: { langua
 
   replace(
     main,
+    linkBanner(() => renderVerify(main, route, { languageChanged: false })),
     h("h1", {}, t("verify.title")),
     h("p", { class: "intro" }, t("verify.intro")),
     lookupForm(seq),
@@ -57,7 +69,7 @@ export function renderVerify(main: HTMLElement, route: string, options: { langua
     result,
     // Only while no record is shown: a citizen who lands here gets the newest records and how a check works.
     seq === null && !/^verify\/./.test(route) ? homeSections(dataSource(), options) : null,
-    settingsPanel(),
+    settingsPanel(() => (shown = { route: "", outcome: null })),
   );
 
   if (options.languageChanged && shown.route === route && shown.outcome) {
@@ -70,7 +82,7 @@ export function renderVerify(main: HTMLElement, route: string, options: { langua
 }
 
 function deps() {
-  return { source: dataSource(), settings: currentSettings() };
+  return { source: dataSource(), trust: effectiveTrust(), rpcUrls: readerUrls() };
 }
 
 async function run(
@@ -214,6 +226,19 @@ function verdictText(o: Outcome): string {
       return t("verdict.invalidBundleText", { message: o.message ?? "" });
     case "bundle-missing":
       return t("verify.bundleNotInMirror", { seq });
+    case "other-registry":
+      return t(o.claimed?.superseded ? "verdict.otherRegistrySupersededText" : "verdict.otherRegistryText", {
+        registry: o.claimed?.registry ?? "?",
+        chainId: o.claimed?.chainId ?? "?",
+      });
+    case "wrong-chain":
+      return t("verdict.wrongChainText");
+    case "rpcs-disagree":
+      return t("verdict.rpcsDisagreeText");
+    case "overdue":
+      return t("verdict.overdueText", { seq, time: o.receipt?.promisedBy ? formatUtc(o.receipt.promisedBy) : "—" });
+    case "no-trust-root":
+      return t("verdict.noTrustRootText");
   }
 }
 
@@ -246,7 +271,13 @@ function renderOutcome(result: HTMLElement, o: Outcome): void {
   parts.push(
     h(
       "div",
-      { class: `verdict verdict-${o.verdict}`, "data-verdict": o.verdict },
+      {
+        class: `verdict verdict-${o.verdict}`,
+        "data-verdict": o.verdict,
+        // core's own verdict and check ids, the same the CLI prints (for auditors and the parity test).
+        "data-core-verdict": o.core?.verdict ?? "",
+        "data-checks": o.core?.checkIds.join(" ") ?? "",
+      },
       h(
         "h2",
         { class: "verdict-title", tabindex: "-1" },
@@ -261,7 +292,7 @@ function renderOutcome(result: HTMLElement, o: Outcome): void {
   parts.push(standingNotice(o));
   if (o.differences.length > 0) parts.push(differencesTable(o));
   if (o.steps.length > 0) parts.push(h("h3", {}, t("verify.steps")), stepList(o.steps));
-  if (o.receipt && o.verdict !== "anchored") parts.push(receiptBlock(o));
+  if (o.receipt && o.verdict !== "anchored" && o.verdict !== "other-registry") parts.push(receiptBlock(o));
   if (o.onChain || o.computedRoot) parts.push(chainFacts(o));
   parts.push(actions(o));
   if (o.trust) parts.push(trustBox(o));
@@ -389,7 +420,12 @@ function chainFacts(o: Outcome): HTMLElement {
 function actions(o: Outcome): HTMLElement {
   const opinion = h("p", { class: "second-opinion", id: "second-opinion", role: "status" });
   const buttons: Child[] = [];
-  if (o.secondOpinion && o.trust && (o.verdict === "anchored" || o.verdict === "mismatch")) {
+  if (
+    o.secondOpinion &&
+    o.trust &&
+    o.trust.rpcUrls.length > 0 &&
+    (o.verdict === "anchored" || o.verdict === "mismatch")
+  ) {
     const { batchId, record, proof } = o.secondOpinion;
     const trust = o.trust;
     buttons.push(
@@ -405,8 +441,8 @@ function actions(o: Outcome): HTMLElement {
             opinion.textContent = t("common.loading");
             try {
               const ok = await verifyRecordOnChain(
-                createFetchTransport(trust.rpcUrl),
-                trust.registry,
+                createFetchTransport(trust.rpcUrls[0]!),
+                trust.trust.registry,
                 batchId,
                 record,
                 proof,
@@ -443,102 +479,35 @@ function actions(o: Outcome): HTMLElement {
 }
 
 function trustBox(o: Outcome): HTMLElement {
-  const trust = o.trust!;
-  const chain = trust.rpcChainId ?? trust.expectedChainId;
+  const view = o.trust!;
   return h(
     "section",
-    { class: "trusted", id: "trusted", "aria-labelledby": "trusted-title" },
+    { class: "trusted", id: "trusted", "aria-labelledby": "trusted-title", "data-official": String(view.isOfficial) },
     h("h3", { id: "trusted-title" }, t("verify.trusted")),
+    h(
+      "p",
+      { class: view.isOfficial ? "trusted-official" : "warning", id: "trusted-official" },
+      t(view.isOfficial ? "verify.trustedOfficial" : "verify.trustedNotOfficial", {
+        official: view.official?.registry ?? "—",
+      }),
+    ),
     h(
       "dl",
       {},
       h("dt", {}, t("verify.trustedRpc")),
-      h("dd", { class: "mono", id: "trusted-rpc" }, trust.rpcUrl),
+      h("dd", { class: "mono", id: "trusted-rpc" }, view.rpcUrls.join(" + ") || "—"),
       h("dt", {}, t("verify.trustedChain")),
-      h("dd", { id: "trusted-chain" }, chain === null ? "—" : String(chain)),
+      h("dd", { id: "trusted-chain" }, String(view.trust.chainId)),
       h("dt", {}, t("verify.trustedRegistry")),
-      h("dd", { class: "mono", id: "trusted-registry" }, trust.registry),
+      h("dd", { class: "mono", id: "trusted-registry" }, view.trust.registry),
+      o.claimed
+        ? [
+            h("dt", {}, t("verify.claimedRegistry")),
+            h("dd", { class: "mono", id: "claimed-registry" }, `${o.claimed.registry} (${o.claimed.chainId})`),
+          ]
+        : null,
     ),
     h("p", { class: "hint" }, t("verify.trustedNote")),
-  );
-}
-
-/** One free-text setting: no autocomplete or spell-checking of URLs and addresses. */
-function settingInput(id: string, type: "url" | "text", value: string | undefined | null, placeholder: string) {
-  return h("input", { id, type, value: value ?? "", placeholder, autocomplete: "off", spellcheck: "false" });
-}
-
-function settingsPanel(): HTMLElement {
-  const saved = savedSettings();
-  const rpc = settingInput("setting-rpc", "url", saved.rpcUrl, "https://…");
-  const registry = settingInput("setting-registry", "text", saved.registry, "0x…");
-  const api = settingInput("setting-api", "url", saved.apiBase, "https://…");
-  const status = h("p", { class: "settings-status", role: "status", id: "settings-status" });
-  const current = h("p", { class: "hint", id: "settings-current" });
-  void dataSource()
-    .registry()
-    .then((info) => {
-      const s = currentSettings();
-      current.textContent = t("settings.current", {
-        rpc: s.rpcUrl ?? info.rpcUrl,
-        registry: s.registry ?? info.registry,
-      });
-    })
-    .catch(() => undefined);
-  return h(
-    "details",
-    { class: "settings", id: "settings" },
-    h("summary", {}, t("settings.title")),
-    h("p", {}, t("settings.intro")),
-    current,
-    h(
-      "form",
-      {
-        id: "settings-form",
-        onsubmit: (event: Event) => {
-          event.preventDefault();
-          const values = {
-            rpcUrl: rpc.value.trim() || null,
-            registry: registry.value.trim() || null,
-            apiBase: api.value.trim().replace(/\/+$/, "") || null,
-            mirror: null,
-          };
-          if (values.rpcUrl && !isHttpUrl(values.rpcUrl)) return void (status.textContent = t("settings.invalidRpc"));
-          if (values.apiBase && !isHttpUrl(values.apiBase)) return void (status.textContent = t("settings.invalidRpc"));
-          if (values.registry && !isAddress(values.registry))
-            return void (status.textContent = t("settings.invalidRegistry"));
-          saveSettings(values);
-          status.textContent = t("settings.saved");
-          shown = { route: "", outcome: null };
-        },
-      },
-      h("label", { for: "setting-rpc" }, t("settings.rpc")),
-      rpc,
-      h("label", { for: "setting-registry" }, t("settings.registry")),
-      registry,
-      h("label", { for: "setting-api" }, t("settings.api")),
-      api,
-      h(
-        "div",
-        { class: "row" },
-        h("button", { type: "submit", id: "settings-save" }, t("settings.save")),
-        h(
-          "button",
-          {
-            type: "button",
-            class: "secondary",
-            id: "settings-reset",
-            onclick: () => {
-              saveSettings({ rpcUrl: null, registry: null, apiBase: null, mirror: null });
-              rpc.value = registry.value = api.value = "";
-              status.textContent = t("settings.saved");
-              shown = { route: "", outcome: null };
-            },
-          },
-          t("settings.reset"),
-        ),
-      ),
-      status,
-    ),
+    trustDownload(view.trust),
   );
 }

@@ -1,0 +1,128 @@
+/**
+ * What a verdict reads from the chain, as injected functions: the verifier (core/verify.ts) never opens a
+ * connection. rpcChainReads builds them over a JSON-RPC transport for the PINNED registry only;
+ * agreeingChainReads asks two independent RPCs and refuses (RPCS_DISAGREE) when they differ on the chain id
+ * or on batch(id), so one lying endpoint cannot make a forgery "anchored".
+ */
+import { bytesToHex, utf8Bytes, type Hex } from "./bytes";
+import type { OnChainBatch, ReadBatch } from "./bundle";
+import { AiqynError } from "./errors";
+import { keccak256 } from "./keccak";
+import { ANCHORER_ROLE, createRegistryReader, type RpcRequest } from "./registry-reader";
+import type { ScanOptions } from "./log-scan";
+import { readRoleHistory, type RoleEvent } from "./roles";
+import type { TrustRoot } from "./trust";
+
+/** topic0 of `BatchAnchored(uint64 indexed batchId, bytes32 root, uint64 firstSeq, uint32 leafCount, bytes32 head)`. */
+export const BATCH_ANCHORED_TOPIC: Hex = bytesToHex(
+  keccak256(utf8Bytes("BatchAnchored(uint64,bytes32,uint64,uint32,bytes32)")),
+);
+
+/** Two RPCs answered differently: never a verdict of "anchored". */
+export const RPCS_DISAGREE = "RPCS_DISAGREE";
+
+export interface TxLog {
+  address: string;
+  topics: string[];
+  data: string;
+}
+
+/** The parts of eth_getTransactionReceipt a verdict needs. */
+export interface TxReceipt {
+  succeeded: boolean;
+  blockNumber: number | null;
+  logs: TxLog[];
+}
+
+export interface ChainReads {
+  chainId(): Promise<number>;
+  /** batch(id) of the pinned registry; null when it has no such batch. */
+  batch: ReadBatch;
+  /** The transaction's receipt; null when the chain does not know the transaction. */
+  transactionReceipt(txHash: Hex): Promise<TxReceipt | null>;
+  /** The pinned registry's maxAnchorDelay() in seconds. */
+  maxAnchorDelay(): Promise<number>;
+  /** ANCHORER_ROLE's RoleGranted/RoleRevoked history since the trust root's deployment block. */
+  anchorerHistory(): Promise<RoleEvent[]>;
+}
+
+/** Chain reads of the pinned registry over one JSON-RPC transport; the role history is read once. */
+export function rpcChainReads(request: RpcRequest, trust: TrustRoot, scan: ScanOptions = {}): ChainReads {
+  const reader = createRegistryReader(request, trust.registry);
+  let history: Promise<RoleEvent[]> | null = null;
+  return {
+    chainId: () => reader.chainId(),
+    batch: (id) => reader.batch(id),
+    maxAnchorDelay: () => reader.maxAnchorDelay(),
+    transactionReceipt: async (txHash) => parseTxReceipt(await request("eth_getTransactionReceipt", [txHash])),
+    anchorerHistory: () => {
+      history ??= readAnchorerHistory(request, trust, scan);
+      history.catch(() => (history = null)); // a failed scan is asked again next time
+      return history;
+    },
+  };
+}
+
+async function readAnchorerHistory(request: RpcRequest, trust: TrustRoot, scan: ScanOptions): Promise<RoleEvent[]> {
+  const latest = await request("eth_blockNumber", []);
+  if (typeof latest !== "string" || !/^0x[0-9a-fA-F]+$/.test(latest))
+    throw new AiqynError("RPC_BAD_ANSWER", "eth_blockNumber answered garbage");
+  const toBlock = Number(BigInt(latest));
+  const query = { registry: trust.registry, role: ANCHORER_ROLE, fromBlock: trust.deploymentBlock, toBlock };
+  return readRoleHistory(request, query, scan);
+}
+
+function parseTxReceipt(raw: unknown): TxReceipt | null {
+  if (raw === null) return null;
+  if (typeof raw !== "object") throw new AiqynError("RPC_BAD_ANSWER", "eth_getTransactionReceipt answered garbage");
+  const receipt = raw as { status?: unknown; blockNumber?: unknown; logs?: unknown };
+  const block = typeof receipt.blockNumber === "string" && /^0x[0-9a-fA-F]+$/.test(receipt.blockNumber);
+  const logs = Array.isArray(receipt.logs) ? receipt.logs : [];
+  return {
+    succeeded: receipt.status === "0x1",
+    blockNumber: block ? Number(BigInt(receipt.blockNumber as string)) : null,
+    logs: logs.filter(isLog).map((log) => ({ address: log.address, topics: log.topics, data: log.data })),
+  };
+}
+
+function isLog(value: unknown): value is TxLog {
+  const log = value as Partial<TxLog> | null;
+  return (
+    typeof log?.address === "string" &&
+    Array.isArray(log.topics) &&
+    log.topics.every((topic) => typeof topic === "string") &&
+    typeof log.data === "string"
+  );
+}
+
+/** Whether the receipt holds the pinned registry's BatchAnchored(batchId, root) log. */
+export function emitsBatchAnchored(receipt: TxReceipt, registry: string, batchId: number, root: Hex): boolean {
+  const batchTopic = `0x${batchId.toString(16).padStart(64, "0")}`;
+  return receipt.logs.some(
+    (log) =>
+      log.address.toLowerCase() === registry.toLowerCase() &&
+      log.topics[0]?.toLowerCase() === BATCH_ANCHORED_TOPIC &&
+      log.topics[1]?.toLowerCase() === batchTopic &&
+      log.data.slice(2, 66).toLowerCase() === root.slice(2).toLowerCase(),
+  );
+}
+
+/**
+ * Reads from `first`, with chainId and batch(id) also asked of `second`: the two must agree, else
+ * RPCS_DISAGREE (details: both answers).
+ */
+export function agreeingChainReads(first: ChainReads, second: ChainReads): ChainReads {
+  const agree = async <T>(what: string, a: Promise<T>, b: Promise<T>): Promise<T> => {
+    const [one, two] = await Promise.all([a, b]);
+    if (JSON.stringify(one) !== JSON.stringify(two))
+      throw new AiqynError(RPCS_DISAGREE, `the two RPCs answer ${what} differently`, {
+        details: { first: one, second: two },
+      });
+    return one;
+  };
+  return {
+    ...first,
+    chainId: () => agree("eth_chainId", first.chainId(), second.chainId()),
+    batch: (id) => agree<OnChainBatch | null>(`batch(${id})`, first.batch(id), second.batch(id)),
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * The page's configuration, baked by the deployment that serves it (never taken from a data source, a bundle
+ * or a link): the trust root `aiqyn-trust/1` of this server's chain and registry, the independent public RPC
+ * endpoints the page reads the chain through, the explorer, and registries this one replaced. The server puts
+ * it into index.html as `<meta name="aiqyn-config" content="{json}">`; web/build.mjs can bake the same for a
+ * static host. The page reads it in web/src/config.ts.
+ */
+import { makeTrustRoot, type RegistryInfo, type TrustRoot } from "../core";
+
+export interface PageConfig {
+  trust: TrustRoot;
+  rpcUrls: string[];
+  explorerUrl: string | null;
+  superseded: { chainId: number; registry: string; note: string }[];
+}
+
+export function pageConfig(
+  info: Pick<RegistryInfo, "chainId" | "registry" | "deploymentBlock" | "explorerUrl">,
+  publicRpcUrls: readonly string[],
+  supersededRegistries: readonly string[],
+): PageConfig {
+  return {
+    trust: makeTrustRoot(info.chainId, info.registry, info.deploymentBlock),
+    rpcUrls: [...publicRpcUrls],
+    explorerUrl: info.explorerUrl,
+    superseded: supersededRegistries.map((registry) => ({
+      chainId: info.chainId,
+      registry,
+      note: "superseded: replaced after its keys were compromised",
+    })),
+  };
+}
+
+const CONFIG_META = /<meta name="aiqyn-config" content="[^"]*" \/>/;
+
+/** index.html with its aiqyn-config meta set to `config` (HTML-attribute escaped JSON). */
+export function withPageConfig(html: string, config: PageConfig): string {
+  const escaped = JSON.stringify(config).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return html.replace(CONFIG_META, `<meta name="aiqyn-config" content="${escaped}" />`);
+}

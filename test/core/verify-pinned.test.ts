@@ -1,0 +1,156 @@
+// core's one verifier over the real chain: one JSON-RPC batch request per verdict (plus the role-history
+// scan), the pending receipt judged by the registry's own maxAnchorDelay(), and two RPCs that must agree.
+import { expect } from "chai";
+import http from "node:http";
+import type net from "node:net";
+import {
+  agreeingChainReads,
+  createHttpRpc,
+  makeTrustRoot,
+  parseBundle,
+  rpcChainReads,
+  validateRecord,
+  verifyPendingReceipt,
+  verifyPinnedBundle,
+  type ProofBundle,
+  type Receipt,
+} from "../../core";
+import { readBody } from "../cli/fixtures";
+import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
+
+interface Recorder {
+  url: string;
+  bodies: unknown[];
+  close(): Promise<void>;
+}
+
+/** A pass-through JSON-RPC proxy that records every POST body it forwards. */
+async function startRecorder(upstream: string): Promise<Recorder> {
+  const bodies: unknown[] = [];
+  const server = http.createServer(async (req, res) => {
+    const body = await readBody(req);
+    bodies.push(JSON.parse(body));
+    const answer = await fetch(upstream, { method: "POST", headers: { "content-type": "application/json" }, body });
+    res.writeHead(200, { "content-type": "application/json" }).end(await answer.text());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    bodies,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const methods = (body: unknown) => (Array.isArray(body) ? body : [body]).map((c: { method: string }) => c.method);
+
+describe("core/verify: the pinned verifier against the real chain", function () {
+  this.timeout(120_000);
+  let stack: TestStack;
+  let recorder: Recorder;
+  let bundle: ProofBundle;
+
+  before(async () => {
+    stack = await startTestStack({ batchIntervalMs: 200 });
+    await postRecords(stack, [sampleRecord(), sampleRecord({ asset: "BNB" })]);
+    await stack.waitForAnchored(2);
+    bundle = parseBundle(await (await fetch(`${stack.baseUrl}/api/v1/records/2/proof`)).json());
+    recorder = await startRecorder(stack.rpcUrl);
+    deploymentBlock = ((await (await fetch(`${stack.baseUrl}/api/v1/registry`)).json()) as { deploymentBlock: number })
+      .deploymentBlock;
+  });
+
+  after(async () => {
+    await recorder?.close();
+    await stack?.stop();
+  });
+
+  let deploymentBlock = 0;
+  // The registry's own deployment block: the role-history scan covers its life only (one eth_getLogs here).
+  const trust = () => makeTrustRoot(stack.chainId, stack.registryAddress, deploymentBlock);
+  const reads = (url: string) => rpcChainReads(createHttpRpc(url, { fetch: globalThis.fetch }), trust());
+
+  it("a verdict's chain reads leave as ONE batch request; the role history follows (logs, then block times)", async () => {
+    recorder.bodies.length = 0;
+    const report = await verifyPinnedBundle(bundle, trust(), reads(recorder.url));
+    expect(report.verdict).to.equal("anchored");
+    expect(methods(recorder.bodies[0]).sort()).to.deep.equal(
+      ["eth_blockNumber", "eth_call", "eth_call", "eth_chainId", "eth_getTransactionReceipt"].sort(),
+    );
+    expect(recorder.bodies.slice(1).map(methods)).to.deep.equal([["eth_getLogs"], ["eth_getBlockByNumber"]]);
+
+    const { receipt, ...withoutReceipt } = bundle;
+    void receipt;
+    recorder.bodies.length = 0;
+    expect((await verifyPinnedBundle(withoutReceipt, trust(), reads(recorder.url))).verdict).to.equal("anchored");
+    expect(recorder.bodies.length, "round trips without a receipt").to.equal(1);
+  });
+
+  it("a pending receipt is judged by the registry's own maxAnchorDelay(): pending, then overdue", async () => {
+    const item = (await (await fetch(`${stack.baseUrl}/api/v1/records/1`)).json()) as {
+      record: unknown;
+      receipt: Receipt;
+    };
+    const record = validateRecord(item.record);
+    if (!record.ok) throw new Error("the server served an invalid record");
+    const delay = 3600; // deployTestRegistry's default, read here from the contract by the verifier
+    const at = item.receipt.publishedAt;
+    const onTime = await verifyPendingReceipt(record.value, item.receipt, trust(), reads(stack.rpcUrl), at + delay);
+    expect(onTime.verdict).to.equal("pending");
+    expect(onTime.promisedBy).to.equal(at + delay);
+    expect(onTime.checks.map((c) => [c.id, c.ok])).to.deep.equal([
+      ["receipt", true],
+      ["chain-id", true],
+      ["receipt-role", true],
+      ["anchor-deadline", true],
+    ]);
+    const late = await verifyPendingReceipt(record.value, item.receipt, trust(), reads(stack.rpcUrl), at + delay + 1);
+    expect(late.verdict).to.equal("overdue");
+  });
+
+  it("two RPCs that agree verify; an RPC on a dead port beside them is chain-unavailable, never anchored", async () => {
+    const both = agreeingChainReads(reads(stack.rpcUrl), reads(recorder.url));
+    expect((await verifyPinnedBundle(bundle, trust(), both)).verdict).to.equal("anchored");
+    const dead = agreeingChainReads(reads(stack.rpcUrl), reads("http://127.0.0.1:9"));
+    const report = await verifyPinnedBundle(bundle, trust(), dead);
+    expect(report.verdict).to.equal("chain-unavailable");
+    expect(report.chainError?.code).to.equal("RPC_UNREACHABLE");
+  });
+
+  it("the transport: calls of one tick share one POST; answers are matched by id; one error fails only its call", async () => {
+    const posts: unknown[] = [];
+    const server = http.createServer(async (req, res) => {
+      const calls = JSON.parse(await readBody(req)) as { id: number; method: string }[];
+      posts.push(calls);
+      const answers = calls.map((c) =>
+        c.method === "eth_fail"
+          ? { jsonrpc: "2.0", id: c.id, error: { code: 3, message: "execution reverted" } }
+          : { jsonrpc: "2.0", id: c.id, result: c.method },
+      );
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answers.reverse()));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const rpc = createHttpRpc(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, { fetch });
+      const results = await Promise.allSettled([rpc("eth_a", []), rpc("eth_fail", []), rpc("eth_b", [])]);
+      expect(posts.length).to.equal(1);
+      expect(
+        results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as { code: string }).code)),
+      ).to.deep.equal(["eth_a", "RPC_ERROR", "eth_b"]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("a trust root on another chain: the bundle is another registry's, and the chain is never asked", async () => {
+    recorder.bodies.length = 0;
+    const elsewhere = makeTrustRoot(1, stack.registryAddress, 0);
+    const report = await verifyPinnedBundle(
+      bundle,
+      elsewhere,
+      rpcChainReads(createHttpRpc(recorder.url, { fetch }), elsewhere),
+    );
+    expect(report.verdict).to.equal("other-registry");
+    expect(report.checks[0]).to.deep.include({ id: "trust-root", ok: false });
+    expect(recorder.bodies).to.deep.equal([]);
+  });
+});
