@@ -314,7 +314,9 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
   if (!LOG_LEVELS.includes(logLevel))
     r.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(logLevel)}`);
   if (r.text("PUBLIC_RPC_URL") !== null)
-    r.problems.push("PUBLIC_RPC_URL is replaced by PUBLIC_RPC_URLS (a comma-separated list of independent public RPCs)");
+    r.problems.push(
+      "PUBLIC_RPC_URL is replaced by PUBLIC_RPC_URLS (a comma-separated list of independent public RPCs)",
+    );
   const deploymentFile = r.text("DEPLOYMENT_FILE");
   if (deploymentFile !== null && !fs.existsSync(deploymentFile)) {
     r.problems.push(`DEPLOYMENT_FILE ${JSON.stringify(deploymentFile)} does not exist`);
