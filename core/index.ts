@@ -17,3 +17,5 @@ export * from "./trust";
 export * from "./log-scan";
 export * from "./roles";
 export * from "./standing";
+export * from "./caip";
+export * from "./reconcile-refs";

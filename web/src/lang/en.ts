@@ -191,6 +191,7 @@ export const en = {
   "kind.TRANSFER": "Transfer",
   "kind.VALUATION": "Valuation",
   "kind.RETRACTION": "Retraction",
+  "kind.WALLET_DECLARED": "Wallet declared",
 
   "status.pending": "pending",
   "status.anchored": "anchored",

@@ -189,6 +189,7 @@ export const kk: Record<keyof typeof en, string> = {
   "kind.TRANSFER": "Аударым",
   "kind.VALUATION": "Бағалау",
   "kind.RETRACTION": "Кері қайтару",
+  "kind.WALLET_DECLARED": "Әмиян жарияланды",
 
   "status.pending": "күтуде",
   "status.anchored": "бекітілген",

@@ -192,6 +192,7 @@ export const ru: Record<keyof typeof en, string> = {
   "kind.TRANSFER": "Перевод",
   "kind.VALUATION": "Оценка",
   "kind.RETRACTION": "Отзыв",
+  "kind.WALLET_DECLARED": "Кошелёк заявлен",
 
   "status.pending": "ожидает",
   "status.anchored": "закреплена",
