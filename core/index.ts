@@ -19,3 +19,7 @@ export * from "./roles";
 export * from "./standing";
 export * from "./caip";
 export * from "./reconcile-refs";
+export * from "./chain-reader";
+export * from "./reconcile-plan";
+export * from "./reconcile-context";
+export * from "./reconcile";
