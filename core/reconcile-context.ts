@@ -56,6 +56,8 @@ export interface ChainContext {
   findings: Finding[];
   unchecked: { seq: number; reason: string }[];
   logChunkSize?: number;
+  /** The first block the Transfer log scan reads (0: from each declaration's start). */
+  scanFrom: number;
   concurrency: number;
   progress: (phase: ReconcileProgress["phase"], done: number, total: number) => void;
   receipts: Map<string, Promise<ChainReceipt | null>>;

@@ -185,7 +185,8 @@ export async function findUndisclosedTransfers(ctx: ChainContext, named: NamedOn
     if (d.asset.chain.text === ctx.chain && d.asset.type === "erc20" && d.startBlock < ctx.toBlock)
       tokens.set(assetKey(d.asset), [...(tokens.get(assetKey(d.asset)) ?? []), d]);
   for (const [token, tracked] of tokens) {
-    const fromBlock = Math.min(...tracked.map((d) => d.startBlock)) + 1;
+    const fromBlock = Math.max(ctx.scanFrom, Math.min(...tracked.map((d) => d.startBlock)) + 1);
+    if (fromBlock > ctx.toBlock) continue;
     const addresses = [...new Set(tracked.map((d) => d.account.address.toLowerCase()))];
     const decimals = await decimalsOf(ctx, tracked[0]!.asset);
     for (const log of await transfersOf(ctx, token, addresses, fromBlock)) {

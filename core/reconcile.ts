@@ -40,6 +40,13 @@ export interface ReconcileOptions {
   chains: Record<string, ChainTarget>;
   /** The widest eth_getLogs range asked (blocks); refused ranges are halved. */
   logChunkSize?: number;
+  /**
+   * "all" (default) runs every check; "balances" only the declarations' control proofs and the stated balances
+   * (a handful of reads: what a page shows before the citizen asks for the movement scan).
+   */
+  scope?: "all" | "balances";
+  /** Per chain, the first block the Transfer log scan looks at (a bounded scan); default: each declaration's. */
+  scanFrom?: Record<string, number>;
   /** Reads in flight at once (default 8). */
   concurrency?: number;
   onProgress?: (progress: ReconcileProgress) => void;
@@ -165,9 +172,10 @@ function chainsOf(plan: ReconcilePlan): Map<string, number[]> {
   return chains;
 }
 
-async function reconcileChain(ctx: ChainContext) {
+async function reconcileChain(ctx: ChainContext, scope: ReconcileOptions["scope"]) {
   await checkDeclarations(ctx);
   await checkSnapshots(ctx);
+  if (scope === "balances") return;
   const named = await checkMovements(ctx);
   await findUndisclosedTransfers(ctx, named);
   await checkNonces(ctx, named);
@@ -191,6 +199,7 @@ function contextFor(
     findings: report.findings,
     unchecked: report.unchecked,
     logChunkSize: options.logChunkSize,
+    scanFrom: options.scanFrom?.[chain] ?? 0,
     concurrency: options.concurrency ?? 8,
     progress: (phase, done, total) => options.onProgress?.({ chain, phase, done, total }),
     receipts: new Map(),
@@ -207,7 +216,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       for (const seq of [...new Set(seqs)]) report.unchecked.push({ seq, reason: `no RPC for chain ${chain}` });
       continue;
     }
-    await reconcileChain(contextFor(options, plan, chain, report));
+    await reconcileChain(contextFor(options, plan, chain, report), options.scope);
     const on = <T>(items: T[], chainOf: (item: T) => string) => items.filter((i) => chainOf(i) === chain).length;
     report.chains.push({
       chain,

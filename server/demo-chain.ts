@@ -162,6 +162,7 @@ export async function chainDemoRecords(options: ChainDemoOptions): Promise<Recor
       formatEther(await provider.getBalance(wallets.coldWallet.address)),
     );
     await moveAndDisclose(ctx);
+    await snapshot(ctx, wallets.coldWallet, usd, "DUSDT", "210000");
     await snapshot(ctx, wallets.operationsWallet, usd, "DUSDT", "27499.5");
     await snapshot(
       ctx,

@@ -56,7 +56,7 @@ describe("cli: aiqyn reconcile (real server, the demo's transfers on the in-proc
   it("the demo's records and the chain agree: exit 0, a table that says so", async () => {
     const run = await reconcile();
     expect(run.code, run.stderr).to.equal(0);
-    expect(run.stdout).to.contain("3 declaration(s), 2 snapshot(s), 4 movement(s)");
+    expect(run.stdout).to.contain("3 declaration(s), 3 snapshot(s), 4 movement(s)");
     expect(run.stdout).to.contain("No findings");
   });
 
