@@ -186,3 +186,20 @@ export async function runReconcileCommand(argv: string[], io: Io): Promise<numbe
   if (missingRpc) io.err("aiqyn reconcile: the records name a chain without --chain-rpc: not judged\n");
   return missingRpc ? EXIT_USAGE : EXIT_OK;
 }
+
+/** `aiqyn audit --chain-rpc …`: the same reconciliation, pinned to the registry the audit just read. */
+export function reconcileAfterAudit(
+  chainId: number,
+  registry: string,
+  rpcUrl: string,
+  source: string[],
+  chainRpcs: string[],
+  io: Io,
+): Promise<number> {
+  io.out("\nReconciliation with the chains:\n");
+  const chains = chainRpcs.flatMap((pair) => ["--chain-rpc", pair]);
+  return runReconcileCommand(
+    ["--chain-id", String(chainId), "--registry", registry, "--rpc", rpcUrl, ...source, ...chains],
+    io,
+  );
+}

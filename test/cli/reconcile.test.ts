@@ -60,6 +60,23 @@ describe("cli: aiqyn reconcile (real server, the demo's transfers on the in-proc
     expect(run.stdout).to.contain("No findings");
   });
 
+  it("aiqyn audit --chain-rpc runs the same reconciliation after the audit", async () => {
+    const run = await runCli([
+      "audit",
+      "--rpc",
+      stack.rpcUrl,
+      "--registry",
+      stack.registryAddress,
+      "--server",
+      stack.baseUrl,
+      "--chain-rpc",
+      `eip155:31337=${stack.rpcUrl}`,
+    ]);
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    expect(run.stdout).to.contain("Reconciliation with the chains:");
+    expect(run.stdout).to.contain("No findings: the records and the chains agree.");
+  });
+
   it("refuses to run without a trust root (exit 2)", async () => {
     const run = await runCli(["reconcile", "--rpc", stack.rpcUrl, "--server", stack.baseUrl]);
     expect(run.code).to.equal(2);
