@@ -4,6 +4,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { formatEther, parseEther, parseUnits } from "ethers";
+import { controlMessage } from "../../core";
 import {
   codesOf,
   deployDemoToken,
@@ -11,6 +12,7 @@ import {
   Ledger,
   logRef,
   nativeAsset,
+  REGISTRY,
   runReconcile,
   transferLogIndex,
   txRef,
@@ -136,6 +138,31 @@ describe("reconcile (core) on Hardhat's chain", function () {
     const report = await runReconcile(ledger.records);
     expect(report.findings.map((f) => [f.code, f.seq])).to.deep.equal([["CONTROL_UNPROVEN", seq]]);
     expect(report.findings[0]!.actual).to.equal(`signed by ${outsider.address.toLowerCase()}`);
+  });
+
+  it("a contract account (ERC-1271) proves control with its owner's signature, and not with another's", async () => {
+    const { a, outsider, token, ledger } = await fund();
+    const wallet = await (await ethers.getContractFactory("DemoContractWallet")).deploy(a.address);
+    const address = await wallet.getAddress();
+    const account = `eip155:31337:${address}`;
+    const block = await ethers.provider.getBlockNumber();
+    const declare = async (signer: typeof a) => {
+      const memo = await signer.signMessage(controlMessage(REGISTRY, account, token.caip19));
+      const reference = `${token.caip19}@${block}`;
+      return ledger.add({
+        kind: "WALLET_DECLARED",
+        asset: "DUSDT",
+        amount: "0",
+        counterparty: account,
+        reference,
+        memo,
+      });
+    };
+    await declare(a);
+    expectClean(await runReconcile(ledger.records));
+    const forged = await declare(outsider);
+    const report = await runReconcile(ledger.records);
+    expect(report.findings.map((f) => [f.code, f.seq])).to.deep.equal([["CONTROL_UNPROVEN", forged.seq]]);
   });
 
   it("UNDISCLOSED_TX: a declared account sends a transaction that no record names", async () => {
