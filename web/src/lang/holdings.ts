@@ -3,7 +3,7 @@ export const holdingsEn = {
   "nav.holdings": "Holdings",
   "holdings.title": "Holdings on public chains",
   "holdings.intro":
-    "For every account the fund declared on a public chain: the balance the fund disclosed beside the balance this browser reads now from the RPC you choose. Nothing here is taken from the fund's server but the records themselves.",
+    "For every account the fund declared on a public chain: the balance the fund disclosed beside the balance this browser reads now from the RPC you choose. Nothing here is taken from the fund's server but the anchored records themselves (each can be checked on the Verify page).",
   "holdings.none": "The fund has declared no accounts on public chains yet.",
   "holdings.chain": "Chain {chain}",
   "holdings.rpc": "RPC for this chain",
@@ -48,7 +48,7 @@ export const holdingsRu: Record<keyof typeof holdingsEn, string> = {
   "nav.holdings": "Активы",
   "holdings.title": "Активы в публичных блокчейнах",
   "holdings.intro":
-    "Для каждого счёта, заявленного фондом в публичном блокчейне: раскрытый фондом баланс рядом с балансом, который этот браузер читает сейчас через выбранный вами RPC. С сервера фонда берутся только сами записи.",
+    "Для каждого счёта, заявленного фондом в публичном блокчейне: раскрытый фондом баланс рядом с балансом, который этот браузер читает сейчас через выбранный вами RPC. С сервера фонда берутся только сами закреплённые записи (каждую можно проверить на странице «Проверить»).",
   "holdings.none": "Фонд пока не заявил счетов в публичных блокчейнах.",
   "holdings.chain": "Сеть {chain}",
   "holdings.rpc": "RPC для этой сети",
@@ -94,7 +94,7 @@ export const holdingsKk: Record<keyof typeof holdingsEn, string> = {
   "nav.holdings": "Активтер",
   "holdings.title": "Ашық блокчейндердегі активтер",
   "holdings.intro":
-    "Қор ашық блокчейнде жариялаған әр шот үшін: қор ашқан қалдық және осы браузер сіз таңдаған RPC арқылы қазір оқыған қалдық қатар көрсетіледі. Қордың серверінен тек жазбалардың өзі алынады.",
+    "Қор ашық блокчейнде жариялаған әр шот үшін: қор ашқан қалдық және осы браузер сіз таңдаған RPC арқылы қазір оқыған қалдық қатар көрсетіледі. Қордың серверінен тек бекітілген жазбалардың өзі алынады (әрқайсысын «Тексеру» бетінде тексеруге болады).",
   "holdings.none": "Қор әзірге ашық блокчейндерде шот жарияламаған.",
   "holdings.chain": "{chain} желісі",
   "holdings.rpc": "Осы желіге арналған RPC",

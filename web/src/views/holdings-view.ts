@@ -47,6 +47,7 @@ async function allRecords(): Promise<RecordV1[]> {
   for (let page = 0; page < MAX_PAGES; page++) {
     const result = await dataSource().records({}, cursor, 500);
     for (const item of result.items) {
+      if (item.status !== "anchored") continue; // only what the registry anchored counts as disclosed
       const checked = validateRecord(item.record);
       if (checked.ok) records.push(checked.value);
     }
