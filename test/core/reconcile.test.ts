@@ -4,7 +4,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { formatEther, parseEther, parseUnits } from "ethers";
-import { controlMessage } from "../../core";
+import { controlMessage, reconcile } from "../../core";
 import {
   codesOf,
   deployDemoToken,
@@ -180,6 +180,15 @@ describe("reconcile (core) on Hardhat's chain", function () {
     const report = await runReconcile(ledger.records);
     expect(codesOf(report)).to.deep.equal(["NATIVE_UNEXPLAINED"]);
     expect(report.findings[0]!.actual).to.equal("0.000000000000012345 ETH");
+  });
+
+  it("a chain the records name without a reader is reported unchecked, never clean", async () => {
+    const { ledger } = await fund();
+    const report = await reconcile({ records: ledger.records, registry: REGISTRY, chains: {} });
+    expect(report.findings).to.deep.equal([]);
+    expect(report.chains).to.deep.equal([]);
+    expect(report.unchecked.map((u) => u.seq)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(report.unchecked[0]!.reason).to.equal("no RPC for chain eip155:31337");
   });
 
   it("a retracted declaration with @<block> stops tracking there; without one it is void", async () => {
