@@ -110,16 +110,13 @@ async function makeTransfers(hre: Hre, token: string, holder: string, accounts: 
       sent.push({ hash, to, units });
     }
     await provider.request({ method: "evm_mine", params: [] });
-    for (const s of sent) {
-      const receipt = (await provider.request({ method: "eth_getTransactionReceipt", params: [s.hash] })) as {
-        logs: { logIndex: string }[];
-      };
-      refs.push({
-        to: s.to,
-        units: s.units,
-        ref: `eip155:31337/tx/${s.hash}/log/${Number(receipt.logs[0]!.logIndex)}`,
-      });
-    }
+    // One Transfer log per transaction: a log's index in the block is its transaction's position.
+    const block = (await provider.request({ method: "eth_getBlockByNumber", params: ["latest", false] })) as {
+      transactions: string[];
+    };
+    const position = new Map(block.transactions.map((hash, i) => [hash, i]));
+    for (const s of sent)
+      refs.push({ to: s.to, units: s.units, ref: `eip155:31337/tx/${s.hash}/log/${position.get(s.hash)}` });
   }
   await provider.request({ method: "evm_setAutomine", params: [true] });
   return refs;
