@@ -6,7 +6,13 @@
 import { parseCaip10, type Caip10, type Caip19 } from "./caip";
 import { parseDecimal } from "./decimal";
 import type { RecordKind, RecordV1 } from "./record";
-import { parseAssetAtBlock, parseMovementRef, parseTrackingEnd, type MovementRef } from "./reconcile-refs";
+import {
+  MOVEMENT_KINDS,
+  parseAssetAtBlock,
+  parseMovementRef,
+  parseTrackingEnd,
+  type MovementRef,
+} from "./reconcile-refs";
 import { effectiveCorrectors, recordStandings } from "./standing";
 
 /** A declared account and asset, tracked from the end of `startBlock` to the end of `endBlock` (null: open). */
@@ -45,17 +51,6 @@ export interface ReconcilePlan {
   /** Records with chain references that cannot be checked, and why. */
   unchecked: { seq: number; reason: string }[];
 }
-
-const MOVEMENT_KINDS: ReadonlySet<RecordKind> = new Set([
-  "INFLOW_SEIZURE",
-  "INFLOW_MINING",
-  "INFLOW_OTHER",
-  "INVESTMENT",
-  "DIVESTMENT",
-  "GRANT",
-  "EXPENSE",
-  "TRANSFER",
-]);
 
 const amountOf = (record: RecordV1): bigint => {
   const parsed = parseDecimal(record.amount, 18);

@@ -12,7 +12,7 @@
  * namespace (`eip155:`), so "court order 2-17/2025" is still a valid reference.
  */
 import { parseCaip10, parseCaip19, parseCaip2, type Caip10, type Caip19, type Caip2, type CaipResult } from "./caip";
-import type { FieldProblem } from "./record";
+import type { FieldProblem, RecordKind } from "./record";
 
 export const CONTROL_MESSAGE_PREFIX = "aiqyn-wallet/1";
 
@@ -82,7 +82,8 @@ export function looksLikeChainReference(text: string): boolean {
   return /^[-a-z0-9]{3,8}:/.test(text);
 }
 
-const MOVEMENT_KINDS = new Set([
+/** The kinds that move an asset (1–8): their reference may name a movement. */
+export const MOVEMENT_KINDS: ReadonlySet<string> = new Set<RecordKind>([
   "INFLOW_SEIZURE",
   "INFLOW_MINING",
   "INFLOW_OTHER",
