@@ -3,7 +3,7 @@
  *
  *   npm run bench                 full run (batches up to 1 M records, 10 s HTTP runs): about 5 minutes
  *   npm run bench -- --quick      CI smoke: small sizes, 2 s HTTP runs
- *   npm run bench -- --only=seal,gas   some sections (keccak, encode, seal, store, verify, gas, http, web)
+ *   npm run bench -- --only=seal,gas   some sections (keccak, encode, seal, store, verify, gas, http, web, reconcile)
  *
  * Prints a table per section and the goals, and writes bench-results.json (gitignored). Timings are
  * reports, never test assertions. The HTTP sections start the real server (server/main.ts) as a child
