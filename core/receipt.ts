@@ -66,22 +66,37 @@ export function personalMessageHash(digest: Hex, keccak: Keccak = keccak256): Ui
   return keccak(buf);
 }
 
-/** The address whose key made `signature` over the personal-message hash of `digest`; throws when malformed. */
-export function recoverSigner(digest: Hex, signature: Hex): string {
+/**
+ * keccak256("\x19Ethereum Signed Message:\n" ‖ decimal byte length ‖ message): what personal_sign signs for a
+ * message of any length (ethers' `hashMessage`, a hardware wallet's "sign message").
+ */
+export function personalMessageHashOf(message: Uint8Array, keccak: Keccak = keccak256): Uint8Array {
+  const prefix = utf8Bytes(`\x19Ethereum Signed Message:\n${message.length}`);
+  const buf = new Uint8Array(prefix.length + message.length);
+  buf.set(prefix, 0);
+  buf.set(message, prefix.length);
+  return keccak(buf);
+}
+
+/** The lowercase address whose key made the 65-byte `signature` (r ‖ s ‖ v) over `hash`; throws when malformed. */
+export function recoverAddress(hash: Uint8Array, signature: Hex): string {
   const sig = hexToBytes(signature);
   if (sig.length !== 65) throw new AiqynError("INVALID_SIGNATURE", "a signature is 65 bytes");
   const v = sig[64]!;
   const recovery = v >= 27 ? v - 27 : v;
   if (recovery !== 0 && recovery !== 1) throw new AiqynError("INVALID_SIGNATURE", "signature v must be 27 or 28");
   try {
-    const point = secp256k1.Signature.fromCompact(sig.slice(0, 64))
-      .addRecoveryBit(recovery)
-      .recoverPublicKey(personalMessageHash(digest));
+    const point = secp256k1.Signature.fromCompact(sig.slice(0, 64)).addRecoveryBit(recovery).recoverPublicKey(hash);
     const publicKey = point.toRawBytes(false);
     return bytesToHex(keccak256(publicKey.slice(1)).slice(12));
   } catch (cause) {
     throw new AiqynError("INVALID_SIGNATURE", "the signature does not recover to a key", { cause });
   }
+}
+
+/** The address whose key made `signature` over the personal-message hash of `digest`; throws when malformed. */
+export function recoverSigner(digest: Hex, signature: Hex): string {
+  return recoverAddress(personalMessageHash(digest), signature);
 }
 
 /** True when the receipt's signature was made by `receipt.signer` over its own fields. */

@@ -6,6 +6,7 @@
  * reported at once, each as { field, code, message }.
  */
 import { parseDecimal } from "./decimal";
+import { checkReconciliationFields } from "./reconcile-refs";
 
 /** Kind names and their uint8 codes in the leaf encoding. Codes are fixed forever. */
 export const RECORD_KINDS = {
@@ -19,6 +20,7 @@ export const RECORD_KINDS = {
   TRANSFER: 8,
   VALUATION: 9,
   RETRACTION: 10,
+  WALLET_DECLARED: 11,
 } as const;
 
 export type RecordKind = keyof typeof RECORD_KINDS;
@@ -180,6 +182,9 @@ function checkPattern(field: string, value: unknown, pattern: RegExp, code: stri
   return pattern.test(value) ? [] : [{ field, code, message: `${field} must be ${what}` }];
 }
 
+/** Kinds whose amount may be 0: a snapshot, a retraction, a declaration of an empty account. */
+const ZERO_AMOUNT_KINDS: ReadonlySet<RecordKind> = new Set(["VALUATION", "RETRACTION", "WALLET_DECLARED"]);
+
 /** Checks the publisher's fields of `input` (already known to be an object) and their cross-field rules. */
 function checkInputFields(input: Record<string, unknown>): FieldProblem[] {
   const problems: FieldProblem[] = [];
@@ -211,7 +216,7 @@ function checkInputFields(input: Record<string, unknown>): FieldProblem[] {
     });
   } else if (kind === "RETRACTION" && amount.value !== 0n) {
     problems.push({ field: "amount", code: "AMOUNT_NOT_ZERO", message: "a RETRACTION must have amount 0" });
-  } else if (kind !== "RETRACTION" && kind !== "VALUATION" && isRecordKind(kind) && amount.value === 0n) {
+  } else if (isRecordKind(kind) && !ZERO_AMOUNT_KINDS.has(kind) && amount.value === 0n) {
     problems.push({
       field: "amount",
       code: "AMOUNT_NOT_POSITIVE",
@@ -250,6 +255,7 @@ function checkInputFields(input: Record<string, unknown>): FieldProblem[] {
       message: "a RETRACTION must name the seq it voids in corrects",
     });
   }
+  if (isRecordKind(kind)) problems.push(...checkReconciliationFields(input));
   return problems;
 }
 

@@ -25,9 +25,12 @@ import {
   validateRecord,
   ZERO_BYTES32,
   hashPair,
+  controlMessage,
+  registryCaip10,
   type Hex,
   type RecordV1,
 } from "../core";
+import { hashMessage, SigningKey } from "ethers";
 import { buildBatchTree } from "../core/tree";
 
 export const VECTORS_FORMAT = "aiqyn-vectors/1";
@@ -198,7 +201,42 @@ function vectorRecord(seq: number): RecordV1 {
     };
   if (seq === 16)
     return { ...record, kind: "RETRACTION", amount: "0", corrects: 3, memo: "seq 3 was published by mistake" };
-  return record;
+  return reconciliationVariant(seq) ?? record;
+}
+
+/** The registry and fund account the kind-11 vectors name (Hardhat's well-known account #1: a test key). */
+export const VECTOR_REGISTRY = registryCaip10(56, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
+export const VECTOR_ACCOUNT = "eip155:56:0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const VECTOR_ACCOUNT_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const VECTOR_TOKEN = "eip155:56/erc20:0x55d398326f99059fF775485246999027B3197955";
+
+/** A deterministic (RFC 6979) EIP-191 signature of `message` by the vector account. */
+function signControl(message: string): Hex {
+  const key = new SigningKey(VECTOR_ACCOUNT_KEY);
+  return key.sign(hashMessage(message)).serialized as Hex;
+}
+
+/** Seqs 12, 17 and 19 carry Reconciliation v1: a declaration, a native movement, a token Transfer log. */
+function reconciliationVariant(seq: number): RecordV1 | null {
+  if (seq !== 12 && seq !== 17 && seq !== 19) return null;
+  const base = vectorRecord(seq === 12 ? 1 : seq - 11);
+  const at = { seq, occurredAt: PUBLISHED_AT - 86_400 + seq * 60, publishedAt: PUBLISHED_AT + seq * 10 };
+  if (seq === 12)
+    return {
+      ...base,
+      ...at,
+      kind: "WALLET_DECLARED",
+      asset: "USDT",
+      amount: "250000.5",
+      valueUsd: "250000.50",
+      counterparty: VECTOR_ACCOUNT,
+      reference: `${VECTOR_TOKEN}@48000000`,
+      documentHash: ZERO_BYTES32,
+      memo: signControl(controlMessage(VECTOR_REGISTRY, VECTOR_ACCOUNT, VECTOR_TOKEN)),
+    };
+  if (seq === 17) return { ...base, ...at, reference: `eip155:56/tx/0x${"17".repeat(32)}` };
+  return { ...base, ...at, asset: "USDT", reference: `eip155:56/tx/0x${"19".repeat(32)}/log/3` };
+  return null;
 }
 
 function assertValid(record: RecordV1): RecordV1 {
@@ -411,8 +449,9 @@ export function refusedRecordVectors() {
     reason: string,
     change: Record<string, unknown>,
     problems: { field: string; code: string }[],
+    from: RecordV1 = base,
   ): RefusedRecordCase => {
-    const record = { ...base, ...change } as RecordV1;
+    const record = { ...from, ...change } as RecordV1;
     return { name, reason, record: { ...record }, leaf: hashable(record), expected: { problems } };
   };
   const cases: RefusedRecordCase[] = [
@@ -464,6 +503,7 @@ export function refusedRecordVectors() {
     make("value-usd-space", 'valueUsd "1 000": spaces are refused', { valueUsd: "1 000" }, [
       { field: "valueUsd", code: "DECIMAL_SYNTAX" },
     ]),
+    ...refusedReconciliationCases(make),
   ];
   return {
     format: VECTORS_FORMAT,
@@ -471,6 +511,68 @@ export function refusedRecordVectors() {
       "Records that validation refuses. `leaf` is what the record would hash to when the encoder can encode it (every verifier computes the same leaf: a valid hash of an invalid record), or null when it cannot be encoded at all. expected.problems lists validateRecord's problems.",
     cases,
   };
+}
+
+type MakeCase = (
+  name: string,
+  reason: string,
+  change: Record<string, unknown>,
+  problems: { field: string; code: string }[],
+  from?: RecordV1,
+) => RefusedRecordCase;
+
+/** Kind 11 and the movement and snapshot references spelt wrongly: each refused with its field's code. */
+function refusedReconciliationCases(make: MakeCase): RefusedRecordCase[] {
+  const declared = vectorRecord(12);
+  const account = VECTOR_ACCOUNT.toLowerCase();
+  return [
+    make(
+      "wallet-account-not-checksummed",
+      "a WALLET_DECLARED counterparty in lowercase: one spelling per account (EIP-55)",
+      { counterparty: account },
+      [{ field: "counterparty", code: "CAIP_ADDRESS_CHECKSUM" }],
+      declared,
+    ),
+    make(
+      "wallet-reference-without-block",
+      "a WALLET_DECLARED reference without @<block>",
+      { reference: VECTOR_TOKEN },
+      [{ field: "reference", code: "REFERENCE_FORMAT" }],
+      declared,
+    ),
+    make(
+      "wallet-other-chain",
+      "the account is on eip155:56 but the asset on eip155:1",
+      { reference: "eip155:1/slip44:60@100" },
+      [{ field: "reference", code: "REFERENCE_CHAIN_MISMATCH" }],
+      declared,
+    ),
+    make(
+      "wallet-memo-not-signature",
+      "a WALLET_DECLARED memo that is not a 65-byte signature",
+      { memo: "signed on paper" },
+      [{ field: "memo", code: "CONTROL_SIGNATURE_FORMAT" }],
+      declared,
+    ),
+    make(
+      "movement-short-hash",
+      "a movement reference whose transaction hash is not 32 bytes",
+      { reference: "eip155:56/tx/0x1234" },
+      [{ field: "reference", code: "REFERENCE_FORMAT" }],
+    ),
+    make(
+      "movement-unsupported-chain",
+      "a movement on a chain namespace without an adapter (bip122)",
+      { reference: `bip122:000000000019d6689c085ae165831e93/tx/0x${"ab".repeat(32)}` },
+      [{ field: "reference", code: "CAIP_NAMESPACE_UNSUPPORTED" }],
+    ),
+    make(
+      "valuation-snapshot-bad-block",
+      "a VALUATION snapshot whose block is not a decimal number",
+      { kind: "VALUATION", counterparty: VECTOR_ACCOUNT, reference: "eip155:56/slip44:714@0x10" },
+      [{ field: "reference", code: "REFERENCE_FORMAT" }],
+    ),
+  ];
 }
 
 export function generateVectors(): Record<string, unknown> {

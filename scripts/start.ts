@@ -15,6 +15,7 @@ import { loadConfig, serverConfig } from "../server/config";
 import { createProvider } from "../server/chain";
 import { deployRegistry } from "../server/deploy-registry";
 import { demoRecordGroups } from "../server/demo";
+import { chainDemoRecords } from "../server/demo-chain";
 import { startServer, type RunningServer } from "../server/index";
 import { closeOnSignals, exitOnBadConfig, startFailureLine } from "../server/main";
 import { addPublisher } from "../server/publishers";
@@ -59,9 +60,9 @@ function ensureDevPublisher(running: RunningServer, dataDir: string): string | n
   return fs.existsSync(keyFile) ? fs.readFileSync(keyFile, "utf8").trim() : null;
 }
 
-async function loadDemo(running: RunningServer, key: string): Promise<number> {
+async function loadDemo(running: RunningServer, key: string, chainGroup: () => Promise<unknown[]>): Promise<number> {
   let count = 0;
-  for (const group of demoRecordGroups(Math.floor(Date.now() / 1000))) {
+  for (const group of [...demoRecordGroups(Math.floor(Date.now() / 1000)), await chainGroup()]) {
     const res = await fetch(`${running.url}/api/v1/records`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
@@ -162,7 +163,19 @@ async function main(): Promise<void> {
   if (config.demo) {
     if (running.store.maxSeq() > 0) demoNote = "demo: the store already holds records; nothing loaded";
     else if (!key) demoNote = "demo: no dev key on disk (DATA_DIR/dev-publisher-key); nothing loaded";
-    else demoNote = `demo: loaded ${await loadDemo(running, key)} records`;
+    else {
+      const artifact = hre.artifacts.readArtifactSync("DemoStablecoin");
+      const chainGroup = () =>
+        chainDemoRecords({
+          rpcUrl,
+          chainId: LOCAL_CHAIN_ID,
+          registry: registry!,
+          ...accounts,
+          artifact,
+          now: Math.floor(Date.now() / 1000),
+        });
+      demoNote = `demo: loaded ${await loadDemo(running, key, chainGroup)} records (transfers on chain: docs/RECONCILIATION.md)`;
+    }
   }
   const keyFile = path.join(config.dataDir, "dev-publisher-key");
   process.stdout.write(

@@ -119,6 +119,13 @@ const uint53 = fc.oneof(
   fc.nat({ max: LIMITS.maxInteger }),
 );
 
+/** The reconciliation fields of a valid WALLET_DECLARED (Hardhat's test account #1; the memo's form only). */
+export const SAMPLE_DECLARATION = {
+  counterparty: "eip155:31337:0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+  reference: "eip155:31337/slip44:60@0",
+  memo: `0x${"11".repeat(64)}1b`,
+} as const;
+
 /** Any valid Record v1 (validateRecord accepts it), including extreme values. */
 export const recordArb: fc.Arbitrary<RecordV1> = fc
   .record({
@@ -140,6 +147,7 @@ export const recordArb: fc.Arbitrary<RecordV1> = fc
   })
   .map((r) => {
     const record: RecordV1 = { ...r, corrects: r.corrects % r.seq };
+    if (record.kind === "WALLET_DECLARED") return { ...record, ...SAMPLE_DECLARATION };
     if (record.kind === "RETRACTION")
       return {
         ...record,

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { RECORD_KIND_NAMES, validateRecord, validateRecordInput, type FieldProblem } from "../../core";
-import { recordArb, sampleInput, sampleRecord } from "./fixtures";
+import { recordArb, SAMPLE_DECLARATION, sampleInput, sampleRecord } from "./fixtures";
 
 const NOW = 1_762_000_000;
 const input = (over: Record<string, unknown> = {}) => validateRecordInput(sampleInput(over), { now: NOW });
@@ -30,7 +30,12 @@ describe("core/record: validateRecordInput", () => {
 
   it("accepts every kind (with the amount and corrects each kind needs)", () => {
     for (const kind of RECORD_KIND_NAMES) {
-      const over = kind === "RETRACTION" ? { kind, amount: "0", corrects: 3 } : { kind };
+      const over =
+        kind === "RETRACTION"
+          ? { kind, amount: "0", corrects: 3 }
+          : kind === "WALLET_DECLARED"
+            ? { kind, ...SAMPLE_DECLARATION }
+            : { kind };
       expect(input(over).ok, kind).to.equal(true);
     }
   });
@@ -131,12 +136,14 @@ describe("core/record: validateRecordInput", () => {
     expect(input({ valueUsd: "0" }).ok).to.equal(true);
   });
 
-  it("AMOUNT_NOT_POSITIVE: amount 0 is refused except for VALUATION and RETRACTION", () => {
-    for (const kind of RECORD_KIND_NAMES.filter((k) => k !== "VALUATION" && k !== "RETRACTION")) {
+  it("AMOUNT_NOT_POSITIVE: amount 0 is refused except for VALUATION, RETRACTION and WALLET_DECLARED", () => {
+    const zeroAllowed = ["VALUATION", "RETRACTION", "WALLET_DECLARED"];
+    for (const kind of RECORD_KIND_NAMES.filter((k) => !zeroAllowed.includes(k))) {
       expect(problems(input({ kind, amount: "0" })), kind).to.deep.equal(["amount:AMOUNT_NOT_POSITIVE"]);
       expect(problems(input({ kind, amount: "0.000" })), kind).to.deep.equal(["amount:AMOUNT_NOT_POSITIVE"]);
     }
     expect(input({ kind: "VALUATION", amount: "0" }).ok).to.equal(true);
+    expect(input({ kind: "WALLET_DECLARED", amount: "0", ...SAMPLE_DECLARATION }).ok).to.equal(true);
     expect(input({ amount: "0.000000000000000001" }).ok).to.equal(true);
   });
 

@@ -9,11 +9,12 @@ import { readLinkOverrides } from "./settings";
 import { renderVerify } from "./views/verify-view";
 import { renderLedger } from "./views/ledger-view";
 
-type View = "verify" | "ledger" | "fund";
+type View = "verify" | "ledger" | "fund" | "holdings";
 
 function viewOf(route: string): View {
   if (route === "ledger" || route.startsWith("ledger/")) return "ledger";
   if (route === "fund") return "fund";
+  if (route === "holdings") return "holdings";
   return "verify";
 }
 
@@ -25,7 +26,7 @@ let renderToken = 0;
 
 function renderShell(): void {
   const view = viewOf(currentRoute());
-  const navLink = (route: string, key: "nav.verify" | "nav.ledger" | "nav.fund", name: View) =>
+  const navLink = (route: string, key: "nav.verify" | "nav.ledger" | "nav.fund" | "nav.holdings", name: View) =>
     routeLink(route, name === view ? { "aria-current": "page", class: "nav-link" } : { class: "nav-link" }, t(key));
   const select = h(
     "select",
@@ -59,6 +60,7 @@ function renderShell(): void {
           h("li", {}, navLink("verify", "nav.verify", "verify")),
           h("li", {}, navLink("ledger", "nav.ledger", "ledger")),
           h("li", {}, navLink("fund", "nav.fund", "fund")),
+          h("li", {}, navLink("holdings", "nav.holdings", "holdings")),
         ),
       ),
       h("div", { class: "lang" }, h("label", { for: "lang-select" }, t("lang.label")), select),
@@ -71,11 +73,15 @@ async function renderRoute(languageChanged: boolean): Promise<void> {
   const token = ++renderToken;
   const route = currentRoute();
   const view = viewOf(route);
-  document.title = `Aiqyn — ${t(view === "verify" ? "nav.verify" : view === "ledger" ? "nav.ledger" : "nav.fund")}`;
+  document.title = `Aiqyn — ${t(`nav.${view}`)}`;
   if (view === "verify") {
     renderVerify(main, route, { languageChanged });
   } else if (view === "ledger") {
     renderLedger(main);
+  } else if (view === "holdings") {
+    // Loaded on demand: the reconciler is not part of the verify path's bundle.
+    const { renderHoldings } = await import("./views/holdings-view");
+    if (token === renderToken) await renderHoldings(main, () => token === renderToken);
   } else {
     replace(main, h("p", { class: "loading" }, t("common.loading")));
     const { renderFund } = await import("./views/fund-view");

@@ -38,6 +38,7 @@ Options:
   --concurrency N       batches fetched ahead (default 4, 1–64)
   --timeout SECONDS     per-request timeout for the server and the RPC (default 30)
   --retries N           extra attempts after a server timeout or connection failure (default 1)
+  --chain-rpc CHAIN=URL also reconcile the records with that asset chain (repeatable; see aiqyn reconcile)
   -h, --help            this help
 
 Exit status: 0 clean (no error findings); 1 findings; 2 usage error or fatal (chain unreachable, no contract).
@@ -57,6 +58,7 @@ export async function runAuditCommand(argv: string[], io: Io): Promise<number> {
       concurrency: { type: "string" },
       timeout: { type: "string" },
       retries: { type: "string" },
+      "chain-rpc": { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
     false,
@@ -116,5 +118,10 @@ export async function runAuditCommand(argv: string[], io: Io): Promise<number> {
     });
     await writeFileAtomic(jsonFile, JSON.stringify(report, null, 2) + "\n");
   }
-  return isClean(result) ? EXIT_OK : EXIT_FINDINGS;
+  const code = isClean(result) ? EXIT_OK : EXIT_FINDINGS;
+  const chainRpcs = parsed.values["chain-rpc"];
+  if (!Array.isArray(chainRpcs) || chainRpcs.length === 0) return code;
+  const { reconcileAfterAudit } = await import("../reconcile");
+  const from = serverUrl !== undefined ? ["--server", serverUrl] : ["--mirror", mirrorDir!];
+  return Math.max(code, await reconcileAfterAudit(result.totals.chainId, registry, rpcUrl, from, chainRpcs, io));
 }

@@ -1,5 +1,8 @@
 /** English: the reference dictionary; its keys are the type every other language must fill. */
+import { holdingsEn } from "./holdings";
+
 export const en = {
+  ...holdingsEn,
   "app.tagline": "Public ledger of the state crypto fund, anchored on a blockchain",
   "app.skip": "Skip to content",
   "nav.verify": "Verify",
@@ -189,6 +192,7 @@ export const en = {
   "kind.TRANSFER": "Transfer",
   "kind.VALUATION": "Valuation",
   "kind.RETRACTION": "Retraction",
+  "kind.WALLET_DECLARED": "Wallet declared",
 
   "status.pending": "pending",
   "status.anchored": "anchored",

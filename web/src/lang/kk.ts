@@ -1,7 +1,9 @@
 /** Қазақша. */
 import type { en } from "./en";
 
+import { holdingsKk } from "./holdings";
 export const kk: Record<keyof typeof en, string> = {
+  ...holdingsKk,
   "app.tagline": "Мемлекеттік крипто қорының блокчейнде бекітілген ашық тізілімі",
   "app.skip": "Мазмұнға өту",
   "nav.verify": "Тексеру",
@@ -187,6 +189,7 @@ export const kk: Record<keyof typeof en, string> = {
   "kind.TRANSFER": "Аударым",
   "kind.VALUATION": "Бағалау",
   "kind.RETRACTION": "Кері қайтару",
+  "kind.WALLET_DECLARED": "Әмиян жарияланды",
 
   "status.pending": "күтуде",
   "status.anchored": "бекітілген",

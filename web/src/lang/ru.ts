@@ -1,7 +1,9 @@
 /** Русский. */
 import type { en } from "./en";
 
+import { holdingsRu } from "./holdings";
 export const ru: Record<keyof typeof en, string> = {
+  ...holdingsRu,
   "app.tagline": "Открытый реестр государственного криптофонда, закреплённый в блокчейне",
   "app.skip": "Перейти к содержимому",
   "nav.verify": "Проверить",
@@ -190,6 +192,7 @@ export const ru: Record<keyof typeof en, string> = {
   "kind.TRANSFER": "Перевод",
   "kind.VALUATION": "Оценка",
   "kind.RETRACTION": "Отзыв",
+  "kind.WALLET_DECLARED": "Кошелёк заявлен",
 
   "status.pending": "ожидает",
   "status.anchored": "закреплена",

@@ -1,0 +1,153 @@
+/**
+ * What the reconciler asks of an EVM chain, and that interface over plain JSON-RPC (the transport is injected:
+ * core never opens a connection). Every read names its block, so a reconciliation up to a final block gives the
+ * same answer whenever it runs.
+ */
+import { bytesToHex, hexToBytes, utf8Bytes, type Hex } from "./bytes";
+import { AiqynError } from "./errors";
+import { keccak256 } from "./keccak";
+import { createGetLogs, parseChainLog, type ChainLog, type GetLogs } from "./log-scan";
+import type { RpcRequest } from "./registry-reader";
+
+/** The parts of eth_getTransactionReceipt the reconciler reads. Addresses lowercase. */
+export interface ChainReceipt {
+  transactionHash: Hex;
+  blockNumber: number;
+  from: string;
+  to: string | null;
+  success: boolean;
+  /** gasUsed × effectiveGasPrice: what the sender paid, in the native coin's smallest unit. */
+  fee: bigint;
+  logs: ChainLog[];
+}
+
+/** The parts of eth_getTransactionByHash the reconciler reads. */
+export interface ChainTransaction {
+  hash: Hex;
+  from: string;
+  to: string | null;
+  value: bigint;
+}
+
+export interface EvmChainReader {
+  latestBlock(): Promise<number>;
+  nativeBalance(address: string, block: number): Promise<bigint>;
+  tokenBalance(token: string, address: string, block: number): Promise<bigint>;
+  decimals(token: string): Promise<number>;
+  getLogs: GetLogs;
+  transaction(hash: string): Promise<ChainTransaction | null>;
+  receipt(hash: string): Promise<ChainReceipt | null>;
+  nonce(address: string, block: number): Promise<number>;
+  hasCode(address: string, block: number): Promise<boolean>;
+  /** ERC-1271: true when `account` answers the magic value 0x1626ba7e for (hash, signature). */
+  isValidSignature(account: string, hash: Hex, signature: Hex, block: number): Promise<boolean>;
+}
+
+/** keccak256("Transfer(address,address,uint256)"): topic 0 of an ERC-20 Transfer log. */
+export const TRANSFER_TOPIC: Hex = bytesToHex(keccak256(utf8Bytes("Transfer(address,address,uint256)")));
+const ERC1271_MAGIC = "0x1626ba7e";
+
+const selector = (signature: string) => bytesToHex(keccak256(utf8Bytes(signature)).slice(0, 4)).slice(2);
+const SELECTORS = {
+  balanceOf: selector("balanceOf(address)"),
+  decimals: selector("decimals()"),
+  isValidSignature: selector("isValidSignature(bytes32,bytes)"),
+};
+
+const quantity = (n: number) => `0x${n.toString(16)}`;
+const addressWord = (address: string) => address.slice(2).toLowerCase().padStart(64, "0");
+
+function toBigInt(value: unknown, what: string): bigint {
+  if (typeof value !== "string" || !/^0x[0-9a-fA-F]+$/.test(value))
+    throw new AiqynError("RPC_BAD_ANSWER", `${what}: the RPC answered something that is not a hex quantity`);
+  return BigInt(value);
+}
+
+function toNumber(value: unknown, what: string): number {
+  const n = toBigInt(value, what);
+  if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new AiqynError("RPC_BAD_ANSWER", `${what} is out of range`);
+  return Number(n);
+}
+
+function firstWord(value: unknown, what: string): bigint {
+  if (typeof value !== "string" || !/^0x(?:[0-9a-fA-F]{2})*$/.test(value) || value.length < 66)
+    throw new AiqynError("RPC_BAD_ANSWER", `${what}: no 32-byte answer (is it a contract of that kind?)`);
+  return BigInt(value.slice(0, 66));
+}
+
+const lowerAddress = (value: unknown): string | null => (typeof value === "string" ? value.toLowerCase() : null);
+
+function parseReceipt(raw: Record<string, unknown>): ChainReceipt {
+  const gasPrice = raw.effectiveGasPrice ?? raw.gasPrice ?? "0x0";
+  return {
+    transactionHash: String(raw.transactionHash).toLowerCase() as Hex,
+    blockNumber: toNumber(raw.blockNumber, "receipt blockNumber"),
+    from: lowerAddress(raw.from) ?? "",
+    to: lowerAddress(raw.to),
+    success: raw.status === "0x1",
+    fee: toBigInt(raw.gasUsed, "receipt gasUsed") * toBigInt(gasPrice, "receipt effectiveGasPrice"),
+    logs: Array.isArray(raw.logs) ? raw.logs.map(parseChainLog) : [],
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+/** JSON-RPC execution errors (code 3 or -32000 with "revert"): the contract said no. */
+function isRevert(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  return e?.code === 3 || (typeof e?.message === "string" && /revert/i.test(e.message));
+}
+
+/** isValidSignature(bytes32 hash, bytes signature) calldata: selector, hash, offset 0x40, length, padded bytes. */
+function isValidSignatureCall(hash: Hex, signature: Hex): string {
+  const sig = hexToBytes(signature);
+  const padded = bytesToHex(sig)
+    .slice(2)
+    .padEnd(Math.ceil(sig.length / 32) * 64, "0");
+  const length = sig.length.toString(16).padStart(64, "0");
+  return `0x${SELECTORS.isValidSignature}${hash.slice(2)}${"40".padStart(64, "0")}${length}${padded}`;
+}
+
+/** An EvmChainReader over a JSON-RPC transport. */
+export function createEvmChainReader(request: RpcRequest): EvmChainReader {
+  const call = (to: string, data: string, block: number) => request("eth_call", [{ to, data }, quantity(block)]);
+  return {
+    latestBlock: async () => toNumber(await request("eth_blockNumber", []), "eth_blockNumber"),
+    nativeBalance: async (address, block) =>
+      toBigInt(await request("eth_getBalance", [address, quantity(block)]), "eth_getBalance"),
+    tokenBalance: async (token, address, block) =>
+      firstWord(await call(token, `0x${SELECTORS.balanceOf}${addressWord(address)}`, block), "balanceOf"),
+    decimals: async (token) =>
+      Number(
+        firstWord(await request("eth_call", [{ to: token, data: `0x${SELECTORS.decimals}` }, "latest"]), "decimals()"),
+      ),
+    getLogs: createGetLogs(request),
+    transaction: async (hash) => {
+      const raw = await request("eth_getTransactionByHash", [hash]);
+      if (!isObject(raw)) return null;
+      const value = toBigInt(raw.value, "transaction value");
+      return { hash: hash.toLowerCase() as Hex, from: lowerAddress(raw.from) ?? "", to: lowerAddress(raw.to), value };
+    },
+    receipt: async (hash) => {
+      const raw = await request("eth_getTransactionReceipt", [hash]);
+      return isObject(raw) ? parseReceipt(raw) : null;
+    },
+    nonce: async (address, block) =>
+      toNumber(await request("eth_getTransactionCount", [address, quantity(block)]), "eth_getTransactionCount"),
+    hasCode: async (address, block) => {
+      const code = await request("eth_getCode", [address, quantity(block)]);
+      return typeof code === "string" && code !== "0x" && code !== "0x0";
+    },
+    isValidSignature: async (account, hash, signature, block) => {
+      try {
+        const answer = await call(account, isValidSignatureCall(hash, signature), block);
+        return typeof answer === "string" && answer.slice(0, 10).toLowerCase() === ERC1271_MAGIC;
+      } catch (error) {
+        if (isRevert(error)) return false; // a revert is a refusal; a transport error is not an answer
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * The reconciler's shared vocabulary: findings, the per-chain context (reader, final block, caches) and the
+ * small pure helpers the checks share (amount comparison, Transfer decoding, direction of a movement).
+ */
+import type { Caip19 } from "./caip";
+import type { ChainReceipt, EvmChainReader } from "./chain-reader";
+import { TRANSFER_TOPIC } from "./chain-reader";
+import { formatDecimal } from "./decimal";
+import type { ChainLog } from "./log-scan";
+import type { RecordKind } from "./record";
+import { tracksBlock, type ReconcilePlan, type TrackedAsset } from "./reconcile-plan";
+
+/** DESIGN.md "Reconciliation v1": the finding codes, fixed. */
+export const FINDING_CODES = [
+  "CONTROL_UNPROVEN",
+  "BALANCE_MISMATCH",
+  "UNDISCLOSED_TRANSFER",
+  "PHANTOM_TRANSFER",
+  "TRANSFER_MISMATCH",
+  "DUPLICATE_REFERENCE",
+  "UNDISCLOSED_TX",
+  "NATIVE_UNEXPLAINED",
+] as const;
+export type FindingCode = (typeof FINDING_CODES)[number];
+
+/** One thing the chain shows that the records do not say. `expected` is the records' side, `actual` the chain's. */
+export interface Finding {
+  code: FindingCode;
+  /** The record concerned (for an undisclosed movement or nonce: the declaration of the account). */
+  seq: number;
+  chain: string;
+  account: string | null;
+  asset: string | null;
+  /** The movement (`<CAIP-2>/tx/<hash>[/log/<i>]`) or block range concerned, when there is one. */
+  movement: string | null;
+  expected: string;
+  actual: string;
+  message: string;
+}
+
+export interface ReconcileProgress {
+  chain: string;
+  phase: "declarations" | "snapshots" | "movements" | "logs" | "nonces" | "native";
+  done: number;
+  total: number;
+}
+
+/** What the checks of one chain share. */
+export interface ChainContext {
+  chain: string;
+  chainId: number;
+  reader: EvmChainReader;
+  toBlock: number;
+  registry: string;
+  plan: ReconcilePlan;
+  findings: Finding[];
+  unchecked: { seq: number; reason: string }[];
+  logChunkSize?: number;
+  /** The first block the Transfer log scan reads (0: from each declaration's start). */
+  scanFrom: number;
+  concurrency: number;
+  progress: (phase: ReconcileProgress["phase"], done: number, total: number) => void;
+  receipts: Map<string, Promise<ChainReceipt | null>>;
+  decimals: Map<string, Promise<number>>;
+}
+
+export const INFLOW_KINDS: ReadonlySet<RecordKind> = new Set([
+  "INFLOW_SEIZURE",
+  "INFLOW_MINING",
+  "INFLOW_OTHER",
+  "DIVESTMENT",
+]);
+export const OUTFLOW_KINDS: ReadonlySet<RecordKind> = new Set(["INVESTMENT", "GRANT", "EXPENSE"]);
+
+export type Direction = "into" | "out of" | "between";
+
+export function directionOf(fromDeclared: boolean, toDeclared: boolean): Direction {
+  if (fromDeclared && toDeclared) return "between";
+  return toDeclared ? "into" : "out of";
+}
+
+export function kindFits(kind: RecordKind, direction: Direction): boolean {
+  if (direction === "between") return kind === "TRANSFER";
+  return direction === "into" ? INFLOW_KINDS.has(kind) : OUTFLOW_KINDS.has(kind);
+}
+
+/** amount (× 10^18, a record's scale) equals raw (× 10^decimals, the chain's), compared without rounding. */
+export function sameAmount(amount18: bigint, raw: bigint, decimals: number): boolean {
+  return amount18 * 10n ** BigInt(decimals) === raw * 10n ** 18n;
+}
+
+export const formatRaw = (raw: bigint, decimals: number): string =>
+  raw < 0n ? `-${formatDecimal(-raw, decimals)}` : formatDecimal(raw, decimals);
+
+/** An ERC-20 Transfer log's parties (lowercase) and value; null for any other log. */
+export function decodeTransfer(log: ChainLog): { from: string; to: string; value: bigint } | null {
+  if (log.topics.length !== 3 || log.topics[0] !== TRANSFER_TOPIC || log.data.length !== 66) return null;
+  return { from: `0x${log.topics[1]!.slice(26)}`, to: `0x${log.topics[2]!.slice(26)}`, value: BigInt(log.data) };
+}
+
+/** "native" or the token's lowercase address: how tracked assets are keyed. */
+export const assetKey = (asset: Caip19): string => (asset.type === "native" ? "native" : asset.token.toLowerCase());
+
+/** The declaration tracking `asset` at `address` at `block`, if any. */
+export function trackedAt(ctx: ChainContext, key: string, address: string | null, block: number): TrackedAsset | null {
+  if (address === null) return null;
+  const lower = address.toLowerCase();
+  return (
+    ctx.plan.declarations.find(
+      (d) => assetKey(d.asset) === key && d.account.address.toLowerCase() === lower && tracksBlock(d, block),
+    ) ?? null
+  );
+}
+
+export function receiptOf(ctx: ChainContext, hash: string): Promise<ChainReceipt | null> {
+  let cached = ctx.receipts.get(hash);
+  if (!cached) ctx.receipts.set(hash, (cached = ctx.reader.receipt(hash)));
+  return cached;
+}
+
+export function decimalsOf(ctx: ChainContext, asset: Caip19): Promise<number> {
+  if (asset.type === "native") return Promise.resolve(18);
+  const key = asset.token.toLowerCase();
+  let cached = ctx.decimals.get(key);
+  if (!cached) ctx.decimals.set(key, (cached = ctx.reader.decimals(asset.token)));
+  return cached;
+}
+
+export function balanceAt(ctx: ChainContext, address: string, asset: Caip19, block: number): Promise<bigint> {
+  return asset.type === "native"
+    ? ctx.reader.nativeBalance(address, block)
+    : ctx.reader.tokenBalance(asset.token, address, block);
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight (RPC round trips dominate; a few overlap well). */
+export async function mapLimit<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await fn(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}

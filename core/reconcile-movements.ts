@@ -1,0 +1,298 @@
+/**
+ * The movement checks of one chain: each named movement against the chain (PHANTOM_TRANSFER,
+ * TRANSFER_MISMATCH, DUPLICATE_REFERENCE), then what the chain shows that no record names
+ * (UNDISCLOSED_TRANSFER by a Transfer log scan, UNDISCLOSED_TX by nonces, NATIVE_UNEXPLAINED by balances).
+ */
+import type { ChainReceipt } from "./chain-reader";
+import { TRANSFER_TOPIC } from "./chain-reader";
+import { formatDecimal } from "./decimal";
+import { scanLogs, type ChainLog } from "./log-scan";
+import type { MovementClaim, TrackedAsset } from "./reconcile-plan";
+import {
+  assetKey,
+  decimalsOf,
+  decodeTransfer,
+  directionOf,
+  formatRaw,
+  kindFits,
+  mapLimit,
+  receiptOf,
+  sameAmount,
+  trackedAt,
+  type ChainContext,
+  type Finding,
+} from "./reconcile-context";
+import type { Caip19 } from "./caip";
+
+/** What the records name on this chain, as the chain shows it. */
+export interface NamedOnChain {
+  /** `<hash>/<logIndex>` of every Transfer log a record names. */
+  logs: Set<string>;
+  /** Every named transaction that exists up to the final block, by hash. */
+  txs: Map<string, ChainReceipt>;
+  /** Named native movements: who sent what to whom (value 0 for a failed transaction). */
+  native: { block: number; from: string; to: string | null; value: bigint }[];
+}
+
+type Moved = { from: string; to: string | null; value: bigint; key: string; decimals: number; asset: Caip19 | null };
+
+function finding(ctx: ChainContext, m: MovementClaim, code: Finding["code"], expected: string, actual: string) {
+  ctx.findings.push({
+    code,
+    seq: m.seq,
+    chain: ctx.chain,
+    account: null,
+    asset: m.symbol,
+    movement: m.ref.key,
+    expected,
+    actual,
+    message: `seq ${m.seq} names ${m.ref.key}: ${actual}`,
+  });
+}
+
+/** Compares a movement the chain shows with what its record says. */
+function compareMovement(ctx: ChainContext, m: MovementClaim, moved: Moved, block: number) {
+  const fromT = trackedAt(ctx, moved.key, moved.from, block);
+  const toT = trackedAt(ctx, moved.key, moved.to, block);
+  const said = `${m.kind} ${formatDecimal(m.amount, 18)} ${m.symbol}`;
+  if (!fromT && !toT)
+    return finding(ctx, m, "PHANTOM_TRANSFER", said, "the movement touches no declared account of that asset");
+  const tracked = (toT ?? fromT)!;
+  const direction = directionOf(fromT !== null, toT !== null);
+  const account = (direction === "out of" ? fromT : toT)!.account.text;
+  const shown = `${direction} ${account}: ${formatRaw(moved.value, moved.decimals)} ${tracked.symbol}`;
+  const fits =
+    m.symbol === tracked.symbol && kindFits(m.kind, direction) && sameAmount(m.amount, moved.value, moved.decimals);
+  if (!fits) finding(ctx, m, "TRANSFER_MISMATCH", said, shown);
+}
+
+async function checkLogMovement(ctx: ChainContext, m: MovementClaim, named: NamedOnChain) {
+  const receipt = await receiptOf(ctx, m.ref.txHash);
+  if (!receipt) return finding(ctx, m, "PHANTOM_TRANSFER", "a transaction", "no such transaction on the chain");
+  if (receipt.blockNumber > ctx.toBlock)
+    return ctx.unchecked.push({ seq: m.seq, reason: `${m.ref.key} is after the final block ${ctx.toBlock}` });
+  named.txs.set(m.ref.txHash, receipt);
+  const log = receipt.logs.find((l) => l.logIndex === m.ref.logIndex);
+  const transfer = log ? decodeTransfer(log) : null;
+  if (!log || !transfer)
+    return finding(ctx, m, "PHANTOM_TRANSFER", "a Transfer log", "the transaction has no Transfer log at that index");
+  named.logs.add(`${m.ref.txHash}/${m.ref.logIndex}`);
+  const declared = ctx.plan.declarations.find((d) => assetKey(d.asset) === log.address.toLowerCase());
+  const decimals = declared ? await decimalsOf(ctx, declared.asset) : 0;
+  const moved = { ...transfer, key: log.address.toLowerCase(), decimals, asset: declared?.asset ?? null };
+  compareMovement(ctx, m, moved, receipt.blockNumber);
+}
+
+async function checkNativeMovement(ctx: ChainContext, m: MovementClaim, named: NamedOnChain) {
+  const [tx, receipt] = await Promise.all([ctx.reader.transaction(m.ref.txHash), receiptOf(ctx, m.ref.txHash)]);
+  if (!tx || !receipt) return finding(ctx, m, "PHANTOM_TRANSFER", "a transaction", "no such transaction on the chain");
+  if (receipt.blockNumber > ctx.toBlock)
+    return ctx.unchecked.push({ seq: m.seq, reason: `${m.ref.key} is after the final block ${ctx.toBlock}` });
+  named.txs.set(m.ref.txHash, receipt);
+  const value = receipt.success ? tx.value : 0n; // a failed transaction moves no value
+  named.native.push({ block: receipt.blockNumber, from: tx.from, to: tx.to, value });
+  compareMovement(
+    ctx,
+    m,
+    { from: tx.from, to: tx.to, value, key: "native", decimals: 18, asset: null },
+    receipt.blockNumber,
+  );
+}
+
+/** Reports every record but the first that names an already named movement; returns the first of each. */
+function firstOfEachMovement(ctx: ChainContext, movements: MovementClaim[]): MovementClaim[] {
+  const byKey = new Map<string, MovementClaim[]>();
+  for (const m of movements) byKey.set(m.ref.key, [...(byKey.get(m.ref.key) ?? []), m]);
+  const firsts: MovementClaim[] = [];
+  for (const group of byKey.values()) {
+    group.sort((a, b) => a.seq - b.seq);
+    firsts.push(group[0]!);
+    const seqs = group.map((m) => m.seq).join(", ");
+    for (const m of group.slice(1))
+      finding(ctx, m, "DUPLICATE_REFERENCE", "one current record per movement", `named by seqs ${seqs}`);
+  }
+  return firsts;
+}
+
+/** Checks every named movement of this chain; returns what they name, for the scans that follow. */
+export async function checkMovements(ctx: ChainContext): Promise<NamedOnChain> {
+  const named: NamedOnChain = { logs: new Set(), txs: new Map(), native: [] };
+  const mine = ctx.plan.movements.filter((m) => m.ref.chain.text === ctx.chain);
+  const firsts = firstOfEachMovement(ctx, mine);
+  let done = 0;
+  await mapLimit(firsts, ctx.concurrency, async (m) => {
+    await (m.ref.logIndex === null ? checkNativeMovement(ctx, m, named) : checkLogMovement(ctx, m, named));
+    ctx.progress("movements", ++done, firsts.length);
+  });
+  return named;
+}
+
+const topicOf = (address: string) => `0x${address.slice(2).toLowerCase().padStart(64, "0")}` as const;
+
+/** Every Transfer of `token` from or to one of `addresses` in [fromBlock, toBlock], once each. */
+async function transfersOf(ctx: ChainContext, token: string, addresses: string[], fromBlock: number) {
+  const topics = addresses.map(topicOf);
+  const options = {
+    chunkSize: ctx.logChunkSize,
+    onProgress: (p: { scannedTo: number }) =>
+      ctx.progress("logs", p.scannedTo - fromBlock + 1, ctx.toBlock - fromBlock + 1),
+  };
+  const outgoing = await scanLogs(
+    ctx.reader.getLogs,
+    { address: token, topics: [TRANSFER_TOPIC, topics] },
+    fromBlock,
+    ctx.toBlock,
+    options,
+  );
+  const incoming = await scanLogs(
+    ctx.reader.getLogs,
+    { address: token, topics: [TRANSFER_TOPIC, null, topics] },
+    fromBlock,
+    ctx.toBlock,
+    options,
+  );
+  const unique = new Map<string, ChainLog>();
+  for (const log of [...outgoing, ...incoming]) unique.set(`${log.transactionHash}/${log.logIndex}`, log);
+  return [...unique.values()];
+}
+
+function reportUndisclosed(
+  ctx: ChainContext,
+  log: ChainLog,
+  tracked: TrackedAsset,
+  decimals: number,
+  direction: string,
+) {
+  const movement = `${ctx.chain}/tx/${log.transactionHash}/log/${log.logIndex}`;
+  const value = formatRaw(decodeTransfer(log)!.value, decimals);
+  ctx.findings.push({
+    code: "UNDISCLOSED_TRANSFER",
+    seq: tracked.seq,
+    chain: ctx.chain,
+    account: tracked.account.text,
+    asset: tracked.symbol,
+    movement,
+    expected: "a record naming this movement",
+    actual: `${value} ${tracked.symbol} ${direction} ${tracked.account.text} in block ${log.blockNumber}`,
+    message: `${movement} moved ${value} ${tracked.symbol} ${direction} ${tracked.account.text}; no record names it`,
+  });
+}
+
+/** UNDISCLOSED_TRANSFER: every Transfer of a tracked token into or out of a tracked account that no record names. */
+export async function findUndisclosedTransfers(ctx: ChainContext, named: NamedOnChain) {
+  const tokens = new Map<string, TrackedAsset[]>();
+  for (const d of ctx.plan.declarations)
+    if (d.asset.chain.text === ctx.chain && d.asset.type === "erc20" && d.startBlock < ctx.toBlock)
+      tokens.set(assetKey(d.asset), [...(tokens.get(assetKey(d.asset)) ?? []), d]);
+  for (const [token, tracked] of tokens) {
+    const fromBlock = Math.max(ctx.scanFrom, Math.min(...tracked.map((d) => d.startBlock)) + 1);
+    if (fromBlock > ctx.toBlock) continue;
+    const addresses = [...new Set(tracked.map((d) => d.account.address.toLowerCase()))];
+    const decimals = await decimalsOf(ctx, tracked[0]!.asset);
+    for (const log of await transfersOf(ctx, token, addresses, fromBlock)) {
+      const transfer = decodeTransfer(log);
+      if (!transfer || named.logs.has(`${log.transactionHash}/${log.logIndex}`)) continue;
+      const fromT = trackedAt(ctx, token, transfer.from, log.blockNumber);
+      const toT = trackedAt(ctx, token, transfer.to, log.blockNumber);
+      if (fromT) reportUndisclosed(ctx, log, fromT, decimals, "out of");
+      else if (toT) reportUndisclosed(ctx, log, toT, decimals, "into");
+    }
+  }
+}
+
+/** Each tracked account of this chain once, with the blocks it is tracked over. */
+function trackedAccounts(ctx: ChainContext) {
+  const accounts = new Map<string, { seq: number; account: string; from: number; to: number }>();
+  for (const d of ctx.plan.declarations) {
+    if (d.account.chain.text !== ctx.chain || d.startBlock >= ctx.toBlock) continue;
+    const key = d.account.address.toLowerCase();
+    const to = Math.min(ctx.toBlock, d.endBlock ?? ctx.toBlock);
+    const known = accounts.get(key);
+    if (!known) accounts.set(key, { seq: d.seq, account: d.account.text, from: d.startBlock, to });
+    else
+      accounts.set(key, {
+        ...known,
+        seq: Math.min(known.seq, d.seq),
+        from: Math.min(known.from, d.startBlock),
+        to: Math.max(known.to, to),
+      });
+  }
+  return accounts;
+}
+
+/** UNDISCLOSED_TX: a tracked account's nonce rose by more than the named transactions it sent. */
+export async function checkNonces(ctx: ChainContext, named: NamedOnChain) {
+  const accounts = [...trackedAccounts(ctx)];
+  let done = 0;
+  await mapLimit(accounts, ctx.concurrency, async ([address, a]) => {
+    const [before, after] = await Promise.all([ctx.reader.nonce(address, a.from), ctx.reader.nonce(address, a.to)]);
+    const sent = [...named.txs.values()].filter(
+      (r) => r.from === address && r.blockNumber > a.from && r.blockNumber <= a.to,
+    );
+    if (after - before > sent.length)
+      ctx.findings.push({
+        code: "UNDISCLOSED_TX",
+        seq: a.seq,
+        chain: ctx.chain,
+        account: a.account,
+        asset: null,
+        movement: `blocks ${a.from + 1}-${a.to}`,
+        expected: `${sent.length} transaction(s) sent, as records name`,
+        actual: `the nonce rose by ${after - before}`,
+        message: `${a.account} sent ${after - before - sent.length} transaction(s) in blocks ${a.from + 1}-${a.to} that no record names`,
+      });
+    ctx.progress("nonces", ++done, accounts.length);
+  });
+}
+
+/** The native change the records explain for `address` in blocks (from, to]: movements in − out − fees paid. */
+function explainedChange(named: NamedOnChain, address: string, from: number, to: number): bigint {
+  const within = (block: number) => block > from && block <= to;
+  let change = 0n;
+  for (const n of named.native) {
+    if (!within(n.block)) continue;
+    if (n.to === address) change += n.value;
+    if (n.from === address) change -= n.value;
+  }
+  for (const r of named.txs.values()) if (r.from === address && within(r.blockNumber)) change -= r.fee;
+  return change;
+}
+
+/** The blocks at which a native holding's balance is compared, with the record that stated each. */
+function nativeCheckpoints(ctx: ChainContext, d: TrackedAsset): { block: number; seq: number }[] {
+  const end = Math.min(ctx.toBlock, d.endBlock ?? ctx.toBlock);
+  const snapshots = ctx.plan.snapshots
+    .filter((s) => s.account.text === d.account.text && s.asset.text === d.asset.text)
+    .filter((s) => s.block > d.startBlock && s.block < end)
+    .map((s) => ({ block: s.block, seq: s.seq }));
+  const points = [{ block: d.startBlock, seq: d.seq }, ...snapshots, { block: end, seq: d.seq }];
+  return points.sort((a, b) => a.block - b.block).filter((p, i, all) => i === 0 || p.block !== all[i - 1]!.block);
+}
+
+/** NATIVE_UNEXPLAINED: between consecutive checkpoints, the balance changed by other than the records explain. */
+export async function checkNativeBalances(ctx: ChainContext, named: NamedOnChain) {
+  const native = ctx.plan.declarations.filter((d) => d.asset.chain.text === ctx.chain && d.asset.type === "native");
+  for (const d of native) {
+    if (d.startBlock >= ctx.toBlock) continue;
+    const address = d.account.address.toLowerCase();
+    const points = nativeCheckpoints(ctx, d);
+    const balances = await Promise.all(points.map((p) => ctx.reader.nativeBalance(address, p.block)));
+    for (let i = 1; i < points.length; i++) {
+      const actual = balances[i]! - balances[i - 1]!;
+      const expected = explainedChange(named, address, points[i - 1]!.block, points[i]!.block);
+      if (actual === expected) continue;
+      const range = `blocks ${points[i - 1]!.block + 1}-${points[i]!.block}`;
+      ctx.findings.push({
+        code: "NATIVE_UNEXPLAINED",
+        seq: points[i]!.seq,
+        chain: ctx.chain,
+        account: d.account.text,
+        asset: d.symbol,
+        movement: range,
+        expected: `${formatRaw(expected, 18)} ${d.symbol} (disclosed movements minus fees)`,
+        actual: `${formatRaw(actual, 18)} ${d.symbol}`,
+        message: `${d.account.text}'s ${d.symbol} changed by ${formatRaw(actual - expected, 18)} more than disclosed in ${range}`,
+      });
+    }
+  }
+}

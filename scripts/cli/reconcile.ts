@@ -1,0 +1,205 @@
+/**
+ * `aiqyn reconcile`: the fund's anchored records against what the chains show (docs/RECONCILIATION.md). The
+ * records come from a server or mirror and are verified against the pinned registry first; each asset chain is
+ * read through an RPC the auditor chooses, up to a final block some confirmations below its head.
+ */
+import {
+  createEvmChainReader,
+  reconcile,
+  registryCaip10,
+  type ChainTarget,
+  type ReconcileProgress,
+  type ReconcileReport,
+} from "../../core";
+import {
+  EXIT_FINDINGS,
+  EXIT_OK,
+  EXIT_USAGE,
+  httpUrlOption,
+  integerOption,
+  parse,
+  secondsOption,
+  stringOption,
+  TRUST_HELP,
+  TRUST_OPTIONS,
+  trustOption,
+  UsageError,
+  type Parsed,
+} from "./args";
+import { mirrorSource, serverSource } from "./audit/source";
+import { fastKeccak } from "./fast-keccak";
+import { table, type Io } from "./io";
+import { loadVerifiedRecords } from "./reconcile-records";
+import { createHttpRpc } from "./rpc";
+
+export const RECONCILE_HELP = `Usage: aiqyn reconcile (--trust FILE | --chain-id N --registry ADDRESS) --rpc URL
+                       (--server URL | --mirror DIR) [--chain-rpc CHAIN=URL ...] [options]
+
+Checks the fund's anchored records against the chains themselves: declared accounts' balances and control
+proofs, every disclosed movement, and every token transfer or transaction that no record names.
+
+Options:
+${TRUST_HELP}
+  --rpc URL               JSON-RPC endpoint for the registry's chain (also its asset chain unless --chain-rpc
+                          names it)
+  --server URL            the operator's server; or
+  --mirror DIR            a static mirror written by aiqyn export
+  --chain-rpc CHAIN=URL   an RPC for an asset chain, e.g. eip155:56=https://… (repeatable)
+  --to-block CHAIN=N      the final block judged on CHAIN (default: latest minus --confirmations)
+  --confirmations N       blocks below the head taken as final (default 12)
+  --log-chunk N           widest eth_getLogs range asked, halved when refused (default 2000)
+  --json                  print the report as JSON instead of a table
+  --timeout SECONDS       per-request timeout (default 30)
+  -h, --help              this help
+
+Exit status: 0 clean; 1 findings; 2 could not run (usage, unreachable chain, records that do not verify
+against the registry, or a chain the records name without an RPC).
+`;
+
+/** Parses repeated CHAIN=VALUE options into a map. */
+function chainPairs(parsed: Parsed, name: string): Map<string, string> {
+  const values = parsed.values[name];
+  const pairs = new Map<string, string>();
+  for (const item of Array.isArray(values) ? values : []) {
+    const at = item.indexOf("=");
+    if (at < 1) throw new UsageError(`--${name} must be CHAIN=VALUE, e.g. eip155:56=…`);
+    const chain = item.slice(0, at);
+    if (!/^eip155:[1-9]\d{0,15}$/.test(chain)) throw new UsageError(`--${name}: ${chain} is not an eip155 chain id`);
+    pairs.set(chain, item.slice(at + 1));
+  }
+  return pairs;
+}
+
+function rpcUrls(parsed: Parsed, registryChain: string, registryRpc: string): Map<string, string> {
+  const urls = chainPairs(parsed, "chain-rpc");
+  for (const [chain, url] of urls) {
+    if (!/^https?:\/\//.test(url)) throw new UsageError(`--chain-rpc ${chain}: the URL must be http(s)`);
+  }
+  if (!urls.has(registryChain)) urls.set(registryChain, registryRpc);
+  return urls;
+}
+
+async function chainTargets(parsed: Parsed, urls: Map<string, string>, timeoutMs: number) {
+  const confirmations = integerOption(parsed, "confirmations", 12, 0, 1_000_000);
+  const toBlocks = chainPairs(parsed, "to-block");
+  const targets: Record<string, ChainTarget> = {};
+  const rpcCalls = { count: 0 };
+  for (const [chain, url] of urls) {
+    const http = createHttpRpc(url, { timeoutMs });
+    const reader = createEvmChainReader((method, params) => (rpcCalls.count++, http(method, params)));
+    const given = toBlocks.get(chain);
+    if (given !== undefined && !/^\d{1,15}$/.test(given))
+      throw new UsageError(`--to-block ${chain}: not a block number`);
+    const latest = await reader.latestBlock();
+    const toBlock = given !== undefined ? Number(given) : Math.max(0, latest - confirmations);
+    if (toBlock > latest) throw new UsageError(`--to-block ${chain}=${toBlock} is beyond the chain's head ${latest}`);
+    targets[chain] = { reader, toBlock };
+  }
+  return { targets, rpcCalls };
+}
+
+function progressWriter(io: Io) {
+  if (!io.errIsTty) return undefined;
+  let last = 0;
+  return (p: ReconcileProgress) => {
+    const now = Date.now();
+    if (now - last < 100 && p.done !== p.total) return;
+    last = now;
+    io.err(`\r${p.chain} ${p.phase} ${p.done}/${p.total}            `);
+  };
+}
+
+export function reportTable(report: ReconcileReport): string {
+  const lines = report.chains.map(
+    (c) =>
+      `${c.chain} up to block ${c.toBlock}: ${c.declarations} declaration(s), ${c.snapshots} snapshot(s), ${c.movements} movement(s)`,
+  );
+  if (report.findings.length === 0) lines.push("No findings: the records and the chains agree.");
+  else {
+    const rows = report.findings.map((f) => [
+      String(f.seq),
+      f.code,
+      f.account ?? "",
+      f.movement ?? "",
+      f.expected,
+      f.actual,
+    ]);
+    lines.push(table([["seq", "finding", "account", "movement", "records say", "chain shows"], ...rows]));
+  }
+  for (const u of report.unchecked) lines.push(`not checked: seq ${u.seq}: ${u.reason}`);
+  lines.push(
+    "Not visible to this check: holdings off chain (ETF units, equities, bank accounts), assets at exchanges.",
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+export async function runReconcileCommand(argv: string[], io: Io): Promise<number> {
+  const parsed = parse(
+    argv,
+    {
+      ...TRUST_OPTIONS,
+      rpc: { type: "string" },
+      server: { type: "string" },
+      mirror: { type: "string" },
+      "chain-rpc": { type: "string", multiple: true },
+      "to-block": { type: "string", multiple: true },
+      confirmations: { type: "string" },
+      "log-chunk": { type: "string" },
+      json: { type: "boolean" },
+      timeout: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    false,
+  );
+  if (parsed.values.help) {
+    io.out(RECONCILE_HELP);
+    return EXIT_OK;
+  }
+  const trust = trustOption(parsed);
+  const rpcUrl = httpUrlOption(parsed, "rpc", true);
+  const serverUrl = httpUrlOption(parsed, "server", false);
+  const mirrorDir = stringOption(parsed, "mirror");
+  if ((serverUrl === undefined) === (mirrorDir === undefined))
+    throw new UsageError("give exactly one of --server URL and --mirror DIR");
+  const timeoutMs = secondsOption(parsed, "timeout", 30);
+  const source =
+    serverUrl !== undefined ? serverSource(serverUrl, { timeoutMs, retries: 1 }) : mirrorSource(mirrorDir!);
+  const urls = rpcUrls(parsed, `eip155:${trust.chainId}`, rpcUrl);
+  const keccak = await fastKeccak();
+  const verified = await loadVerifiedRecords(createHttpRpc(rpcUrl, { timeoutMs }), trust, source, keccak.keccak);
+  const { targets } = await chainTargets(parsed, urls, timeoutMs);
+  const report = await reconcile({
+    records: verified.records,
+    registry: registryCaip10(trust.chainId, trust.registry),
+    chains: targets,
+    logChunkSize: integerOption(parsed, "log-chunk", 2000, 1, 1_000_000),
+    onProgress: progressWriter(io),
+  });
+  if (io.errIsTty) io.err("\n");
+  io.out(
+    parsed.values.json
+      ? `${JSON.stringify({ format: "aiqyn-reconcile/1", ...report }, null, 2)}\n`
+      : reportTable(report),
+  );
+  if (report.findings.length > 0) return EXIT_FINDINGS;
+  const missingRpc = report.unchecked.some((u) => u.reason.startsWith("no RPC for chain"));
+  if (missingRpc) io.err("aiqyn reconcile: the records name a chain without --chain-rpc: not judged\n");
+  return missingRpc ? EXIT_USAGE : EXIT_OK;
+}
+
+/** `aiqyn audit --chain-rpc …`: the same reconciliation, pinned to the registry the audit just read. */
+export function reconcileAfterAudit(
+  chainId: number,
+  registry: string,
+  rpcUrl: string,
+  source: string[],
+  chainRpcs: string[],
+  io: Io,
+): Promise<number> {
+  io.out("\nReconciliation with the chains:\n");
+  const chains = chainRpcs.flatMap((pair) => ["--chain-rpc", pair]);
+  return runReconcileCommand(
+    ["--chain-id", String(chainId), "--registry", registry, "--rpc", rpcUrl, ...source, ...chains],
+    io,
+  );
+}

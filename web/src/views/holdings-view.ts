@@ -1,0 +1,348 @@
+/**
+ * Holdings: for every account and asset the fund declared on a public chain, the disclosed balance beside the
+ * balance read now, in this browser, from an RPC the citizen chooses per chain; the control proof checked; the
+ * last disclosed movements with explorer links; a bounded movement scan on request. Every check is core's
+ * reconciler (the same as `aiqyn reconcile`); this view only reads and says it in plain words.
+ */
+import {
+  createEvmChainReader,
+  formatDecimal,
+  planReconciliation,
+  reconcile,
+  registryCaip10,
+  validateRecord,
+  type EvmChainReader,
+  type Finding,
+  type RecordV1,
+  type ReconcilePlan,
+  type RegistryInfo,
+  type TrackedAsset,
+} from "../../../core/index";
+import { dataSource } from "../app";
+import { h, replace } from "../dom";
+import { t, type MessageKey } from "../i18n";
+import { createFetchTransport, errorMessage } from "../rpc";
+import { effectiveTrust, readerUrls } from "../settings";
+import { kindLabel } from "./common";
+
+const RPC_STORAGE = "aiqyn.holdings.rpc";
+const MAX_PAGES = 20;
+const DEFAULT_SCAN_BLOCKS = 5000;
+const KNOWN_EXPLORERS: Record<string, string> = {
+  "eip155:1": "https://etherscan.io",
+  "eip155:56": "https://bscscan.com",
+  "eip155:137": "https://polygonscan.com",
+};
+
+interface Context {
+  records: RecordV1[];
+  plan: ReconcilePlan;
+  info: RegistryInfo;
+  registry: string;
+}
+
+async function allRecords(): Promise<RecordV1[]> {
+  const records: RecordV1[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const result = await dataSource().records({}, cursor, 500);
+    for (const item of result.items) {
+      if (item.status !== "anchored") continue; // only what the registry anchored counts as disclosed
+      const checked = validateRecord(item.record);
+      if (checked.ok) records.push(checked.value);
+    }
+    cursor = result.nextCursor;
+    if (!cursor) break;
+  }
+  return records.sort((a, b) => a.seq - b.seq);
+}
+
+function savedRpcs(): Record<string, string> {
+  try {
+    return JSON.parse(localStorage.getItem(RPC_STORAGE) ?? "{}") as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+function saveRpc(chain: string, url: string) {
+  try {
+    localStorage.setItem(RPC_STORAGE, JSON.stringify({ ...savedRpcs(), [chain]: url }));
+  } catch {
+    // Not remembered, but used for this visit.
+  }
+}
+
+function defaultRpc(chain: string, ctx: Context): string {
+  const saved = savedRpcs()[chain];
+  if (saved) return saved;
+  // The registry's own chain is read through the page's pinned readers, never an RPC the data source names.
+  if (chain === ctx.registry.split(":").slice(0, 2).join(":")) return readerUrls()[0] ?? "";
+  return "";
+}
+
+function explorerTx(chain: string, ctx: Context, hash: string): string | null {
+  const base = chain === `eip155:${ctx.info.chainId}` ? ctx.info.explorerUrl : KNOWN_EXPLORERS[chain];
+  return base ? `${base.replace(/\/+$/, "")}/tx/${hash}` : null;
+}
+
+/** The newest statement of a holding: its latest snapshot, or the declaration itself. */
+function latestStatement(ctx: Context, d: TrackedAsset): { seq: number; block: number; amount: bigint } {
+  const snapshots = ctx.plan.snapshots
+    .filter((s) => s.account.text === d.account.text && s.asset.text === d.asset.text)
+    .sort((a, b) => b.block - a.block);
+  const s = snapshots[0];
+  return s ? { seq: s.seq, block: s.block, amount: s.amount } : { seq: d.seq, block: d.startBlock, amount: d.amount };
+}
+
+const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
+
+function findingText(f: Finding): string {
+  return t(`holdings.finding.${f.code}` as MessageKey, {
+    seq: f.seq,
+    account: f.account ?? "",
+    movement: f.movement ?? "",
+    expected: f.expected,
+    actual: f.actual,
+  });
+}
+
+async function balanceNow(reader: EvmChainReader, d: TrackedAsset, block: number) {
+  const decimals = d.asset.type === "native" ? 18 : await reader.decimals(d.asset.token);
+  const raw =
+    d.asset.type === "native"
+      ? await reader.nativeBalance(d.account.address, block)
+      : await reader.tokenBalance(d.asset.token, d.account.address, block);
+  return { raw, decimals, scaled: raw * 10n ** BigInt(18 - Math.min(18, decimals)) };
+}
+
+function verdictFor(
+  d: TrackedAsset,
+  findings: Finding[],
+  stated: { seq: number; block: number; amount: bigint },
+  now: bigint,
+) {
+  if (findings.some((f) => f.code === "CONTROL_UNPROVEN" && f.seq === d.seq))
+    return { ok: false, text: t("holdings.verdict.control") };
+  const mismatch = findings.find((f) => f.code === "BALANCE_MISMATCH" && (f.seq === stated.seq || f.seq === d.seq));
+  if (mismatch)
+    return { ok: false, text: t("holdings.verdict.balance", { block: stated.block, actual: mismatch.actual }) };
+  if (now === stated.amount) return { ok: true, text: t("holdings.verdict.matches", { block: stated.block }) };
+  const change =
+    now > stated.amount ? `+${formatDecimal(now - stated.amount, 18)}` : `-${formatDecimal(stated.amount - now, 18)}`;
+  return { ok: null, text: t("holdings.verdict.changed", { block: stated.block, change: `${change} ${d.symbol}` }) };
+}
+
+async function holdingRow(ctx: Context, reader: EvmChainReader, d: TrackedAsset, findings: Finding[], latest: number) {
+  const stated = latestStatement(ctx, d);
+  const now = await balanceNow(reader, d, latest);
+  const verdict = verdictFor(d, findings, stated, now.scaled);
+  const mark = verdict.ok === true ? "✓" : verdict.ok === false ? "✗" : "≈";
+  return h(
+    "tr",
+    {
+      "data-account": d.account.address,
+      "data-asset": d.symbol,
+      "data-verdict": verdict.ok === true ? "match" : verdict.ok === false ? "mismatch" : "changed",
+    },
+    h("td", { class: "mono", title: d.account.text }, short(d.account.address)),
+    h("td", {}, d.symbol),
+    h(
+      "td",
+      { class: "num" },
+      `${formatDecimal(stated.amount, 18)} (${t("holdings.atBlock", { block: stated.block })})`,
+    ),
+    h("td", { class: "num" }, formatDecimal(now.scaled, 18)),
+    h("td", { class: "verdict" }, `${mark} ${verdict.text}`),
+  );
+}
+
+function movementList(ctx: Context, chain: string) {
+  const moves = ctx.plan.movements
+    .filter((m) => m.ref.chain.text === chain)
+    .sort((a, b) => b.seq - a.seq)
+    .slice(0, 10);
+  if (moves.length === 0) return h("p", {}, t("holdings.noMovements"));
+  return h(
+    "ul",
+    { class: "movements" },
+    moves.map((m) => {
+      const link = explorerTx(chain, ctx, m.ref.txHash);
+      const label = `${m.ref.txHash.slice(0, 10)}…${m.ref.logIndex === null ? "" : ` log ${m.ref.logIndex}`}`;
+      return h(
+        "li",
+        {},
+        `#${m.seq} · ${kindLabel(m.kind)} · ${formatDecimal(m.amount, 18)} ${m.symbol} · `,
+        link
+          ? h("a", { href: link, rel: "noopener noreferrer", target: "_blank" }, label)
+          : h("span", { class: "mono" }, label),
+      );
+    }),
+  );
+}
+
+function reportLines(findings: Finding[]) {
+  return h(
+    "ul",
+    { class: "findings" },
+    findings.map((f) => h("li", { "data-code": f.code }, `✗ ${findingText(f)}`)),
+  );
+}
+
+async function scanMovements(ctx: Context, chain: string, rpcUrl: string, range: number, out: HTMLElement) {
+  const progress = h("progress", { max: 100, value: 0 });
+  replace(out, h("p", {}, t("holdings.scanning")), progress);
+  const reader = createEvmChainReader(createFetchTransport(rpcUrl, { timeoutMs: 20_000 }));
+  const latest = await reader.latestBlock();
+  const from = Math.max(0, latest - range + 1);
+  const report = await reconcile({
+    records: ctx.records,
+    registry: ctx.registry,
+    chains: { [chain]: { reader, toBlock: latest } },
+    scanFrom: { [chain]: from },
+    onProgress: (p) => {
+      if (p.phase === "logs" && p.total > 0) progress.value = Math.round((100 * p.done) / p.total);
+    },
+  });
+  const summary =
+    report.findings.length === 0
+      ? t("holdings.scanClean", { from, to: latest })
+      : t("holdings.scanFindings", { from, to: latest, count: report.findings.length });
+  replace(out, h("p", { id: `scan-result-${chain}`, role: "status" }, summary), reportLines(report.findings));
+}
+
+function scanControls(ctx: Context, chain: string, rpcInput: HTMLInputElement) {
+  const out = h("div", { class: "scan-result", "aria-live": "polite" });
+  const range = h("input", {
+    type: "number",
+    min: 1,
+    max: 100000,
+    value: DEFAULT_SCAN_BLOCKS,
+    id: `scan-range-${chain}`,
+  });
+  const button = h("button", { type: "button", class: "check-movements" }, t("holdings.checkMovements"));
+  button.addEventListener("click", () => {
+    const blocks = Math.min(100_000, Math.max(1, Number(range.value) || DEFAULT_SCAN_BLOCKS));
+    button.disabled = true;
+    scanMovements(ctx, chain, rpcInput.value.trim(), blocks, out)
+      .catch((error: unknown) =>
+        replace(
+          out,
+          h("p", { class: "form-error", role: "alert" }, t("holdings.rpcFailed", { message: errorMessage(error) })),
+        ),
+      )
+      .finally(() => (button.disabled = false));
+  });
+  return h(
+    "div",
+    { class: "scan" },
+    h("label", { for: `scan-range-${chain}` }, t("holdings.scanRange")),
+    range,
+    button,
+    out,
+  );
+}
+
+async function fillTable(ctx: Context, chain: string, rpcUrl: string, body: HTMLElement, status: HTMLElement) {
+  replace(status, t("common.loading"));
+  const reader = createEvmChainReader(createFetchTransport(rpcUrl, { timeoutMs: 20_000 }));
+  const latest = await reader.latestBlock();
+  const report = await reconcile({
+    records: ctx.records,
+    registry: ctx.registry,
+    chains: { [chain]: { reader, toBlock: latest } },
+    scope: "balances",
+  });
+  const mine = ctx.plan.declarations.filter((d) => d.account.chain.text === chain && d.startBlock <= latest);
+  replace(body, ...(await Promise.all(mine.map((d) => holdingRow(ctx, reader, d, report.findings, latest)))));
+  replace(status, t("holdings.readAt", { block: latest, rpc: rpcUrl }));
+}
+
+function chainSection(ctx: Context, chain: string) {
+  const rpc = h("input", {
+    type: "url",
+    id: `rpc-${chain}`,
+    value: defaultRpc(chain, ctx),
+    placeholder: "https://…",
+    class: "rpc-input",
+  });
+  const body = h("tbody", {});
+  const status = h("p", { class: "read-status", role: "status" });
+  const read = () => {
+    const url = rpc.value.trim();
+    if (!/^https?:\/\//.test(url)) return void replace(status, t("holdings.chooseRpc"));
+    saveRpc(chain, url);
+    fillTable(ctx, chain, url, body, status).catch((error: unknown) =>
+      replace(status, t("holdings.rpcFailed", { message: errorMessage(error) })),
+    );
+  };
+  const headers = [
+    "holdings.account",
+    "holdings.asset",
+    "holdings.disclosed",
+    "holdings.onChain",
+    "holdings.verdict",
+  ] as const;
+  const section = h(
+    "section",
+    { class: "holdings-chain", "data-chain": chain },
+    h("h2", {}, t("holdings.chain", { chain })),
+    h(
+      "div",
+      { class: "rpc-choice" },
+      h("label", { for: `rpc-${chain}` }, t("holdings.rpc")),
+      rpc,
+      h("button", { type: "button", onclick: read }, t("holdings.read")),
+    ),
+    status,
+    h(
+      "table",
+      { class: "holdings-table" },
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          headers.map((k) => h("th", { scope: "col" }, t(k))),
+        ),
+      ),
+      body,
+    ),
+    h("h3", {}, t("holdings.lastMovements")),
+    movementList(ctx, chain),
+    scanControls(ctx, chain, rpc),
+  );
+  read();
+  return section;
+}
+
+export async function renderHoldings(main: HTMLElement, stillCurrent: () => boolean): Promise<void> {
+  replace(main, h("h1", {}, t("holdings.title")), h("p", { class: "loading" }, t("common.loading")));
+  let ctx: Context;
+  try {
+    const { trust } = effectiveTrust();
+    if (!trust) throw new Error(t("holdings.noTrustRoot"));
+    const [info, records] = await Promise.all([dataSource().registry(), allRecords()]);
+    // Control proofs name the registry the page trusts (its pinned root), never the one a server names.
+    const registry = registryCaip10(trust.chainId, trust.registry);
+    ctx = { records, plan: planReconciliation(records), info, registry };
+  } catch (error) {
+    if (stillCurrent())
+      replace(
+        main,
+        h("h1", {}, t("holdings.title")),
+        h("p", { class: "form-error", role: "alert" }, t("common.serverUnreachable", { message: errorMessage(error) })),
+      );
+    return;
+  }
+  if (!stillCurrent()) return;
+  const chains = [...new Set(ctx.plan.declarations.map((d) => d.account.chain.text))];
+  replace(
+    main,
+    h("h1", {}, t("holdings.title")),
+    h("p", { class: "intro" }, t("holdings.intro")),
+    chains.length === 0 ? h("p", {}, t("holdings.none")) : chains.map((chain) => chainSection(ctx, chain)),
+    h("p", { class: "offchain", id: "holdings-offchain" }, t("holdings.offChain")),
+  );
+}
