@@ -160,7 +160,7 @@ export class Anchorer {
 
   /** Anchors the lowest unanchored batch; false when there is none. */
   private async step(): Promise<boolean> {
-    const batch = this.store.nextUnanchoredBatch();
+    const batch = await this.store.nextUnanchoredBatch();
     if (!batch) {
       this.status.inFlightBatch = null;
       return false;
@@ -262,7 +262,7 @@ export class Anchorer {
     const raw = (await wallet.signTransaction(tx)) as Hex;
     const txHash = Transaction.from(raw).hash as Hex;
     // The hash is durable before the transaction exists anywhere: a crash from here on resumes it.
-    this.store.markSubmitted(batch.id, { txHash, nonce, rawTx: raw });
+    await this.store.markSubmitted(batch.id, { txHash, nonce, rawTx: raw });
     crashPoint("before-send");
     try {
       await provider.broadcastTransaction(raw);
@@ -309,7 +309,7 @@ export class Anchorer {
     });
     const replacement = (await wallet.signTransaction(tx)) as Hex;
     const txHash = Transaction.from(replacement).hash as Hex;
-    this.store.markSubmitted(batch.id, { txHash, nonce: old.nonce, rawTx: replacement });
+    await this.store.markSubmitted(batch.id, { txHash, nonce: old.nonce, rawTx: replacement });
     await provider.broadcastTransaction(replacement);
     this.options.logger.warn(
       { batch: batch.id, replaced: old.hash, txHash, nonce: old.nonce, maxFeePerGas: String(maxFee) },
@@ -407,7 +407,7 @@ export class Anchorer {
       );
     }
     crashPoint("before-mark-anchored");
-    this.store.markAnchored(batch.id, {
+    await this.store.markAnchored(batch.id, {
       txHash: where.txHash,
       blockNumber: where.blockNumber,
       head: onChain.head,

@@ -29,6 +29,7 @@ export interface AppDeps {
 declare module "express-serve-static-core" {
   interface Request {
     publisher?: string;
+    publisherRights?: { mayCorrectOthers: boolean };
   }
 }
 
@@ -152,10 +153,10 @@ export function createApp(deps: AppDeps): express.Express {
     if (deps.shuttingDown()) throw new ProblemError(503, "SHUTTING_DOWN", "the server is shutting down; retry shortly");
     next();
   };
-  const requirePublisher: RequestHandler = (req, res, next) => {
+  const requirePublisher: RequestHandler = async (req, res, next) => {
     const header = req.get("authorization") ?? "";
     const match = /^Bearer ([\x21-\x7e]{1,200})$/.exec(header);
-    const publisher = match ? authenticate(store, match[1]!) : null;
+    const publisher = match ? await authenticate(store, match[1]!) : null;
     if (!publisher) {
       res.setHeader("WWW-Authenticate", 'Bearer realm="aiqyn"');
       throw new ProblemError(
@@ -165,6 +166,7 @@ export function createApp(deps: AppDeps): express.Express {
       );
     }
     req.publisher = publisher.name;
+    req.publisherRights = { mayCorrectOthers: publisher.mayCorrectOthers };
     next();
   };
   const requireJson: RequestHandler = (req, _res, next) => {
@@ -190,23 +192,25 @@ export function createApp(deps: AppDeps): express.Express {
     },
   });
   app.post("/api/v1/records", limiter, requireOpen, requirePublisher, requireJson, parseJson, async (req, res) => {
-    json(res, 201, await service.ingest(req.publisher!, req.body));
+    json(res, 201, await service.ingest(req.publisher!, req.body, req.publisherRights));
   });
 
   // --- reads ---
   app.use("/api", corsReads);
-  app.get("/api/v1/records", (req, res) => json(res, 200, service.listRecords(req.query)));
-  app.get("/api/v1/records/:seq", (req, res) => json(res, 200, service.getRecord(seqParam(req))));
-  app.get("/api/v1/records/:seq/proof", (req, res) => {
+  app.get("/api/v1/records", async (req, res) => json(res, 200, await service.listRecords(req.query)));
+  app.get("/api/v1/records/:seq", async (req, res) => json(res, 200, await service.getRecord(seqParam(req))));
+  app.get("/api/v1/records/:seq/proof", async (req, res) => {
     const seq = seqParam(req);
-    const body = service.proofBundleJson(seq);
+    const body = await service.proofBundleJson(seq);
     res.setHeader("Content-Disposition", `attachment; filename="aiqyn-proof-${seq}.json"`);
     res.status(200).type("application/json").send(body);
   });
-  app.get("/api/v1/batches", (req, res) => json(res, 200, service.listBatches(req.query)));
-  app.get("/api/v1/batches/:id", (req, res) => json(res, 200, service.getBatch(idParam(req))));
-  app.get("/api/v1/batches/:id/records", (req, res) => json(res, 200, service.batchRecords(idParam(req))));
-  app.get("/api/v1/stats", (_req, res) => json(res, 200, service.stats()));
+  app.get("/api/v1/batches", async (req, res) => json(res, 200, await service.listBatches(req.query)));
+  app.get("/api/v1/batches/:id", async (req, res) => json(res, 200, await service.getBatch(idParam(req))));
+  app.get("/api/v1/batches/:id/records", async (req, res) =>
+    json(res, 200, await service.batchRecords(idParam(req), req.query)),
+  );
+  app.get("/api/v1/stats", async (_req, res) => json(res, 200, await service.stats()));
   app.get("/api/v1/registry", (_req, res) => json(res, 200, service.registryInfo()));
   app.use("/api", (req) => {
     throw notFound(`no API route ${req.method} ${req.originalUrl.slice(0, 200)}`);

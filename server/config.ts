@@ -13,6 +13,10 @@ export interface ServerConfig {
   host: string;
   port: number;
   dataDir: string;
+  /** PostgreSQL (postgres://…) shared by every instance; null: the embedded SQLite file in dataDir. */
+  databaseUrl: string | null;
+  /** How long a lost leader's lock may go unnoticed before another instance takes over anchoring. */
+  leaderLeaseMs: number;
   rpcUrl: string;
   registryAddress: string;
   anchorerKey: string;
@@ -69,6 +73,7 @@ export const DEFAULTS = {
   anchorRetryMaxMs: 30_000,
   pollIntervalMs: 500,
   anchorReplaceAfterMs: 180_000,
+  leaderLeaseMs: 5_000,
 } as const;
 
 /** Fills a partial server config with the defaults (tests and start.ts use it). */
@@ -79,6 +84,8 @@ export function serverConfig(
     host: DEFAULTS.host,
     port: DEFAULTS.port,
     dataDir: DEFAULTS.dataDir,
+    databaseUrl: null,
+    leaderLeaseMs: DEFAULTS.leaderLeaseMs,
     chainId: null,
     batchIntervalMs: DEFAULTS.batchIntervalMs,
     batchMax: DEFAULTS.batchMax,
@@ -151,6 +158,10 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
   const chainPort = int("CHAIN_PORT", DEFAULTS.chainPort, 0, 65535);
   const dataDir = path.resolve(text("DATA_DIR") ?? DEFAULTS.dataDir);
   const rpcUrl = url("RPC_URL");
+  const databaseUrl = text("DATABASE_URL");
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push("DATABASE_URL must be a postgres:// or postgresql:// URL (the value is not shown)");
+  }
   const registryAddress = text("REGISTRY_ADDRESS");
   if (registryAddress !== null && !/^0x[0-9a-fA-F]{40}$/.test(registryAddress)) {
     problems.push(`REGISTRY_ADDRESS must be a 0x-prefixed 20-byte address, not ${JSON.stringify(registryAddress)}`);
@@ -195,6 +206,8 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     port,
     chainPort,
     dataDir,
+    databaseUrl,
+    leaderLeaseMs: int("LEADER_LEASE_MS", DEFAULTS.leaderLeaseMs, 100, 600_000),
     rpcUrl,
     registryAddress,
     anchorerKey,

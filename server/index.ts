@@ -20,7 +20,8 @@ import { createReceiptSigner } from "./crypto";
 import { createMetrics } from "./metrics";
 import { ProblemError, problemBody } from "./problem";
 import { createService, type Service } from "./service";
-import { openSqliteStore, type SqliteStore } from "./store/sqlite";
+import { openStore as openConfiguredStore } from "./store/open";
+import type { Store } from "./store/types";
 
 export { serverConfig, loadConfig } from "./config";
 export type { ServerConfig } from "./config";
@@ -30,7 +31,7 @@ export interface RunningServer {
   port: number;
   chainId: number;
   registry: string;
-  store: SqliteStore;
+  store: Store;
   service: Service;
   chain: ChainClient;
   anchorer: Anchorer;
@@ -116,7 +117,7 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
   }
   const registry = getAddress(config.registryAddress);
   const chain = createChainClient(config.rpcUrl, chainId, registry, config.anchorerKey);
-  let store: SqliteStore | null = null;
+  let storeToClose: Store | null = null;
   try {
     if (config.checkDeployment) await runDeploymentCheck(config, chain, logger);
     if ((await chain.reader.code()) === "0x") {
@@ -124,27 +125,29 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
     }
     const deploymentBlock = await chain.reader.deploymentBlock();
 
-    store = openSqliteStore(config.dataDir);
+    const store = await openConfiguredStore(config);
+    storeToClose = store;
     const binding = `${chainId}:${registry}`;
-    const boundTo = store.getMeta("registry");
+    const boundTo = await store.getMeta("registry");
     if (config.reanchorAll) {
-      const reset = store.resetAnchors();
+      const reset = await store.resetAnchors();
       if (reset > 0) logger.warn({ batches: reset }, "the chain was reset: every batch will be anchored again");
-    } else if (boundTo !== null && boundTo !== binding && store.getBatch(1) !== null) {
+    } else if (boundTo !== null && boundTo !== binding && (await store.getBatch(1)) !== null) {
       throw new AiqynError(
         "STORE_REGISTRY_MISMATCH",
         `the store in ${config.dataDir} anchors to ${boundTo}, not ${binding}: refusing to mix registries`,
       );
     }
-    store.setMeta("registry", binding);
+    await store.setMeta("registry", binding);
     if (!config.reanchorAll) {
       // A store restored from an old backup would hand out seqs the chain already holds: refuse before any write.
       const chainNextSeq = await chain.reader.nextSeq();
-      if (chainNextSeq > store.maxSeq() + 1) {
+      const storeMaxSeq = await store.maxSeq();
+      if (chainNextSeq > storeMaxSeq + 1) {
         throw new AiqynError(
           "STORE_BEHIND_CHAIN",
           `the registry has anchored seqs up to ${chainNextSeq - 1} but the store in ${config.dataDir} holds only up to ` +
-            `${store.maxSeq()}: it was restored from an older backup or belongs to another deployment. Restore a newer ` +
+            `${storeMaxSeq}: it was restored from an older backup or belongs to another deployment. Restore a newer ` +
             `backup (docs/OPERATIONS.md, "Backups and restore") before starting.`,
         );
       }
@@ -211,6 +214,7 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
         await closed;
         clearTimeout(force);
         batcher.stop();
+        await batcher.idle();
         await anchorer.stop();
         await openStore.close();
         chain.destroy();
@@ -218,7 +222,7 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
       })());
     return { url, port, chainId, registry, store, service, chain, anchorer, batcher, logger, close };
   } catch (error) {
-    await store?.close();
+    await storeToClose?.close();
     chain.destroy();
     throw error;
   }

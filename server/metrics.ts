@@ -13,16 +13,16 @@ export function createMetrics(store: Store) {
     name: "aiqyn_records",
     help: "Records accepted, all time",
     registers: [registry],
-    collect() {
-      this.set(counts().records);
+    async collect() {
+      this.set((await counts()).records);
     },
   });
   new Gauge({
     name: "aiqyn_records_pending",
     help: "Accepted records whose batch is not anchored yet",
     registers: [registry],
-    collect() {
-      this.set(counts().pending);
+    async collect() {
+      this.set((await counts()).pending);
     },
   });
   new Gauge({
@@ -30,8 +30,8 @@ export function createMetrics(store: Store) {
     help: "Batches by status",
     labelNames: ["status"],
     registers: [registry],
-    collect() {
-      for (const [status, n] of Object.entries(counts().batchesByStatus)) this.set({ status }, n);
+    async collect() {
+      for (const [status, n] of Object.entries((await counts()).batchesByStatus)) this.set({ status }, n);
     },
   });
   const recordsAccepted = new Counter({

@@ -6,7 +6,9 @@ import {
   BUNDLE_FORMAT,
   LIMITS,
   RECORD_KIND_NAMES,
+  effectiveCorrectors,
   isRecordKind,
+  recordStandings,
   leafHash,
   validateRecordInput,
   type FieldProblem,
@@ -28,11 +30,14 @@ import type { ServerConfig } from "./config";
 import type { ReceiptSigner } from "./crypto";
 import { ProblemError, invalidParameter } from "./problem";
 import { computeStats } from "./stats";
+import { correctionFamily } from "./standing";
 import type { Store, StoredBatch, StoredRecord } from "./store/types";
 
 export const MAX_BULK_RECORDS = 1000;
 export const MAX_PAGE = 500;
 export const DEFAULT_PAGE = 50;
+/** A batch's records come in pages of at most this many (a batch holds up to BATCH_MAX = 100 000). */
+export const MAX_BATCH_PAGE = 5000;
 /** Proof bundles kept as JSON text (about 2 KB each). */
 const BUNDLE_CACHE_SIZE = 20_000;
 
@@ -110,6 +115,21 @@ function decodeCursor(text: string): number {
   throw invalidParameter("cursor", "is not a cursor this server gave out");
 }
 
+/** The one pagination rule: `limit` (default DEFAULT_PAGE, at most `max`) and an opaque `cursor`. */
+function pageParams(query: Query, max: number): { limit: number; cursor: number | undefined } {
+  const limitText = optionalString(query, "limit");
+  const limit = limitText === undefined ? DEFAULT_PAGE : parseIntParam("limit", limitText, 1, max);
+  const cursor = optionalString(query, "cursor");
+  return { limit, cursor: cursor === undefined ? undefined : decodeCursor(cursor) };
+}
+
+/** A page asked for with limit + 1 rows: the rows shown and the cursor of the next page (null at the end). */
+function pageOf<T>(rows: T[], limit: number, position: (row: T) => number): { shown: T[]; next: string | null } {
+  if (rows.length <= limit) return { shown: rows, next: null };
+  const shown = rows.slice(0, limit);
+  return { shown, next: encodeCursor(position(shown[limit - 1]!)) };
+}
+
 export function batchView(b: StoredBatch): BatchView {
   return {
     id: b.id,
@@ -141,42 +161,61 @@ export function createService(deps: ServiceDeps) {
     signature: s.signature,
   });
 
-  function items(stored: StoredRecord[]): RecordItem[] {
-    const corrections = store.correctionsOf(stored.map((s) => s.record.seq));
-    return stored.map((s) => {
-      const mine = corrections.filter((c) => c.corrects === s.record.seq);
-      const standing: RecordStanding = mine.some((c) => c.kind === "RETRACTION")
-        ? "retracted"
-        : mine.length > 0
-          ? "superseded"
-          : "current";
-      return {
-        record: s.record,
-        leaf: s.leaf,
-        status: s.batchStatus === "anchored" ? "anchored" : "pending",
-        batchId: s.batchId,
-        receipt: receiptOf(s),
-        standing,
-        correctedBy: mine.map((c) => c.seq),
-      };
-    });
+  /** Standing by core's one rule (recordStandings) over the records and every later record correcting them. */
+  async function items(stored: StoredRecord[]): Promise<RecordItem[]> {
+    const links = await correctionFamily(
+      store,
+      stored.map((s) => s.record),
+    );
+    const standings = recordStandings(links);
+    const correctors = effectiveCorrectors(links, standings);
+    return stored.map((s) => ({
+      record: s.record,
+      leaf: s.leaf,
+      status: s.batchStatus === "anchored" ? "anchored" : "pending",
+      batchId: s.batchId,
+      receipt: receiptOf(s),
+      standing: standings.get(s.record.seq) ?? "current",
+      correctedBy: correctors.get(s.record.seq) ?? [],
+    }));
   }
 
-  function requireRecord(seq: number): StoredRecord {
-    const stored = store.getRecord(seq);
+  async function requireRecord(seq: number): Promise<StoredRecord> {
+    const stored = await store.getRecord(seq);
     if (!stored) throw new ProblemError(404, "RECORD_NOT_FOUND", `there is no record with seq ${seq}`);
     return stored;
   }
 
-  function requireBatch(id: number): StoredBatch {
-    const batch = store.getBatch(id);
+  /** A publisher corrects or retracts only its own records unless an operator gave it that right. */
+  async function requireOwnCorrections(publisher: string, inputs: readonly RecordInput[]): Promise<void> {
+    const targets = [...new Set(inputs.map((i) => i.corrects).filter((seq) => seq !== 0))];
+    for (const seq of targets) {
+      const target = await store.getRecord(seq);
+      if (target && target.record.publisher !== publisher) {
+        throw new ProblemError(
+          403,
+          "CORRECTION_NOT_OWN",
+          `record ${seq} was published by ${target.record.publisher}; ${publisher} may correct or retract only its own ` +
+            "records unless an operator allows it (npm run publisher -- add NAME --may-correct-others)",
+          { corrects: seq },
+        );
+      }
+    }
+  }
+
+  async function requireBatch(id: number): Promise<StoredBatch> {
+    const batch = await store.getBatch(id);
     if (!batch) throw new ProblemError(404, "BATCH_NOT_FOUND", `there is no batch ${id}`);
     return batch;
   }
 
   return {
     /** POST /api/v1/records: validate everything, then append atomically, then answer with receipts. */
-    async ingest(publisher: string, body: unknown): Promise<{ receipts: Receipt[] }> {
+    async ingest(
+      publisher: string,
+      body: unknown,
+      rights: { mayCorrectOthers: boolean } = { mayCorrectOthers: false },
+    ): Promise<{ receipts: Receipt[] }> {
       const at = now();
       let inputs: unknown[];
       let prefix: (i: number) => string;
@@ -209,7 +248,7 @@ export function createService(deps: ServiceDeps) {
         prefix = () => "";
       }
       const valid: RecordInput[] = [];
-      const maxSeq = store.maxSeq();
+      const maxSeq = await store.maxSeq();
       inputs.forEach((input, i) => {
         const result = validateRecordInput(input, { now: at });
         const at_ = (field: string) => [prefix(i), field].filter(Boolean).join("/");
@@ -238,6 +277,7 @@ export function createService(deps: ServiceDeps) {
           },
         );
       }
+      if (!rights.mayCorrectOthers) await requireOwnCorrections(publisher, valid);
       let stored: StoredRecord[];
       try {
         stored = await store.appendRecords(
@@ -266,15 +306,15 @@ export function createService(deps: ServiceDeps) {
         );
       }
       deps.onAccepted?.(stored.length);
-      deps.batcher.recordsAdded();
+      void deps.batcher.recordsAdded().catch((error: unknown) => deps.onStoreError?.(error));
       return { receipts: stored.map(receiptOf) };
     },
 
-    getRecord(seq: number): RecordItem {
-      return items([requireRecord(seq)])[0]!;
+    async getRecord(seq: number): Promise<RecordItem> {
+      return (await items([await requireRecord(seq)]))[0]!;
     },
 
-    listRecords(query: Query): { records: RecordItem[]; nextCursor: string | null } {
+    async listRecords(query: Query): Promise<{ records: RecordItem[]; nextCursor: string | null }> {
       onlyParams(query, ["kind", "asset", "from", "to", "cursor", "limit"]);
       const kind = optionalString(query, "kind");
       if (kind !== undefined && !isRecordKind(kind))
@@ -286,11 +326,8 @@ export function createService(deps: ServiceDeps) {
       const toText = optionalString(query, "to");
       const from = fromText === undefined ? undefined : parseIntParam("from", fromText, 0);
       const to = toText === undefined ? undefined : parseIntParam("to", toText, 0);
-      const limitText = optionalString(query, "limit");
-      const limit = limitText === undefined ? DEFAULT_PAGE : parseIntParam("limit", limitText, 1, MAX_PAGE);
-      const cursor = optionalString(query, "cursor");
-      const afterSeq = cursor === undefined ? undefined : decodeCursor(cursor);
-      const page = store.listRecords({
+      const { limit, cursor: afterSeq } = pageParams(query, MAX_PAGE);
+      const page = await store.listRecords({
         kind: kind as RecordKind | undefined,
         asset,
         from,
@@ -298,27 +335,26 @@ export function createService(deps: ServiceDeps) {
         afterSeq,
         limit: limit + 1,
       });
-      const more = page.length > limit;
-      const shown = more ? page.slice(0, limit) : page;
-      return { records: items(shown), nextCursor: more ? encodeCursor(shown[shown.length - 1]!.record.seq) : null };
+      const { shown, next } = pageOf(page, limit, (s) => s.record.seq);
+      return { records: await items(shown), nextCursor: next };
     },
 
     /**
      * The bundle as JSON text. An anchored record's bundle never changes (record, proof, batch and anchor are
      * all final), so the text is kept in a small cache: serving a bundle is then one Map lookup.
      */
-    proofBundleJson(seq: number): string {
+    async proofBundleJson(seq: number): Promise<string> {
       const cached = bundleCache.get(seq);
       if (cached !== undefined) return cached;
-      const json = JSON.stringify(this.proofBundle(seq)); // throws (409) unless anchored: never cached
+      const json = JSON.stringify(await this.proofBundle(seq)); // throws (409) unless anchored: never cached
       if (bundleCache.size >= BUNDLE_CACHE_SIZE) bundleCache.delete(bundleCache.keys().next().value!);
       bundleCache.set(seq, json);
       return json;
     },
 
-    proofBundle(seq: number): ProofBundle {
-      const stored = requireRecord(seq);
-      const batch = stored.batchId === null ? null : store.getBatch(stored.batchId);
+    async proofBundle(seq: number): Promise<ProofBundle> {
+      const stored = await requireRecord(seq);
+      const batch = stored.batchId === null ? null : await store.getBatch(stored.batchId);
       if (!batch || batch.status !== "anchored" || batch.txHash === null || batch.blockNumber === null) {
         throw new ProblemError(
           409,
@@ -334,7 +370,7 @@ export function createService(deps: ServiceDeps) {
         format: BUNDLE_FORMAT,
         record: stored.record,
         leaf: stored.leaf,
-        proof: store.proofOf(seq) ?? [],
+        proof: (await store.proofOf(seq)) ?? [],
         batch: { id: batch.id, root: batch.root, firstSeq: batch.firstSeq, leafCount: batch.leafCount },
         anchor: {
           chainId: chain.chainId,
@@ -346,32 +382,38 @@ export function createService(deps: ServiceDeps) {
       };
     },
 
-    listBatches(query: Query): { batches: BatchView[]; nextCursor: string | null } {
+    async listBatches(query: Query): Promise<{ batches: BatchView[]; nextCursor: string | null }> {
       onlyParams(query, ["cursor", "limit"]);
-      const limitText = optionalString(query, "limit");
-      const limit = limitText === undefined ? DEFAULT_PAGE : parseIntParam("limit", limitText, 1, MAX_PAGE);
-      const cursor = optionalString(query, "cursor");
-      const beforeId = cursor === undefined ? null : decodeCursor(cursor);
-      const page = store.listBatches(beforeId, limit + 1);
-      const more = page.length > limit;
-      const shown = more ? page.slice(0, limit) : page;
-      return { batches: shown.map(batchView), nextCursor: more ? encodeCursor(shown[shown.length - 1]!.id) : null };
+      const { limit, cursor } = pageParams(query, MAX_PAGE);
+      const page = await store.listBatches(cursor ?? null, limit + 1);
+      const { shown, next } = pageOf(page, limit, (b) => b.id);
+      return { batches: shown.map(batchView), nextCursor: next };
     },
 
-    getBatch(id: number): BatchView {
-      return batchView(requireBatch(id));
+    async getBatch(id: number): Promise<BatchView> {
+      return batchView(await requireBatch(id));
     },
 
-    batchRecords(id: number): { batch: BatchView; records: { record: RecordV1; leaf: Hex }[] } {
-      const batch = requireBatch(id);
+    /** One page of a batch's records in seq order (a batch holds up to BATCH_MAX records). */
+    async batchRecords(
+      id: number,
+      query: Query = {},
+    ): Promise<{ batch: BatchView; records: { record: RecordV1; leaf: Hex }[]; nextCursor: string | null }> {
+      onlyParams(query, ["cursor", "limit"]);
+      const { limit, cursor } = pageParams(query, MAX_BATCH_PAGE);
+      const batch = await requireBatch(id);
+      const afterSeq = Math.max(cursor ?? 0, batch.firstSeq - 1);
+      const page = await store.recordsOfBatch(id, afterSeq, limit + 1);
+      const { shown, next } = pageOf(page, limit, (s) => s.record.seq);
       return {
         batch: batchView(batch),
-        records: store.recordsOfBatch(id).map((s) => ({ record: s.record, leaf: s.leaf })),
+        records: shown.map((s) => ({ record: s.record, leaf: s.leaf })),
+        nextCursor: next,
       };
     },
 
-    stats(): Stats {
-      const counts = store.counts();
+    async stats(): Promise<Stats> {
+      const counts = await store.counts();
       const totals = {
         records: counts.records,
         anchored: counts.anchored,
@@ -387,7 +429,7 @@ export function createService(deps: ServiceDeps) {
       const throttled =
         stale && statsCache!.computeMs > 20 && at - statsCache!.at < Math.min(5000, 20 * statsCache!.computeMs);
       if (statsCache === null || (stale && !throttled)) {
-        const stats = computeStats(store.allRecords(), totals);
+        const stats = computeStats(await store.allRecords(), totals);
         statsCache = { key, stats, at, computeMs: Date.now() - at };
       }
       return { ...statsCache.stats, totals };
@@ -408,7 +450,7 @@ export function createService(deps: ServiceDeps) {
     async readiness(): Promise<{ ready: boolean; checks: Record<string, ReadinessCheck> }> {
       const checks: Record<string, ReadinessCheck> = {};
       try {
-        store.ping();
+        await store.ping();
         checks.store = { ok: true, message: "the store answers" };
       } catch (error) {
         checks.store = { ok: false, message: `the store does not answer: ${(error as Error).message}` };
@@ -425,7 +467,7 @@ export function createService(deps: ServiceDeps) {
       const status = deps.anchorer.snapshot();
       let counts;
       try {
-        counts = store.counts();
+        counts = await store.counts();
       } catch {
         counts = null;
       }

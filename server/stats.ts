@@ -8,6 +8,7 @@ import {
   VALUE_USD_DECIMALS,
   formatDecimal,
   parseDecimal,
+  recordStandings,
   type RecordKind,
   type RecordV1,
   type Stats,
@@ -28,16 +29,9 @@ function scaled(text: string, decimals: number): bigint {
   return parsed.ok ? parsed.value : 0n;
 }
 
-/** The seqs that a later record supersedes or retracts. */
-export function correctedSeqs(records: readonly RecordV1[]): Set<number> {
-  const out = new Set<number>();
-  for (const r of records) if (r.corrects !== 0) out.add(r.corrects);
-  return out;
-}
-
 export function computeStats(records: readonly RecordV1[], totals: Stats["totals"]): Stats {
-  const corrected = correctedSeqs(records);
-  const current = records.filter((r) => !corrected.has(r.seq) && r.kind !== "RETRACTION");
+  const standings = recordStandings(records);
+  const current = records.filter((r) => standings.get(r.seq) === "current" && r.kind !== "RETRACTION");
 
   const byKind = new Map<RecordKind, { count: number; value: bigint }>();
   const byAsset = new Map<string, { inflow: bigint; outflow: bigint; count: number }>();

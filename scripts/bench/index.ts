@@ -245,8 +245,8 @@ async function main(): Promise<void> {
       await ingestServer.stop("SIGKILL");
       const { openSqliteStore } = await import("../../server/store/sqlite");
       const store = openSqliteStore(ingestServer.dataDir);
-      const stored = store.maxSeq();
-      const rows = (store as unknown as { counts(): { records: number } }).counts().records;
+      const stored = await store.maxSeq();
+      const rows = (await store.counts()).records;
       await store.close();
       const acknowledged = bulk.recordsAcknowledged + single.recordsAcknowledged;
       const durable = stored >= acknowledged && rows === stored;

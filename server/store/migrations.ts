@@ -62,4 +62,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: "publisher rights, occurred_at index",
+    sql: `
+      ALTER TABLE publishers ADD COLUMN may_correct_others INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX records_occurred ON records (occurred_at, seq);
+    `,
+  },
 ];

@@ -9,11 +9,25 @@
 import Database from "better-sqlite3";
 import fs from "node:fs";
 import path from "node:path";
-import { AiqynError, bytesToHex, type Hex, type RecordInput, type RecordKind, type RecordV1 } from "../../core";
+import { AiqynError, type Hex, type RecordInput, type RecordKind, type RecordV1 } from "../../core";
 import { MIGRATIONS } from "./migrations";
+import {
+  RECORD_COLUMNS,
+  RECORD_FROM,
+  packProof,
+  toBatch,
+  toPublisher,
+  toRecord,
+  toStored,
+  unpackProof,
+  type BatchRow,
+  type PublisherRow,
+  type RecordRow,
+} from "./rows";
 import type {
   AnchoredInfo,
   BatchStatus,
+  LeaderSession,
   Publisher,
   RecordFilter,
   RecordFinisher,
@@ -24,49 +38,6 @@ import type {
   StoredRecord,
 } from "./types";
 
-interface RecordRow {
-  seq: number;
-  kind: string;
-  occurred_at: number;
-  published_at: number;
-  publisher: string;
-  asset: string;
-  amount: string;
-  value_usd: string;
-  counterparty: string;
-  reference: string;
-  document_hash: string;
-  memo: string;
-  corrects: number;
-  leaf: string;
-  signature: string;
-  signer: string;
-  batch_id: number | null;
-  batch_status: string | null;
-}
-
-interface BatchRow {
-  id: number;
-  root: string;
-  first_seq: number;
-  leaf_count: number;
-  status: string;
-  sealed_at: number;
-  tx_hash: string | null;
-  tx_nonce: number | null;
-  raw_tx: string | null;
-  block_number: number | null;
-  head: string | null;
-  anchored_at: number | null;
-}
-
-interface PublisherRow {
-  id: number;
-  name: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
 interface PendingAppend {
   inputs: readonly RecordInput[];
   publisher: string;
@@ -76,79 +47,13 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
-const RECORD_COLUMNS = `r.seq, r.kind, r.occurred_at, r.published_at, r.publisher, r.asset, r.amount, r.value_usd,
-  r.counterparty, r.reference, r.document_hash, r.memo, r.corrects, r.leaf, r.signature, r.signer, r.batch_id,
-  b.status AS batch_status`;
-const RECORD_FROM = "records r LEFT JOIN batches b ON b.id = r.batch_id";
-
-function toRecord(row: RecordRow): RecordV1 {
-  return {
-    seq: row.seq,
-    kind: row.kind as RecordKind,
-    occurredAt: row.occurred_at,
-    publishedAt: row.published_at,
-    publisher: row.publisher,
-    asset: row.asset,
-    amount: row.amount,
-    valueUsd: row.value_usd,
-    counterparty: row.counterparty,
-    reference: row.reference,
-    documentHash: row.document_hash,
-    memo: row.memo,
-    corrects: row.corrects,
-  };
-}
-
-function toStored(row: RecordRow): StoredRecord {
-  return {
-    record: toRecord(row),
-    leaf: row.leaf as Hex,
-    signature: row.signature as Hex,
-    signer: row.signer,
-    batchId: row.batch_id,
-    batchStatus: row.batch_status as BatchStatus | null,
-  };
-}
-
-function toBatch(row: BatchRow): StoredBatch {
-  return {
-    id: row.id,
-    root: row.root as Hex,
-    firstSeq: row.first_seq,
-    leafCount: row.leaf_count,
-    status: row.status as BatchStatus,
-    sealedAt: row.sealed_at,
-    txHash: row.tx_hash as Hex | null,
-    txNonce: row.tx_nonce,
-    rawTx: row.raw_tx as Hex | null,
-    blockNumber: row.block_number,
-    head: row.head as Hex | null,
-    anchoredAt: row.anchored_at,
-  };
-}
-
-function toPublisher(row: PublisherRow): Publisher {
-  return { id: row.id, name: row.name, createdAt: row.created_at, revokedAt: row.revoked_at };
-}
-
-/** Concatenated 32-byte siblings: the compact form a proof is stored in (already packed: a view, no copy). */
-function packProof(proof: readonly Hex[] | Uint8Array): Buffer {
-  if (proof instanceof Uint8Array) return Buffer.from(proof.buffer, proof.byteOffset, proof.byteLength);
-  return Buffer.concat(proof.map((p) => Buffer.from(p.slice(2), "hex")));
-}
-
-function unpackProof(blob: Buffer): Hex[] {
-  const out: Hex[] = [];
-  for (let i = 0; i + 32 <= blob.length; i += 32) out.push(bytesToHex(blob.subarray(i, i + 32)));
-  return out;
-}
-
 export interface SqliteStoreOptions {
   /** How long appendRecords gathers concurrent writers before committing them together (default 1 ms). */
   gatherMs?: number;
 }
 
 export class SqliteStore implements Store {
+  readonly backend = "sqlite" as const;
   readonly file: string;
   /** Group commits so far and records they carried (exposed for measurements). */
   readonly commitStats = { commits: 0, requests: 0, records: 0 };
@@ -205,11 +110,11 @@ export class SqliteStore implements Store {
         `UPDATE batches SET status = 'anchored', tx_hash = ?, block_number = ?, head = ?, anchored_at = ?, raw_tx = NULL
          WHERE id = ?`,
       ),
-      recordsOfBatch: this.db.prepare<[number], RecordRow>(
-        `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.batch_id = ? ORDER BY r.seq`,
+      recordsOfBatch: this.db.prepare<[number, number, number], RecordRow>(
+        `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.batch_id = ? AND r.seq > ? ORDER BY r.seq LIMIT ?`,
       ),
       publisherByKeyHash: this.db.prepare<[string], PublisherRow>(
-        "SELECT id, name, created_at, revoked_at FROM publishers WHERE key_hash = ?",
+        "SELECT id, name, created_at, revoked_at, may_correct_others FROM publishers WHERE key_hash = ?",
       ),
       batchesByStatus: this.db.prepare<[], { status: string; n: number; leaves: number }>(
         "SELECT status, COUNT(*) AS n, SUM(leaf_count) AS leaves FROM batches GROUP BY status",
@@ -336,21 +241,25 @@ export class SqliteStore implements Store {
     this.commitStats.records += results.reduce((n, r) => n + r.length, 0);
   }
 
-  maxSeq(): number {
+  async maxSeq(): Promise<number> {
+    return this.maxSeqNow();
+  }
+
+  private maxSeqNow(): number {
     return this.stmts.maxSeq.get()?.m ?? 0;
   }
 
-  unsealedCount(): number {
+  async unsealedCount(): Promise<number> {
     const last = this.stmts.lastBatch.get();
-    return this.maxSeq() - (last ? last.first_seq + last.leaf_count - 1 : 0);
+    return this.maxSeqNow() - (last ? last.first_seq + last.leaf_count - 1 : 0);
   }
 
-  getRecord(seq: number): StoredRecord | null {
+  async getRecord(seq: number): Promise<StoredRecord | null> {
     const row = this.stmts.getRecord.get(seq);
     return row ? toStored(row) : null;
   }
 
-  listRecords(filter: RecordFilter): StoredRecord[] {
+  async listRecords(filter: RecordFilter): Promise<StoredRecord[]> {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (filter.kind !== undefined) {
@@ -381,7 +290,7 @@ export class SqliteStore implements Store {
       .map(toStored);
   }
 
-  correctionsOf(seqs: readonly number[]): { seq: number; corrects: number; kind: RecordKind }[] {
+  async correctionsOf(seqs: readonly number[]): Promise<{ seq: number; corrects: number; kind: RecordKind }[]> {
     if (seqs.length === 0) return [];
     const rows = this.db
       .prepare<number[], { seq: number; corrects: number; kind: string }>(
@@ -393,28 +302,28 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ seq: r.seq, corrects: r.corrects, kind: r.kind as RecordKind }));
   }
 
-  allRecords(): RecordV1[] {
+  async allRecords(): Promise<RecordV1[]> {
     return this.db
       .prepare<[], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} ORDER BY r.seq`)
       .all()
       .map(toRecord);
   }
 
-  recordsOfBatch(batchId: number): StoredRecord[] {
-    return this.stmts.recordsOfBatch.all(batchId).map(toStored);
+  async recordsOfBatch(batchId: number, afterSeq: number, limit: number): Promise<StoredRecord[]> {
+    return this.stmts.recordsOfBatch.all(batchId, afterSeq, limit).map(toStored);
   }
 
-  proofOf(seq: number): Hex[] | null {
+  async proofOf(seq: number): Promise<Hex[] | null> {
     const row = this.stmts.proofOf.get(seq);
     if (!row || row.batch_id === null || row.proof === null) return null;
     return unpackProof(row.proof);
   }
 
-  unsealedRecords(limit: number): { record: RecordV1; leaf: Hex }[] {
+  async unsealedRecords(limit: number): Promise<{ record: RecordV1; leaf: Hex }[]> {
     return this.stmts.unsealed.all(limit).map((r) => ({ record: toRecord(r), leaf: r.leaf as Hex }));
   }
 
-  sealBatch(batch: SealInput): StoredBatch {
+  async sealBatch(batch: SealInput): Promise<StoredBatch> {
     if (batch.proofs.length !== batch.leafCount) throw new AiqynError("INVARIANT_VIOLATED", "one proof per leaf");
     return this.db.transaction(() => {
       const last = this.stmts.lastBatch.get();
@@ -433,12 +342,12 @@ export class SqliteStore implements Store {
     })();
   }
 
-  getBatch(id: number): StoredBatch | null {
+  async getBatch(id: number): Promise<StoredBatch | null> {
     const row = this.stmts.getBatch.get(id);
     return row ? toBatch(row) : null;
   }
 
-  listBatches(beforeId: number | null, limit: number): StoredBatch[] {
+  async listBatches(beforeId: number | null, limit: number): Promise<StoredBatch[]> {
     const rows =
       beforeId === null
         ? this.db.prepare<[number], BatchRow>("SELECT * FROM batches ORDER BY id DESC LIMIT ?").all(limit)
@@ -448,20 +357,20 @@ export class SqliteStore implements Store {
     return rows.map(toBatch);
   }
 
-  nextUnanchoredBatch(): StoredBatch | null {
+  async nextUnanchoredBatch(): Promise<StoredBatch | null> {
     const row = this.stmts.nextUnanchored.get();
     return row ? toBatch(row) : null;
   }
 
-  markSubmitted(id: number, tx: { txHash: Hex; nonce: number; rawTx: Hex }): void {
+  async markSubmitted(id: number, tx: { txHash: Hex; nonce: number; rawTx: Hex }): Promise<void> {
     this.stmts.markSubmitted.run(tx.txHash, tx.nonce, tx.rawTx, id);
   }
 
-  markAnchored(id: number, info: AnchoredInfo): void {
+  async markAnchored(id: number, info: AnchoredInfo): Promise<void> {
     this.stmts.markAnchored.run(info.txHash, info.blockNumber, info.head, info.anchoredAt, id);
   }
 
-  resetAnchors(): number {
+  async resetAnchors(): Promise<number> {
     return this.db
       .prepare(
         `UPDATE batches SET status = 'sealed', tx_hash = NULL, tx_nonce = NULL, raw_tx = NULL, block_number = NULL,
@@ -470,8 +379,8 @@ export class SqliteStore implements Store {
       .run().changes;
   }
 
-  counts(): StoreCounts {
-    const records = this.maxSeq();
+  async counts(): Promise<StoreCounts> {
+    const records = this.maxSeqNow();
     const byStatus = this.stmts.batchesByStatus.all();
     const batchesByStatus: Record<BatchStatus, number> = { sealed: 0, submitted: 0, anchored: 0 };
     let anchored = 0;
@@ -500,12 +409,18 @@ export class SqliteStore implements Store {
     };
   }
 
-  addPublisher(name: string, keyHash: string, now: number): Publisher {
+  async addPublisher(
+    name: string,
+    keyHash: string,
+    now: number,
+    rights: { mayCorrectOthers?: boolean } = {},
+  ): Promise<Publisher> {
+    const mayCorrectOthers = rights.mayCorrectOthers === true;
     try {
       const info = this.db
-        .prepare("INSERT INTO publishers (name, key_hash, created_at) VALUES (?, ?, ?)")
-        .run(name, keyHash, now);
-      return { id: Number(info.lastInsertRowid), name, createdAt: now, revokedAt: null };
+        .prepare("INSERT INTO publishers (name, key_hash, created_at, may_correct_others) VALUES (?, ?, ?, ?)")
+        .run(name, keyHash, now, mayCorrectOthers ? 1 : 0);
+      return { id: Number(info.lastInsertRowid), name, createdAt: now, revokedAt: null, mayCorrectOthers };
     } catch (cause) {
       if ((cause as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") {
         throw new AiqynError("PUBLISHER_EXISTS", `a publisher named ${name} exists already`, { cause });
@@ -514,35 +429,42 @@ export class SqliteStore implements Store {
     }
   }
 
-  listPublishers(): Publisher[] {
+  async listPublishers(): Promise<Publisher[]> {
     return this.db
-      .prepare<[], PublisherRow>("SELECT id, name, created_at, revoked_at FROM publishers ORDER BY id")
+      .prepare<[], PublisherRow>(
+        "SELECT id, name, created_at, revoked_at, may_correct_others FROM publishers ORDER BY id",
+      )
       .all()
       .map(toPublisher);
   }
 
-  revokePublisher(name: string, now: number): boolean {
+  async revokePublisher(name: string, now: number): Promise<boolean> {
     return (
       this.db.prepare("UPDATE publishers SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL").run(now, name)
         .changes === 1
     );
   }
 
-  publisherByKeyHash(keyHash: string): Publisher | null {
+  async publisherByKeyHash(keyHash: string): Promise<Publisher | null> {
     const row = this.stmts.publisherByKeyHash.get(keyHash);
     return row ? toPublisher(row) : null;
   }
 
-  getMeta(key: string): string | null {
+  async getMeta(key: string): Promise<string | null> {
     return this.stmts.getMeta.get(key)?.value ?? null;
   }
 
-  setMeta(key: string, value: string): void {
+  async setMeta(key: string, value: string): Promise<void> {
     this.stmts.setMeta.run(key, value);
   }
 
-  ping(): void {
+  async ping(): Promise<void> {
     this.db.prepare("SELECT 1").get();
+  }
+
+  /** One process owns a SQLite file: it always leads. */
+  async tryLead(): Promise<LeaderSession | null> {
+    return { check: async () => !this.closed, release: async () => undefined };
   }
 
   async close(): Promise<void> {
