@@ -102,6 +102,9 @@ export class Anchorer {
     this.stopping = true;
     this.wake();
     await this.loopDone;
+    // Stopped, it may start again: an instance that loses and later regains leadership (server/leader.ts).
+    this.loopDone = null;
+    this.stopping = false;
   }
 
   private async loop(): Promise<void> {

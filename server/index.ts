@@ -4,6 +4,7 @@
  */
 import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
@@ -19,6 +20,7 @@ import { createFastKeccak } from "./crypto";
 import { createReceiptSigner } from "./crypto";
 import { createMetrics } from "./metrics";
 import { ProblemError, problemBody } from "./problem";
+import { Leadership } from "./leader";
 import { createService, type Service } from "./service";
 import { openStore as openConfiguredStore } from "./store/open";
 import type { Store } from "./store/types";
@@ -36,6 +38,7 @@ export interface RunningServer {
   chain: ChainClient;
   anchorer: Anchorer;
   batcher: Batcher;
+  leadership: Leadership;
   logger: Logger;
   /** Graceful: stop accepting, finish the writes in flight, stop batcher and anchorer, close the store. */
   close(): Promise<void>;
@@ -176,7 +179,24 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
       },
       onError: (err) => logger.error({ err }, "sealing failed"),
     });
+    // Only the leader seals and anchors; every instance serves reads and accepts writes.
+    const leadership = new Leadership({
+      store,
+      leaseMs: config.leaderLeaseMs,
+      instance: `${os.hostname()}:${process.pid}`,
+      logger: logger.child({ part: "leader" }),
+      lead: async () => {
+        batcher.start();
+        anchorer.start();
+        return async () => {
+          batcher.stop();
+          await batcher.idle();
+          await anchorer.stop();
+        };
+      },
+    });
     const service = createService({
+      leadership,
       store,
       keccak,
       signer,
@@ -199,8 +219,8 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
     });
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-    batcher.start();
-    anchorer.start();
+    leadership.setInstance(`${os.hostname()}:${process.pid}:${port}`);
+    await leadership.start();
     logger.info({ url, chainId, registry, signer: signer.address }, "aiqyn server listening");
 
     const openStore = store;
@@ -213,14 +233,12 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
         const force = setTimeout(() => server.closeAllConnections(), 5000);
         await closed;
         clearTimeout(force);
-        batcher.stop();
-        await batcher.idle();
-        await anchorer.stop();
+        await leadership.stop();
         await openStore.close();
         chain.destroy();
         logger.info("aiqyn server stopped");
       })());
-    return { url, port, chainId, registry, store, service, chain, anchorer, batcher, logger, close };
+    return { url, port, chainId, registry, store, service, chain, anchorer, batcher, leadership, logger, close };
   } catch (error) {
     await storeToClose?.close();
     chain.destroy();

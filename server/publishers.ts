@@ -4,6 +4,7 @@
  */
 import crypto from "node:crypto";
 import { AiqynError, LIMITS } from "../core";
+import { storeProblem } from "./problem-store";
 import type { Publisher, Store } from "./store/types";
 
 const KEY_PREFIX = "aiq_";
@@ -36,6 +37,11 @@ export async function addPublisher(
 /** The active publisher that a bearer key belongs to, or null (unknown or revoked key). */
 export async function authenticate(store: Store, key: string): Promise<Publisher | null> {
   if (!key.startsWith(KEY_PREFIX) || key.length > 200) return null;
-  const publisher = await store.publisherByKeyHash(hashApiKey(key));
+  let publisher: Publisher | null;
+  try {
+    publisher = await store.publisherByKeyHash(hashApiKey(key));
+  } catch (error) {
+    throw storeProblem(error);
+  }
   return publisher && publisher.revokedAt === null ? publisher : null;
 }

@@ -25,10 +25,12 @@ import {
 import type { BatchInfo as BatchView, RegistryInfo } from "../core";
 import type { Anchorer } from "./anchorer";
 import type { Batcher } from "./batcher";
+import type { Leadership, LeaderStatus } from "./leader";
 import type { ChainClient } from "./chain";
 import type { ServerConfig } from "./config";
 import type { ReceiptSigner } from "./crypto";
 import { ProblemError, invalidParameter } from "./problem";
+import { storeProblem } from "./problem-store";
 import { computeStats } from "./stats";
 import { correctionFamily } from "./standing";
 import type { Store, StoredBatch, StoredRecord } from "./store/types";
@@ -66,6 +68,7 @@ export interface ServiceDeps {
   deploymentBlock: number;
   batcher: Batcher;
   anchorer: Anchorer;
+  leadership?: Pick<Leadership, "status">;
   now?: () => number;
   onAccepted?: (count: number) => void;
   onStoreError?: (error: unknown) => void;
@@ -128,6 +131,15 @@ function pageOf<T>(rows: T[], limit: number, position: (row: T) => number): { sh
   if (rows.length <= limit) return { shown: rows, next: null };
   const shown = rows.slice(0, limit);
   return { shown, next: encodeCursor(position(shown[limit - 1]!)) };
+}
+
+/** Who seals and anchors: this instance or another one (informational: a follower is ready too). */
+function leadershipCheck(status: LeaderStatus | undefined): ReadinessCheck {
+  if (!status) return { ok: true, message: "this instance leads sealing and anchoring", leading: true };
+  const message = status.leading
+    ? "this instance leads sealing and anchoring"
+    : `instance ${status.leader ?? "(none yet)"} leads sealing and anchoring; this one serves and accepts writes`;
+  return { ok: true, message, leading: status.leading, instance: status.instance, leader: status.leader };
 }
 
 export function batchView(b: StoredBatch): BatchView {
@@ -209,7 +221,7 @@ export function createService(deps: ServiceDeps) {
     return batch;
   }
 
-  return {
+  return guardStore({
     /** POST /api/v1/records: validate everything, then append atomically, then answer with receipts. */
     async ingest(
       publisher: string,
@@ -488,9 +500,39 @@ export function createService(deps: ServiceDeps) {
         oldestPendingAgeSeconds: oldestAge,
         lastError: status.halted ?? status.lastError,
       };
+      checks.leadership = leadershipCheck(deps.leadership?.status());
       return { ready: Object.values(checks).every((c) => c.ok), checks };
     },
-  };
+  });
+}
+
+const STORE_READS = [
+  "ingest",
+  "getRecord",
+  "listRecords",
+  "proofBundleJson",
+  "proofBundle",
+  "listBatches",
+  "getBatch",
+  "batchRecords",
+  "stats",
+] as const;
+
+/** The methods that read or write the store answer 503 STORE_UNAVAILABLE while the database is away. */
+function guardStore<T extends Record<(typeof STORE_READS)[number], (...args: never[]) => Promise<unknown>>>(
+  service: T,
+): T {
+  for (const name of STORE_READS) {
+    const method = service[name] as (...args: unknown[]) => Promise<unknown>;
+    (service as Record<string, unknown>)[name] = async function (this: T, ...args: unknown[]) {
+      try {
+        return await method.apply(this, args);
+      } catch (error) {
+        throw storeProblem(error);
+      }
+    };
+  }
+  return service;
 }
 
 export type Service = ReturnType<typeof createService>;

@@ -49,6 +49,22 @@ const TYPES = {
 const LEADER_LOCK_KEY = "7018295106098735204";
 const MIGRATION_LOCK_KEY = "7018295106098735205";
 
+/** Errors that mean "the database cannot be reached" (SQLSTATE class 08, shutdown, refused connection…). */
+function isConnectionError(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === "string" && (/^08/.test(code) || ["57P01", "57P02", "57P03", "53300"].includes(code)))
+    return true;
+  if (typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND"].includes(code))
+    return true;
+  return typeof message === "string" && /Connection terminated|timeout exceeded when trying to connect/i.test(message);
+}
+
+/** A connection error as AiqynError STORE_UNAVAILABLE (the server answers 503); anything else unchanged. */
+function unavailable(error: unknown): unknown {
+  if (!isConnectionError(error)) return error;
+  return new AiqynError("STORE_UNAVAILABLE", "the database does not answer", { cause: error });
+}
+
 interface PendingAppend {
   inputs: readonly RecordInput[];
   publisher: string;
@@ -139,7 +155,9 @@ export class PostgresStore implements Store {
   }
 
   private async transaction<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-    const db = await this.pool.connect();
+    const db = await this.pool.connect().catch((error: unknown) => {
+      throw unavailable(error);
+    });
     try {
       await db.query("BEGIN");
       const result = await work(db);
@@ -153,12 +171,21 @@ export class PostgresStore implements Store {
         () => true,
       );
       db.release(broken ? (error as Error) : undefined);
-      throw error;
+      throw unavailable(error);
+    }
+  }
+
+  /** One statement on a pooled connection; a lost database becomes STORE_UNAVAILABLE. */
+  private async exec(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+    try {
+      return await this.pool.query(sql, params);
+    } catch (error) {
+      throw unavailable(error);
     }
   }
 
   private async rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.pool.query(sql, params)).rows as T[];
+    return (await this.exec(sql, params)).rows as T[];
   }
 
   private async one<T>(sql: string, params: unknown[] = []): Promise<T> {
@@ -334,14 +361,14 @@ export class PostgresStore implements Store {
   }
 
   async markSubmitted(id: number, tx: { txHash: Hex; nonce: number; rawTx: Hex }): Promise<void> {
-    await this.pool.query(
+    await this.exec(
       "UPDATE batches SET status = 'submitted', tx_hash = $1, tx_nonce = $2, raw_tx = $3 WHERE id = $4 AND status <> 'anchored'",
       [tx.txHash, tx.nonce, tx.rawTx, id],
     );
   }
 
   async markAnchored(id: number, info: AnchoredInfo): Promise<void> {
-    await this.pool.query(
+    await this.exec(
       `UPDATE batches SET status = 'anchored', tx_hash = $1, block_number = $2, head = $3, anchored_at = $4, raw_tx = NULL
        WHERE id = $5`,
       [info.txHash, info.blockNumber, info.head, info.anchoredAt, id],
@@ -349,7 +376,7 @@ export class PostgresStore implements Store {
   }
 
   async resetAnchors(): Promise<number> {
-    const result = await this.pool.query(
+    const result = await this.exec(
       `UPDATE batches SET status = 'sealed', tx_hash = NULL, tx_nonce = NULL, raw_tx = NULL, block_number = NULL,
          head = NULL, anchored_at = NULL WHERE status <> 'sealed'`,
     );
@@ -421,10 +448,10 @@ export class PostgresStore implements Store {
   }
 
   async revokePublisher(name: string, now: number): Promise<boolean> {
-    const result = await this.pool.query(
-      "UPDATE publishers SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
-      [now, name],
-    );
+    const result = await this.exec("UPDATE publishers SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL", [
+      now,
+      name,
+    ]);
     return result.rowCount === 1;
   }
 
@@ -442,14 +469,14 @@ export class PostgresStore implements Store {
   }
 
   async setMeta(key: string, value: string): Promise<void> {
-    await this.pool.query(
+    await this.exec(
       "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       [key, value],
     );
   }
 
   async ping(): Promise<void> {
-    await this.pool.query("SELECT 1");
+    await this.exec("SELECT 1");
   }
 
   /**
