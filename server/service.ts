@@ -6,9 +6,7 @@ import {
   BUNDLE_FORMAT,
   LIMITS,
   RECORD_KIND_NAMES,
-  effectiveCorrectors,
   isRecordKind,
-  recordStandings,
   leafHash,
   validateRecordInput,
   type FieldProblem,
@@ -31,8 +29,7 @@ import type { ServerConfig } from "./config";
 import type { ReceiptSigner } from "./crypto";
 import { ProblemError, invalidParameter } from "./problem";
 import { storeProblem } from "./problem-store";
-import { computeStats } from "./stats";
-import { correctionFamily } from "./standing";
+import { statsFromAggregates } from "./store/aggregates";
 import type { Store, StoredBatch, StoredRecord } from "./store/types";
 
 export const MAX_BULK_RECORDS = 1000;
@@ -163,7 +160,6 @@ export function createService(deps: ServiceDeps) {
   // Oldest-first eviction (a Map keeps insertion order); only bundles of anchored records get here. Anchors
   // are reset (REANCHOR) only at start-up, before this process serves anything.
   const bundleCache = new Map<number, string>();
-  let statsCache: { key: string; stats: Stats; at: number; computeMs: number } | null = null;
 
   const receiptOf = (s: StoredRecord): Receipt => ({
     seq: s.record.seq,
@@ -173,21 +169,23 @@ export function createService(deps: ServiceDeps) {
     signature: s.signature,
   });
 
-  /** Standing by core's one rule (recordStandings) over the records and every later record correcting them. */
+  /**
+   * The standing is the store's, kept by core's recordStandings at write time; correctedBy lists the
+   * correctors with effect (core's effectiveCorrectors: a retracted correction has none).
+   */
   async function items(stored: StoredRecord[]): Promise<RecordItem[]> {
-    const links = await correctionFamily(
-      store,
-      stored.map((s) => s.record),
-    );
-    const standings = recordStandings(links);
-    const correctors = effectiveCorrectors(links, standings);
+    const correctors = new Map<number, number[]>();
+    for (const c of await store.correctionsOf(stored.map((s) => s.record.seq))) {
+      if (c.standing === "retracted") continue;
+      correctors.set(c.corrects, [...(correctors.get(c.corrects) ?? []), c.seq]);
+    }
     return stored.map((s) => ({
       record: s.record,
       leaf: s.leaf,
       status: s.batchStatus === "anchored" ? "anchored" : "pending",
       batchId: s.batchId,
       receipt: receiptOf(s),
-      standing: standings.get(s.record.seq) ?? "current",
+      standing: s.standing,
       correctedBy: correctors.get(s.record.seq) ?? [],
     }));
   }
@@ -424,27 +422,16 @@ export function createService(deps: ServiceDeps) {
       };
     },
 
+    /** Totals from the batch counts, the rest from the aggregates kept at write time: no record is re-read. */
     async stats(): Promise<Stats> {
-      const counts = await store.counts();
+      const [counts, { rows, holdings }] = await Promise.all([store.counts(), store.aggregates()]);
       const totals = {
         records: counts.records,
         anchored: counts.anchored,
         pending: counts.pending,
         batches: counts.batches,
       };
-      const key = `${counts.records}/${counts.anchored}/${counts.batches}`;
-      const at = Date.now();
-      // The aggregates read every record. A small store recomputes them on any change; a large one (where a
-      // computation takes more than 20 ms) at most once per 20 computations' time (≤ 5 s), so a stream of
-      // writes plus stats requests cannot keep the server busy recomputing. Totals are always fresh.
-      const stale = statsCache !== null && statsCache.key !== key;
-      const throttled =
-        stale && statsCache!.computeMs > 20 && at - statsCache!.at < Math.min(5000, 20 * statsCache!.computeMs);
-      if (statsCache === null || (stale && !throttled)) {
-        const stats = computeStats(await store.allRecords(), totals);
-        statsCache = { key, stats, at, computeMs: Date.now() - at };
-      }
-      return { ...statsCache.stats, totals };
+      return statsFromAggregates(rows, holdings, totals);
     },
 
     registryInfo(): RegistryInfo {

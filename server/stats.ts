@@ -1,5 +1,6 @@
 /**
- * Fund statistics from the records, exact: every sum is a bigint over the scaled integers of core's
+ * The reference for the statistics the store keeps at write time (server/store/aggregates.ts): computed from
+ * every record at once, exact: every sum is a bigint over the scaled integers of core's
  * decimal rules, formatted back to a decimal string. Only current records count (a superseded or
  * retracted record, and the retraction itself, are left out).
  */
@@ -15,14 +16,7 @@ import {
 } from "../core";
 
 export type { Stats } from "../core";
-
-const INFLOW_KINDS: ReadonlySet<RecordKind> = new Set([
-  "INFLOW_SEIZURE",
-  "INFLOW_MINING",
-  "INFLOW_OTHER",
-  "INVESTMENT",
-]);
-const OUTFLOW_KINDS: ReadonlySet<RecordKind> = new Set(["DIVESTMENT", "GRANT", "EXPENSE"]);
+import { INFLOW_KINDS, OUTFLOW_KINDS } from "./store/aggregates";
 
 function scaled(text: string, decimals: number): bigint {
   const parsed = parseDecimal(text, decimals);

@@ -70,4 +70,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX records_occurred ON records (occurred_at, seq);
     `,
   },
+  {
+    version: 3,
+    name: "standing and statistics kept at write time",
+    // Existing records get their standings and aggregates from the store's one-time rebuild (meta "aggregates").
+    sql: `
+      ALTER TABLE records ADD COLUMN standing TEXT NOT NULL DEFAULT 'current'
+        CHECK (standing IN ('current', 'superseded', 'retracted'));
+      CREATE TABLE aggregates (
+        dim TEXT NOT NULL,
+        key TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        a TEXT NOT NULL,
+        b TEXT NOT NULL,
+        PRIMARY KEY (dim, key)
+      );
+      CREATE TABLE holdings (asset TEXT PRIMARY KEY, seq INTEGER NOT NULL REFERENCES records (seq));
+      CREATE INDEX records_valuation ON records (asset, occurred_at, seq) WHERE kind = 'VALUATION' AND standing = 'current';
+    `,
+  },
 ];

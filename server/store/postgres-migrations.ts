@@ -59,7 +59,8 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         signature TEXT NOT NULL,
         signer TEXT NOT NULL,
         batch_id BIGINT REFERENCES batches (id),
-        proof BYTEA
+        proof BYTEA,
+        standing TEXT NOT NULL DEFAULT 'current' CHECK (standing IN ('current', 'superseded', 'retracted'))
       );
       CREATE INDEX records_unsealed ON records (seq) WHERE batch_id IS NULL;
       CREATE INDEX records_batch ON records (batch_id, seq);
@@ -67,6 +68,17 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX records_asset ON records (asset, seq);
       CREATE INDEX records_occurred ON records (occurred_at, seq);
       CREATE INDEX records_corrects ON records (corrects) WHERE corrects <> 0;
+      CREATE INDEX records_valuation ON records (asset, occurred_at, seq) WHERE kind = 'VALUATION' AND standing = 'current';
+      -- Statistics kept at write time (server/store/aggregates.ts): exact sums of scaled integers.
+      CREATE TABLE aggregates (
+        dim TEXT NOT NULL,
+        key TEXT NOT NULL,
+        count BIGINT NOT NULL,
+        a NUMERIC NOT NULL,
+        b NUMERIC NOT NULL,
+        PRIMARY KEY (dim, key)
+      );
+      CREATE TABLE holdings (asset TEXT PRIMARY KEY, seq BIGINT NOT NULL REFERENCES records (seq));
       -- The gapless seq: a row locked and advanced inside the writing transaction (a SEQUENCE leaves gaps).
       CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
       INSERT INTO counters (name, value) VALUES ('seq', 0), ('batch', 0);

@@ -8,7 +8,15 @@
  * (one lock, one multi-row INSERT through unnest, one commit for all of them).
  */
 import pg from "pg";
-import { AiqynError, type Hex, type RecordInput, type RecordKind, type RecordV1 } from "../../core";
+import {
+  AiqynError,
+  type Hex,
+  type RecordInput,
+  type RecordKind,
+  type RecordStanding,
+  type RecordV1,
+} from "../../core";
+import { appendEffect, loadFamily, type AggregateRow, type AppendEffect, type FamilyReader } from "./aggregates";
 import { PG_MIGRATIONS } from "./postgres-migrations";
 import {
   RECORD_COLUMNS,
@@ -17,8 +25,11 @@ import {
   toBatch,
   toPublisher,
   toRecord,
+  toAggregate,
   toStored,
+  toStoredStanding,
   unpackProof,
+  type AggregateDbRow,
   type BatchRow,
   type PublisherRow,
   type RecordRow,
@@ -112,9 +123,66 @@ function buildRecords(group: readonly PendingAppend[], base: number): StoredReco
         memo: record.memo,
         corrects: record.corrects,
       };
-      return { record: ordered, ...req.finish(ordered), batchId: null, batchStatus: null };
+      return {
+        record: ordered,
+        ...req.finish(ordered),
+        batchId: null,
+        batchStatus: null,
+        standing: "current" as const,
+      };
     });
   });
+}
+
+/** Reads the family of new records inside the writing transaction (server/store/aggregates.ts). */
+function familyReader(db: pg.PoolClient): FamilyReader {
+  const read = async (where: string, seqs: readonly number[]) =>
+    (await db.query<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE ${where}`, [seqs])).rows.map(
+      toStoredStanding,
+    );
+  return {
+    bySeqs: (seqs) => read("r.seq = ANY($1::bigint[])", seqs),
+    correctorsOf: (seqs) => read("r.corrects = ANY($1::bigint[]) AND r.corrects <> 0", seqs),
+  };
+}
+
+/** Standings, aggregates (one upsert for all rows) and holdings follow the records just inserted. */
+async function applyEffect(db: pg.PoolClient, effect: AppendEffect): Promise<void> {
+  if (effect.standingChanges.length > 0) {
+    await db.query(
+      "UPDATE records r SET standing = u.standing FROM unnest($1::bigint[], $2::text[]) AS u(seq, standing) WHERE r.seq = u.seq",
+      [effect.standingChanges.map((c) => c.seq), effect.standingChanges.map((c) => c.standing)],
+    );
+  }
+  if (effect.deltas.length > 0) {
+    const d = effect.deltas;
+    await db.query(
+      `INSERT INTO aggregates (dim, key, count, a, b)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::numeric[], $5::numeric[])
+       ON CONFLICT (dim, key) DO UPDATE SET count = aggregates.count + excluded.count, a = aggregates.a + excluded.a,
+         b = aggregates.b + excluded.b`,
+      [
+        d.map((r) => r.dim),
+        d.map((r) => r.key),
+        d.map((r) => r.count),
+        d.map((r) => String(r.a)),
+        d.map((r) => String(r.b)),
+      ],
+    );
+  }
+  for (const asset of effect.holdingAssets) {
+    const latest = await db.query<{ seq: number }>(
+      `SELECT seq FROM records WHERE kind = 'VALUATION' AND standing = 'current' AND asset = $1
+       ORDER BY occurred_at DESC, seq DESC LIMIT 1`,
+      [asset],
+    );
+    if (latest.rows[0])
+      await db.query(
+        "INSERT INTO holdings (asset, seq) VALUES ($1, $2) ON CONFLICT (asset) DO UPDATE SET seq = excluded.seq",
+        [asset, latest.rows[0].seq],
+      );
+    else await db.query("DELETE FROM holdings WHERE asset = $1", [asset]);
+  }
 }
 
 export class PostgresStore implements Store {
@@ -232,8 +300,19 @@ export class PostgresStore implements Store {
           [count],
         )
       ).rows[0]!;
+      const family = await loadFamily(
+        group.flatMap((req) => req.inputs.map((i) => i.corrects)),
+        familyReader(db),
+      );
       const built = buildRecords(group, base);
       await db.query(RECORD_INSERT, insertColumns(built.flat()));
+      await applyEffect(
+        db,
+        appendEffect(
+          family,
+          built.flat().map((r) => r.record),
+        ),
+      );
       return built;
     });
     this.commitStats.commits += 1;
@@ -277,12 +356,33 @@ export class PostgresStore implements Store {
     return (await this.rows<RecordRow>(sql, params)).map(toStored);
   }
 
-  async correctionsOf(seqs: readonly number[]): Promise<{ seq: number; corrects: number; kind: RecordKind }[]> {
+  async correctionsOf(
+    seqs: readonly number[],
+  ): Promise<{ seq: number; corrects: number; kind: RecordKind; standing: RecordStanding }[]> {
     if (seqs.length === 0) return [];
     return this.rows(
-      "SELECT seq, corrects, kind FROM records WHERE corrects = ANY($1::bigint[]) AND corrects <> 0 ORDER BY seq",
+      "SELECT seq, corrects, kind, standing FROM records WHERE corrects = ANY($1::bigint[]) AND corrects <> 0 ORDER BY seq",
       [seqs],
     );
+  }
+
+  async aggregates(): Promise<{ rows: AggregateRow[]; holdings: RecordV1[] }> {
+    const rows = await this.rows<AggregateDbRow>(
+      "SELECT dim, key, count, a::text AS a, b::text AS b FROM aggregates WHERE count > 0",
+    );
+    const holdings = await this.rows<RecordRow>(
+      `SELECT ${RECORD_COLUMNS} FROM holdings h JOIN records r ON r.seq = h.seq LEFT JOIN batches b ON b.id = r.batch_id`,
+    );
+    return { rows: rows.map(toAggregate), holdings: holdings.map(toRecord) };
+  }
+
+  /** Standings, aggregates and holdings from every record (after a copy: migrate-store). */
+  async rebuildAggregates(): Promise<void> {
+    const records = await this.allRecords();
+    await this.transaction(async (db) => {
+      await db.query("DELETE FROM aggregates; DELETE FROM holdings; UPDATE records SET standing = 'current'");
+      await applyEffect(db, appendEffect([], records));
+    });
   }
 
   async allRecords(): Promise<RecordV1[]> {

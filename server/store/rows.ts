@@ -1,5 +1,6 @@
 /** Table rows of the store and their mapping to the store's types (the same columns in SQLite and PostgreSQL). */
-import { bytesToHex, type Hex, type RecordKind, type RecordV1 } from "../../core";
+import { bytesToHex, type Hex, type RecordKind, type RecordStanding, type RecordV1 } from "../../core";
+import type { AggregateRow, StoredStanding } from "./aggregates";
 import type { BatchStatus, Publisher, StoredBatch, StoredRecord } from "./types";
 
 export interface RecordRow {
@@ -21,6 +22,7 @@ export interface RecordRow {
   signer: string;
   batch_id: number | null;
   batch_status: string | null;
+  standing: string;
 }
 
 export interface BatchRow {
@@ -48,7 +50,7 @@ export interface PublisherRow {
 
 export const RECORD_COLUMNS = `r.seq, r.kind, r.occurred_at, r.published_at, r.publisher, r.asset, r.amount, r.value_usd,
   r.counterparty, r.reference, r.document_hash, r.memo, r.corrects, r.leaf, r.signature, r.signer, r.batch_id,
-  b.status AS batch_status`;
+  b.status AS batch_status, r.standing`;
 export const RECORD_FROM = "records r LEFT JOIN batches b ON b.id = r.batch_id";
 
 export function toRecord(row: RecordRow): RecordV1 {
@@ -77,6 +79,7 @@ export function toStored(row: RecordRow): StoredRecord {
     signer: row.signer,
     batchId: row.batch_id,
     batchStatus: row.batch_status as BatchStatus | null,
+    standing: row.standing as RecordStanding,
   };
 }
 
@@ -117,4 +120,21 @@ export function unpackProof(blob: Buffer): Hex[] {
   const out: Hex[] = [];
   for (let i = 0; i + 32 <= blob.length; i += 32) out.push(bytesToHex(blob.subarray(i, i + 32)));
   return out;
+}
+
+/** A stored record with its standing, as the aggregates need it. */
+export function toStoredStanding(row: RecordRow): StoredStanding {
+  return { record: toRecord(row), standing: row.standing as RecordStanding };
+}
+
+export interface AggregateDbRow {
+  dim: string;
+  key: string;
+  count: number;
+  a: string;
+  b: string;
+}
+
+export function toAggregate(row: AggregateDbRow): AggregateRow {
+  return { dim: row.dim as AggregateRow["dim"], key: row.key, count: row.count, a: BigInt(row.a), b: BigInt(row.b) };
 }

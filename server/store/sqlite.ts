@@ -9,7 +9,16 @@
 import Database from "better-sqlite3";
 import fs from "node:fs";
 import path from "node:path";
-import { AiqynError, type Hex, type RecordInput, type RecordKind, type RecordV1 } from "../../core";
+import {
+  AiqynError,
+  type Hex,
+  type RecordInput,
+  type RecordKind,
+  type RecordStanding,
+  type RecordV1,
+} from "../../core";
+import type { AggregateRow } from "./aggregates";
+import { appendEffect, loadFamily, type AppendEffect, type FamilyReader, type StoredStanding } from "./aggregates";
 import { MIGRATIONS } from "./migrations";
 import {
   RECORD_COLUMNS,
@@ -18,8 +27,11 @@ import {
   toBatch,
   toPublisher,
   toRecord,
+  toAggregate,
   toStored,
+  toStoredStanding,
   unpackProof,
+  type AggregateDbRow,
   type BatchRow,
   type PublisherRow,
   type RecordRow,
@@ -47,6 +59,9 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
+/** Set once the standings and aggregates cover every record. */
+const AGGREGATES_META = "aggregates";
+
 export interface SqliteStoreOptions {
   /** How long appendRecords gathers concurrent writers before committing them together (default 1 ms). */
   gatherMs?: number;
@@ -60,8 +75,9 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
   private closed = false;
-  private readonly stmts;
+  private readonly stmts: ReturnType<SqliteStore["prepareStatements"]>;
 
   private readonly gatherMs: number;
 
@@ -78,7 +94,32 @@ export class SqliteStore implements Store {
     // Tests only: a page budget makes SQLite itself raise SQLITE_FULL (a full disk where none can be mounted).
     const maxPages = process.env.AIQYN_SQLITE_MAX_PAGE_COUNT;
     if (maxPages && /^\d+$/.test(maxPages)) this.setMaxPageCount(Number(maxPages));
-    this.stmts = {
+    this.stmts = this.prepareStatements();
+    this.rebuildAggregatesOnce();
+  }
+
+  /**
+   * Standings, aggregates and holdings from every record, once: for a store that had records before they were
+   * kept at write time (schema 3), and for a store filled by a copy (migrate-store).
+   */
+  rebuildAggregates(): void {
+    const records = this.db
+      .prepare<[], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} ORDER BY r.seq`)
+      .all()
+      .map(toRecord);
+    this.db.transaction(() => {
+      this.db.exec("DELETE FROM aggregates; DELETE FROM holdings; UPDATE records SET standing = 'current';");
+      this.applyEffect(appendEffect([], records));
+      this.stmts.setMeta.run(AGGREGATES_META, "1");
+    })();
+  }
+
+  private rebuildAggregatesOnce(): void {
+    if (this.stmts.getMeta.get(AGGREGATES_META)?.value !== "1") this.rebuildAggregates();
+  }
+
+  private prepareStatements() {
+    return {
       maxSeq: this.db.prepare<[], { m: number | null }>("SELECT MAX(seq) AS m FROM records"),
       insertRecord: this.db.prepare(
         `INSERT INTO records (seq, kind, occurred_at, published_at, publisher, asset, amount, value_usd, counterparty,
@@ -123,6 +164,22 @@ export class SqliteStore implements Store {
         "SELECT MIN(first_seq) AS s FROM batches WHERE status <> 'anchored'",
       ),
       publishedAtOf: this.db.prepare<[number], { p: number }>("SELECT published_at AS p FROM records WHERE seq = ?"),
+      setStanding: this.db.prepare("UPDATE records SET standing = ? WHERE seq = ?"),
+      getAggregate: this.db.prepare<[string, string], AggregateDbRow>(
+        "SELECT dim, key, count, a, b FROM aggregates WHERE dim = ? AND key = ?",
+      ),
+      putAggregate: this.db.prepare(
+        `INSERT INTO aggregates (dim, key, count, a, b) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (dim, key) DO UPDATE SET count = excluded.count, a = excluded.a, b = excluded.b`,
+      ),
+      latestValuation: this.db.prepare<[string], { seq: number }>(
+        `SELECT seq FROM records WHERE kind = 'VALUATION' AND standing = 'current' AND asset = ?
+         ORDER BY occurred_at DESC, seq DESC LIMIT 1`,
+      ),
+      putHolding: this.db.prepare(
+        "INSERT INTO holdings (asset, seq) VALUES (?, ?) ON CONFLICT (asset) DO UPDATE SET seq = excluded.seq",
+      ),
+      deleteHolding: this.db.prepare("DELETE FROM holdings WHERE asset = ?"),
       getMeta: this.db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
       setMeta: this.db.prepare(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -175,14 +232,14 @@ export class SqliteStore implements Store {
         // better-sqlite3 commits synchronously, so requests cannot queue up *during* a commit; they queue in
         // the sockets and finish parsing over the next few event-loop turns. A 1 ms gathering window lets
         // them join one transaction (one fsync for many writers) at the cost of 1 ms for a lone write.
-        setTimeout(() => this.flush(), this.gatherMs);
+        setTimeout(() => void this.flush(), this.gatherMs);
       }
     });
   }
 
-  private insertGroup(group: readonly PendingAppend[]): StoredRecord[][] {
+  private insertGroup(group: readonly PendingAppend[], family: readonly StoredStanding[]): StoredRecord[][] {
     let seq = this.stmts.maxSeq.get()?.m ?? 0;
-    return group.map((req) => {
+    const results = group.map((req) => {
       const publishedAt = req.now();
       return req.inputs.map((input) => {
         seq += 1;
@@ -203,18 +260,77 @@ export class SqliteStore implements Store {
         };
         const sealed = req.finish(record);
         this.stmts.insertRecord.run({ ...record, ...sealed });
-        return { record, ...sealed, batchId: null, batchStatus: null };
+        return { record, ...sealed, batchId: null, batchStatus: null, standing: "current" as const };
       });
     });
+    this.applyEffect(
+      appendEffect(
+        family,
+        results.flat().map((r) => r.record),
+      ),
+    );
+    return results;
   }
 
-  private flush(): void {
+  /** Standings, aggregates and holdings follow the records just inserted (same transaction). */
+  private applyEffect(effect: AppendEffect): void {
+    for (const change of effect.standingChanges) this.stmts.setStanding.run(change.standing, change.seq);
+    for (const delta of effect.deltas) {
+      const row = this.stmts.getAggregate.get(delta.dim, delta.key);
+      const [count, a, b] = row
+        ? [row.count + delta.count, BigInt(row.a) + delta.a, BigInt(row.b) + delta.b]
+        : [delta.count, delta.a, delta.b];
+      this.stmts.putAggregate.run(delta.dim, delta.key, count, String(a), String(b));
+    }
+    for (const asset of effect.holdingAssets) {
+      const latest = this.stmts.latestValuation.get(asset);
+      if (latest) this.stmts.putHolding.run(asset, latest.seq);
+      else this.stmts.deleteHolding.run(asset);
+    }
+  }
+
+  private readonly familyReader: FamilyReader = {
+    bySeqs: async (seqs) =>
+      this.db
+        .prepare<number[], RecordRow>(
+          `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.seq IN (${seqs.map(() => "?").join(",")})`,
+        )
+        .all(...seqs)
+        .map(toStoredStanding),
+    correctorsOf: async (seqs) =>
+      this.db
+        .prepare<number[], RecordRow>(
+          `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.corrects IN (${seqs.map(() => "?").join(",")})
+           AND r.corrects <> 0`,
+        )
+        .all(...seqs)
+        .map(toStoredStanding),
+  };
+
+  /** Commits the queued requests; one flush at a time (a new one waits for the one in progress). */
+  private flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushQueued());
+    return this.flushing;
+  }
+
+  private async flushQueued(): Promise<void> {
     this.flushScheduled = false;
     const group = this.queue;
     this.queue = [];
     if (group.length === 0) return;
+    let family: StoredStanding[];
     try {
-      const results = this.db.transaction(() => this.insertGroup(group))();
+      // Read before the (synchronous) transaction: only this flush appends, so nothing changes in between.
+      family = await loadFamily(
+        group.flatMap((req) => req.inputs.map((i) => i.corrects)),
+        this.familyReader,
+      );
+    } catch (error) {
+      for (const req of group) req.reject(error);
+      return;
+    }
+    try {
+      const results = this.db.transaction(() => this.insertGroup(group, family))();
       this.countCommit(group, results);
       group.forEach((req, i) => req.resolve(results[i]!));
     } catch (error) {
@@ -225,7 +341,7 @@ export class SqliteStore implements Store {
       // One request's failure must not sink its neighbours: retry each alone.
       for (const req of group) {
         try {
-          const [result] = this.db.transaction(() => this.insertGroup([req]))();
+          const [result] = this.db.transaction(() => this.insertGroup([req], family))();
           this.countCommit([req], [result!]);
           req.resolve(result!);
         } catch (single) {
@@ -290,16 +406,37 @@ export class SqliteStore implements Store {
       .map(toStored);
   }
 
-  async correctionsOf(seqs: readonly number[]): Promise<{ seq: number; corrects: number; kind: RecordKind }[]> {
+  async correctionsOf(
+    seqs: readonly number[],
+  ): Promise<{ seq: number; corrects: number; kind: RecordKind; standing: RecordStanding }[]> {
     if (seqs.length === 0) return [];
     const rows = this.db
-      .prepare<number[], { seq: number; corrects: number; kind: string }>(
+      .prepare<number[], { seq: number; corrects: number; kind: string; standing: string }>(
         // "corrects <> 0" lets SQLite use the partial index records_corrects; without it every read scans the table.
-        `SELECT seq, corrects, kind FROM records WHERE corrects IN (${seqs.map(() => "?").join(",")}) AND corrects <> 0
+        `SELECT seq, corrects, kind, standing FROM records WHERE corrects IN (${seqs.map(() => "?").join(",")}) AND corrects <> 0
          ORDER BY seq`,
       )
       .all(...seqs);
-    return rows.map((r) => ({ seq: r.seq, corrects: r.corrects, kind: r.kind as RecordKind }));
+    return rows.map((r) => ({
+      seq: r.seq,
+      corrects: r.corrects,
+      kind: r.kind as RecordKind,
+      standing: r.standing as RecordStanding,
+    }));
+  }
+
+  async aggregates(): Promise<{ rows: AggregateRow[]; holdings: RecordV1[] }> {
+    const rows = this.db
+      .prepare<[], AggregateDbRow>("SELECT dim, key, count, a, b FROM aggregates WHERE count > 0")
+      .all()
+      .map(toAggregate);
+    const holdings = this.db
+      .prepare<[], RecordRow>(
+        `SELECT ${RECORD_COLUMNS} FROM holdings h JOIN records r ON r.seq = h.seq LEFT JOIN batches b ON b.id = r.batch_id`,
+      )
+      .all()
+      .map(toRecord);
+    return { rows, holdings };
   }
 
   async allRecords(): Promise<RecordV1[]> {
@@ -471,7 +608,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     // Finish the writes already queued: their callers are waiting for an answer.
-    if (this.queue.length > 0) this.flush();
+    await this.flush();
     this.db.close();
   }
 }

@@ -4,7 +4,8 @@
  * One interface, two implementations (SQLite embedded, PostgreSQL shared by several instances), one test
  * suite run on both. Every method is asynchronous because PostgreSQL answers over a socket.
  */
-import type { Hex, RecordInput, RecordKind, RecordV1 } from "../../core";
+import type { Hex, RecordInput, RecordKind, RecordStanding, RecordV1 } from "../../core";
+import type { AggregateRow } from "./aggregates";
 
 export type BatchStatus = "sealed" | "submitted" | "anchored";
 
@@ -15,6 +16,8 @@ export interface StoredRecord {
   signer: string;
   batchId: number | null;
   batchStatus: BatchStatus | null;
+  /** By core's recordStandings over every stored record, kept up to date at write time. */
+  standing: RecordStanding;
 }
 
 export interface StoredBatch {
@@ -110,8 +113,12 @@ export interface Store {
   unsealedCount(): Promise<number>;
   getRecord(seq: number): Promise<StoredRecord | null>;
   listRecords(filter: RecordFilter): Promise<StoredRecord[]>;
-  /** seqs of records whose corrects names one of `seqs`, with their kinds. */
-  correctionsOf(seqs: readonly number[]): Promise<{ seq: number; corrects: number; kind: RecordKind }[]>;
+  /** The records whose corrects names one of `seqs`: seq, target, kind and standing, in seq order. */
+  correctionsOf(
+    seqs: readonly number[],
+  ): Promise<{ seq: number; corrects: number; kind: RecordKind; standing: RecordStanding }[]>;
+  /** The statistics kept at write time (server/store/aggregates.ts) and the current holdings' records. */
+  aggregates(): Promise<{ rows: AggregateRow[]; holdings: RecordV1[] }>;
   /** Every record in seq order (for stats); callers must not hold on to it. */
   allRecords(): Promise<RecordV1[]>;
   /** A batch's records with seq > afterSeq, in seq order, at most `limit`. */

@@ -336,7 +336,7 @@ describe("server: HTTP API", function () {
     const ready = await getJson<{ status: string; checks: Record<string, { ok: boolean }> }>(url("/readyz"));
     expect(ready.status).to.equal(200);
     expect(ready.body.status).to.equal("ready");
-    expect(Object.keys(ready.body.checks)).to.have.members(["store", "chain", "anchoring"]);
+    expect(Object.keys(ready.body.checks)).to.have.members(["store", "chain", "anchoring", "leadership"]);
     const metrics = await fetch(url("/metrics"));
     const text = await metrics.text();
     expect(metrics.headers.get("content-type")).to.match(/^text\/plain/);

@@ -6,7 +6,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import type { Hex, RecordInput } from "../../core";
+import { recordStandings, type Hex, type RecordInput } from "../../core";
+import { computeStats } from "../../server/stats";
+import { statsFromAggregates } from "../../server/store/aggregates";
 import { openPostgresStore } from "../../server/store/postgres";
 import { SqliteStore } from "../../server/store/sqlite";
 import type { RecordFinisher, Store } from "../../server/store/types";
@@ -184,8 +186,8 @@ for (const backend of BACKENDS) {
       await append(store, [sampleRecord(), sampleRecord()]);
       await append(store, [sampleRecord({ corrects: 1 }), sampleRecord({ kind: "RETRACTION", corrects: 1 })]);
       expect(await store.correctionsOf([1, 2])).to.deep.equal([
-        { seq: 3, corrects: 1, kind: "INFLOW_SEIZURE" },
-        { seq: 4, corrects: 1, kind: "RETRACTION" },
+        { seq: 3, corrects: 1, kind: "INFLOW_SEIZURE", standing: "current" },
+        { seq: 4, corrects: 1, kind: "RETRACTION", standing: "current" },
       ]);
       expect(await store.correctionsOf([])).to.deep.equal([]);
     });
@@ -216,6 +218,51 @@ for (const backend of BACKENDS) {
       expect(await second.getMeta("absent")).to.equal(null);
       expect(await second.maxSeq()).to.equal(1);
       expect((await append(second, [sampleRecord()]))[0]!.record.seq).to.equal(2);
+    });
+
+    it("keeps standings by core's rule: a retracted correction restores the original", async () => {
+      await append(store, [sampleRecord({ asset: "BTC", amount: "2" })]);
+      await append(store, [sampleRecord({ asset: "BTC", amount: "3", corrects: 1 })]);
+      expect((await store.getRecord(1))!.standing).to.equal("superseded");
+      await append(store, [sampleRecord({ kind: "RETRACTION", corrects: 2 })]);
+      expect((await store.getRecord(1))!.standing).to.equal("current");
+      expect((await store.getRecord(2))!.standing).to.equal("retracted");
+      expect((await store.getRecord(3))!.standing).to.equal("current");
+      const { rows } = await store.aggregates();
+      expect(rows.find((r) => r.dim === "asset" && r.key === "BTC")).to.deep.include({ count: 1, a: 2n * 10n ** 18n });
+    });
+
+    it("keeps statistics at write time equal to computing them from every record", async () => {
+      // A deterministic stream of writes: new records, corrections, retractions (also of corrections), valuations.
+      let state = 7;
+      const next = (n: number) => {
+        state = (state * 1103515245 + 12345) % 2 ** 31;
+        return state % n;
+      };
+      const kinds = ["INFLOW_SEIZURE", "GRANT", "EXPENSE", "VALUATION", "INVESTMENT"] as const;
+      let count = 0;
+      for (let round = 0; round < 40; round++) {
+        const batch = Array.from({ length: 1 + next(4) }, () => {
+          const corrects = count > 0 && next(3) === 0 ? 1 + next(count) : 0;
+          const kind = corrects !== 0 && next(2) === 0 ? "RETRACTION" : kinds[next(kinds.length)]!;
+          return sampleRecord({
+            kind,
+            corrects,
+            asset: ["BTC", "ETH", "TON"][next(3)]!,
+            amount: `${1 + next(50)}.${next(100)}`,
+            valueUsd: `${next(10_000)}.${String(next(100)).padStart(2, "0")}`,
+            occurredAt: 1_700_000_000 + next(90) * 86_400,
+          });
+        });
+        await append(store, batch);
+        count += batch.length;
+      }
+      const all = await store.allRecords();
+      const totals = { records: count, anchored: 0, pending: count, batches: 0 };
+      const { rows, holdings } = await store.aggregates();
+      expect(statsFromAggregates(rows, holdings, totals)).to.deep.equal(computeStats(all, totals));
+      const standings = recordStandings(all);
+      for (const r of all) expect((await store.getRecord(r.seq))!.standing).to.equal(standings.get(r.seq));
     });
 
     it("lets one holder lead at a time, and the next take over once it lets go", async () => {
