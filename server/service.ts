@@ -35,8 +35,11 @@ import type { Store, StoredBatch, StoredRecord } from "./store/types";
 export const MAX_BULK_RECORDS = 1000;
 export const MAX_PAGE = 500;
 export const DEFAULT_PAGE = 50;
-/** A batch's records come in pages of at most this many (a batch holds up to BATCH_MAX = 100 000). */
-export const MAX_BATCH_PAGE = 5000;
+/**
+ * A batch's records come in pages of at most this many, all of them by default: a batch of the default
+ * BATCH_MAX (10 000) is one page, as before pagination; larger batches (BATCH_MAX up to 100 000) take nextCursor.
+ */
+export const MAX_BATCH_PAGE = 10_000;
 /** Proof bundles kept as JSON text (about 2 KB each). */
 const BUNDLE_CACHE_SIZE = 20_000;
 
@@ -116,9 +119,13 @@ function decodeCursor(text: string): number {
 }
 
 /** The one pagination rule: `limit` (default DEFAULT_PAGE, at most `max`) and an opaque `cursor`. */
-function pageParams(query: Query, max: number): { limit: number; cursor: number | undefined } {
+function pageParams(
+  query: Query,
+  max: number,
+  byDefault = DEFAULT_PAGE,
+): { limit: number; cursor: number | undefined } {
   const limitText = optionalString(query, "limit");
-  const limit = limitText === undefined ? DEFAULT_PAGE : parseIntParam("limit", limitText, 1, max);
+  const limit = limitText === undefined ? byDefault : parseIntParam("limit", limitText, 1, max);
   const cursor = optionalString(query, "cursor");
   return { limit, cursor: cursor === undefined ? undefined : decodeCursor(cursor) };
 }
@@ -410,7 +417,7 @@ export function createService(deps: ServiceDeps) {
       query: Query = {},
     ): Promise<{ batch: BatchView; records: { record: RecordV1; leaf: Hex }[]; nextCursor: string | null }> {
       onlyParams(query, ["cursor", "limit"]);
-      const { limit, cursor } = pageParams(query, MAX_BATCH_PAGE);
+      const { limit, cursor } = pageParams(query, MAX_BATCH_PAGE, MAX_BATCH_PAGE);
       const batch = await requireBatch(id);
       const afterSeq = Math.max(cursor ?? 0, batch.firstSeq - 1);
       const page = await store.recordsOfBatch(id, afterSeq, limit + 1);

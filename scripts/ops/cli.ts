@@ -22,6 +22,7 @@ commands
   pause | unpause
   preflight         [--anchorer ADDR]       the server's start-up check (chain id, code, ANCHORER_ROLE)
   check-store       [--data-dir DIR]        a (restored) store against the chain: OK, STALE or CONFLICT (exit 4)
+  migrate-store     --from SQLITE_FILE --to POSTGRES_URL   copy a store to PostgreSQL, check every root against the chain
 
 options for the commands that send
   --print-tx [--out FILE]   print a Safe Transaction Builder batch instead of sending (multisig admin)
@@ -50,6 +51,8 @@ const VALUE_OPTIONS = [
   "registry",
   "deployment",
   "data-dir",
+  "from",
+  "to",
 ];
 const FLAG_OPTIONS = ["renounce-deployer", "yes", "force", "json", "strict", "print-tx", "keep", "help"];
 
@@ -167,6 +170,11 @@ async function run(args: ParsedArgs): Promise<number> {
       const result = await checkStoreCommand(ctx, dataDir);
       if (args.flags.has("json")) emit(result);
       return result.verdict === "ok" ? 0 : 4;
+    }
+    case "migrate-store": {
+      const { migrateStoreCommand } = await import("./migrate-store");
+      await migrateStoreCommand(ctx, o.from, o.to);
+      return 0;
     }
     case "pause":
     case "unpause":

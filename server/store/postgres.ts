@@ -185,6 +185,14 @@ async function applyEffect(db: pg.PoolClient, effect: AppendEffect): Promise<voi
   }
 }
 
+/** What migrate-store copies: every row of a store. */
+export interface ImportRows {
+  publishers: (Publisher & { keyHash: string })[];
+  batches: StoredBatch[];
+  records: (StoredRecord & { proof: Buffer | null })[];
+  meta: [string, string][];
+}
+
 export class PostgresStore implements Store {
   readonly backend = "postgres" as const;
   readonly commitStats = { commits: 0, requests: 0, records: 0 };
@@ -374,6 +382,69 @@ export class PostgresStore implements Store {
       `SELECT ${RECORD_COLUMNS} FROM holdings h JOIN records r ON r.seq = h.seq LEFT JOIN batches b ON b.id = r.batch_id`,
     );
     return { rows: rows.map(toAggregate), holdings: holdings.map(toRecord) };
+  }
+
+  /** True when the store holds nothing yet (no record, batch or publisher): a copy may go in. */
+  async isEmpty(): Promise<boolean> {
+    const row = await this.one<{ n: number }>(
+      "SELECT (SELECT COUNT(*) FROM records) + (SELECT COUNT(*) FROM batches) + (SELECT COUNT(*) FROM publishers) AS n",
+    );
+    return Number(row.n) === 0;
+  }
+
+  /**
+   * Copies another store's rows in, all in one transaction (migrate-store): publishers with their ids and key
+   * hashes, batches, records with their proofs, settings; then sets the counters past them.
+   */
+  async importRows(rows: ImportRows): Promise<void> {
+    await this.transaction(async (db) => {
+      for (const p of rows.publishers) {
+        await db.query(
+          `INSERT INTO publishers (id, name, key_hash, created_at, revoked_at, may_correct_others)
+           OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6)`,
+          [p.id, p.name, p.keyHash, p.createdAt, p.revokedAt, p.mayCorrectOthers],
+        );
+      }
+      await db.query(
+        "SELECT setval(pg_get_serial_sequence('publishers', 'id'), GREATEST(1, (SELECT MAX(id) FROM publishers)))",
+      );
+      for (const b of rows.batches) {
+        await db.query(
+          `INSERT INTO batches (id, root, first_seq, leaf_count, status, sealed_at, tx_hash, tx_nonce, raw_tx,
+             block_number, head, anchored_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+          [
+            b.id,
+            b.root,
+            b.firstSeq,
+            b.leafCount,
+            b.status,
+            b.sealedAt,
+            b.txHash,
+            b.txNonce,
+            b.rawTx,
+            b.blockNumber,
+            b.head,
+            b.anchoredAt,
+          ],
+        );
+      }
+      for (let i = 0; i < rows.records.length; i += 5000) {
+        const chunk = rows.records.slice(i, i + 5000);
+        await db.query(RECORD_INSERT, insertColumns(chunk));
+        await db.query(
+          `UPDATE records r SET batch_id = u.batch_id, proof = u.proof
+           FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) AS u(seq, batch_id, proof) WHERE r.seq = u.seq`,
+          [chunk.map((s) => s.record.seq), chunk.map((s) => s.batchId), chunk.map((s) => s.proof)],
+        );
+      }
+      for (const [key, value] of rows.meta)
+        await db.query("INSERT INTO meta (key, value) VALUES ($1, $2)", [key, value]);
+      const maxSeq = rows.records.reduce((m, s) => Math.max(m, s.record.seq), 0);
+      const maxBatch = rows.batches.reduce((m, b) => Math.max(m, b.id), 0);
+      await db.query("UPDATE counters SET value = $1 WHERE name = 'seq'", [maxSeq]);
+      await db.query("UPDATE counters SET value = $1 WHERE name = 'batch'", [maxBatch]);
+    });
+    await this.rebuildAggregates();
   }
 
   /** Standings, aggregates and holdings from every record (after a copy: migrate-store). */
