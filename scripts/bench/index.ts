@@ -3,7 +3,7 @@
  *
  *   npm run bench                 full run (batches up to 1 M records, 10 s HTTP runs): about 5 minutes
  *   npm run bench -- --quick      CI smoke: small sizes, 2 s HTTP runs
- *   npm run bench -- --only=seal,gas   some sections (keccak, encode, seal, store, verify, gas, http, web)
+ *   npm run bench -- --only=seal,gas   some sections (keccak, encode, seal, store, verify, gas, http, stores, web)
  *
  * Prints a table per section and the goals, and writes bench-results.json (gitignored). Timings are
  * reports, never test assertions. The HTTP sections start the real server (server/main.ts) as a child
@@ -35,9 +35,10 @@ import {
 } from "./http";
 import { runIngestCpuBench, runKeccakBench, runSealBench, runVerifyBench } from "./seal";
 import { runStoreSealBench } from "./store";
+import { runStoresBench } from "./stores";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const SECTIONS = ["keccak", "ingestcpu", "encode", "seal", "store", "verify", "gas", "http", "web"] as const;
+const SECTIONS = ["keccak", "ingestcpu", "encode", "seal", "store", "verify", "gas", "http", "stores", "web"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -336,6 +337,11 @@ async function main(): Promise<void> {
       }
       for (const c of chains) c.destroy();
     }
+  }
+
+  if (opts.only.has("stores")) {
+    heading("Store backends: SQLite and PostgreSQL (one and two instances), side by side");
+    results.stores = await runStoresBench({ quick: opts.quick, keccak: await createFastKeccak(), log });
   }
 
   if (opts.only.has("web")) {

@@ -86,6 +86,7 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (dim, key)
       );
       CREATE TABLE holdings (asset TEXT PRIMARY KEY, seq INTEGER NOT NULL REFERENCES records (seq));
+      CREATE INDEX records_kind_asset ON records (kind, asset, seq);
       CREATE INDEX records_valuation ON records (asset, occurred_at, seq) WHERE kind = 'VALUATION' AND standing = 'current';
     `,
   },

@@ -68,6 +68,7 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX records_asset ON records (asset, seq);
       CREATE INDEX records_occurred ON records (occurred_at, seq);
       CREATE INDEX records_corrects ON records (corrects) WHERE corrects <> 0;
+      CREATE INDEX records_kind_asset ON records (kind, asset, seq);
       CREATE INDEX records_valuation ON records (asset, occurred_at, seq) WHERE kind = 'VALUATION' AND standing = 'current';
       -- Statistics kept at write time (server/store/aggregates.ts): exact sums of scaled integers.
       CREATE TABLE aggregates (
