@@ -8,13 +8,16 @@ import type { Store } from "./store/types";
 export function createMetrics(store: Store) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "aiqyn_process_" });
-  const counts = () => store.counts();
+  // While the database is away (PostgreSQL) the store gauges keep their last values; /metrics still answers.
+  let last: Awaited<ReturnType<Store["counts"]>> | null = null;
+  const counts = async () => (last = await store.counts().catch(() => last));
   new Gauge({
     name: "aiqyn_records",
     help: "Records accepted, all time",
     registers: [registry],
     async collect() {
-      this.set((await counts()).records);
+      const c = await counts();
+      if (c) this.set(c.records);
     },
   });
   new Gauge({
@@ -22,7 +25,8 @@ export function createMetrics(store: Store) {
     help: "Accepted records whose batch is not anchored yet",
     registers: [registry],
     async collect() {
-      this.set((await counts()).pending);
+      const c = await counts();
+      if (c) this.set(c.pending);
     },
   });
   new Gauge({
@@ -31,7 +35,7 @@ export function createMetrics(store: Store) {
     labelNames: ["status"],
     registers: [registry],
     async collect() {
-      for (const [status, n] of Object.entries((await counts()).batchesByStatus)) this.set({ status }, n);
+      for (const [status, n] of Object.entries((await counts())?.batchesByStatus ?? {})) this.set({ status }, n);
     },
   });
   const recordsAccepted = new Counter({

@@ -87,6 +87,9 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE TABLE holdings (asset TEXT PRIMARY KEY, seq INTEGER NOT NULL REFERENCES records (seq));
       CREATE INDEX records_kind_asset ON records (kind, asset, seq);
+      CREATE TRIGGER batches_root_immutable BEFORE UPDATE OF root, first_seq, leaf_count ON batches
+        WHEN NEW.root <> OLD.root OR NEW.first_seq <> OLD.first_seq OR NEW.leaf_count <> OLD.leaf_count
+        BEGIN SELECT RAISE(ABORT, 'a batch keeps its root forever'); END;
       CREATE INDEX records_valuation ON records (asset, occurred_at, seq) WHERE kind = 'VALUATION' AND standing = 'current';
     `,
   },

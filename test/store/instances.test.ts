@@ -207,6 +207,9 @@ describe("Several instances on one PostgreSQL", function () {
       }
       const proofs = await Promise.all(inst.urls.map((u) => getJson(`${u}/api/v1/records/1/proof`)));
       expect(proofs.map((p) => p.body)).to.deep.equal(cached.map((c) => c.body));
+      expect((await fetch(`${inst.urls[0]}/metrics`)).status, "metrics go on").to.equal(200);
+      const ready = await getJson(`${inst.urls[1]}/readyz`);
+      expect([ready.status, ready.body.code]).to.deep.equal([503, "NOT_READY"]);
       await new Promise((resolve) => setTimeout(resolve, 2000));
       cluster.start();
       const countBefore = acknowledged.length;
