@@ -21,6 +21,7 @@ import { PG_MIGRATIONS } from "./postgres-migrations";
 import {
   RECORD_COLUMNS,
   RECORD_FROM,
+  newRecord,
   packProof,
   toBatch,
   toPublisher,
@@ -107,25 +108,10 @@ function buildRecords(group: readonly PendingAppend[], base: number): StoredReco
     const publishedAt = req.now();
     return req.inputs.map((input) => {
       seq += 1;
-      const record: RecordV1 = { seq, ...input, publishedAt, publisher: req.publisher };
-      const ordered: RecordV1 = {
-        seq,
-        kind: record.kind,
-        occurredAt: record.occurredAt,
-        publishedAt,
-        publisher: req.publisher,
-        asset: record.asset,
-        amount: record.amount,
-        valueUsd: record.valueUsd,
-        counterparty: record.counterparty,
-        reference: record.reference,
-        documentHash: record.documentHash,
-        memo: record.memo,
-        corrects: record.corrects,
-      };
+      const record = newRecord(seq, input, publishedAt, req.publisher);
       return {
-        record: ordered,
-        ...req.finish(ordered),
+        record,
+        ...req.finish(record),
         batchId: null,
         batchStatus: null,
         standing: "current" as const,

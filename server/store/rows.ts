@@ -1,5 +1,12 @@
 /** Table rows of the store and their mapping to the store's types (the same columns in SQLite and PostgreSQL). */
-import { bytesToHex, type Hex, type RecordKind, type RecordStanding, type RecordV1 } from "../../core";
+import {
+  bytesToHex,
+  type Hex,
+  type RecordInput,
+  type RecordKind,
+  type RecordStanding,
+  type RecordV1,
+} from "../../core";
 import type { AggregateRow, StoredStanding } from "./aggregates";
 import type { BatchStatus, Publisher, StoredBatch, StoredRecord } from "./types";
 
@@ -137,4 +144,23 @@ export interface AggregateDbRow {
 
 export function toAggregate(row: AggregateDbRow): AggregateRow {
   return { dim: row.dim as AggregateRow["dim"], key: row.key, count: row.count, a: BigInt(row.a), b: BigInt(row.b) };
+}
+
+/** A new record from its input, its seq, its publication time and its publisher (fields in Record v1's order). */
+export function newRecord(seq: number, input: RecordInput, publishedAt: number, publisher: string): RecordV1 {
+  return {
+    seq,
+    kind: input.kind,
+    occurredAt: input.occurredAt,
+    publishedAt,
+    publisher,
+    asset: input.asset,
+    amount: input.amount,
+    valueUsd: input.valueUsd,
+    counterparty: input.counterparty,
+    reference: input.reference,
+    documentHash: input.documentHash,
+    memo: input.memo,
+    corrects: input.corrects,
+  };
 }

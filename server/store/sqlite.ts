@@ -23,6 +23,7 @@ import { MIGRATIONS } from "./migrations";
 import {
   RECORD_COLUMNS,
   RECORD_FROM,
+  newRecord,
   packProof,
   toBatch,
   toPublisher,
@@ -243,21 +244,7 @@ export class SqliteStore implements Store {
       const publishedAt = req.now();
       return req.inputs.map((input) => {
         seq += 1;
-        const record: RecordV1 = {
-          seq,
-          kind: input.kind,
-          occurredAt: input.occurredAt,
-          publishedAt,
-          publisher: req.publisher,
-          asset: input.asset,
-          amount: input.amount,
-          valueUsd: input.valueUsd,
-          counterparty: input.counterparty,
-          reference: input.reference,
-          documentHash: input.documentHash,
-          memo: input.memo,
-          corrects: input.corrects,
-        };
+        const record = newRecord(seq, input, publishedAt, req.publisher);
         const sealed = req.finish(record);
         this.stmts.insertRecord.run({ ...record, ...sealed });
         return { record, ...sealed, batchId: null, batchStatus: null, standing: "current" as const };
