@@ -296,7 +296,8 @@ export class SqliteStore implements Store {
 
   /** Commits the queued requests; one flush at a time (a new one waits for the one in progress). */
   private flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushQueued());
+    // flushQueued answers every request itself; a failure must not stop the flushes after it.
+    this.flushing = this.flushing.then(() => this.flushQueued()).catch(() => undefined);
     return this.flushing;
   }
 
