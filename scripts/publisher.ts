@@ -1,17 +1,27 @@
 /**
- * Publisher accounts: `npm run publisher -- add NAME [--key-file FILE] | list | revoke NAME` (DATA_DIR as for
- * the server). `add` prints the new key once, alone on stdout (everything else goes to stderr, so
- * `KEY=$(npm run --silent publisher -- add NAME)` captures just the key), or writes it to a new file with mode
- * 0600 (--key-file); only its SHA-256 is stored.
+ * Publisher accounts: `npm run publisher -- add NAME [--may-correct-others] [--key-file FILE] | list | revoke NAME`
+ * (DATABASE_URL or DATA_DIR select the store, as for the server). `add` prints the new key once, alone on stdout
+ * (everything else goes to stderr, so `KEY=$(npm run --silent publisher -- add NAME)` captures just the key), or
+ * writes it to a new file with mode 0600 (--key-file); only its SHA-256 is stored. `--may-correct-others` lets
+ * the publisher correct or retract other publishers' records.
  */
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { AiqynError } from "../core";
 import { addPublisher } from "../server/publishers";
-import { openSqliteStore } from "../server/store/sqlite";
+import { openStore } from "../server/store/open";
+import type { Store } from "../server/store/types";
 
 const USAGE =
-  "usage: npm run publisher -- add NAME [--key-file FILE] | list | revoke NAME   (DATA_DIR selects the data directory, default ./data)";
+  "usage: npm run publisher -- add NAME [--may-correct-others] [--key-file FILE] | list | revoke NAME\n" +
+  "  (DATABASE_URL selects a PostgreSQL store, else DATA_DIR the SQLite data directory, default ./data)";
+
+interface Command {
+  command: string;
+  name?: string;
+  mayCorrectOthers: boolean;
+  keyFile?: string;
+}
 
 /** Takes `--key-file FILE` (or --key-file=FILE) out of argv. */
 function keyFileOption(argv: string[]): { rest: string[]; keyFile?: string } {
@@ -22,65 +32,82 @@ function keyFileOption(argv: string[]): { rest: string[]; keyFile?: string } {
   return { rest: argv.filter((_, j) => j !== i && (inline !== undefined || j !== i + 1)), keyFile: keyFile || "" };
 }
 
-async function main(argv: string[]): Promise<number> {
+function parse(argv: string[]): Command | null {
   const { rest: args, keyFile } = keyFileOption(argv);
-  const [command, name, ...rest] = args;
-  const dataDir = path.resolve(process.env.DATA_DIR?.trim() || "./data");
-  if (
-    !command ||
-    rest.length > 0 ||
-    ((command === "add" || command === "revoke") && !name) ||
-    (command === "list" && name) ||
-    (keyFile !== undefined && (command !== "add" || keyFile === ""))
-  ) {
+  const flags = args.filter((a) => a.startsWith("--"));
+  const [command, name, ...rest] = args.filter((a) => !a.startsWith("--"));
+  const mayCorrectOthers = flags.includes("--may-correct-others");
+  if (!command || rest.length > 0 || flags.length > (mayCorrectOthers ? 1 : 0)) return null;
+  if ((command === "add" || command === "revoke") !== (name !== undefined)) return null;
+  if ((mayCorrectOthers || keyFile !== undefined) && command !== "add") return null;
+  if (keyFile === "") return null;
+  return { command, name, mayCorrectOthers, ...(keyFile !== undefined ? { keyFile } : {}) };
+}
+
+async function add(store: Store, { name, mayCorrectOthers, keyFile }: Command): Promise<number> {
+  const { publisher, key } = await addPublisher(store, name!, undefined, { mayCorrectOthers });
+  const rights = publisher.mayCorrectOthers ? " (may correct others' records)" : "";
+  if (keyFile !== undefined) {
+    writeFileSync(keyFile, `${key}\n`, { flag: "wx", mode: 0o600 });
+    process.stderr.write(`publisher ${publisher.name} added${rights}; its key is in ${keyFile} (mode 0600)\n`);
+    return 0;
+  }
+  process.stderr.write(`publisher ${publisher.name} added${rights}; its key (shown only now):\n`);
+  process.stdout.write(`${key}\n`);
+  return 0;
+}
+
+async function list(store: Store): Promise<number> {
+  const rows = await store.listPublishers();
+  if (rows.length === 0) process.stdout.write("no publishers\n");
+  for (const p of rows) {
+    const created = new Date(p.createdAt * 1000).toISOString();
+    const state = p.revokedAt === null ? "active" : `revoked ${new Date(p.revokedAt * 1000).toISOString()}`;
+    const rights = p.mayCorrectOthers ? "\tmay-correct-others" : "";
+    process.stdout.write(`${p.name}\tcreated ${created}\t${state}${rights}\n`);
+  }
+  return 0;
+}
+
+async function revoke(store: Store, name: string): Promise<number> {
+  if (!(await store.revokePublisher(name, Math.floor(Date.now() / 1000)))) {
+    process.stderr.write(`no active publisher named ${name}\n`);
+    return 1;
+  }
+  process.stdout.write(`publisher ${name} revoked\n`);
+  return 0;
+}
+
+async function run(store: Store, command: Command): Promise<number> {
+  if (command.command === "add") return add(store, command);
+  if (command.command === "list") return list(store);
+  if (command.command === "revoke") return revoke(store, command.name!);
+  process.stderr.write(`${USAGE}\n`);
+  return 2;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const command = parse(argv);
+  if (!command) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  if (keyFile && existsSync(keyFile)) {
-    process.stderr.write(`${keyFile} exists: choose a new file (a key file is never overwritten)\n`);
+  if (command.keyFile && existsSync(command.keyFile)) {
+    process.stderr.write(`${command.keyFile} exists: choose a new file (a key file is never overwritten)\n`);
     return 2;
   }
-  const store = openSqliteStore(dataDir);
+  let store: Store | null = null;
   try {
-    switch (command) {
-      case "add": {
-        const { publisher, key } = addPublisher(store, name!);
-        if (keyFile !== undefined) {
-          writeFileSync(keyFile, `${key}\n`, { flag: "wx", mode: 0o600 });
-          process.stderr.write(`publisher ${publisher.name} added; its key is in ${keyFile} (mode 0600)\n`);
-          return 0;
-        }
-        process.stderr.write(`publisher ${publisher.name} added; its key (shown only now):\n`);
-        process.stdout.write(`${key}\n`);
-        return 0;
-      }
-      case "list": {
-        const rows = store.listPublishers();
-        if (rows.length === 0) process.stdout.write("no publishers\n");
-        for (const p of rows) {
-          const created = new Date(p.createdAt * 1000).toISOString();
-          const state = p.revokedAt === null ? "active" : `revoked ${new Date(p.revokedAt * 1000).toISOString()}`;
-          process.stdout.write(`${p.name}\tcreated ${created}\t${state}\n`);
-        }
-        return 0;
-      }
-      case "revoke": {
-        if (!store.revokePublisher(name!, Math.floor(Date.now() / 1000))) {
-          process.stderr.write(`no active publisher named ${name}\n`);
-          return 1;
-        }
-        process.stdout.write(`publisher ${name} revoked\n`);
-        return 0;
-      }
-      default:
-        process.stderr.write(`${USAGE}\n`);
-        return 2;
-    }
+    store = await openStore({
+      dataDir: path.resolve(process.env.DATA_DIR?.trim() || "./data"),
+      databaseUrl: process.env.DATABASE_URL?.trim() || null,
+    });
+    return await run(store, command);
   } catch (error) {
     process.stderr.write(`${error instanceof AiqynError ? `${error.code}: ` : ""}${(error as Error).message}\n`);
     return 1;
   } finally {
-    await store.close();
+    await store?.close();
   }
 }
 

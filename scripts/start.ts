@@ -49,11 +49,11 @@ interface HardhatJsonRpcServer {
 }
 
 /** The local publisher `dev`: created once, its key kept in DATA_DIR/dev-publisher-key. */
-function ensureDevPublisher(running: RunningServer, dataDir: string): string | null {
+async function ensureDevPublisher(running: RunningServer, dataDir: string): Promise<string | null> {
   const keyFile = path.join(dataDir, "dev-publisher-key");
-  const existing = running.store.listPublishers().find((p) => p.name === "dev");
+  const existing = (await running.store.listPublishers()).find((p) => p.name === "dev");
   if (!existing) {
-    const { key } = addPublisher(running.store, "dev");
+    const { key } = await addPublisher(running.store, "dev");
     fs.writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
     return key;
   }
@@ -158,10 +158,10 @@ async function main(): Promise<void> {
   );
   closeOnSignals(running, () => chainServer.close());
 
-  const key = ensureDevPublisher(running, config.dataDir);
+  const key = await ensureDevPublisher(running, config.dataDir);
   let demoNote = "";
   if (config.demo) {
-    if (running.store.maxSeq() > 0) demoNote = "demo: the store already holds records; nothing loaded";
+    if ((await running.store.maxSeq()) > 0) demoNote = "demo: the store already holds records; nothing loaded";
     else if (!key) demoNote = "demo: no dev key on disk (DATA_DIR/dev-publisher-key); nothing loaded";
     else {
       const artifact = hre.artifacts.readArtifactSync("DemoStablecoin");

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: contracts, core, server, CLI, ops, and the real-browser tests (installing Chromium if missing).
+# Runs every test: contracts, core, server, CLI, ops, and the real-browser tests (installing Chromium if missing),
+# with a throw-away PostgreSQL cluster (installed with apt when missing) for the store's PostgreSQL tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CI="${CI:-true}" HARDHAT_DISABLE_TELEMETRY_PROMPT=true
@@ -8,7 +9,7 @@ npm run build
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
-npx hardhat test "$@" 2>&1 | tee "$log" || status=$?
+npx ts-node --transpile-only scripts/postgres/with-cluster.ts npx hardhat test "$@" 2>&1 | tee "$log" || status=$?
 # Mocha's own summary ("N passing", "N failing") as one plain line that any CI can read.
 passed=$(grep -Eo '^ +[0-9]+ passing' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
 failed=$(grep -Eo '^ +[0-9]+ failing' "$log" | grep -Eo '[0-9]+' | tail -1 || true)

@@ -113,6 +113,9 @@ export class Anchorer {
     this.stopping = true;
     this.wake();
     await this.loopDone;
+    // Stopped, it may start again: an instance that loses and later regains leadership (server/leader.ts).
+    this.loopDone = null;
+    this.stopping = false;
   }
 
   private async loop(): Promise<void> {
@@ -171,7 +174,7 @@ export class Anchorer {
 
   /** Anchors the lowest batch a reorg dropped, else the lowest unanchored one; false when there is none. */
   private async step(): Promise<boolean> {
-    const batch = (await this.droppedByReorg()) ?? this.store.nextUnanchoredBatch();
+    const batch = (await this.droppedByReorg()) ?? (await this.store.nextUnanchoredBatch());
     if (!batch) {
       this.status.inFlightBatch = null;
       return false;
@@ -187,7 +190,7 @@ export class Anchorer {
    */
   private async droppedByReorg(): Promise<StoredBatch | null> {
     const count = await this.chain.reader.batchCount();
-    const next = this.store.getBatch(count + 1);
+    const next = await this.store.getBatch(count + 1);
     if (next?.status !== "anchored") return null;
     if ((await this.chain.provider.getBlockNumber()) < (next.blockNumber ?? 0)) return null;
     this.options.logger.warn(
@@ -291,7 +294,7 @@ export class Anchorer {
     const raw = (await wallet.signTransaction(tx)) as Hex;
     const txHash = Transaction.from(raw).hash as Hex;
     // The hash is durable before the transaction exists anywhere: a crash from here on resumes it.
-    this.store.markSubmitted(batch.id, { txHash, nonce, rawTx: raw });
+    await this.store.markSubmitted(batch.id, { txHash, nonce, rawTx: raw });
     crashPoint("before-send");
     try {
       await provider.broadcastTransaction(raw);
@@ -358,7 +361,7 @@ export class Anchorer {
     });
     const replacement = (await wallet.signTransaction(tx)) as Hex;
     const txHash = Transaction.from(replacement).hash as Hex;
-    this.store.markSubmitted(batch.id, { txHash, nonce: old.nonce, rawTx: replacement });
+    await this.store.markSubmitted(batch.id, { txHash, nonce: old.nonce, rawTx: replacement });
     await provider.broadcastTransaction(replacement);
     this.options.logger.warn(
       { batch: batch.id, replaced: old.hash, txHash, nonce: old.nonce, maxFeePerGas: String(maxFee) },
@@ -456,7 +459,7 @@ export class Anchorer {
       );
     }
     crashPoint("before-mark-anchored");
-    this.store.markAnchored(batch.id, {
+    await this.store.markAnchored(batch.id, {
       txHash: where.txHash,
       blockNumber: where.blockNumber,
       head: onChain.head,

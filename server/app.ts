@@ -61,23 +61,25 @@ function writeRoutes(app: express.Express, deps: AppDeps): void {
     mw.requireWritable(deps.writeRefusal),
     mw.requireJson,
     mw.parseJson(config),
-    async (req, res) => json(res, 201, await service.ingest(req.publisher!, req.body)),
+    async (req, res) => json(res, 201, await service.ingest(req.publisher!, req.body, req.publisherRights)),
   );
 }
 
 function readRoutes(app: express.Express, { service }: AppDeps): void {
-  app.get("/api/v1/records", (req, res) => json(res, 200, service.listRecords(req.query)));
-  app.get("/api/v1/records/:seq", (req, res) => json(res, 200, service.getRecord(seqParam(req))));
-  app.get("/api/v1/records/:seq/proof", (req, res) => {
+  app.get("/api/v1/records", async (req, res) => json(res, 200, await service.listRecords(req.query)));
+  app.get("/api/v1/records/:seq", async (req, res) => json(res, 200, await service.getRecord(seqParam(req))));
+  app.get("/api/v1/records/:seq/proof", async (req, res) => {
     const seq = seqParam(req);
-    const body = service.proofBundleJson(seq);
+    const body = await service.proofBundleJson(seq);
     res.setHeader("Content-Disposition", `attachment; filename="aiqyn-proof-${seq}.json"`);
     res.status(200).type("application/json").send(body);
   });
-  app.get("/api/v1/batches", (req, res) => json(res, 200, service.listBatches(req.query)));
-  app.get("/api/v1/batches/:id", (req, res) => json(res, 200, service.getBatch(idParam(req))));
-  app.get("/api/v1/batches/:id/records", (req, res) => json(res, 200, service.batchRecords(idParam(req))));
-  app.get("/api/v1/stats", (_req, res) => json(res, 200, service.stats()));
+  app.get("/api/v1/batches", async (req, res) => json(res, 200, await service.listBatches(req.query)));
+  app.get("/api/v1/batches/:id", async (req, res) => json(res, 200, await service.getBatch(idParam(req))));
+  app.get("/api/v1/batches/:id/records", async (req, res) =>
+    json(res, 200, await service.batchRecords(idParam(req), req.query)),
+  );
+  app.get("/api/v1/stats", async (_req, res) => json(res, 200, await service.stats()));
   app.get("/api/v1/registry", (_req, res) => json(res, 200, service.registryInfo()));
   app.use("/api", (req) => {
     throw notFound(`no API route ${req.method} ${req.originalUrl.slice(0, 200)}`);

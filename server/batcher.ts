@@ -24,6 +24,7 @@ export interface BatcherOptions {
 export class Batcher {
   private timer: NodeJS.Timeout | null = null;
   private soon: NodeJS.Immediate | null = null;
+  private sealing: Promise<unknown> | null = null;
 
   constructor(
     private readonly store: Store,
@@ -43,9 +44,9 @@ export class Batcher {
   }
 
   /** Called after records were accepted: seals at once when a full batch is waiting. */
-  recordsAdded(): void {
+  async recordsAdded(): Promise<void> {
     if (this.timer === null || this.soon !== null) return;
-    if (this.store.unsealedCount() >= this.options.batchMax) {
+    if ((await this.store.unsealedCount()) >= this.options.batchMax && this.soon === null) {
       this.soon = setImmediate(() => {
         this.soon = null;
         this.tick();
@@ -54,10 +55,10 @@ export class Batcher {
   }
 
   /** Seals every waiting record (in batches of at most batchMax); returns the new batches. */
-  sealNow(): StoredBatch[] {
+  async sealNow(): Promise<StoredBatch[]> {
     const sealed: StoredBatch[] = [];
     for (;;) {
-      const waiting = this.store.unsealedRecords(this.options.batchMax);
+      const waiting = await this.store.unsealedRecords(this.options.batchMax);
       if (waiting.length === 0) break;
       const computed = computeBatch(
         waiting.map((w) => w.record),
@@ -72,7 +73,7 @@ export class Batcher {
         }
       });
       const { data, offsets } = computed.proofs;
-      const batch = this.store.sealBatch({
+      const batch = await this.store.sealBatch({
         firstSeq: waiting[0]!.record.seq,
         leafCount: waiting.length,
         root: computed.root,
@@ -87,11 +88,18 @@ export class Batcher {
     return sealed;
   }
 
+  /** One sealing at a time: a second would read the same unsealed records and fail its invariant. */
   private tick(): void {
-    try {
-      this.sealNow();
-    } catch (error) {
-      this.options.onError?.(error);
-    }
+    if (this.sealing) return;
+    this.sealing = this.sealNow()
+      .catch((error: unknown) => this.options.onError?.(error))
+      .finally(() => {
+        this.sealing = null;
+      });
+  }
+
+  /** Waits for a sealing in progress (before the store closes). */
+  async idle(): Promise<void> {
+    await this.sealing;
   }
 }

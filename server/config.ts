@@ -13,6 +13,10 @@ export interface ServerConfig {
   host: string;
   port: number;
   dataDir: string;
+  /** PostgreSQL (postgres://…) shared by every instance; null: the embedded SQLite file in dataDir. */
+  databaseUrl: string | null;
+  /** How long a lost leader's lock may go unnoticed before another instance takes over anchoring. */
+  leaderLeaseMs: number;
   rpcUrl: string;
   registryAddress: string;
   anchorerKey: string;
@@ -91,6 +95,7 @@ export const DEFAULTS = {
   anchorRetryMaxMs: 30_000,
   pollIntervalMs: 500,
   anchorReplaceAfterMs: 180_000,
+  leaderLeaseMs: 5_000,
 } as const;
 
 /** Fills a partial server config with the defaults (tests and start.ts use it). */
@@ -101,6 +106,8 @@ export function serverConfig(
     host: DEFAULTS.host,
     port: DEFAULTS.port,
     dataDir: DEFAULTS.dataDir,
+    databaseUrl: null,
+    leaderLeaseMs: DEFAULTS.leaderLeaseMs,
     chainId: null,
     batchIntervalMs: DEFAULTS.batchIntervalMs,
     batchMax: DEFAULTS.batchMax,
@@ -307,6 +314,15 @@ function readAnchoring(r: EnvReader) {
   };
 }
 
+/** DATABASE_URL (PostgreSQL, several instances) and the leader's lease; unset: the embedded SQLite store. */
+function readStoreSettings(r: EnvReader): Pick<EnvConfig, "databaseUrl" | "leaderLeaseMs"> {
+  const databaseUrl = r.text("DATABASE_URL");
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    r.problems.push("DATABASE_URL must be a postgres:// or postgresql:// URL (the value is not shown)");
+  }
+  return { databaseUrl, leaderLeaseMs: r.int("LEADER_LEASE_MS", DEFAULTS.leaderLeaseMs, 100, 600_000) };
+}
+
 /** Reads and checks every setting; argv may carry --demo. */
 export function loadConfig(env: Env = process.env, argv: readonly string[] = process.argv.slice(2)): ConfigResult {
   const r = envReader(env, []);
@@ -333,6 +349,7 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     explorerUrl: r.url("EXPLORER_URL"),
     publicRpcUrls: r.list("PUBLIC_RPC_URLS", r.isHttpUrl, "http(s) URLs"),
     supersededRegistries: r.list("SUPERSEDED_REGISTRIES", r.isAddress, "0x-prefixed 20-byte addresses"),
+    ...readStoreSettings(r),
     logLevel,
     demo: r.bool("DEMO") || argv.includes("--demo"),
     webDir: defaultWebDir(),

@@ -4,6 +4,7 @@
  */
 import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
@@ -21,9 +22,11 @@ import { createMetrics, type Metrics } from "./metrics";
 import { ProblemError, problemBody } from "./problem";
 import { readiness } from "./readiness";
 import { RegistryWatch } from "./registry-watch";
+import { Leadership } from "./leader";
 import { createService, type Service } from "./service";
 import { effectiveConfirmations, refuseDevelopmentKey } from "./start-checks";
-import { openSqliteStore, type SqliteStore } from "./store/sqlite";
+import { openStore } from "./store/open";
+import type { Store } from "./store/types";
 
 export { serverConfig, loadConfig } from "./config";
 export type { ServerConfig } from "./config";
@@ -33,12 +36,13 @@ export interface RunningServer {
   port: number;
   chainId: number;
   registry: string;
-  store: SqliteStore;
+  store: Store;
   service: Service;
   chain: ChainClient;
   anchorer: Anchorer;
   batcher: Batcher;
   watch: RegistryWatch;
+  leadership: Leadership;
   logger: Logger;
   /** Graceful: stop accepting, finish the writes in flight, stop batcher and anchorer, close the store. */
   close(): Promise<void>;
@@ -111,24 +115,27 @@ function answerOutsideExpress(server: http.Server): void {
   });
 }
 
-/** Opens the store (0700 directory, 0600 files) bound to this chain and registry, refusing a mismatch. */
-async function openBoundStore(config: ServerConfig, chain: ChainClient, logger: Logger): Promise<SqliteStore> {
+/**
+ * Opens the store (SQLite in a 0700 directory with 0600 files, or PostgreSQL with DATABASE_URL) bound to this
+ * chain and registry, refusing a mismatch.
+ */
+async function openBoundStore(config: ServerConfig, chain: ChainClient, logger: Logger): Promise<Store> {
   securePrivateDir(config.dataDir, logger);
-  const store = openSqliteStore(config.dataDir);
+  const store = await openStore(config);
   try {
     securePrivateFiles(config.dataDir, logger);
     const binding = `${chain.chainId}:${chain.registry}`;
-    const boundTo = store.getMeta("registry");
+    const boundTo = await store.getMeta("registry");
     if (config.reanchorAll) {
-      const reset = store.resetAnchors();
+      const reset = await store.resetAnchors();
       if (reset > 0) logger.warn({ batches: reset }, "the chain was reset: every batch will be anchored again");
-    } else if (boundTo !== null && boundTo !== binding && store.getBatch(1) !== null) {
+    } else if (boundTo !== null && boundTo !== binding && (await store.getBatch(1)) !== null) {
       throw new AiqynError(
         "STORE_REGISTRY_MISMATCH",
         `the store in ${config.dataDir} anchors to ${boundTo}, not ${binding}: refusing to mix registries`,
       );
     }
-    store.setMeta("registry", binding);
+    await store.setMeta("registry", binding);
     if (!config.reanchorAll) await refuseStaleStore(store, chain, config.dataDir);
     return store;
   } catch (error) {
@@ -138,13 +145,14 @@ async function openBoundStore(config: ServerConfig, chain: ChainClient, logger: 
 }
 
 /** A store restored from an old backup would hand out seqs the chain already holds: refuse before any write. */
-async function refuseStaleStore(store: SqliteStore, chain: ChainClient, dataDir: string): Promise<void> {
+async function refuseStaleStore(store: Store, chain: ChainClient, dataDir: string): Promise<void> {
   const chainNextSeq = await chain.reader.nextSeq();
-  if (chainNextSeq > store.maxSeq() + 1) {
+  const storeMaxSeq = await store.maxSeq();
+  if (chainNextSeq > storeMaxSeq + 1) {
     throw new AiqynError(
       "STORE_BEHIND_CHAIN",
       `the registry has anchored seqs up to ${chainNextSeq - 1} but the store in ${dataDir} holds only up to ` +
-        `${store.maxSeq()}: it was restored from an older backup or belongs to another deployment. Restore a newer ` +
+        `${storeMaxSeq}: it was restored from an older backup or belongs to another deployment. Restore a newer ` +
         `backup (docs/OPERATIONS.md, "Backups and restore") before starting.`,
     );
   }
@@ -174,13 +182,14 @@ interface Parts {
   anchorer: Anchorer;
   batcher: Batcher;
   watch: RegistryWatch;
+  leadership: Leadership;
   metrics: Metrics;
 }
 
-/** Anchorer, batcher and registry watch over one store and chain (not started). */
+/** Anchorer, batcher, registry watch and the leadership that runs the first two (not started). */
 function createParts(
   config: ServerConfig,
-  store: SqliteStore,
+  store: Store,
   chain: ChainClient,
   deploymentBlock: number,
   keccak: Keccak,
@@ -216,8 +225,24 @@ function createParts(
     onUnpaused: () => anchorer.wake(),
     anchorerPaused: () => anchorer.snapshot().lastError?.code === "REGISTRY_PAUSED",
   });
+  // Only the leader seals and anchors; every instance serves reads and accepts writes.
+  const leadership = new Leadership({
+    store,
+    leaseMs: config.leaderLeaseMs,
+    instance: `${os.hostname()}:${process.pid}`,
+    logger: logger.child({ part: "leader" }),
+    lead: async () => {
+      batcher.start();
+      anchorer.start();
+      return async () => {
+        batcher.stop();
+        await batcher.idle();
+        await anchorer.stop();
+      };
+    },
+  });
   logger.info({ confirmations }, "anchoring settings");
-  return { anchorer, batcher, watch, metrics };
+  return { anchorer, batcher, watch, leadership, metrics };
 }
 
 /** Why a write would get a receipt the server cannot honour right now, or null. */
@@ -256,7 +281,7 @@ async function listen(server: http.Server, config: ServerConfig): Promise<{ port
 function closer(
   server: http.Server,
   parts: Parts,
-  store: SqliteStore,
+  store: Store,
   chain: ChainClient,
   logger: Logger,
   onClose: () => void,
@@ -271,8 +296,7 @@ function closer(
       await closed;
       clearTimeout(force);
       parts.watch.stop();
-      parts.batcher.stop();
-      await parts.anchorer.stop();
+      await parts.leadership.stop();
       await store.close();
       chain.destroy();
       logger.info("aiqyn server stopped");
@@ -286,7 +310,7 @@ export async function startServer(
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "aiqyn" } });
   const keccak = await createFastKeccak();
   const chain = await connectChain(config, logger);
-  let store: SqliteStore | null = null;
+  let store: Store | null = null;
   try {
     const deploymentBlock = await chain.reader.deploymentBlock();
     store = await openBoundStore(config, chain, logger);
@@ -295,12 +319,14 @@ export async function startServer(
     await parts.watch.check().catch((err: unknown) => logger.warn({ err }, "first role check failed"));
     const service = createService({
       store,
+      receiptsFromSeq: Number((await store.getMeta("receipts_from_seq")) ?? 0),
       keccak,
       signer,
       chain,
       config,
       deploymentBlock,
       ...parts,
+      leadership: parts.leadership,
       onAccepted: (n) => parts.metrics.recordsAccepted.inc(n),
       onStoreError: (err) => logger.error({ err }, "store write failed"),
       ...(options.now ? { now: options.now } : {}),
@@ -311,8 +337,10 @@ export async function startServer(
       chain,
       anchorer: parts.anchorer,
       watch: parts.watch,
+      leadership: parts.leadership,
       maxAnchorDelaySeconds: config.maxAnchorDelaySeconds,
       logger,
+      ...(options.now ? { now: options.now } : {}),
     };
     const app = createApp({
       service,
@@ -325,15 +353,15 @@ export async function startServer(
     });
     const server = http.createServer(app);
     const { port, url } = await listen(server, config);
-    parts.batcher.start();
-    parts.anchorer.start();
+    parts.leadership.setInstance(`${os.hostname()}:${process.pid}:${port}`);
+    await parts.leadership.start();
     parts.watch.start();
     logger.info(
       { url, chainId: chain.chainId, registry: chain.registry, signer: signer.address },
       "aiqyn server listening",
     );
     const close = closer(server, parts, store, chain, logger, () => (shuttingDown = true));
-    const { anchorer, batcher, watch } = parts;
+    const { anchorer, batcher, watch, leadership } = parts;
     return {
       url,
       port,
@@ -345,6 +373,7 @@ export async function startServer(
       anchorer,
       batcher,
       watch,
+      leadership,
       logger,
       close,
     };

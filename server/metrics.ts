@@ -8,21 +8,25 @@ import type { Store } from "./store/types";
 export function createMetrics(store: Store) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "aiqyn_process_" });
-  const counts = () => store.counts();
+  // While the database is away (PostgreSQL) the store gauges keep their last values; /metrics still answers.
+  let last: Awaited<ReturnType<Store["counts"]>> | null = null;
+  const counts = async () => (last = await store.counts().catch(() => last));
   new Gauge({
     name: "aiqyn_records",
     help: "Records accepted, all time",
     registers: [registry],
-    collect() {
-      this.set(counts().records);
+    async collect() {
+      const c = await counts();
+      if (c) this.set(c.records);
     },
   });
   new Gauge({
     name: "aiqyn_records_pending",
     help: "Accepted records whose batch is not anchored yet",
     registers: [registry],
-    collect() {
-      this.set(counts().pending);
+    async collect() {
+      const c = await counts();
+      if (c) this.set(c.pending);
     },
   });
   new Gauge({
@@ -30,8 +34,8 @@ export function createMetrics(store: Store) {
     help: "Batches by status",
     labelNames: ["status"],
     registers: [registry],
-    collect() {
-      for (const [status, n] of Object.entries(counts().batchesByStatus)) this.set({ status }, n);
+    async collect() {
+      for (const [status, n] of Object.entries((await counts())?.batchesByStatus ?? {})) this.set({ status }, n);
     },
   });
   const recordsAccepted = new Counter({

@@ -17,6 +17,7 @@ import type { Store } from "./store/types";
 declare module "express-serve-static-core" {
   interface Request {
     publisher?: string;
+    publisherRights?: { mayCorrectOthers: boolean };
   }
 }
 
@@ -120,10 +121,13 @@ export function authFailureLimit(config: ServerConfig): RequestHandler {
 
 /** Sets req.publisher when the bearer key is valid; refusing is requirePublisher's job. */
 export function identifyPublisher(store: Store): RequestHandler {
-  return (req, _res, next) => {
+  return async (req, _res, next) => {
     const match = /^Bearer ([\x21-\x7e]{1,200})$/.exec(req.get("authorization") ?? "");
-    const publisher = match ? authenticate(store, match[1]!) : null;
-    if (publisher) req.publisher = publisher.name;
+    const publisher = match ? await authenticate(store, match[1]!) : null;
+    if (publisher) {
+      req.publisher = publisher.name;
+      req.publisherRights = { mayCorrectOthers: publisher.mayCorrectOthers };
+    }
     next();
   };
 }

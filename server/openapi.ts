@@ -143,7 +143,8 @@ export const openApiDocument = {
           leaf: hex32,
           status: { type: "string", enum: ["pending", "anchored"] },
           batchId: { type: ["integer", "null"] },
-          receipt: ref("Receipt"),
+          // null for a record accepted before an `ops reanchor`: its receipt names the superseded registry.
+          receipt: { oneOf: [ref("Receipt"), { type: "null" }] },
           standing: { type: "string", enum: ["current", "superseded", "retracted"] },
           correctedBy: { type: "array", items: { type: "integer" } },
         },
@@ -301,6 +302,7 @@ export const openApiDocument = {
           }),
           "400": problem("INVALID_RECORD (every problem in `errors`), INVALID_JSON or DUPLICATE_KEY"),
           "401": problem("UNAUTHORIZED"),
+          "403": problem("CORRECTION_NOT_OWN (another publisher's record; needs --may-correct-others)"),
           "413": problem("PAYLOAD_TOO_LARGE"),
           "415": problem("UNSUPPORTED_MEDIA_TYPE"),
           "429": problem("RATE_LIMITED"),
@@ -393,14 +395,19 @@ export const openApiDocument = {
     },
     "/api/v1/batches/{id}/records": {
       get: {
-        summary: "Every record of a batch in seq order, with leaves (for auditors)",
-        parameters: [intParam("id", "path", "batch id")],
+        summary: "A batch's records in seq order, with leaves (for auditors), one page at a time",
+        parameters: [
+          intParam("id", "path", "batch id"),
+          { name: "cursor", in: "query", description: "nextCursor of the previous page", schema: { type: "string" } },
+          intParam("limit", "query", "page size (default and maximum 10000)", { maximum: 10000 }),
+        ],
         responses: {
           "200": ok("The batch and its records", {
             type: "object",
             properties: {
               batch: ref("Batch"),
               records: { type: "array", items: { type: "object", properties: { record: ref("Record"), leaf: hex32 } } },
+              nextCursor: { type: ["string", "null"] },
             },
           }),
           "400": problem("INVALID_PARAMETER"),

@@ -4,6 +4,7 @@
  */
 import crypto from "node:crypto";
 import { AiqynError, LIMITS } from "../core";
+import { storeProblem } from "./problem-store";
 import type { Publisher, Store } from "./store/types";
 
 const KEY_PREFIX = "aiq_";
@@ -16,11 +17,12 @@ export function generateApiKey(): string {
   return KEY_PREFIX + crypto.randomBytes(32).toString("base64url");
 }
 
-export function addPublisher(
+export async function addPublisher(
   store: Store,
   name: string,
   now = Math.floor(Date.now() / 1000),
-): { publisher: Publisher; key: string } {
+  rights: { mayCorrectOthers?: boolean } = {},
+): Promise<{ publisher: Publisher; key: string }> {
   if (!LIMITS.publisherPattern.test(name)) {
     throw new AiqynError(
       "INVALID_PUBLISHER_NAME",
@@ -28,13 +30,18 @@ export function addPublisher(
     );
   }
   const key = generateApiKey();
-  const publisher = store.addPublisher(name, hashApiKey(key), now);
+  const publisher = await store.addPublisher(name, hashApiKey(key), now, rights);
   return { publisher, key };
 }
 
 /** The active publisher that a bearer key belongs to, or null (unknown or revoked key). */
-export function authenticate(store: Store, key: string): Publisher | null {
+export async function authenticate(store: Store, key: string): Promise<Publisher | null> {
   if (!key.startsWith(KEY_PREFIX) || key.length > 200) return null;
-  const publisher = store.publisherByKeyHash(hashApiKey(key));
+  let publisher: Publisher | null;
+  try {
+    publisher = await store.publisherByKeyHash(hashApiKey(key));
+  } catch (error) {
+    throw storeProblem(error);
+  }
   return publisher && publisher.revokedAt === null ? publisher : null;
 }

@@ -1,10 +1,12 @@
 /**
  * /readyz: one check per part (store, chain, role, anchoring), each with a stable code and a short message
- * of our own. Upstream error text (which may carry the RPC URL and its provider key) goes to the log only.
+ * of our own, and who leads sealing and anchoring. Upstream error text (which may carry the RPC URL and its
+ * provider key) goes to the log only.
  */
 import type { Logger } from "pino";
 import type { Anchorer } from "./anchorer";
 import type { ChainClient } from "./chain";
+import type { Leadership, LeaderStatus } from "./leader";
 import { ProblemError } from "./problem";
 import type { RegistryWatch } from "./registry-watch";
 import type { Store } from "./store/types";
@@ -31,6 +33,7 @@ export interface ReadinessDeps {
   watch: RegistryWatch;
   maxAnchorDelaySeconds: number;
   logger: Logger;
+  leadership?: Pick<Leadership, "status">;
   now?: () => number;
 }
 
@@ -53,9 +56,9 @@ const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), ms).unref()),
   ]);
 
-function storeCheck(deps: ReadinessDeps): ReadinessCheck {
+async function storeCheck(deps: ReadinessDeps): Promise<ReadinessCheck> {
   try {
-    deps.store.ping();
+    await withTimeout(deps.store.ping(), 3000);
     return { ok: true, message: "the store answers" };
   } catch (err) {
     deps.logger.warn({ err }, "readiness: the store does not answer");
@@ -81,11 +84,11 @@ function roleCheck(deps: ReadinessDeps): ReadinessCheck {
   return { ok: true, message: roleHeld ? "the anchorer key holds ANCHORER_ROLE" : "not checked yet" };
 }
 
-function anchoringCheck(deps: ReadinessDeps): ReadinessCheck {
+async function anchoringCheck(deps: ReadinessDeps): Promise<ReadinessCheck> {
   const status = deps.anchorer.snapshot();
   let counts = null;
   try {
-    counts = deps.store.counts();
+    counts = await withTimeout(deps.store.counts(), 3000);
   } catch {
     /* storeCheck reports it */
   }
@@ -111,12 +114,23 @@ function anchoringCheck(deps: ReadinessDeps): ReadinessCheck {
   };
 }
 
+/** Who seals and anchors: this instance or another one (informational: a follower is ready too). */
+function leadershipCheck(status: LeaderStatus | undefined): ReadinessCheck {
+  if (!status) return { ok: true, message: "this instance leads sealing and anchoring", leading: true };
+  const message = status.leading
+    ? "this instance leads sealing and anchoring"
+    : `instance ${status.leader ?? "(none yet)"} leads sealing and anchoring; this one serves and accepts writes`;
+  return { ok: true, message, leading: status.leading, instance: status.instance, leader: status.leader };
+}
+
 export async function readiness(deps: ReadinessDeps): Promise<Readiness> {
+  const [store, chain, anchoring] = await Promise.all([storeCheck(deps), chainCheck(deps), anchoringCheck(deps)]);
   const checks: Record<string, ReadinessCheck> = {
-    store: storeCheck(deps),
-    chain: await chainCheck(deps),
+    store,
+    chain,
     role: roleCheck(deps),
-    anchoring: anchoringCheck(deps),
+    anchoring,
+    leadership: leadershipCheck(deps.leadership?.status()),
   };
   const failing = Object.entries(checks).filter(([, c]) => !c.ok);
   const detail = `not ready: ${failing.map(([name, c]) => `${name} (${c.code})`).join(", ")}`;

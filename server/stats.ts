@@ -1,5 +1,6 @@
 /**
- * Fund statistics from the records, exact: every sum is a bigint over the scaled integers of core's
+ * The reference for the statistics the store keeps at write time (server/store/aggregates.ts): computed from
+ * every record at once, exact: every sum is a bigint over the scaled integers of core's
  * decimal rules, formatted back to a decimal string. Only current records count (a superseded or
  * retracted record, and the retraction itself, are left out).
  */
@@ -8,36 +9,23 @@ import {
   VALUE_USD_DECIMALS,
   formatDecimal,
   parseDecimal,
+  recordStandings,
   type RecordKind,
   type RecordV1,
   type Stats,
 } from "../core";
 
 export type { Stats } from "../core";
-
-const INFLOW_KINDS: ReadonlySet<RecordKind> = new Set([
-  "INFLOW_SEIZURE",
-  "INFLOW_MINING",
-  "INFLOW_OTHER",
-  "INVESTMENT",
-]);
-const OUTFLOW_KINDS: ReadonlySet<RecordKind> = new Set(["DIVESTMENT", "GRANT", "EXPENSE"]);
+import { INFLOW_KINDS, OUTFLOW_KINDS } from "./store/aggregates";
 
 function scaled(text: string, decimals: number): bigint {
   const parsed = parseDecimal(text, decimals);
   return parsed.ok ? parsed.value : 0n;
 }
 
-/** The seqs that a later record supersedes or retracts. */
-export function correctedSeqs(records: readonly RecordV1[]): Set<number> {
-  const out = new Set<number>();
-  for (const r of records) if (r.corrects !== 0) out.add(r.corrects);
-  return out;
-}
-
 export function computeStats(records: readonly RecordV1[], totals: Stats["totals"]): Stats {
-  const corrected = correctedSeqs(records);
-  const current = records.filter((r) => !corrected.has(r.seq) && r.kind !== "RETRACTION");
+  const standings = recordStandings(records);
+  const current = records.filter((r) => standings.get(r.seq) === "current" && r.kind !== "RETRACTION");
 
   const byKind = new Map<RecordKind, { count: number; value: bigint }>();
   const byAsset = new Map<string, { inflow: bigint; outflow: bigint; count: number }>();

@@ -52,7 +52,7 @@ export async function benchChain(): Promise<ChainForBench & { destroy(): void }>
 export async function preparePublisher(dataDir: string, name = "bench-publisher"): Promise<string> {
   const store = openSqliteStore(dataDir);
   try {
-    return addPublisher(store, name).key;
+    return (await addPublisher(store, name)).key;
   } finally {
     await store.close();
   }

@@ -3,7 +3,8 @@
  *
  *   npm run bench                 full run (batches up to 1 M records, 10 s HTTP runs): about 5 minutes
  *   npm run bench -- --quick      CI smoke: small sizes, 2 s HTTP runs
- *   npm run bench -- --only=seal,gas   some sections (keccak, encode, seal, store, verify, gas, http, web, reconcile)
+ *   npm run bench -- --only=seal,gas   some sections (keccak, encode, seal, store, verify, gas, http, stores, web,
+ *                                      reconcile)
  *
  * Prints a table per section and the goals, and writes bench-results.json (gitignored). Timings are
  * reports, never test assertions. The HTTP sections start the real server (server/main.ts) as a child
@@ -36,6 +37,7 @@ import {
 import { runIngestCpuBench, runKeccakBench, runSealBench, runVerifyBench } from "./seal";
 import { runStoreSealBench } from "./store";
 import { reconcileSection } from "./reconcile";
+import { runStoresBench } from "./stores";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const SECTIONS = [
@@ -47,6 +49,7 @@ const SECTIONS = [
   "verify",
   "gas",
   "http",
+  "stores",
   "web",
   "reconcile",
 ] as const;
@@ -257,8 +260,8 @@ async function main(): Promise<void> {
       await ingestServer.stop("SIGKILL");
       const { openSqliteStore } = await import("../../server/store/sqlite");
       const store = openSqliteStore(ingestServer.dataDir);
-      const stored = store.maxSeq();
-      const rows = (store as unknown as { counts(): { records: number } }).counts().records;
+      const stored = await store.maxSeq();
+      const rows = (await store.counts()).records;
       await store.close();
       const acknowledged = bulk.recordsAcknowledged + single.recordsAcknowledged;
       const durable = stored >= acknowledged && rows === stored;
@@ -350,6 +353,10 @@ async function main(): Promise<void> {
     }
   }
 
+  if (opts.only.has("stores")) {
+    heading("Store backends: SQLite and PostgreSQL (one and two instances), side by side");
+    results.stores = await runStoresBench({ quick: opts.quick, keccak: await createFastKeccak(), log });
+  }
   if (opts.only.has("reconcile")) results.reconcile = await reconcileSection(opts.quick, heading, log);
 
   if (opts.only.has("web")) {

@@ -25,6 +25,7 @@ commands
   recover-store     --from-mirror DIR [--data-dir DIR]   adds the anchored batches a stale store lacks, checked on chain
   reanchor          --to NEW_REGISTRY [--data-dir DIR] [--mirror DIR]   moves a store onto a fresh registry
                     after a stolen key (server stopped; ANCHORER_KEY_FILE or ANCHORER_KEY: the new anchorer)
+  migrate-store     --from SQLITE_FILE --to POSTGRES_URL   copy a store to PostgreSQL, check every root against the chain
 
 options for the commands that send
   --yes                     a role change on a non-local chain is sent only with --yes (or "y" on a terminal)
@@ -184,6 +185,12 @@ async function recoverStore(ctx: CommandContext, args: ParsedArgs): Promise<numb
   return result.verdict === "ok" ? 0 : 4;
 }
 
+async function migrateStore(ctx: CommandContext, args: ParsedArgs): Promise<number> {
+  const { migrateStoreCommand } = await import("./migrate-store");
+  await migrateStoreCommand(ctx, args.options.from, args.options.to);
+  return 0;
+}
+
 async function reanchor(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const { reanchorCommand } = await import("./reanchor");
   await reanchorCommand(ctx, { dataDir: dataDirOf(args), to: args.options.to, mirror: args.options.mirror });
@@ -208,6 +215,7 @@ const COMMANDS: Record<string, (ctx: CommandContext, args: ParsedArgs) => Promis
   "check-store": checkStore,
   "recover-store": recoverStore,
   reanchor,
+  "migrate-store": migrateStore,
   "grant-anchorer": roleCommand("grant", "ANCHORER_ROLE"),
   "revoke-anchorer": roleCommand("revoke", "ANCHORER_ROLE"),
   "grant-pauser": roleCommand("grant", "PAUSER_ROLE"),

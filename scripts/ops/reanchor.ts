@@ -4,11 +4,14 @@
  * stopped; then start the server with REGISTRY_ADDRESS=NEW and it anchors every batch again, in order, with the
  * same seqs, leaves, roots and proofs (a batch's tree depends only on its records).
  *
- * What changes is what names the registry: each receipt is signed over (chainId, registry, seq, leaf,
- * publishedAt), so the receipts are issued again under the new registry with the new anchorer key (the one the
- * server will run with). The old receipts are not thrown away: together with the old registry, its batches
- * (ours and the thief's) they are written as evidence to DATA_DIR/superseded/<chainId>-<registry>.json (and
- * into the mirror with --mirror), before the store is touched. The store change is one SQLite transaction.
+ * What changes is what names the registry. Each receipt is signed over (chainId, registry, seq, leaf,
+ * publishedAt) by a key that held ANCHORER_ROLE at publishedAt: the receipts of the records accepted so far name
+ * the old registry, and no key held the role on the new one back then, so they cannot be issued again. They stay
+ * as they are: evidence, valid against the old registry's role history, written with the old registry and its
+ * batches (ours and the thief's) to DATA_DIR/superseded/<chainId>-<registry>.json (and into the mirror with
+ * --mirror) before the store is touched. The store remembers the first seq whose receipt names the new registry
+ * (meta `receipts_from_seq`); the server serves the older records' proof bundles without a receipt (anchoring on
+ * the new registry is what they prove). The store change is one SQLite transaction.
  */
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -141,16 +144,8 @@ async function writeEvidence(file: string, evidence: object, mirror: string | un
   if (mirror) await writeOnce(path.join(mirror, "superseded", path.basename(file)), evidence, log);
 }
 
-/** One transaction: every batch back to sealed, every receipt re-signed for the new registry, the new binding. */
-function moveStore(
-  db: Database.Database,
-  receipts: ReceiptRow[],
-  sign: (r: ReceiptRow) => string,
-  signer: string,
-  binding: string,
-  superseded: string[],
-) {
-  const resign = db.prepare("UPDATE records SET signature = ?, signer = ? WHERE seq = ?");
+/** One transaction: every batch back to sealed, the first seq with a receipt for the new registry, the binding. */
+function moveStore(db: Database.Database, receiptsFromSeq: number, binding: string, superseded: string[]) {
   const meta = db.prepare(
     "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
   );
@@ -159,7 +154,7 @@ function moveStore(
       `UPDATE batches SET status = 'sealed', tx_hash = NULL, tx_nonce = NULL, raw_tx = NULL, block_number = NULL,
          head = NULL, anchored_at = NULL`,
     ).run();
-    for (const row of receipts) resign.run(sign(row), signer, row.seq);
+    meta.run("receipts_from_seq", String(receiptsFromSeq));
     meta.run("registry", binding);
     meta.run("superseded_registries", JSON.stringify(superseded));
   })();
@@ -214,8 +209,8 @@ export async function reanchorCommand(ctx: CommandContext, opts: ReanchorOptions
     };
     const name = `${old.chainId}-${old.address}.json`;
     await writeEvidence(path.join(opts.dataDir, "superseded", name), evidence, opts.mirror, ctx.log);
-    const sign = (r: ReceiptRow) => signer.sign(r.seq, r.leaf as `0x${string}`, r.published_at);
-    moveStore(db, receipts, sign, signer.address, `${target.chainId}:${target.address}`, [
+    const receiptsFromSeq = Math.max(0, ...receipts.map((r) => r.seq)) + 1;
+    moveStore(db, receiptsFromSeq, `${target.chainId}:${target.address}`, [
       ...previous,
       `${old.chainId}:${old.address}`,
     ]);
@@ -225,7 +220,9 @@ export async function reanchorCommand(ctx: CommandContext, opts: ReanchorOptions
         `(${chain.foreign.map((f) => `#${f.id} root ${f.root}`).join(", ") || "none"})`,
     );
     ctx.log(
-      `receipts re-issued under ${target.address} by ${signer.address}; the old ones are kept in the evidence file`,
+      `the ${receipts.length} receipt(s) given so far name ${old.address} and stay valid there (kept in the ` +
+        `evidence file); proof bundles of seqs below ${receiptsFromSeq} carry none, later ones are signed by ` +
+        `${signer.address} for ${target.address}`,
     );
     ctx.log(`next: start the server with REGISTRY_ADDRESS=${target.address} SUPERSEDED_REGISTRIES=${old.address}`);
   } finally {

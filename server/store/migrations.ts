@@ -62,4 +62,35 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: "publisher rights, occurred_at index",
+    sql: `
+      ALTER TABLE publishers ADD COLUMN may_correct_others INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX records_occurred ON records (occurred_at, seq);
+    `,
+  },
+  {
+    version: 3,
+    name: "standing and statistics kept at write time",
+    // Existing records get their standings and aggregates from the store's one-time rebuild (meta "aggregates").
+    sql: `
+      ALTER TABLE records ADD COLUMN standing TEXT NOT NULL DEFAULT 'current'
+        CHECK (standing IN ('current', 'superseded', 'retracted'));
+      CREATE TABLE aggregates (
+        dim TEXT NOT NULL,
+        key TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        a TEXT NOT NULL,
+        b TEXT NOT NULL,
+        PRIMARY KEY (dim, key)
+      );
+      CREATE TABLE holdings (asset TEXT PRIMARY KEY, seq INTEGER NOT NULL REFERENCES records (seq));
+      CREATE INDEX records_kind_asset ON records (kind, asset, seq);
+      CREATE TRIGGER batches_root_immutable BEFORE UPDATE OF root, first_seq, leaf_count ON batches
+        WHEN NEW.root <> OLD.root OR NEW.first_seq <> OLD.first_seq OR NEW.leaf_count <> OLD.leaf_count
+        BEGIN SELECT RAISE(ABORT, 'a batch keeps its root forever'); END;
+      CREATE INDEX records_valuation ON records (asset, occurred_at, seq) WHERE kind = 'VALUATION' AND standing = 'current';
+    `,
+  },
 ];

@@ -9,11 +9,38 @@
 import Database from "better-sqlite3";
 import fs from "node:fs";
 import path from "node:path";
-import { AiqynError, bytesToHex, type Hex, type RecordInput, type RecordKind, type RecordV1 } from "../../core";
+import {
+  AiqynError,
+  type Hex,
+  type RecordInput,
+  type RecordKind,
+  type RecordStanding,
+  type RecordV1,
+} from "../../core";
+import type { AggregateRow } from "./aggregates";
+import { appendEffect, loadFamily, type AppendEffect, type FamilyReader, type StoredStanding } from "./aggregates";
 import { MIGRATIONS } from "./migrations";
+import {
+  RECORD_COLUMNS,
+  RECORD_FROM,
+  newRecord,
+  packProof,
+  toBatch,
+  toPublisher,
+  toRecord,
+  toAggregate,
+  toStored,
+  toStoredStanding,
+  unpackProof,
+  type AggregateDbRow,
+  type BatchRow,
+  type PublisherRow,
+  type RecordRow,
+} from "./rows";
 import type {
   AnchoredInfo,
   BatchStatus,
+  LeaderSession,
   Publisher,
   RecordFilter,
   RecordFinisher,
@@ -24,49 +51,6 @@ import type {
   StoredRecord,
 } from "./types";
 
-interface RecordRow {
-  seq: number;
-  kind: string;
-  occurred_at: number;
-  published_at: number;
-  publisher: string;
-  asset: string;
-  amount: string;
-  value_usd: string;
-  counterparty: string;
-  reference: string;
-  document_hash: string;
-  memo: string;
-  corrects: number;
-  leaf: string;
-  signature: string;
-  signer: string;
-  batch_id: number | null;
-  batch_status: string | null;
-}
-
-interface BatchRow {
-  id: number;
-  root: string;
-  first_seq: number;
-  leaf_count: number;
-  status: string;
-  sealed_at: number;
-  tx_hash: string | null;
-  tx_nonce: number | null;
-  raw_tx: string | null;
-  block_number: number | null;
-  head: string | null;
-  anchored_at: number | null;
-}
-
-interface PublisherRow {
-  id: number;
-  name: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
 interface PendingAppend {
   inputs: readonly RecordInput[];
   publisher: string;
@@ -76,72 +60,8 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
-const RECORD_COLUMNS = `r.seq, r.kind, r.occurred_at, r.published_at, r.publisher, r.asset, r.amount, r.value_usd,
-  r.counterparty, r.reference, r.document_hash, r.memo, r.corrects, r.leaf, r.signature, r.signer, r.batch_id,
-  b.status AS batch_status`;
-const RECORD_FROM = "records r LEFT JOIN batches b ON b.id = r.batch_id";
-
-function toRecord(row: RecordRow): RecordV1 {
-  return {
-    seq: row.seq,
-    kind: row.kind as RecordKind,
-    occurredAt: row.occurred_at,
-    publishedAt: row.published_at,
-    publisher: row.publisher,
-    asset: row.asset,
-    amount: row.amount,
-    valueUsd: row.value_usd,
-    counterparty: row.counterparty,
-    reference: row.reference,
-    documentHash: row.document_hash,
-    memo: row.memo,
-    corrects: row.corrects,
-  };
-}
-
-function toStored(row: RecordRow): StoredRecord {
-  return {
-    record: toRecord(row),
-    leaf: row.leaf as Hex,
-    signature: row.signature as Hex,
-    signer: row.signer,
-    batchId: row.batch_id,
-    batchStatus: row.batch_status as BatchStatus | null,
-  };
-}
-
-function toBatch(row: BatchRow): StoredBatch {
-  return {
-    id: row.id,
-    root: row.root as Hex,
-    firstSeq: row.first_seq,
-    leafCount: row.leaf_count,
-    status: row.status as BatchStatus,
-    sealedAt: row.sealed_at,
-    txHash: row.tx_hash as Hex | null,
-    txNonce: row.tx_nonce,
-    rawTx: row.raw_tx as Hex | null,
-    blockNumber: row.block_number,
-    head: row.head as Hex | null,
-    anchoredAt: row.anchored_at,
-  };
-}
-
-function toPublisher(row: PublisherRow): Publisher {
-  return { id: row.id, name: row.name, createdAt: row.created_at, revokedAt: row.revoked_at };
-}
-
-/** Concatenated 32-byte siblings: the compact form a proof is stored in (already packed: a view, no copy). */
-function packProof(proof: readonly Hex[] | Uint8Array): Buffer {
-  if (proof instanceof Uint8Array) return Buffer.from(proof.buffer, proof.byteOffset, proof.byteLength);
-  return Buffer.concat(proof.map((p) => Buffer.from(p.slice(2), "hex")));
-}
-
-function unpackProof(blob: Buffer): Hex[] {
-  const out: Hex[] = [];
-  for (let i = 0; i + 32 <= blob.length; i += 32) out.push(bytesToHex(blob.subarray(i, i + 32)));
-  return out;
-}
+/** Set once the standings and aggregates cover every record. */
+const AGGREGATES_META = "aggregates";
 
 export interface SqliteStoreOptions {
   /** How long appendRecords gathers concurrent writers before committing them together (default 1 ms). */
@@ -149,14 +69,16 @@ export interface SqliteStoreOptions {
 }
 
 export class SqliteStore implements Store {
+  readonly backend = "sqlite" as const;
   readonly file: string;
   /** Group commits so far and records they carried (exposed for measurements). */
   readonly commitStats = { commits: 0, requests: 0, records: 0 };
   private readonly db: Database.Database;
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
   private closed = false;
-  private readonly stmts;
+  private readonly stmts: ReturnType<SqliteStore["prepareStatements"]>;
 
   private readonly gatherMs: number;
 
@@ -173,7 +95,32 @@ export class SqliteStore implements Store {
     // Tests only: a page budget makes SQLite itself raise SQLITE_FULL (a full disk where none can be mounted).
     const maxPages = process.env.AIQYN_SQLITE_MAX_PAGE_COUNT;
     if (maxPages && /^\d+$/.test(maxPages)) this.setMaxPageCount(Number(maxPages));
-    this.stmts = {
+    this.stmts = this.prepareStatements();
+    this.rebuildAggregatesOnce();
+  }
+
+  /**
+   * Standings, aggregates and holdings from every record, once: for a store that had records before they were
+   * kept at write time (schema 3), and for a store filled by a copy (migrate-store).
+   */
+  rebuildAggregates(): void {
+    const records = this.db
+      .prepare<[], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} ORDER BY r.seq`)
+      .all()
+      .map(toRecord);
+    this.db.transaction(() => {
+      this.db.exec("DELETE FROM aggregates; DELETE FROM holdings; UPDATE records SET standing = 'current';");
+      this.applyEffect(appendEffect([], records));
+      this.stmts.setMeta.run(AGGREGATES_META, "1");
+    })();
+  }
+
+  private rebuildAggregatesOnce(): void {
+    if (this.stmts.getMeta.get(AGGREGATES_META)?.value !== "1") this.rebuildAggregates();
+  }
+
+  private prepareStatements() {
+    return {
       maxSeq: this.db.prepare<[], { m: number | null }>("SELECT MAX(seq) AS m FROM records"),
       insertRecord: this.db.prepare(
         `INSERT INTO records (seq, kind, occurred_at, published_at, publisher, asset, amount, value_usd, counterparty,
@@ -205,11 +152,11 @@ export class SqliteStore implements Store {
         `UPDATE batches SET status = 'anchored', tx_hash = ?, block_number = ?, head = ?, anchored_at = ?, raw_tx = NULL
          WHERE id = ?`,
       ),
-      recordsOfBatch: this.db.prepare<[number], RecordRow>(
-        `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.batch_id = ? ORDER BY r.seq`,
+      recordsOfBatch: this.db.prepare<[number, number, number], RecordRow>(
+        `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.batch_id = ? AND r.seq > ? ORDER BY r.seq LIMIT ?`,
       ),
       publisherByKeyHash: this.db.prepare<[string], PublisherRow>(
-        "SELECT id, name, created_at, revoked_at FROM publishers WHERE key_hash = ?",
+        "SELECT id, name, created_at, revoked_at, may_correct_others FROM publishers WHERE key_hash = ?",
       ),
       batchesByStatus: this.db.prepare<[], { status: string; n: number; leaves: number }>(
         "SELECT status, COUNT(*) AS n, SUM(leaf_count) AS leaves FROM batches GROUP BY status",
@@ -218,6 +165,22 @@ export class SqliteStore implements Store {
         "SELECT MIN(first_seq) AS s FROM batches WHERE status <> 'anchored'",
       ),
       publishedAtOf: this.db.prepare<[number], { p: number }>("SELECT published_at AS p FROM records WHERE seq = ?"),
+      setStanding: this.db.prepare("UPDATE records SET standing = ? WHERE seq = ?"),
+      getAggregate: this.db.prepare<[string, string], AggregateDbRow>(
+        "SELECT dim, key, count, a, b FROM aggregates WHERE dim = ? AND key = ?",
+      ),
+      putAggregate: this.db.prepare(
+        `INSERT INTO aggregates (dim, key, count, a, b) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (dim, key) DO UPDATE SET count = excluded.count, a = excluded.a, b = excluded.b`,
+      ),
+      latestValuation: this.db.prepare<[string], { seq: number }>(
+        `SELECT seq FROM records WHERE kind = 'VALUATION' AND standing = 'current' AND asset = ?
+         ORDER BY occurred_at DESC, seq DESC LIMIT 1`,
+      ),
+      putHolding: this.db.prepare(
+        "INSERT INTO holdings (asset, seq) VALUES (?, ?) ON CONFLICT (asset) DO UPDATE SET seq = excluded.seq",
+      ),
+      deleteHolding: this.db.prepare("DELETE FROM holdings WHERE asset = ?"),
       getMeta: this.db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
       setMeta: this.db.prepare(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -270,46 +233,92 @@ export class SqliteStore implements Store {
         // better-sqlite3 commits synchronously, so requests cannot queue up *during* a commit; they queue in
         // the sockets and finish parsing over the next few event-loop turns. A 1 ms gathering window lets
         // them join one transaction (one fsync for many writers) at the cost of 1 ms for a lone write.
-        setTimeout(() => this.flush(), this.gatherMs);
+        setTimeout(() => void this.flush(), this.gatherMs);
       }
     });
   }
 
-  private insertGroup(group: readonly PendingAppend[]): StoredRecord[][] {
+  private insertGroup(group: readonly PendingAppend[], family: readonly StoredStanding[]): StoredRecord[][] {
     let seq = this.stmts.maxSeq.get()?.m ?? 0;
-    return group.map((req) => {
+    const results = group.map((req) => {
       const publishedAt = req.now();
       return req.inputs.map((input) => {
         seq += 1;
-        const record: RecordV1 = {
-          seq,
-          kind: input.kind,
-          occurredAt: input.occurredAt,
-          publishedAt,
-          publisher: req.publisher,
-          asset: input.asset,
-          amount: input.amount,
-          valueUsd: input.valueUsd,
-          counterparty: input.counterparty,
-          reference: input.reference,
-          documentHash: input.documentHash,
-          memo: input.memo,
-          corrects: input.corrects,
-        };
+        const record = newRecord(seq, input, publishedAt, req.publisher);
         const sealed = req.finish(record);
         this.stmts.insertRecord.run({ ...record, ...sealed });
-        return { record, ...sealed, batchId: null, batchStatus: null };
+        return { record, ...sealed, batchId: null, batchStatus: null, standing: "current" as const };
       });
     });
+    this.applyEffect(
+      appendEffect(
+        family,
+        results.flat().map((r) => r.record),
+      ),
+    );
+    return results;
   }
 
-  private flush(): void {
+  /** Standings, aggregates and holdings follow the records just inserted (same transaction). */
+  private applyEffect(effect: AppendEffect): void {
+    for (const change of effect.standingChanges) this.stmts.setStanding.run(change.standing, change.seq);
+    for (const delta of effect.deltas) {
+      const row = this.stmts.getAggregate.get(delta.dim, delta.key);
+      const [count, a, b] = row
+        ? [row.count + delta.count, BigInt(row.a) + delta.a, BigInt(row.b) + delta.b]
+        : [delta.count, delta.a, delta.b];
+      this.stmts.putAggregate.run(delta.dim, delta.key, count, String(a), String(b));
+    }
+    for (const asset of effect.holdingAssets) {
+      const latest = this.stmts.latestValuation.get(asset);
+      if (latest) this.stmts.putHolding.run(asset, latest.seq);
+      else this.stmts.deleteHolding.run(asset);
+    }
+  }
+
+  private readonly familyReader: FamilyReader = {
+    bySeqs: async (seqs) =>
+      this.db
+        .prepare<number[], RecordRow>(
+          `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.seq IN (${seqs.map(() => "?").join(",")})`,
+        )
+        .all(...seqs)
+        .map(toStoredStanding),
+    correctorsOf: async (seqs) =>
+      this.db
+        .prepare<number[], RecordRow>(
+          `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.corrects IN (${seqs.map(() => "?").join(",")})
+           AND r.corrects <> 0`,
+        )
+        .all(...seqs)
+        .map(toStoredStanding),
+  };
+
+  /** Commits the queued requests; one flush at a time (a new one waits for the one in progress). */
+  private flush(): Promise<void> {
+    // flushQueued answers every request itself; a failure must not stop the flushes after it.
+    this.flushing = this.flushing.then(() => this.flushQueued()).catch(() => undefined);
+    return this.flushing;
+  }
+
+  private async flushQueued(): Promise<void> {
     this.flushScheduled = false;
     const group = this.queue;
     this.queue = [];
     if (group.length === 0) return;
+    let family: StoredStanding[];
     try {
-      const results = this.db.transaction(() => this.insertGroup(group))();
+      // Read before the (synchronous) transaction: only this flush appends, so nothing changes in between.
+      family = await loadFamily(
+        group.flatMap((req) => req.inputs.map((i) => i.corrects)),
+        this.familyReader,
+      );
+    } catch (error) {
+      for (const req of group) req.reject(error);
+      return;
+    }
+    try {
+      const results = this.db.transaction(() => this.insertGroup(group, family))();
       this.countCommit(group, results);
       group.forEach((req, i) => req.resolve(results[i]!));
     } catch (error) {
@@ -320,7 +329,7 @@ export class SqliteStore implements Store {
       // One request's failure must not sink its neighbours: retry each alone.
       for (const req of group) {
         try {
-          const [result] = this.db.transaction(() => this.insertGroup([req]))();
+          const [result] = this.db.transaction(() => this.insertGroup([req], family))();
           this.countCommit([req], [result!]);
           req.resolve(result!);
         } catch (single) {
@@ -336,21 +345,25 @@ export class SqliteStore implements Store {
     this.commitStats.records += results.reduce((n, r) => n + r.length, 0);
   }
 
-  maxSeq(): number {
+  async maxSeq(): Promise<number> {
+    return this.maxSeqNow();
+  }
+
+  private maxSeqNow(): number {
     return this.stmts.maxSeq.get()?.m ?? 0;
   }
 
-  unsealedCount(): number {
+  async unsealedCount(): Promise<number> {
     const last = this.stmts.lastBatch.get();
-    return this.maxSeq() - (last ? last.first_seq + last.leaf_count - 1 : 0);
+    return this.maxSeqNow() - (last ? last.first_seq + last.leaf_count - 1 : 0);
   }
 
-  getRecord(seq: number): StoredRecord | null {
+  async getRecord(seq: number): Promise<StoredRecord | null> {
     const row = this.stmts.getRecord.get(seq);
     return row ? toStored(row) : null;
   }
 
-  listRecords(filter: RecordFilter): StoredRecord[] {
+  async listRecords(filter: RecordFilter): Promise<StoredRecord[]> {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (filter.kind !== undefined) {
@@ -381,40 +394,61 @@ export class SqliteStore implements Store {
       .map(toStored);
   }
 
-  correctionsOf(seqs: readonly number[]): { seq: number; corrects: number; kind: RecordKind }[] {
+  async correctionsOf(
+    seqs: readonly number[],
+  ): Promise<{ seq: number; corrects: number; kind: RecordKind; standing: RecordStanding }[]> {
     if (seqs.length === 0) return [];
     const rows = this.db
-      .prepare<number[], { seq: number; corrects: number; kind: string }>(
+      .prepare<number[], { seq: number; corrects: number; kind: string; standing: string }>(
         // "corrects <> 0" lets SQLite use the partial index records_corrects; without it every read scans the table.
-        `SELECT seq, corrects, kind FROM records WHERE corrects IN (${seqs.map(() => "?").join(",")}) AND corrects <> 0
+        `SELECT seq, corrects, kind, standing FROM records WHERE corrects IN (${seqs.map(() => "?").join(",")}) AND corrects <> 0
          ORDER BY seq`,
       )
       .all(...seqs);
-    return rows.map((r) => ({ seq: r.seq, corrects: r.corrects, kind: r.kind as RecordKind }));
+    return rows.map((r) => ({
+      seq: r.seq,
+      corrects: r.corrects,
+      kind: r.kind as RecordKind,
+      standing: r.standing as RecordStanding,
+    }));
   }
 
-  allRecords(): RecordV1[] {
+  async aggregates(): Promise<{ rows: AggregateRow[]; holdings: RecordV1[] }> {
+    const rows = this.db
+      .prepare<[], AggregateDbRow>("SELECT dim, key, count, a, b FROM aggregates WHERE count > 0")
+      .all()
+      .map(toAggregate);
+    const holdings = this.db
+      .prepare<[], RecordRow>(
+        `SELECT ${RECORD_COLUMNS} FROM holdings h JOIN records r ON r.seq = h.seq LEFT JOIN batches b ON b.id = r.batch_id`,
+      )
+      .all()
+      .map(toRecord);
+    return { rows, holdings };
+  }
+
+  async allRecords(): Promise<RecordV1[]> {
     return this.db
       .prepare<[], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} ORDER BY r.seq`)
       .all()
       .map(toRecord);
   }
 
-  recordsOfBatch(batchId: number): StoredRecord[] {
-    return this.stmts.recordsOfBatch.all(batchId).map(toStored);
+  async recordsOfBatch(batchId: number, afterSeq: number, limit: number): Promise<StoredRecord[]> {
+    return this.stmts.recordsOfBatch.all(batchId, afterSeq, limit).map(toStored);
   }
 
-  proofOf(seq: number): Hex[] | null {
+  async proofOf(seq: number): Promise<Hex[] | null> {
     const row = this.stmts.proofOf.get(seq);
     if (!row || row.batch_id === null || row.proof === null) return null;
     return unpackProof(row.proof);
   }
 
-  unsealedRecords(limit: number): { record: RecordV1; leaf: Hex }[] {
+  async unsealedRecords(limit: number): Promise<{ record: RecordV1; leaf: Hex }[]> {
     return this.stmts.unsealed.all(limit).map((r) => ({ record: toRecord(r), leaf: r.leaf as Hex }));
   }
 
-  sealBatch(batch: SealInput): StoredBatch {
+  async sealBatch(batch: SealInput): Promise<StoredBatch> {
     if (batch.proofs.length !== batch.leafCount) throw new AiqynError("INVARIANT_VIOLATED", "one proof per leaf");
     return this.db.transaction(() => {
       const last = this.stmts.lastBatch.get();
@@ -433,12 +467,12 @@ export class SqliteStore implements Store {
     })();
   }
 
-  getBatch(id: number): StoredBatch | null {
+  async getBatch(id: number): Promise<StoredBatch | null> {
     const row = this.stmts.getBatch.get(id);
     return row ? toBatch(row) : null;
   }
 
-  listBatches(beforeId: number | null, limit: number): StoredBatch[] {
+  async listBatches(beforeId: number | null, limit: number): Promise<StoredBatch[]> {
     const rows =
       beforeId === null
         ? this.db.prepare<[number], BatchRow>("SELECT * FROM batches ORDER BY id DESC LIMIT ?").all(limit)
@@ -448,20 +482,20 @@ export class SqliteStore implements Store {
     return rows.map(toBatch);
   }
 
-  nextUnanchoredBatch(): StoredBatch | null {
+  async nextUnanchoredBatch(): Promise<StoredBatch | null> {
     const row = this.stmts.nextUnanchored.get();
     return row ? toBatch(row) : null;
   }
 
-  markSubmitted(id: number, tx: { txHash: Hex; nonce: number; rawTx: Hex }): void {
+  async markSubmitted(id: number, tx: { txHash: Hex; nonce: number; rawTx: Hex }): Promise<void> {
     this.stmts.markSubmitted.run(tx.txHash, tx.nonce, tx.rawTx, id);
   }
 
-  markAnchored(id: number, info: AnchoredInfo): void {
+  async markAnchored(id: number, info: AnchoredInfo): Promise<void> {
     this.stmts.markAnchored.run(info.txHash, info.blockNumber, info.head, info.anchoredAt, id);
   }
 
-  resetAnchors(): number {
+  async resetAnchors(): Promise<number> {
     return this.db
       .prepare(
         `UPDATE batches SET status = 'sealed', tx_hash = NULL, tx_nonce = NULL, raw_tx = NULL, block_number = NULL,
@@ -470,8 +504,8 @@ export class SqliteStore implements Store {
       .run().changes;
   }
 
-  counts(): StoreCounts {
-    const records = this.maxSeq();
+  async counts(): Promise<StoreCounts> {
+    const records = this.maxSeqNow();
     const byStatus = this.stmts.batchesByStatus.all();
     const batchesByStatus: Record<BatchStatus, number> = { sealed: 0, submitted: 0, anchored: 0 };
     let anchored = 0;
@@ -500,12 +534,18 @@ export class SqliteStore implements Store {
     };
   }
 
-  addPublisher(name: string, keyHash: string, now: number): Publisher {
+  async addPublisher(
+    name: string,
+    keyHash: string,
+    now: number,
+    rights: { mayCorrectOthers?: boolean } = {},
+  ): Promise<Publisher> {
+    const mayCorrectOthers = rights.mayCorrectOthers === true;
     try {
       const info = this.db
-        .prepare("INSERT INTO publishers (name, key_hash, created_at) VALUES (?, ?, ?)")
-        .run(name, keyHash, now);
-      return { id: Number(info.lastInsertRowid), name, createdAt: now, revokedAt: null };
+        .prepare("INSERT INTO publishers (name, key_hash, created_at, may_correct_others) VALUES (?, ?, ?, ?)")
+        .run(name, keyHash, now, mayCorrectOthers ? 1 : 0);
+      return { id: Number(info.lastInsertRowid), name, createdAt: now, revokedAt: null, mayCorrectOthers };
     } catch (cause) {
       if ((cause as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") {
         throw new AiqynError("PUBLISHER_EXISTS", `a publisher named ${name} exists already`, { cause });
@@ -514,42 +554,49 @@ export class SqliteStore implements Store {
     }
   }
 
-  listPublishers(): Publisher[] {
+  async listPublishers(): Promise<Publisher[]> {
     return this.db
-      .prepare<[], PublisherRow>("SELECT id, name, created_at, revoked_at FROM publishers ORDER BY id")
+      .prepare<[], PublisherRow>(
+        "SELECT id, name, created_at, revoked_at, may_correct_others FROM publishers ORDER BY id",
+      )
       .all()
       .map(toPublisher);
   }
 
-  revokePublisher(name: string, now: number): boolean {
+  async revokePublisher(name: string, now: number): Promise<boolean> {
     return (
       this.db.prepare("UPDATE publishers SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL").run(now, name)
         .changes === 1
     );
   }
 
-  publisherByKeyHash(keyHash: string): Publisher | null {
+  async publisherByKeyHash(keyHash: string): Promise<Publisher | null> {
     const row = this.stmts.publisherByKeyHash.get(keyHash);
     return row ? toPublisher(row) : null;
   }
 
-  getMeta(key: string): string | null {
+  async getMeta(key: string): Promise<string | null> {
     return this.stmts.getMeta.get(key)?.value ?? null;
   }
 
-  setMeta(key: string, value: string): void {
+  async setMeta(key: string, value: string): Promise<void> {
     this.stmts.setMeta.run(key, value);
   }
 
-  ping(): void {
+  async ping(): Promise<void> {
     this.db.prepare("SELECT 1").get();
+  }
+
+  /** One process owns a SQLite file: it always leads. */
+  async tryLead(): Promise<LeaderSession | null> {
+    return { check: async () => !this.closed, release: async () => undefined };
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     // Finish the writes already queued: their callers are waiting for an answer.
-    if (this.queue.length > 0) this.flush();
+    await this.flush();
     this.db.close();
   }
 }

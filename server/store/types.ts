@@ -1,11 +1,11 @@
 /**
  * The store behind the server: records, batches with their proofs, publishers and a few settings.
  *
- * Kept as a small interface so a PostgreSQL store can follow the SQLite one. The methods are synchronous
- * where SQLite answers synchronously; the one that must batch many writers into one commit
- * (appendRecords) is asynchronous.
+ * One interface, two implementations (SQLite embedded, PostgreSQL shared by several instances), one test
+ * suite run on both. Every method is asynchronous because PostgreSQL answers over a socket.
  */
-import type { Hex, RecordInput, RecordKind, RecordV1 } from "../../core";
+import type { Hex, RecordInput, RecordKind, RecordStanding, RecordV1 } from "../../core";
+import type { AggregateRow } from "./aggregates";
 
 export type BatchStatus = "sealed" | "submitted" | "anchored";
 
@@ -16,6 +16,8 @@ export interface StoredRecord {
   signer: string;
   batchId: number | null;
   batchStatus: BatchStatus | null;
+  /** By core's recordStandings over every stored record, kept up to date at write time. */
+  standing: RecordStanding;
 }
 
 export interface StoredBatch {
@@ -38,6 +40,8 @@ export interface Publisher {
   name: string;
   createdAt: number;
   revokedAt: number | null;
+  /** An operator allowed it to correct or retract other publishers' records. */
+  mayCorrectOthers: boolean;
 }
 
 export interface RecordFilter {
@@ -84,7 +88,19 @@ export interface StoreCounts {
   oldestPendingPublishedAt: number | null;
 }
 
+export type StoreBackend = "sqlite" | "postgres";
+
+/** Leadership of the anchoring (the batcher and the anchorer run only on the leader). */
+export interface LeaderSession {
+  /** False once leadership is lost (its connection broke): stop sealing and anchoring at once. */
+  check(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
 export interface Store {
+  readonly backend: StoreBackend;
+  /** Group commits so far and the requests and records they carried (for measurements). */
+  readonly commitStats: { commits: number; requests: number; records: number };
   /** Appends all records of one request atomically (seqs assigned in the transaction), group-committed. */
   appendRecords(
     inputs: readonly RecordInput[],
@@ -92,40 +108,47 @@ export interface Store {
     finish: RecordFinisher,
     now: () => number,
   ): Promise<StoredRecord[]>;
-  maxSeq(): number;
+  maxSeq(): Promise<number>;
   /** Records not in any batch yet (cheap: the batcher asks after every accepted write). */
-  unsealedCount(): number;
-  getRecord(seq: number): StoredRecord | null;
-  listRecords(filter: RecordFilter): StoredRecord[];
-  /** seqs of records whose corrects names one of `seqs`, with their kinds. */
-  correctionsOf(seqs: readonly number[]): { seq: number; corrects: number; kind: RecordKind }[];
+  unsealedCount(): Promise<number>;
+  getRecord(seq: number): Promise<StoredRecord | null>;
+  listRecords(filter: RecordFilter): Promise<StoredRecord[]>;
+  /** The records whose corrects names one of `seqs`: seq, target, kind and standing, in seq order. */
+  correctionsOf(
+    seqs: readonly number[],
+  ): Promise<{ seq: number; corrects: number; kind: RecordKind; standing: RecordStanding }[]>;
+  /** The statistics kept at write time (server/store/aggregates.ts) and the current holdings' records. */
+  aggregates(): Promise<{ rows: AggregateRow[]; holdings: RecordV1[] }>;
   /** Every record in seq order (for stats); callers must not hold on to it. */
-  allRecords(): RecordV1[];
-  recordsOfBatch(batchId: number): StoredRecord[];
-  proofOf(seq: number): Hex[] | null;
+  allRecords(): Promise<RecordV1[]>;
+  /** A batch's records with seq > afterSeq, in seq order, at most `limit`. */
+  recordsOfBatch(batchId: number, afterSeq: number, limit: number): Promise<StoredRecord[]>;
+  proofOf(seq: number): Promise<Hex[] | null>;
 
   /** Records not yet in any batch (with the leaf stored at acceptance), in seq order, at most `limit`. */
-  unsealedRecords(limit: number): { record: RecordV1; leaf: Hex }[];
+  unsealedRecords(limit: number): Promise<{ record: RecordV1; leaf: Hex }[]>;
   /** Writes a new batch, its root and every proof, and marks its records sealed: one transaction. */
-  sealBatch(batch: SealInput): StoredBatch;
-  getBatch(id: number): StoredBatch | null;
-  listBatches(beforeId: number | null, limit: number): StoredBatch[];
+  sealBatch(batch: SealInput): Promise<StoredBatch>;
+  getBatch(id: number): Promise<StoredBatch | null>;
+  listBatches(beforeId: number | null, limit: number): Promise<StoredBatch[]>;
   /** The lowest-id batch that is not anchored yet. */
-  nextUnanchoredBatch(): StoredBatch | null;
-  markSubmitted(id: number, tx: { txHash: Hex; nonce: number; rawTx: Hex }): void;
-  markAnchored(id: number, info: AnchoredInfo): void;
+  nextUnanchoredBatch(): Promise<StoredBatch | null>;
+  markSubmitted(id: number, tx: { txHash: Hex; nonce: number; rawTx: Hex }): Promise<void>;
+  markAnchored(id: number, info: AnchoredInfo): Promise<void>;
   /** Forgets every anchor (the local chain was reset): all batches go back to sealed. */
-  resetAnchors(): number;
-  counts(): StoreCounts;
+  resetAnchors(): Promise<number>;
+  counts(): Promise<StoreCounts>;
 
-  addPublisher(name: string, keyHash: string, now: number): Publisher;
-  listPublishers(): Publisher[];
-  revokePublisher(name: string, now: number): boolean;
-  publisherByKeyHash(keyHash: string): Publisher | null;
+  addPublisher(name: string, keyHash: string, now: number, rights?: { mayCorrectOthers?: boolean }): Promise<Publisher>;
+  listPublishers(): Promise<Publisher[]>;
+  revokePublisher(name: string, now: number): Promise<boolean>;
+  publisherByKeyHash(keyHash: string): Promise<Publisher | null>;
 
-  getMeta(key: string): string | null;
-  setMeta(key: string, value: string): void;
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
 
-  ping(): void;
+  ping(): Promise<void>;
+  /** Becomes the one anchoring leader if no one else is (null otherwise). */
+  tryLead(leaseMs: number): Promise<LeaderSession | null>;
   close(): Promise<void>;
 }

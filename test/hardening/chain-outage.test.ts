@@ -76,12 +76,12 @@ describe("hardening: chain outage under load", function () {
     expect(seqs).to.deep.equal(Array.from({ length: seqs.length }, (_, i) => i + 1));
 
     const reader = createRegistryReader((m, p) => stack!.provider.send(m, p), stack.registryAddress);
-    const counts = stack.server.store.counts();
+    const counts = await stack.server.store.counts();
     expect(counts.pending).to.equal(0);
     expect(await reader.batchCount()).to.equal(counts.batches);
     expect(await reader.nextSeq()).to.equal(last + 1);
     for (let id = 1; id <= counts.batches; id++) {
-      expect((await reader.batch(id))?.root).to.equal(stack.server.store.getBatch(id)!.root);
+      expect((await reader.batch(id))?.root).to.equal((await stack.server.store.getBatch(id))!.root);
     }
     const contract = new Contract(stack.registryAddress, REGISTRY_ABI, stack.provider);
     const logs = await contract.queryFilter(contract.filters.BatchAnchored!());

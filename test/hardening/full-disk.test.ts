@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { Receipt } from "../../core";
+import type { SqliteStore } from "../../server/store/sqlite";
 import { postJson } from "../helpers/http";
 import { sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 
@@ -108,7 +109,7 @@ describe("hardening: a full disk (SQLITE_FULL)", function () {
 
     // 4. Space returns: writes succeed again and every record gets anchored.
     if (mountDir) execFileSync("mount", ["-o", "remount,size=64m", mountDir], { stdio: "ignore" });
-    else stack.server.store.setMaxPageCount(1_000_000_000);
+    else (stack.server.store as SqliteStore).setMaxPageCount(1_000_000_000);
     const after = await post(5);
     expect(after.status, JSON.stringify(after.body)).to.equal(201);
     receipts.push(...(after.body.receipts as Receipt[]));

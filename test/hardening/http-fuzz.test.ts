@@ -254,7 +254,7 @@ describe("hardening: hostile HTTP (fast-check) never gets a 5xx, a hang or a par
       expect(problem.status).to.equal(answer.status);
     }
     if (answer.status === 201) acknowledged += (JSON.parse(answer.body) as { receipts: unknown[] }).receipts.length;
-    expect(stack.server.store.maxSeq(), `after ${what}`).to.equal(acknowledged);
+    expect(await stack.server.store.maxSeq(), `after ${what}`).to.equal(acknowledged);
   }
 
   it("random writes: bodies, content types, keys and headers", async () => {
@@ -304,6 +304,6 @@ describe("hardening: hostile HTTP (fast-check) never gets a 5xx, a hang or a par
   it("afterwards the server is healthy and everything it acknowledged gets anchored", async () => {
     expect((await fetch(`${stack.baseUrl}/healthz`)).status).to.equal(200);
     if (acknowledged > 0) await stack.waitForAnchored(acknowledged, 60_000);
-    expect(stack.server.store.maxSeq()).to.equal(acknowledged);
+    expect(await stack.server.store.maxSeq()).to.equal(acknowledged);
   });
 });

@@ -83,7 +83,7 @@ export async function prepareChildServer(
   const registry = await deployTestRegistry(provider);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `aiqyn-${publisher}-`));
   const store = openSqliteStore(dataDir);
-  const { key } = addPublisher(store, publisher);
+  const { key } = await addPublisher(store, publisher);
   await store.close();
   const env = {
     RPC_URL: rpcUrl,

@@ -71,7 +71,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-test-"));
 
   const store = openSqliteStore(dataDir);
-  const apiKey = addPublisher(store, `${TEST_PUBLISHER}`).key;
+  const apiKey = (await addPublisher(store, `${TEST_PUBLISHER}`)).key;
   await store.close();
 
   const config = serverConfig({

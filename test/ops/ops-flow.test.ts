@@ -375,18 +375,24 @@ describe("ops: deploy and operate a registry on a local node, by the real comman
         { firstSeq: 1, leafCount: 3 },
         { firstSeq: 4, leafCount: 2 },
       ];
-      roots.forEach((root, i) => {
+      for (const [i, root] of roots.entries()) {
         const { firstSeq, leafCount } = shapes[i]!;
         const proofs = Array.from({ length: leafCount }, () => []);
-        const b = store.sealBatch({ firstSeq, leafCount, root: root as `0x${string}`, proofs, sealedAt: 1761955301 });
-        store.markAnchored(b.id, {
+        const b = await store.sealBatch({
+          firstSeq,
+          leafCount,
+          root: root as `0x${string}`,
+          proofs,
+          sealedAt: 1761955301,
+        });
+        await store.markAnchored(b.id, {
           txHash: `0x${"1".repeat(64)}`,
           blockNumber: 1,
           head: `0x${"2".repeat(64)}`,
           anchoredAt: 1,
         });
-      });
-      store.setMeta("registry", `31337:${registryAddress}`);
+      }
+      await store.setMeta("registry", `31337:${registryAddress}`);
       return store;
     };
     const b1 = keccak256(Buffer.from("batch 1"));

@@ -76,19 +76,19 @@ describe("server: HTTP API", function () {
       401,
       "UNAUTHORIZED",
     );
-    const { key } = addPublisher(stack.server.store, "short-lived");
+    const { key } = await addPublisher(stack.server.store, "short-lived");
     const ok = await postJson(url("/api/v1/records"), sampleRecord(), key);
     expect(ok.status).to.equal(201);
     const seq = (ok.body.receipts as Receipt[])[0]!.seq;
     expect((await getJson<{ record: RecordV1 }>(url(`/api/v1/records/${seq}`))).body.record.publisher).to.equal(
       "short-lived",
     );
-    expect(stack.server.store.revokePublisher("short-lived", 1)).to.equal(true);
+    expect(await stack.server.store.revokePublisher("short-lived", 1)).to.equal(true);
     expectProblem(await postJson(url("/api/v1/records"), sampleRecord(), key), 401, "UNAUTHORIZED");
   });
 
   it("lists every problem of a bad record, and stores nothing", async () => {
-    const before = stack.server.store.maxSeq();
+    const before = await stack.server.store.maxSeq();
     const answer = await postJson(
       url("/api/v1/records"),
       { ...sampleRecord(), amount: "-1", asset: "btc", seq: 5, extra: true },
@@ -99,16 +99,16 @@ describe("server: HTTP API", function () {
     expect(errors.map((e) => e.field)).to.include.members(["amount", "asset", "seq", "extra"]);
     expect(errors.find((e) => e.field === "seq")!.code).to.equal("FIELD_SERVER_SET");
     expect(errors.find((e) => e.field === "extra")!.code).to.equal("FIELD_UNKNOWN");
-    expect(stack.server.store.maxSeq()).to.equal(before);
+    expect(await stack.server.store.maxSeq()).to.equal(before);
   });
 
   it("makes a bulk write atomic: one bad record and nothing is stored, no seq consumed", async () => {
-    const before = stack.server.store.maxSeq();
+    const before = await stack.server.store.maxSeq();
     const records = [sampleRecord(), sampleRecord(), sampleRecord(), sampleRecord({ amount: "1.5x" })];
     const answer = await postJson(url("/api/v1/records"), { records }, stack.apiKey);
     expectProblem(answer, 400, "INVALID_RECORD");
     expect((answer.body.errors as { field: string }[])[0]!.field).to.equal("records/3/amount");
-    expect(stack.server.store.maxSeq()).to.equal(before);
+    expect(await stack.server.store.maxSeq()).to.equal(before);
     const good = await postRecords(stack, [sampleRecord(), sampleRecord()]);
     expect(good.map((r) => r.seq)).to.deep.equal([before + 1, before + 2]);
   });
@@ -165,7 +165,7 @@ describe("server: HTTP API", function () {
   });
 
   it("gives 200 parallel POSTs the seqs after the last one, with no gap and no duplicate", async () => {
-    const before = stack.server.store.maxSeq();
+    const before = await stack.server.store.maxSeq();
     const commitsBefore = stack.server.store.commitStats.commits;
     const answers = await Promise.all(
       Array.from({ length: 200 }, () => postJson(url("/api/v1/records"), sampleRecord(), stack.apiKey)),
@@ -179,7 +179,7 @@ describe("server: HTTP API", function () {
   });
 
   it("anchors everything, then serves bundles, batches and batch records", async () => {
-    const last = stack.server.store.maxSeq();
+    const last = await stack.server.store.maxSeq();
     await stack.waitForAnchored(last);
     const bundle = await getJson<{
       batch: { id: number; firstSeq: number; leafCount: number; root: string };
@@ -229,7 +229,7 @@ describe("server: HTTP API", function () {
   });
 
   it("pages through records with filters and an opaque cursor", async () => {
-    const total = stack.server.store.maxSeq();
+    const total = await stack.server.store.maxSeq();
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
@@ -304,7 +304,7 @@ describe("server: HTTP API", function () {
       byMonth: { month: string }[];
     }>(url("/api/v1/stats"));
     expect(stats.status).to.equal(200);
-    const total = stack.server.store.maxSeq();
+    const total = await stack.server.store.maxSeq();
     expect(stats.body.totals.records).to.equal(total);
     expect(stats.body.totals.anchored + stats.body.totals.pending).to.equal(total);
     // COIN: one superseded record (1.5) and its correction (2): only the correction counts.
@@ -336,7 +336,7 @@ describe("server: HTTP API", function () {
     const ready = await getJson<{ status: string; checks: Record<string, { ok: boolean }> }>(url("/readyz"));
     expect(ready.status).to.equal(200);
     expect(ready.body.status).to.equal("ready");
-    expect(Object.keys(ready.body.checks)).to.have.members(["store", "chain", "role", "anchoring"]);
+    expect(Object.keys(ready.body.checks)).to.have.members(["store", "chain", "role", "anchoring", "leadership"]);
     const metrics = await fetch(url("/metrics"));
     const text = await metrics.text();
     expect(metrics.headers.get("content-type")).to.match(/^text\/plain/);

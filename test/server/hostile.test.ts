@@ -27,7 +27,7 @@ describe("server: hostile input", function () {
     expect(a.body.code).to.equal(code);
     if (fieldCode) expect((a.body.errors as { code: string }[]).map((e) => e.code)).to.include(fieldCode);
     expect(JSON.stringify(a.body)).not.to.match(/at .*\.ts:\d+/); // no stack trace
-    expect(stack.server.store.maxSeq()).to.equal(0);
+    expect(await stack.server.store.maxSeq()).to.equal(0);
   }
 
   const post = (body: unknown, headers: Record<string, string> = {}) =>

@@ -54,7 +54,7 @@ describe("server: hygiene", function () {
     const answer = await postJson(`${stack.baseUrl}/api/v1/records`, body, stack.apiKey);
     expect(answer.status).to.equal(400);
     expect(answer.body).to.include({ code: "DUPLICATE_KEY" });
-    expect(stack.server.store.maxSeq()).to.equal(0);
+    expect(await stack.server.store.maxSeq()).to.equal(0);
     expect((await postJson(`${stack.baseUrl}/api/v1/records`, record, stack.apiKey)).status).to.equal(201);
   });
 

@@ -21,7 +21,7 @@ describe("server: rate limits", function () {
 
   it("keys write limits by publisher, and limits failed authentications apart from them", async () => {
     stack = await startTestStack({ rateLimitPerMinute: 3, server: { authFailuresPerMinute: 2 } });
-    const other = addPublisher(stack.server.store, "other-publisher").key;
+    const other = (await addPublisher(stack.server.store, "other-publisher")).key;
     const post = (key: string | null) => () => postJson(`${stack.baseUrl}/api/v1/records`, sampleRecord(), key);
 
     const guesses = await statuses(3, post("aiq_guessed-key"));

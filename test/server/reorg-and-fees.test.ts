@@ -14,7 +14,7 @@ describe("server: anchoring through reorgs and fee spikes", function () {
   });
 
   async function expectAnchoredAsStored(batchId: number): Promise<void> {
-    const stored = stack.server.store.getBatch(batchId)!;
+    const stored = (await stack.server.store.getBatch(batchId))!;
     expect(stored.status).to.equal("anchored");
     expect((await stack.server.chain.reader.batch(batchId))!.root).to.equal(stored.root);
     const receipt = await stack.provider.getTransactionReceipt(stored.txHash!);
@@ -34,7 +34,7 @@ describe("server: anchoring through reorgs and fee spikes", function () {
       (await stack.server.chain.reader.batchCount()) === 1 ? true : null,
     );
     await waitFor("the store to record where it landed now", async () => {
-      const stored = stack.server.store.getBatch(1)!;
+      const stored = (await stack.server.store.getBatch(1))!;
       const landed = await stack.provider.getTransactionReceipt(stored.txHash!);
       return landed?.blockNumber === stored.blockNumber ? true : null;
     });
@@ -50,12 +50,12 @@ describe("server: anchoring through reorgs and fee spikes", function () {
     await waitFor("the anchor to be mined", async () =>
       (await stack.server.chain.reader.batchCount()) === 1 ? true : null,
     );
-    expect(stack.server.store.getBatch(1)!.status).to.equal("submitted");
+    expect((await stack.server.store.getBatch(1))!.status).to.equal("submitted");
     await stack.provider.send("evm_revert", [snapshot]);
     await waitFor(
       "batch 1 to be anchored with 3 confirmations",
       async () => {
-        if (stack.server.store.getBatch(1)!.status === "anchored") return true;
+        if ((await stack.server.store.getBatch(1))!.status === "anchored") return true;
         await stack.provider.send("evm_mine", []);
         return null;
       },
@@ -79,12 +79,12 @@ describe("server: anchoring through reorgs and fee spikes", function () {
       stack.server.anchorer.snapshot().lastError?.code === "ANCHOR_FEE_ABOVE_CAP" ? true : null,
     );
     expect(await stack.server.chain.reader.batchCount()).to.equal(0);
-    expect(stack.server.store.getBatch(1)!.txHash).to.equal(null);
+    expect((await stack.server.store.getBatch(1))!.txHash).to.equal(null);
 
     await stack.provider.send("hardhat_setNextBlockBaseFeePerGas", [toQuantity(baseFee)]);
     await stack.provider.send("evm_mine", []);
     await stack.waitForAnchored(receipt!.seq);
-    const tx = await stack.provider.getTransaction(stack.server.store.getBatch(1)!.txHash!);
+    const tx = await stack.provider.getTransaction((await stack.server.store.getBatch(1))!.txHash!);
     expect(tx!.maxFeePerGas).to.equal(cap);
     expect(tx!.maxPriorityFeePerGas! <= cap).to.equal(true);
   });

@@ -18,12 +18,12 @@ describe("server: a stuck anchor transaction", function () {
       await provider.send("evm_setAutomine", [false]);
       const [receipt] = await postRecords(stack, [sampleRecord()]);
 
-      const first = await waitFor("the first anchor transaction", () => {
-        const b = stack.server.store.getBatch(1);
+      const first = await waitFor("the first anchor transaction", async () => {
+        const b = await stack.server.store.getBatch(1);
         return b?.status === "submitted" && b.rawTx ? b : null;
       });
-      const replaced = await waitFor("its replacement", () => {
-        const b = stack.server.store.getBatch(1)!;
+      const replaced = await waitFor("its replacement", async () => {
+        const b = (await stack.server.store.getBatch(1))!;
         return b.txHash !== first.txHash ? b : null;
       });
       const before = Transaction.from(first.rawTx!);
@@ -41,7 +41,7 @@ describe("server: a stuck anchor transaction", function () {
       expect(await registry.getFunction("batchCount")()).to.equal(1n);
       const logs = await registry.queryFilter(registry.filters.BatchAnchored!());
       expect(logs).to.have.length(1);
-      const stored = stack.server.store.getBatch(1)!;
+      const stored = (await stack.server.store.getBatch(1))!;
       expect(stored.status).to.equal("anchored");
       expect(stored.txHash).to.equal(logs[0]!.transactionHash);
     } finally {

@@ -32,7 +32,7 @@ describe("server: writes refused while a receipt could not be honoured", functio
     const refused = await postJson(`${stack.baseUrl}/api/v1/records`, sampleRecord(), stack.apiKey);
     expect(refused.status).to.equal(503);
     expect(refused.body).to.include({ code: "ANCHORING_HALTED", reason: "REGISTRY_CONFLICT" });
-    expect(stack.server.store.maxSeq()).to.equal(1);
+    expect(await stack.server.store.maxSeq()).to.equal(1);
     const ready = await getJson<ReadyBody>(`${stack.baseUrl}/readyz`);
     expect(ready.status).to.equal(503);
     expect(ready.body.checks.anchoring).to.include({ ok: false, code: "REGISTRY_CONFLICT" });
@@ -87,6 +87,6 @@ describe("server: writes refused while a receipt could not be honoured", functio
     await (await registry.getFunction("unpause")()).wait();
     await stack.waitForAnchored(receipt!.seq, 30_000);
     expect(await stack.server.chain.reader.batchCount()).to.equal(1);
-    expect((await stack.server.chain.reader.batch(1))!.root).to.equal(stack.server.store.getBatch(1)!.root);
+    expect((await stack.server.chain.reader.batch(1))!.root).to.equal((await stack.server.store.getBatch(1))!.root);
   });
 });

@@ -1,0 +1,703 @@
+/**
+ * The PostgreSQL store (driver `pg`), shared by several server instances.
+ *
+ * Seqs: the row counters('seq') is advanced and locked by the first statement of every writing transaction
+ * (UPDATE … RETURNING), so writers on every instance queue on that row lock; a rollback undoes the advance,
+ * hence no gap and no reuse (a SEQUENCE would leave gaps). The receipt is built only after COMMIT returns.
+ * Group commit: the requests that arrive while a transaction is in flight go together into the next one
+ * (one lock, one multi-row INSERT through unnest, one commit for all of them).
+ */
+import pg from "pg";
+import {
+  AiqynError,
+  type Hex,
+  type RecordInput,
+  type RecordKind,
+  type RecordStanding,
+  type RecordV1,
+} from "../../core";
+import { appendEffect, loadFamily, type AggregateRow, type AppendEffect, type FamilyReader } from "./aggregates";
+import { PG_MIGRATIONS } from "./postgres-migrations";
+import {
+  RECORD_COLUMNS,
+  RECORD_FROM,
+  newRecord,
+  packProof,
+  toBatch,
+  toPublisher,
+  toRecord,
+  toAggregate,
+  toStored,
+  toStoredStanding,
+  unpackProof,
+  type AggregateDbRow,
+  type BatchRow,
+  type PublisherRow,
+  type RecordRow,
+} from "./rows";
+import type {
+  AnchoredInfo,
+  BatchStatus,
+  LeaderSession,
+  Publisher,
+  RecordFilter,
+  RecordFinisher,
+  SealInput,
+  Store,
+  StoreCounts,
+  StoredBatch,
+  StoredRecord,
+} from "./types";
+
+// BIGINT columns hold seqs, ids, times and block numbers: all far below 2^53.
+const INT8 = 20;
+const parseInt8 = (text: string) => Number(text);
+const TYPES = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === INT8 ? parseInt8 : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+};
+
+/** The advisory lock key of the anchoring leader ("aiqyn-ld" as 8 bytes). */
+const LEADER_LOCK_KEY = "7018295106098735204";
+const MIGRATION_LOCK_KEY = "7018295106098735205";
+
+/** Errors that mean "the database cannot be reached" (SQLSTATE class 08, shutdown, refused connection…). */
+function isConnectionError(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === "string" && (/^08/.test(code) || ["57P01", "57P02", "57P03", "53300"].includes(code)))
+    return true;
+  if (typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND"].includes(code))
+    return true;
+  return typeof message === "string" && /Connection terminated|timeout exceeded when trying to connect/i.test(message);
+}
+
+/** A connection error as AiqynError STORE_UNAVAILABLE (the server answers 503); anything else unchanged. */
+function unavailable(error: unknown): unknown {
+  if (!isConnectionError(error)) return error;
+  return new AiqynError("STORE_UNAVAILABLE", "the database does not answer", { cause: error });
+}
+
+interface PendingAppend {
+  inputs: readonly RecordInput[];
+  publisher: string;
+  finish: RecordFinisher;
+  now: () => number;
+  resolve: (records: StoredRecord[]) => void;
+  reject: (error: unknown) => void;
+}
+
+const RECORD_INSERT = `INSERT INTO records (seq, kind, occurred_at, published_at, publisher, asset, amount, value_usd,
+    counterparty, reference, document_hash, memo, corrects, leaf, signature, signer)
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[],
+    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[])`;
+
+/** The column arrays of one multi-row INSERT (unnest keeps it one statement whatever the row count). */
+function insertColumns(rows: readonly StoredRecord[]): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: 16 }, () => []);
+  for (const { record: r, leaf, signature, signer } of rows) {
+    const values = [r.seq, r.kind, r.occurredAt, r.publishedAt, r.publisher, r.asset, r.amount, r.valueUsd];
+    values.push(r.counterparty, r.reference, r.documentHash, r.memo, r.corrects, leaf, signature, signer);
+    values.forEach((v, i) => cols[i]!.push(v));
+  }
+  return cols;
+}
+
+function buildRecords(group: readonly PendingAppend[], base: number): StoredRecord[][] {
+  let seq = base;
+  return group.map((req) => {
+    const publishedAt = req.now();
+    return req.inputs.map((input) => {
+      seq += 1;
+      const record = newRecord(seq, input, publishedAt, req.publisher);
+      return {
+        record,
+        ...req.finish(record),
+        batchId: null,
+        batchStatus: null,
+        standing: "current" as const,
+      };
+    });
+  });
+}
+
+/** Reads the family of new records inside the writing transaction (server/store/aggregates.ts). */
+function familyReader(db: pg.PoolClient): FamilyReader {
+  const read = async (where: string, seqs: readonly number[]) =>
+    (await db.query<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE ${where}`, [seqs])).rows.map(
+      toStoredStanding,
+    );
+  return {
+    bySeqs: (seqs) => read("r.seq = ANY($1::bigint[])", seqs),
+    correctorsOf: (seqs) => read("r.corrects = ANY($1::bigint[]) AND r.corrects <> 0", seqs),
+  };
+}
+
+/** Standings, aggregates (one upsert for all rows) and holdings follow the records just inserted. */
+async function applyEffect(db: pg.PoolClient, effect: AppendEffect): Promise<void> {
+  if (effect.standingChanges.length > 0) {
+    await db.query(
+      "UPDATE records r SET standing = u.standing FROM unnest($1::bigint[], $2::text[]) AS u(seq, standing) WHERE r.seq = u.seq",
+      [effect.standingChanges.map((c) => c.seq), effect.standingChanges.map((c) => c.standing)],
+    );
+  }
+  if (effect.deltas.length > 0) {
+    const d = effect.deltas;
+    await db.query(
+      `INSERT INTO aggregates (dim, key, count, a, b)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::numeric[], $5::numeric[])
+       ON CONFLICT (dim, key) DO UPDATE SET count = aggregates.count + excluded.count, a = aggregates.a + excluded.a,
+         b = aggregates.b + excluded.b`,
+      [
+        d.map((r) => r.dim),
+        d.map((r) => r.key),
+        d.map((r) => r.count),
+        d.map((r) => String(r.a)),
+        d.map((r) => String(r.b)),
+      ],
+    );
+  }
+  for (const asset of effect.holdingAssets) {
+    const latest = await db.query<{ seq: number }>(
+      `SELECT seq FROM records WHERE kind = 'VALUATION' AND standing = 'current' AND asset = $1
+       ORDER BY occurred_at DESC, seq DESC LIMIT 1`,
+      [asset],
+    );
+    if (latest.rows[0])
+      await db.query(
+        "INSERT INTO holdings (asset, seq) VALUES ($1, $2) ON CONFLICT (asset) DO UPDATE SET seq = excluded.seq",
+        [asset, latest.rows[0].seq],
+      );
+    else await db.query("DELETE FROM holdings WHERE asset = $1", [asset]);
+  }
+}
+
+/** What migrate-store copies: every row of a store. */
+export interface ImportRows {
+  publishers: (Publisher & { keyHash: string })[];
+  batches: StoredBatch[];
+  records: (StoredRecord & { proof: Buffer | null })[];
+  meta: [string, string][];
+}
+
+export class PostgresStore implements Store {
+  readonly backend = "postgres" as const;
+  readonly commitStats = { commits: 0, requests: 0, records: 0 };
+  private readonly pool: pg.Pool;
+  private queue: PendingAppend[] = [];
+  private flushing: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(readonly url: string) {
+    this.pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000, types: TYPES });
+    // An idle client losing its connection (the database restarting) must not crash the process.
+    this.pool.on("error", () => undefined);
+  }
+
+  async migrate(): Promise<void> {
+    await this.transaction(async (db) => {
+      await db.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
+      await db.query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+      );
+      const applied = new Set((await db.query("SELECT version FROM schema_migrations")).rows.map((r) => r.version));
+      for (const migration of PG_MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        await db.query(migration.sql);
+        await db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [
+          migration.version,
+          migration.name,
+          Math.floor(Date.now() / 1000),
+        ]);
+      }
+    });
+  }
+
+  async schemaVersion(): Promise<number> {
+    return (await this.one<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_migrations")).v ?? 0;
+  }
+
+  private async transaction<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+    const db = await this.pool.connect().catch((error: unknown) => {
+      throw unavailable(error);
+    });
+    try {
+      await db.query("BEGIN");
+      const result = await work(db);
+      await db.query("COMMIT");
+      db.release();
+      return result;
+    } catch (error) {
+      // A failed ROLLBACK means a broken connection: destroy it rather than return it to the pool.
+      const broken = await db.query("ROLLBACK").then(
+        () => false,
+        () => true,
+      );
+      db.release(broken ? (error as Error) : undefined);
+      throw unavailable(error);
+    }
+  }
+
+  /** One statement on a pooled connection; a lost database becomes STORE_UNAVAILABLE. */
+  private async exec(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+    try {
+      return await this.pool.query(sql, params);
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  private async rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.exec(sql, params)).rows as T[];
+  }
+
+  private async one<T>(sql: string, params: unknown[] = []): Promise<T> {
+    return (await this.rows<T>(sql, params))[0]!;
+  }
+
+  appendRecords(
+    inputs: readonly RecordInput[],
+    publisher: string,
+    finish: RecordFinisher,
+    now: () => number,
+  ): Promise<StoredRecord[]> {
+    if (this.closed) return Promise.reject(new AiqynError("STORE_CLOSED", "the store is closed"));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ inputs, publisher, finish, now, resolve, reject });
+      this.flushing ??= this.flushAll();
+    });
+  }
+
+  /** Commits queued requests, group after group, until the queue is empty (one transaction in flight). */
+  private async flushAll(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.queue.length > 0) {
+      const group = this.queue;
+      this.queue = [];
+      try {
+        const results = await this.insertGroup(group);
+        group.forEach((req, i) => req.resolve(results[i]!));
+      } catch (error) {
+        if (group.length === 1) group[0]!.reject(error);
+        // One request's failure must not sink its neighbours: retry each alone.
+        else for (const req of group) await this.insertGroup([req]).then(([r]) => req.resolve(r!), req.reject);
+      }
+    }
+    this.flushing = null;
+  }
+
+  private async insertGroup(group: readonly PendingAppend[]): Promise<StoredRecord[][]> {
+    const count = group.reduce((n, req) => n + req.inputs.length, 0);
+    const results = await this.transaction(async (db) => {
+      const { base } = (
+        await db.query<{ base: number }>(
+          "UPDATE counters SET value = value + $1 WHERE name = 'seq' RETURNING value - $1 AS base",
+          [count],
+        )
+      ).rows[0]!;
+      const family = await loadFamily(
+        group.flatMap((req) => req.inputs.map((i) => i.corrects)),
+        familyReader(db),
+      );
+      const built = buildRecords(group, base);
+      await db.query(RECORD_INSERT, insertColumns(built.flat()));
+      await applyEffect(
+        db,
+        appendEffect(
+          family,
+          built.flat().map((r) => r.record),
+        ),
+      );
+      return built;
+    });
+    this.commitStats.commits += 1;
+    this.commitStats.requests += group.length;
+    this.commitStats.records += count;
+    return results;
+  }
+
+  async maxSeq(): Promise<number> {
+    return (await this.one<{ value: number }>("SELECT value FROM counters WHERE name = 'seq'")).value;
+  }
+
+  async unsealedCount(): Promise<number> {
+    const row = await this.one<{ n: number }>(
+      `SELECT (SELECT value FROM counters WHERE name = 'seq')
+         - COALESCE((SELECT first_seq + leaf_count - 1 FROM batches ORDER BY id DESC LIMIT 1), 0) AS n`,
+    );
+    return row.n;
+  }
+
+  async getRecord(seq: number): Promise<StoredRecord | null> {
+    const [row] = await this.rows<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.seq = $1`, [seq]);
+    return row ? toStored(row) : null;
+  }
+
+  async listRecords(filter: RecordFilter): Promise<StoredRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown) => {
+      params.push(value);
+      where.push(clause.replace("?", `$${params.length}`));
+    };
+    if (filter.kind !== undefined) add("r.kind = ?", filter.kind);
+    if (filter.asset !== undefined) add("r.asset = ?", filter.asset);
+    if (filter.from !== undefined) add("r.occurred_at >= ?", filter.from);
+    if (filter.to !== undefined) add("r.occurred_at <= ?", filter.to);
+    if (filter.afterSeq !== undefined) add("r.seq > ?", filter.afterSeq);
+    params.push(filter.limit);
+    const sql = `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY r.seq LIMIT $${params.length}`;
+    return (await this.rows<RecordRow>(sql, params)).map(toStored);
+  }
+
+  async correctionsOf(
+    seqs: readonly number[],
+  ): Promise<{ seq: number; corrects: number; kind: RecordKind; standing: RecordStanding }[]> {
+    if (seqs.length === 0) return [];
+    return this.rows(
+      "SELECT seq, corrects, kind, standing FROM records WHERE corrects = ANY($1::bigint[]) AND corrects <> 0 ORDER BY seq",
+      [seqs],
+    );
+  }
+
+  async aggregates(): Promise<{ rows: AggregateRow[]; holdings: RecordV1[] }> {
+    const rows = await this.rows<AggregateDbRow>(
+      "SELECT dim, key, count, a::text AS a, b::text AS b FROM aggregates WHERE count > 0",
+    );
+    const holdings = await this.rows<RecordRow>(
+      `SELECT ${RECORD_COLUMNS} FROM holdings h JOIN records r ON r.seq = h.seq LEFT JOIN batches b ON b.id = r.batch_id`,
+    );
+    return { rows: rows.map(toAggregate), holdings: holdings.map(toRecord) };
+  }
+
+  /** True when the store holds nothing yet (no record, batch or publisher): a copy may go in. */
+  async isEmpty(): Promise<boolean> {
+    const row = await this.one<{ n: number }>(
+      "SELECT (SELECT COUNT(*) FROM records) + (SELECT COUNT(*) FROM batches) + (SELECT COUNT(*) FROM publishers) AS n",
+    );
+    return Number(row.n) === 0;
+  }
+
+  /**
+   * Copies another store's rows in, all in one transaction (migrate-store): publishers with their ids and key
+   * hashes, batches, records with their proofs, settings; then sets the counters past them.
+   */
+  async importRows(rows: ImportRows): Promise<void> {
+    await this.transaction(async (db) => {
+      for (const p of rows.publishers) {
+        await db.query(
+          `INSERT INTO publishers (id, name, key_hash, created_at, revoked_at, may_correct_others)
+           OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6)`,
+          [p.id, p.name, p.keyHash, p.createdAt, p.revokedAt, p.mayCorrectOthers],
+        );
+      }
+      await db.query(
+        "SELECT setval(pg_get_serial_sequence('publishers', 'id'), GREATEST(1, (SELECT MAX(id) FROM publishers)))",
+      );
+      for (const b of rows.batches) {
+        await db.query(
+          `INSERT INTO batches (id, root, first_seq, leaf_count, status, sealed_at, tx_hash, tx_nonce, raw_tx,
+             block_number, head, anchored_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+          [
+            b.id,
+            b.root,
+            b.firstSeq,
+            b.leafCount,
+            b.status,
+            b.sealedAt,
+            b.txHash,
+            b.txNonce,
+            b.rawTx,
+            b.blockNumber,
+            b.head,
+            b.anchoredAt,
+          ],
+        );
+      }
+      for (let i = 0; i < rows.records.length; i += 5000) {
+        const chunk = rows.records.slice(i, i + 5000);
+        await db.query(RECORD_INSERT, insertColumns(chunk));
+        await db.query(
+          `UPDATE records r SET batch_id = u.batch_id, proof = u.proof
+           FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) AS u(seq, batch_id, proof) WHERE r.seq = u.seq`,
+          [chunk.map((s) => s.record.seq), chunk.map((s) => s.batchId), chunk.map((s) => s.proof)],
+        );
+      }
+      for (const [key, value] of rows.meta)
+        await db.query("INSERT INTO meta (key, value) VALUES ($1, $2)", [key, value]);
+      const maxSeq = rows.records.reduce((m, s) => Math.max(m, s.record.seq), 0);
+      const maxBatch = rows.batches.reduce((m, b) => Math.max(m, b.id), 0);
+      await db.query("UPDATE counters SET value = $1 WHERE name = 'seq'", [maxSeq]);
+      await db.query("UPDATE counters SET value = $1 WHERE name = 'batch'", [maxBatch]);
+    });
+    await this.rebuildAggregates();
+  }
+
+  /** Standings, aggregates and holdings from every record (after a copy: migrate-store). */
+  async rebuildAggregates(): Promise<void> {
+    const records = await this.allRecords();
+    await this.transaction(async (db) => {
+      await db.query("DELETE FROM aggregates; DELETE FROM holdings; UPDATE records SET standing = 'current'");
+      await applyEffect(db, appendEffect([], records));
+    });
+  }
+
+  async allRecords(): Promise<RecordV1[]> {
+    return (await this.rows<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} ORDER BY r.seq`)).map(toRecord);
+  }
+
+  async recordsOfBatch(batchId: number, afterSeq: number, limit: number): Promise<StoredRecord[]> {
+    const sql = `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.batch_id = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3`;
+    return (await this.rows<RecordRow>(sql, [batchId, afterSeq, limit])).map(toStored);
+  }
+
+  async proofOf(seq: number): Promise<Hex[] | null> {
+    const [row] = await this.rows<{ proof: Buffer | null; batch_id: number | null }>(
+      "SELECT proof, batch_id FROM records WHERE seq = $1",
+      [seq],
+    );
+    if (!row || row.batch_id === null || row.proof === null) return null;
+    return unpackProof(row.proof);
+  }
+
+  async unsealedRecords(limit: number): Promise<{ record: RecordV1; leaf: Hex }[]> {
+    const rows = await this.rows<RecordRow>(
+      `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.batch_id IS NULL ORDER BY r.seq LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ record: toRecord(r), leaf: r.leaf as Hex }));
+  }
+
+  async sealBatch(batch: SealInput): Promise<StoredBatch> {
+    if (batch.proofs.length !== batch.leafCount) throw new AiqynError("INVARIANT_VIOLATED", "one proof per leaf");
+    return this.transaction(async (db) => {
+      // The batch counter row serializes sealers (two leaders at once): the second waits, then fails below.
+      const id = (
+        await db.query<{ id: number }>(
+          "UPDATE counters SET value = value + 1 WHERE name = 'batch' RETURNING value AS id",
+        )
+      ).rows[0]!.id;
+      const last = (await db.query<BatchRow>("SELECT * FROM batches ORDER BY id DESC LIMIT 1")).rows[0];
+      const expectedFirst = last ? last.first_seq + last.leaf_count : 1;
+      if (batch.firstSeq !== expectedFirst) {
+        throw new AiqynError("INVARIANT_VIOLATED", `batch must start at seq ${expectedFirst}, not ${batch.firstSeq}`);
+      }
+      const inserted = await db.query<BatchRow>(
+        "INSERT INTO batches (id, root, first_seq, leaf_count, status, sealed_at) VALUES ($1, $2, $3, $4, 'sealed', $5) RETURNING *",
+        [id, batch.root, batch.firstSeq, batch.leafCount, batch.sealedAt],
+      );
+      const seqs = Array.from({ length: batch.leafCount }, (_, i) => batch.firstSeq + i);
+      const changed = await db.query(
+        `UPDATE records r SET batch_id = $1, proof = u.proof FROM unnest($2::bigint[], $3::bytea[]) AS u(seq, proof)
+         WHERE r.seq = u.seq AND r.batch_id IS NULL`,
+        [id, seqs, batch.proofs.map(packProof)],
+      );
+      if (changed.rowCount !== batch.leafCount) {
+        throw new AiqynError("INVARIANT_VIOLATED", `seqs ${batch.firstSeq}… are not all unsealed records`);
+      }
+      return toBatch(inserted.rows[0]!);
+    });
+  }
+
+  async getBatch(id: number): Promise<StoredBatch | null> {
+    const [row] = await this.rows<BatchRow>("SELECT * FROM batches WHERE id = $1", [id]);
+    return row ? toBatch(row) : null;
+  }
+
+  async listBatches(beforeId: number | null, limit: number): Promise<StoredBatch[]> {
+    const rows =
+      beforeId === null
+        ? await this.rows<BatchRow>("SELECT * FROM batches ORDER BY id DESC LIMIT $1", [limit])
+        : await this.rows<BatchRow>("SELECT * FROM batches WHERE id < $1 ORDER BY id DESC LIMIT $2", [beforeId, limit]);
+    return rows.map(toBatch);
+  }
+
+  async nextUnanchoredBatch(): Promise<StoredBatch | null> {
+    const [row] = await this.rows<BatchRow>("SELECT * FROM batches WHERE status <> 'anchored' ORDER BY id LIMIT 1");
+    return row ? toBatch(row) : null;
+  }
+
+  async markSubmitted(id: number, tx: { txHash: Hex; nonce: number; rawTx: Hex }): Promise<void> {
+    await this.exec(
+      "UPDATE batches SET status = 'submitted', tx_hash = $1, tx_nonce = $2, raw_tx = $3 WHERE id = $4 AND status <> 'anchored'",
+      [tx.txHash, tx.nonce, tx.rawTx, id],
+    );
+  }
+
+  async markAnchored(id: number, info: AnchoredInfo): Promise<void> {
+    await this.exec(
+      `UPDATE batches SET status = 'anchored', tx_hash = $1, block_number = $2, head = $3, anchored_at = $4, raw_tx = NULL
+       WHERE id = $5`,
+      [info.txHash, info.blockNumber, info.head, info.anchoredAt, id],
+    );
+  }
+
+  async resetAnchors(): Promise<number> {
+    const result = await this.exec(
+      `UPDATE batches SET status = 'sealed', tx_hash = NULL, tx_nonce = NULL, raw_tx = NULL, block_number = NULL,
+         head = NULL, anchored_at = NULL WHERE status <> 'sealed'`,
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const records = await this.maxSeq();
+    const byStatus = await this.rows<{ status: string; n: number; leaves: number }>(
+      "SELECT status, COUNT(*)::bigint AS n, SUM(leaf_count)::bigint AS leaves FROM batches GROUP BY status",
+    );
+    const batchesByStatus: Record<BatchStatus, number> = { sealed: 0, submitted: 0, anchored: 0 };
+    let anchored = 0;
+    let batches = 0;
+    let sealedLeaves = 0;
+    for (const row of byStatus) {
+      batchesByStatus[row.status as BatchStatus] = row.n;
+      batches += row.n;
+      sealedLeaves += row.leaves;
+      if (row.status === "anchored") anchored = row.leaves;
+    }
+    // As in SQLite: the oldest pending record is the first seq of the lowest unanchored batch, or the first
+    // unsealed seq: a primary-key lookup.
+    const first = await this.one<{ s: number | null }>(
+      "SELECT MIN(first_seq) AS s FROM batches WHERE status <> 'anchored'",
+    );
+    const firstPending = first.s ?? sealedLeaves + 1;
+    const [oldest] =
+      firstPending <= records
+        ? await this.rows<{ p: number }>("SELECT published_at AS p FROM records WHERE seq = $1", [firstPending])
+        : [];
+    return {
+      records,
+      anchored,
+      pending: records - anchored,
+      unsealed: records - sealedLeaves,
+      batches,
+      batchesByStatus,
+      oldestPendingPublishedAt: oldest?.p ?? null,
+    };
+  }
+
+  async addPublisher(
+    name: string,
+    keyHash: string,
+    now: number,
+    rights: { mayCorrectOthers?: boolean } = {},
+  ): Promise<Publisher> {
+    try {
+      const row = await this.one<PublisherRow>(
+        `INSERT INTO publishers (name, key_hash, created_at, may_correct_others) VALUES ($1, $2, $3, $4)
+         RETURNING id, name, created_at, revoked_at, may_correct_others`,
+        [name, keyHash, now, rights.mayCorrectOthers === true],
+      );
+      return toPublisher(row);
+    } catch (cause) {
+      if ((cause as { code?: string }).code === "23505") {
+        throw new AiqynError("PUBLISHER_EXISTS", `a publisher named ${name} exists already`, { cause });
+      }
+      throw cause;
+    }
+  }
+
+  async listPublishers(): Promise<Publisher[]> {
+    const rows = await this.rows<PublisherRow>(
+      "SELECT id, name, created_at, revoked_at, may_correct_others FROM publishers ORDER BY id",
+    );
+    return rows.map(toPublisher);
+  }
+
+  async revokePublisher(name: string, now: number): Promise<boolean> {
+    const result = await this.exec("UPDATE publishers SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL", [
+      now,
+      name,
+    ]);
+    return result.rowCount === 1;
+  }
+
+  async publisherByKeyHash(keyHash: string): Promise<Publisher | null> {
+    const [row] = await this.rows<PublisherRow>(
+      "SELECT id, name, created_at, revoked_at, may_correct_others FROM publishers WHERE key_hash = $1",
+      [keyHash],
+    );
+    return row ? toPublisher(row) : null;
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    const [row] = await this.rows<{ value: string }>("SELECT value FROM meta WHERE key = $1", [key]);
+    return row?.value ?? null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.exec(
+      "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      [key, value],
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.exec("SELECT 1");
+  }
+
+  /**
+   * Tries to become the anchoring leader: a session advisory lock on a connection of its own (outside the
+   * pool). The lock lives exactly as long as that connection; the server drops it when the process dies.
+   */
+  async tryLead(leaseMs: number): Promise<LeaderSession | null> {
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: leaseMs, types: TYPES });
+    let lost = false;
+    client.on("error", () => {
+      lost = true;
+    });
+    try {
+      await client.connect();
+      // The database notices a vanished leader's connection within about a lease (TCP keepalive).
+      const keepalive = Math.max(1, Math.floor(leaseMs / 3000));
+      await client.query(
+        `SET tcp_keepalives_idle = ${keepalive}; SET tcp_keepalives_interval = ${keepalive}; SET tcp_keepalives_count = 3`,
+      );
+      const { rows } = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [LEADER_LOCK_KEY]);
+      if (!rows[0]!.ok) {
+        await client.end();
+        return null;
+      }
+    } catch {
+      await client.end().catch(() => undefined);
+      return null;
+    }
+    return {
+      async check() {
+        if (lost) return false;
+        const timeout = new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error("timeout")), leaseMs / 2).unref(),
+        );
+        try {
+          await Promise.race([client.query("SELECT 1"), timeout]);
+          return true;
+        } catch {
+          lost = true;
+          return false;
+        }
+      },
+      async release() {
+        await client.end().catch(() => undefined);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Finish the writes already queued: their callers are waiting for an answer.
+    await this.flushing;
+    await this.pool.end();
+  }
+}
+
+export async function openPostgresStore(url: string): Promise<PostgresStore> {
+  const store = new PostgresStore(url);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
