@@ -17,6 +17,7 @@ import { createChainClient, fetchChainId, type ChainClient } from "./chain";
 import type { ServerConfig } from "./config";
 import { createFastKeccak } from "./crypto";
 import { createReceiptSigner } from "./crypto";
+import { checkAnchorDelay } from "./deployment-check";
 import { createMetrics } from "./metrics";
 import { ProblemError, problemBody } from "./problem";
 import { createService, type Service } from "./service";
@@ -122,6 +123,7 @@ export async function startServer(config: ServerConfig, options: { logger?: Logg
     if ((await chain.reader.code()) === "0x") {
       throw new AiqynError("REGISTRY_NOT_FOUND", `no contract at ${registry} on chain ${chainId}`);
     }
+    await checkAnchorDelay(chain.reader, config.maxAnchorDelaySeconds);
     const deploymentBlock = await chain.reader.deploymentBlock();
 
     store = openSqliteStore(config.dataDir);
