@@ -36,11 +36,12 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
       "audit",
       "--rpc",
       stack.rpcUrl,
+      "--chain-id",
+      String(stack.chainId),
       "--registry",
       stack.registryAddress,
       ...source,
-      "--json",
-      jsonFile,
+      `--json=${jsonFile}`,
       ...extra,
     ]);
     let report: Report;
@@ -347,6 +348,8 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
       "audit",
       "--rpc",
       "http://127.0.0.1:9",
+      "--chain-id",
+      String(stack.chainId),
       "--registry",
       stack.registryAddress,
       "--server",
@@ -357,7 +360,7 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
   });
 
   it("usage errors: exit 2", async () => {
-    const run = await runCli(["audit", "--rpc", stack.rpcUrl, "--registry", stack.registryAddress]);
+    const run = await runCli(["audit", "--rpc", stack.rpcUrl, "--chain-id", "31337", "--registry", stack.registryAddress]);
     expect(run.code).to.equal(2);
     expect(run.stderr).to.contain("give exactly one of --server URL and --mirror DIR");
   });
