@@ -52,7 +52,9 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
     }
     return { run, report };
   };
-  const codesOf = (report: Report) => [...new Set(report.findings.map((f) => f.code))].sort();
+  // Info findings (a view not comparable while the records are not all verified) are left out.
+  const codesOf = (report: Report) =>
+    [...new Set(report.findings.filter((f) => f.severity !== "info").map((f) => f.code))].sort();
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), "aiqyn-cli-audit-"));
@@ -190,7 +192,7 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
       const { run, report } = await audit(["--server", proxy.url]);
       expect(run.code).to.equal(1);
       expect(codesOf(report)).to.deep.equal(["BATCH_MISSING"]);
-      expect(report.findings.map((f) => f.batchId)).to.deep.equal([2]);
+      expect(report.findings.filter((f) => f.severity === "error").map((f) => f.batchId)).to.deep.equal([2]);
       expect(run.stdout).to.match(/error\s+BATCH_MISSING\s+2/);
     });
 
@@ -255,12 +257,13 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
       });
       const { run, report } = await audit(["--server", proxy.url], ["--timeout", "1", "--retries", "0"]);
       expect(run.code, run.stderr).to.equal(1);
-      expect(report.findings.map((f) => [f.code, f.batchId])).to.deep.equal([
+      const errors = report.findings.filter((f) => f.severity !== "info");
+      expect(errors.map((f) => [f.code, f.batchId])).to.deep.equal([
         ["SOURCE_ERROR", 2],
         ["SOURCE_ERROR", 3],
       ]);
-      expect(report.findings[0]!.message).to.contain("no complete answer within 1000 ms");
-      expect(report.findings[1]!.message).to.contain("not JSON");
+      expect(errors[0]!.message).to.contain("no complete answer within 1000 ms");
+      expect(errors[1]!.message).to.contain("not JSON");
       expect(report.totals.rootsMatched).to.equal(1);
       expect(run.stderr).to.equal("");
     });
@@ -269,7 +272,8 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
       const { run, report } = await audit(["--server", "http://127.0.0.1:9"], ["--retries", "0"]);
       expect(run.code, run.stderr).to.equal(1);
       expect(codesOf(report)).to.deep.equal(["SOURCE_ERROR"]);
-      expect(report.findings.length).to.equal(5); // registry, batch list, and each of the 3 batches
+      // registry, batch list, and each of the 3 batches
+      expect(report.findings.filter((f) => f.code === "SOURCE_ERROR").length).to.equal(5);
     });
   });
 
@@ -303,7 +307,7 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
       expect(report.findings).to.deep.equal([]);
     });
 
-    it("a receipt never anchored, one with another leaf, a late one, a forged and a stranger's: each caught", async () => {
+    it("a receipt with another leaf, a forged one, a stranger's and ones dated before the key held the role: each caught", async () => {
       const anchorer = stack.wallets.anchorer;
       const now = Math.floor(Date.now() / 1000);
       const twoDaysAgo = now - 2 * 86_400;
@@ -332,14 +336,15 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
         [
           ["RECEIPT_BAD_SIGNATURE", 1],
           ["RECEIPT_INVALID", null],
-          ["RECEIPT_LATE", 8],
           ["RECEIPT_LEAF_MISMATCH", 2],
-          ["RECEIPT_NOT_HONOURED", 50],
           ["RECEIPT_PENDING", 51],
           ["RECEIPT_UNKNOWN_SIGNER", 3],
+          // Dated two days ago, before this registry (and its anchorer's role) existed: they bind nobody.
+          ["RECEIPT_UNKNOWN_SIGNER", 50],
+          ["RECEIPT_UNKNOWN_SIGNER", 8],
         ].sort(),
       );
-      expect(run.stdout).to.contain("RECEIPT_NOT_HONOURED");
+      expect(run.stdout).to.contain("RECEIPT_LEAF_MISMATCH");
     });
   });
 
@@ -360,7 +365,15 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
   });
 
   it("usage errors: exit 2", async () => {
-    const run = await runCli(["audit", "--rpc", stack.rpcUrl, "--chain-id", "31337", "--registry", stack.registryAddress]);
+    const run = await runCli([
+      "audit",
+      "--rpc",
+      stack.rpcUrl,
+      "--chain-id",
+      "31337",
+      "--registry",
+      stack.registryAddress,
+    ]);
     expect(run.code).to.equal(2);
     expect(run.stderr).to.contain("give exactly one of --server URL and --mirror DIR");
   });

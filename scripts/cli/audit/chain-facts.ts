@@ -65,7 +65,8 @@ export async function chainRead<T>(what: string, read: () => Promise<T>): Promis
   try {
     return await read();
   } catch (cause) {
-    if (cause instanceof AiqynError && cause.code !== "RPC_BAD_ANSWER" && cause.code !== "LOG_SCAN_FAILED") throw cause;
+    // A registry that does not answer a read (short return data) is no registry: say so, not "unreachable".
+    if (cause instanceof AiqynError && cause.code === "REGISTRY_NOT_FOUND") throw cause;
     throw new ChainUnavailableError(`${what}: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
   }
 }
@@ -91,14 +92,29 @@ export async function readChainFacts(
   const reader = createRegistryReader(rpc, trust.registry, `0x${blockNumber.toString(16)}`);
   const chainId = await chainRead("eth_chainId", () => reader.chainId());
   if (chainId !== trust.chainId)
-    throw new AiqynError("CHAIN_ID_MISMATCH", `the RPC serves chain ${chainId}; the trust root pins chain ${trust.chainId}`);
+    throw new AiqynError(
+      "CHAIN_ID_MISMATCH",
+      `the RPC serves chain ${chainId}; the trust root pins chain ${trust.chainId}`,
+    );
   const code = await chainRead("eth_getCode", () => reader.code());
   if (code === "0x")
-    throw new AiqynError("REGISTRY_NOT_FOUND", `no contract at ${trust.registry} on chain ${chainId} at block ${blockNumber}`);
+    throw new AiqynError(
+      "REGISTRY_NOT_FOUND",
+      `no contract at ${trust.registry} on chain ${chainId} at block ${blockNumber}`,
+    );
   const [batchCount, nextSeq, head, maxAnchorDelay, deploymentBlock] = await chainRead("registry state", () =>
-    Promise.all([reader.batchCount(), reader.nextSeq(), reader.head(), reader.maxAnchorDelay(), reader.deploymentBlock()]),
+    Promise.all([
+      reader.batchCount(),
+      reader.nextSeq(),
+      reader.head(),
+      reader.maxAnchorDelay(),
+      reader.deploymentBlock(),
+    ]),
   );
-  const expected: Record<string, bigint> = { _maxAnchorDelay: BigInt(maxAnchorDelay), _deploymentBlock: BigInt(deploymentBlock) };
+  const expected: Record<string, bigint> = {
+    _maxAnchorDelay: BigInt(maxAnchorDelay),
+    _deploymentBlock: BigInt(deploymentBlock),
+  };
   if (trust.deploymentBlock !== 0) expected._deploymentBlock = BigInt(trust.deploymentBlock);
   const fromBlock = trust.deploymentBlock || deploymentBlock;
   const [roles, anchors, times] = await Promise.all([
@@ -131,7 +147,12 @@ export async function readAnchorLogs(
   fromBlock: number,
   toBlock: number,
 ): Promise<Map<number, AnchorLog[]>> {
-  const logs = await scanLogs(createGetLogs(rpc), { address: registry, topics: [BATCH_ANCHORED_TOPIC] }, fromBlock, toBlock);
+  const logs = await scanLogs(
+    createGetLogs(rpc),
+    { address: registry, topics: [BATCH_ANCHORED_TOPIC] },
+    fromBlock,
+    toBlock,
+  );
   const byId = new Map<number, AnchorLog[]>();
   for (const log of logs) {
     const data = log.data.slice(2);

@@ -260,7 +260,11 @@ export function checkAnchorLog(
     return chain.head.toLowerCase() as Hex;
   }
   if (logs.length > 1)
-    findings.push({ code: "BATCH_LOG_MISMATCH", batchId, message: `batch ${batchId} has ${logs.length} BatchAnchored logs` });
+    findings.push({
+      code: "BATCH_LOG_MISMATCH",
+      batchId,
+      message: `batch ${batchId} has ${logs.length} BatchAnchored logs`,
+    });
   const differs: string[] = (["root", "head"] as const).filter((k) => log[k].toLowerCase() !== chain[k].toLowerCase());
   differs.push(...(["firstSeq", "leafCount"] as const).filter((k) => log[k] !== chain[k]));
   if (differs.length > 0)

@@ -61,7 +61,8 @@ function immutableNames(ast: unknown): Map<number, string> {
     if (Array.isArray(node)) return node.forEach(walk);
     if (typeof node !== "object" || node === null) return;
     const n = node as Record<string, unknown>;
-    if (n.nodeType === "VariableDeclaration" && n.mutability === "immutable") names.set(n.id as number, n.name as string);
+    if (n.nodeType === "VariableDeclaration" && n.mutability === "immutable")
+      names.set(n.id as number, n.name as string);
     Object.values(n).forEach(walk);
   };
   walk(ast);
@@ -96,10 +97,10 @@ export function checkRegistryCode(code: Hex, compiled: CompiledRegistry, expecte
     immutables[slot.name] = value.toString();
     for (const { start, length } of slot.ranges) filled.set(actual.subarray(start, start + length), start);
     const want = expected[slot.name];
-    if (want !== undefined && want !== value)
-      problems.push(`the code's ${slot.name} is ${value}; expected ${want}`);
+    if (want !== undefined && want !== value) problems.push(`the code's ${slot.name} is ${value}; expected ${want}`);
   }
-  if (bytesToHex(filled) !== bytesToHex(actual)) problems.push("the code differs from the compiled TransparencyRegistry");
+  if (bytesToHex(filled) !== bytesToHex(actual))
+    problems.push("the code differs from the compiled TransparencyRegistry");
   return { ok: problems.length === 0, codeHash, immutables, problems };
 }
 

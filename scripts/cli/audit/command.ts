@@ -100,7 +100,10 @@ export async function runAuditCommand(argv: string[], io: Io): Promise<number> {
   return isClean(result) ? EXIT_OK : EXIT_FINDINGS;
 }
 
-async function auditOptions(parsed: Parsed, io: Io): Promise<{ options: Omit<AuditOptions, "keccak">; rpcUrl: string }> {
+async function auditOptions(
+  parsed: Parsed,
+  io: Io,
+): Promise<{ options: Omit<AuditOptions, "keccak">; rpcUrl: string }> {
   const rpcUrl = httpUrlOption(parsed, "rpc", true);
   const trust = trustOption(parsed);
   const serverUrl = httpUrlOption(parsed, "server", false);
@@ -116,11 +119,16 @@ async function auditOptions(parsed: Parsed, io: Io): Promise<{ options: Omit<Aud
     rpc: createHttpRpc(rpcUrl, { timeoutMs }),
     trust,
     source,
-    views: serverUrl !== undefined ? { server: serverUrl, timeoutMs, sample: integerOption(parsed, "view-sample", 200, 0, 1e9) } : { mirror: mirrorDir! },
+    views:
+      serverUrl !== undefined
+        ? { server: serverUrl, timeoutMs, sample: integerOption(parsed, "view-sample", 200, 0, 1e9) }
+        : { mirror: mirrorDir! },
     compiled: await compiledRegistry(stringOption(parsed, "artifacts")),
     concurrency: integerOption(parsed, "concurrency", 4, 1, 64),
     ...(await receiptsOption(parsed)),
-    ...(stricter !== undefined ? { stricterDelaySeconds: integerOption(parsed, "max-delay", 0, 1, 10 * 365 * 86400) } : {}),
+    ...(stricter !== undefined
+      ? { stricterDelaySeconds: integerOption(parsed, "max-delay", 0, 1, 10 * 365 * 86400) }
+      : {}),
     ...(block !== undefined ? { block: integerOption(parsed, "block", 0, 0, Number.MAX_SAFE_INTEGER) } : {}),
     now: io.now(),
     ...(io.errIsTty ? { progress: io.err } : {}),

@@ -85,7 +85,11 @@ export interface CorrectionChain {
  * After the walk, over every verified record: forks (two correctors with effect), corrections that change the
  * kind or the asset, and retracted corrections (the original stands again). Returns the chains for the report.
  */
-export function correctionReport(records: ReadonlyMap<number, RecordV1>, standings: Map<number, RecordStanding>, add: (f: FindingInput) => void): CorrectionChain[] {
+export function correctionReport(
+  records: ReadonlyMap<number, RecordV1>,
+  standings: Map<number, RecordStanding>,
+  add: (f: FindingInput) => void,
+): CorrectionChain[] {
   const correctors = effectiveCorrectors(records.values(), standings);
   const chains: CorrectionChain[] = [];
   for (const [seq, list] of [...correctors].sort((a, b) => a[0] - b[0])) {
@@ -93,21 +97,47 @@ export function correctionReport(records: ReadonlyMap<number, RecordV1>, standin
     if (!original) continue;
     chains.push({ seq, kind: original.kind, asset: original.asset, standing: standings.get(seq)!, correctedBy: list });
     if (list.length > 1)
-      add({ code: "CORRECTION_FORK", seq, message: `record ${seq} is corrected by ${list.length} records with effect: ${list.join(", ")}`, actual: list });
+      add({
+        code: "CORRECTION_FORK",
+        seq,
+        message: `record ${seq} is corrected by ${list.length} records with effect: ${list.join(", ")}`,
+        actual: list,
+      });
   }
   for (const record of records.values()) checkCorrection(record, records.get(record.corrects), standings, add);
   return chains;
 }
 
-function checkCorrection(record: RecordV1, target: RecordV1 | undefined, standings: Map<number, RecordStanding>, add: (f: FindingInput) => void): void {
+function checkCorrection(
+  record: RecordV1,
+  target: RecordV1 | undefined,
+  standings: Map<number, RecordStanding>,
+  add: (f: FindingInput) => void,
+): void {
   if (!target || record.kind === "RETRACTION") return;
   const { seq } = record;
   if (standings.get(seq) === "retracted") {
-    add({ code: "CORRECTION_RETRACTED", seq, message: `record ${seq} corrected ${target.seq} and was retracted: ${target.seq} stands as ${standings.get(target.seq)} again` });
+    add({
+      code: "CORRECTION_RETRACTED",
+      seq,
+      message: `record ${seq} corrected ${target.seq} and was retracted: ${target.seq} stands as ${standings.get(target.seq)} again`,
+    });
     return;
   }
   if (record.kind !== target.kind)
-    add({ code: "CORRECTION_CHANGES_KIND", seq, message: `record ${seq} corrects ${target.seq} and changes its kind`, expected: target.kind, actual: record.kind });
+    add({
+      code: "CORRECTION_CHANGES_KIND",
+      seq,
+      message: `record ${seq} corrects ${target.seq} and changes its kind`,
+      expected: target.kind,
+      actual: record.kind,
+    });
   if (record.asset !== target.asset)
-    add({ code: "CORRECTION_CHANGES_ASSET", seq, message: `record ${seq} corrects ${target.seq} and changes its asset`, expected: target.asset, actual: record.asset });
+    add({
+      code: "CORRECTION_CHANGES_ASSET",
+      seq,
+      message: `record ${seq} corrects ${target.seq} and changes its asset`,
+      expected: target.asset,
+      actual: record.asset,
+    });
 }

@@ -23,7 +23,10 @@ export async function writeAuditCsv(dir: string, result: AuditResult): Promise<v
   const batchOf = (seq: number) => result.batches.find((b) => seq >= b.firstSeq && seq < b.firstSeq + b.leafCount)?.id;
   await writeFileAtomic(
     join(dir, "records.csv"),
-    csvText([header, ...records.map((r) => [...RECORD_FIELDS.map((f) => r[f]), result.standings.get(r.seq), batchOf(r.seq)])]),
+    csvText([
+      header,
+      ...records.map((r) => [...RECORD_FIELDS.map((f) => r[f]), result.standings.get(r.seq), batchOf(r.seq)]),
+    ]),
   );
   const f = result.fund;
   const totals: unknown[][] = [["table", "key", "kind", "count", "valueUsd", "inflow", "outflow"]];

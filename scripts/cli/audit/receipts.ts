@@ -63,7 +63,10 @@ async function receiptFiles(paths: string[]): Promise<string[]> {
 
 async function readReceiptFile(path: string, findings: FindingInput[]): Promise<unknown> {
   if ((await stat(path)).size > MAX_RECEIPT_FILE_BYTES) {
-    findings.push({ code: "RECEIPT_INVALID", message: `${basename(path)} is larger than ${MAX_RECEIPT_FILE_BYTES} bytes; skipped` });
+    findings.push({
+      code: "RECEIPT_INVALID",
+      message: `${basename(path)} is larger than ${MAX_RECEIPT_FILE_BYTES} bytes; skipped`,
+    });
     return undefined;
   }
   try {

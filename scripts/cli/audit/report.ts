@@ -71,23 +71,53 @@ export function summaryText(result: AuditResult, meta: ReportMeta): string {
 function batchLines(rows: BatchRow[]): string[] {
   if (rows.length === 0) return [];
   const shown = rows.slice(-MAX_PRINTED);
-  const body = shown.map((b) => [String(b.id), `${b.firstSeq}–${b.firstSeq + b.leafCount - 1}`, iso(b.anchoredAt), String(b.anchorBlock ?? "-"), b.records, String(b.lateRecords), `${b.root.slice(0, 12)}…`]);
-  const more = rows.length > shown.length ? [`(the first ${rows.length - shown.length} batch(es) are in the --json report)`] : [];
+  const body = shown.map((b) => [
+    String(b.id),
+    `${b.firstSeq}–${b.firstSeq + b.leafCount - 1}`,
+    iso(b.anchoredAt),
+    String(b.anchorBlock ?? "-"),
+    b.records,
+    String(b.lateRecords),
+    `${b.root.slice(0, 12)}…`,
+  ]);
+  const more =
+    rows.length > shown.length ? [`(the first ${rows.length - shown.length} batch(es) are in the --json report)`] : [];
   return [table([["batch", "seqs", "anchoredAt", "block", "records", "late", "root"], ...body]), ...more, ""];
 }
 
-const duration = (s: number) => (Math.abs(s) >= 86_400 ? `${(s / 86_400).toFixed(1)} d` : Math.abs(s) >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${s} s`);
+const duration = (s: number) =>
+  Math.abs(s) >= 86_400
+    ? `${(s / 86_400).toFixed(1)} d`
+    : Math.abs(s) >= 3600
+      ? `${(s / 3600).toFixed(1)} h`
+      : `${s} s`;
 
 function lagLines(lag: LagRow[]): string[] {
   if (lag.length === 0) return [];
-  const body = lag.map((r) => [r.kind, String(r.count), duration(r.minSeconds), duration(r.medianSeconds), duration(r.maxSeconds)]);
-  return ["disclosure lag (publishedAt − occurredAt):", table([["kind", "records", "min", "median", "max"], ...body]), ""];
+  const body = lag.map((r) => [
+    r.kind,
+    String(r.count),
+    duration(r.minSeconds),
+    duration(r.medianSeconds),
+    duration(r.maxSeconds),
+  ]);
+  return [
+    "disclosure lag (publishedAt − occurredAt):",
+    table([["kind", "records", "min", "median", "max"], ...body]),
+    "",
+  ];
 }
 
 function correctionLines(result: AuditResult): string[] {
   if (result.corrections.length === 0) return [];
-  const body = result.corrections.slice(0, MAX_PRINTED).map((c) => [String(c.seq), c.kind, c.asset, c.standing, c.correctedBy.join(", ")]);
-  return ["corrections (standing by docs/PROTOCOL.md \"Corrections\"):", table([["seq", "kind", "asset", "standing", "corrected by"], ...body]), ""];
+  const body = result.corrections
+    .slice(0, MAX_PRINTED)
+    .map((c) => [String(c.seq), c.kind, c.asset, c.standing, c.correctedBy.join(", ")]);
+  return [
+    'corrections (standing by docs/PROTOCOL.md "Corrections"):',
+    table([["seq", "kind", "asset", "standing", "corrected by"], ...body]),
+    "",
+  ];
 }
 
 function findingLines(result: AuditResult): string[] {
@@ -97,7 +127,13 @@ function findingLines(result: AuditResult): string[] {
   const rows = f
     .list()
     .slice(0, MAX_PRINTED)
-    .map((x) => [x.severity, x.code, x.batchId === undefined ? "-" : String(x.batchId), x.seq === undefined ? "-" : String(x.seq), x.message]);
+    .map((x) => [
+      x.severity,
+      x.code,
+      x.batchId === undefined ? "-" : String(x.batchId),
+      x.seq === undefined ? "-" : String(x.seq),
+      x.message,
+    ]);
   const hidden = f.total - rows.length;
   return [
     table([["severity", "code", "count"], ...counts.map((c) => [c.severity, c.code, String(c.count)])]),
@@ -114,7 +150,11 @@ export function jsonReport(result: AuditResult, meta: ReportMeta): unknown {
     verdict: verdictOf(result),
     clean: isClean(result),
     ...meta,
-    asOf: { blockNumber: result.totals.blockNumber, blockTimestamp: result.totals.blockTimestamp, time: iso(result.totals.blockTimestamp) },
+    asOf: {
+      blockNumber: result.totals.blockNumber,
+      blockTimestamp: result.totals.blockTimestamp,
+      time: iso(result.totals.blockTimestamp),
+    },
     totals: result.totals,
     counts: { ...result.findings.bySeverity, byCode: result.findings.counts() },
     findings: result.findings.list(),

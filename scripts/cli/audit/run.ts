@@ -6,6 +6,7 @@
  * against); anything the source does wrong is a finding.
  */
 import {
+  createRegistryReader,
   keccak256,
   recordStandings,
   ZERO_BYTES32,
@@ -121,19 +122,42 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const sourceRegistry = await compareSourceRegistry(options.source, facts, options.trust, add);
   const book = admitReceipts(options, facts, delay, add);
   const listed = await listSourceBatches(options, facts, delay, add);
-  const totals = initialTotals(options, facts, delay, sourceRegistry, listed, book);
+  const totals = initialTotals(options, facts, delay, listed, book);
   const walk = await walkBatches(options, facts, { delay, add, book, listed, totals, findings });
   book?.checkUnanchored(facts.nextSeq, facts.blockTimestamp);
   const standings = recordStandings(walk.records.values());
   const corrections = correctionReport(walk.records, standings, add);
   const fund = fundTotals(walk.records.values(), standings);
-  const state: VerifiedState = { ...walk, standings, totals: fund, chainId: facts.chainId, registry: options.trust.registry };
+  const complete = totals.rootsMatched === facts.batchCount;
+  const state: VerifiedState = {
+    ...walk,
+    standings,
+    totals: fund,
+    chainId: facts.chainId,
+    registry: options.trust.registry,
+    complete,
+  };
   totals.viewsChecked = await auditViews(options, state, add);
-  return { totals, findings, sourceRegistry, batches: walk.rows, lag: walk.timing.lagTable(), corrections, fund, records: walk.records, standings };
+  return {
+    totals,
+    findings,
+    sourceRegistry,
+    batches: walk.rows,
+    lag: walk.timing.lagTable(),
+    corrections,
+    fund,
+    records: walk.records,
+    standings,
+  };
 }
 
 /** The source's description against the pinned trust root and the contract's promise: compared, never adopted. */
-async function compareSourceRegistry(source: AuditSource, facts: ChainFacts, trust: TrustRoot, add: Add): Promise<RegistryInfo | null> {
+async function compareSourceRegistry(
+  source: AuditSource,
+  facts: ChainFacts,
+  trust: TrustRoot,
+  add: Add,
+): Promise<RegistryInfo | null> {
   const info = await source.registryInfo();
   if (!info.ok) {
     add({ code: "SOURCE_ERROR", message: `registry description: ${info.message}` });
@@ -166,7 +190,12 @@ function admitReceipts(options: AuditOptions, facts: ChainFacts, delay: number, 
 }
 
 /** The source's batch list; anchored batches the chain lacks, and sealed batches past the deadline, are findings. */
-async function listSourceBatches(options: AuditOptions, facts: ChainFacts, delay: number, add: Add): Promise<Map<number, ListedBatch> | null> {
+async function listSourceBatches(
+  options: AuditOptions,
+  facts: ChainFacts,
+  delay: number,
+  add: Add,
+): Promise<Map<number, ListedBatch> | null> {
   const listing = await options.source.listBatches();
   if (!listing.ok) {
     add({ code: "SOURCE_ERROR", message: `batch list: ${listing.message}` });
@@ -181,11 +210,9 @@ function initialTotals(
   options: AuditOptions,
   facts: ChainFacts,
   delay: number,
-  sourceRegistry: RegistryInfo | null,
   listed: Map<number, ListedBatch> | null,
   book: ReceiptBook | null,
 ): AuditTotals {
-  void sourceRegistry;
   return {
     chainId: facts.chainId,
     registry: options.trust.registry,
@@ -235,7 +262,8 @@ interface WalkResult {
 async function walkBatches(options: AuditOptions, facts: ChainFacts, ctx: WalkContext): Promise<WalkResult> {
   const fetchBatch = async (id: number): Promise<Fetched> => {
     const chain = await chainRead(`batch(${id})`, () => facts.reader.batch(id));
-    if (!chain) throw new ChainUnavailableError(`batch(${id}) is missing though batchCount() is ${facts.batchCount}`, null);
+    if (!chain)
+      throw new ChainUnavailableError(`batch(${id}) is missing though batchCount() is ${facts.batchCount}`, null);
     return { chain, served: await options.source.batchRecords(id, chain.leafCount) };
   };
   const window: Promise<Fetched>[] = [];
@@ -278,7 +306,13 @@ class BatchWalker {
     private readonly ctx: WalkContext,
   ) {
     this.keccak = options.keccak ?? keccak256;
-    this.result = { records: new Map(), leaves: new Map(), batchOf: new Map(), rows: [], timing: new TimingChecks(ctx.delay, ctx.add) };
+    this.result = {
+      records: new Map(),
+      leaves: new Map(),
+      batchOf: new Map(),
+      rows: [],
+      timing: new TimingChecks(ctx.delay, ctx.add),
+    };
   }
 
   check(id: number, { chain, served }: Fetched): void {
@@ -292,7 +326,11 @@ class BatchWalker {
     book?.checkTiming(id, chain.firstSeq, chain.leafCount, chain.anchoredAt);
     this.checkListing(id, chain, served);
     const row = this.row(id, chain);
-    row.records = served.ok ? this.checkRecords(id, chain, served.value.items, row) : served.missing ? "missing" : "source-error";
+    row.records = served.ok
+      ? this.checkRecords(id, chain, served.value.items, row)
+      : served.missing
+        ? "missing"
+        : "source-error";
     if (row.records !== "verified") book?.markUnchecked(id, chain.firstSeq, chain.leafCount);
     this.result.rows.push(row);
     this.ctx.totals.batchesChecked++;
@@ -302,18 +340,38 @@ class BatchWalker {
     const { listed, add } = this.ctx;
     const listedBatch = listed?.get(id);
     if (listed && !listedBatch)
-      add({ code: "BATCH_MISSING", batchId: id, message: `batch ${id} is anchored on chain but the source does not list it` });
+      add({
+        code: "BATCH_MISSING",
+        batchId: id,
+        message: `batch ${id} is anchored on chain but the source does not list it`,
+      });
     else if (listedBatch) checkListedBatch(id, chain, listedBatch).forEach(add);
     if (served.ok) return;
-    if (!served.missing) add({ code: "SOURCE_ERROR", batchId: id, message: `batch ${id}'s records: ${served.message}` });
+    if (!served.missing)
+      add({ code: "SOURCE_ERROR", batchId: id, message: `batch ${id}'s records: ${served.message}` });
     else if (!listed || listedBatch)
-      add({ code: "BATCH_MISSING", batchId: id, message: `batch ${id} is anchored on chain but the source serves no records for it: ${served.message}` });
+      add({
+        code: "BATCH_MISSING",
+        batchId: id,
+        message: `batch ${id} is anchored on chain but the source serves no records for it: ${served.message}`,
+      });
   }
 
   private row(id: number, chain: OnChainBatch): BatchRow {
     const log = this.facts.anchors.get(id)?.[0];
     const { firstSeq, leafCount, root, head, anchoredAt } = chain;
-    return { id, firstSeq, leafCount, root, head, anchoredAt, anchorBlock: log?.blockNumber ?? null, txHash: log?.transactionHash ?? null, records: "mismatch", lateRecords: 0 };
+    return {
+      id,
+      firstSeq,
+      leafCount,
+      root,
+      head,
+      anchoredAt,
+      anchorBlock: log?.blockNumber ?? null,
+      txHash: log?.transactionHash ?? null,
+      records: "mismatch",
+      lateRecords: 0,
+    };
   }
 
   private checkRecords(id: number, chain: OnChainBatch, items: ServedItem[], row: BatchRow): BatchRow["records"] {
@@ -339,12 +397,26 @@ class BatchWalker {
     const { add } = this.ctx;
     const { nextSeq, head } = this.facts;
     if (nextSeq !== this.expectedFirstSeq)
-      add({ code: "NEXT_SEQ_MISMATCH", message: `the contract's nextSeq() is ${nextSeq}; the last batch ends before ${this.expectedFirstSeq}`, expected: this.expectedFirstSeq, actual: nextSeq });
+      add({
+        code: "NEXT_SEQ_MISMATCH",
+        message: `the contract's nextSeq() is ${nextSeq}; the last batch ends before ${this.expectedFirstSeq}`,
+        expected: this.expectedFirstSeq,
+        actual: nextSeq,
+      });
     if (head.toLowerCase() !== this.prevHead)
-      add({ code: "HEAD_MISMATCH", message: "the contract's head() is not the last batch's head", expected: this.prevHead, actual: head });
+      add({
+        code: "HEAD_MISMATCH",
+        message: "the contract's head() is not the last batch's head",
+        expected: this.prevHead,
+        actual: head,
+      });
     for (const id of this.facts.anchors.keys())
       if (id > this.facts.batchCount)
-        add({ code: "BATCH_LOG_MISMATCH", batchId: id, message: `a BatchAnchored log names batch ${id}, past batchCount() ${this.facts.batchCount}` });
+        add({
+          code: "BATCH_LOG_MISMATCH",
+          batchId: id,
+          message: `a BatchAnchored log names batch ${id}, past batchCount() ${this.facts.batchCount}`,
+        });
   }
 }
 
@@ -352,11 +424,17 @@ class BatchWalker {
  * Batches the source lists as anchored beyond the pinned batchCount: fine if the chain has them by now (anchored
  * during the audit, or after --block), otherwise the source claims an anchoring that never happened.
  */
-async function checkExtraBatches(listed: Map<number, ListedBatch>, facts: ChainFacts, options: AuditOptions, add: Add): Promise<void> {
+async function checkExtraBatches(
+  listed: Map<number, ListedBatch>,
+  facts: ChainFacts,
+  options: AuditOptions,
+  add: Add,
+): Promise<void> {
   const extra = [...listed.values()].filter((b) => b.id > facts.batchCount && b.status === "anchored");
   if (extra.length === 0) return;
-  const { createRegistryReader } = await import("../../../core");
-  const latestCount = await chainRead("batchCount() at latest", () => createRegistryReader(options.rpc, options.trust.registry).batchCount());
+  const latestCount = await chainRead("batchCount() at latest", () =>
+    createRegistryReader(options.rpc, options.trust.registry).batchCount(),
+  );
   for (const b of extra.filter((x) => x.id > latestCount))
     add({
       code: "BATCH_NOT_ON_CHAIN",
@@ -371,7 +449,13 @@ async function checkExtraBatches(listed: Map<number, ListedBatch>, facts: ChainF
  * Sealed batches the chain does not have yet: once their oldest record (or, failing that, the sealing) is older
  * than the deadline, they are overdue (withholding, or a registry paused with records waiting).
  */
-async function checkOverdueBatches(listed: Map<number, ListedBatch>, facts: ChainFacts, options: AuditOptions, delay: number, add: Add): Promise<void> {
+async function checkOverdueBatches(
+  listed: Map<number, ListedBatch>,
+  facts: ChainFacts,
+  options: AuditOptions,
+  delay: number,
+  add: Add,
+): Promise<void> {
   const waiting = [...listed.values()].filter((b) => b.id > facts.batchCount && b.status !== "anchored");
   for (const b of waiting) {
     const since = await oldestPublishedAt(options.source, b);
@@ -389,7 +473,11 @@ async function checkOverdueBatches(listed: Map<number, ListedBatch>, facts: Chai
 async function oldestPublishedAt(source: AuditSource, batch: ListedBatch): Promise<number | null> {
   const leafCount = typeof batch.leafCount === "number" ? batch.leafCount : 10_000;
   const served = await source.batchRecords(batch.id, leafCount);
-  const times = served.ok ? served.value.items.map((i) => (i.record as { publishedAt?: unknown })?.publishedAt).filter((t): t is number => typeof t === "number") : [];
+  const times = served.ok
+    ? served.value.items
+        .map((i) => (i.record as { publishedAt?: unknown })?.publishedAt)
+        .filter((t): t is number => typeof t === "number")
+    : [];
   if (times.length > 0) return Math.min(...times);
   return typeof batch.sealedAt === "number" ? batch.sealedAt : null;
 }
@@ -397,5 +485,9 @@ async function oldestPublishedAt(source: AuditSource, batch: ListedBatch): Promi
 async function auditViews(options: AuditOptions, state: VerifiedState, add: Add): Promise<number> {
   if (!options.views) return 0;
   if ("mirror" in options.views) return auditMirrorBundles(options.views.mirror, state, add);
-  return auditServerViews({ baseUrl: options.views.server, timeoutMs: options.views.timeoutMs, sample: options.views.sample }, state, add);
+  return auditServerViews(
+    { baseUrl: options.views.server, timeoutMs: options.views.timeoutMs, sample: options.views.sample },
+    state,
+    add,
+  );
 }

@@ -16,7 +16,12 @@ import {
 
 export type FundTotals = Omit<Stats, "totals">;
 
-const INFLOW_KINDS: ReadonlySet<RecordKind> = new Set(["INFLOW_SEIZURE", "INFLOW_MINING", "INFLOW_OTHER", "INVESTMENT"]);
+const INFLOW_KINDS: ReadonlySet<RecordKind> = new Set([
+  "INFLOW_SEIZURE",
+  "INFLOW_MINING",
+  "INFLOW_OTHER",
+  "INVESTMENT",
+]);
 const OUTFLOW_KINDS: ReadonlySet<RecordKind> = new Set(["DIVESTMENT", "GRANT", "EXPENSE"]);
 
 const scaled = (text: string, decimals: number): bigint => {
@@ -45,12 +50,24 @@ export function fundTotals(records: Iterable<RecordV1>, standings: Map<number, R
   }
   const usd = (v: bigint) => formatDecimal(v, VALUE_USD_DECIMALS);
   return {
-    byKind: [...byKind].map(([kind, v]) => ({ kind: kind as RecordKind, count: v.count, valueUsd: usd(v.value) })).sort(by("kind")),
+    byKind: [...byKind]
+      .map(([kind, v]) => ({ kind: kind as RecordKind, count: v.count, valueUsd: usd(v.value) }))
+      .sort(by("kind")),
     byAsset: [...byAsset]
-      .map(([asset, v]) => ({ asset, inflow: formatDecimal(v.inflow, AMOUNT_DECIMALS), outflow: formatDecimal(v.outflow, AMOUNT_DECIMALS), count: v.count }))
+      .map(([asset, v]) => ({
+        asset,
+        inflow: formatDecimal(v.inflow, AMOUNT_DECIMALS),
+        outflow: formatDecimal(v.outflow, AMOUNT_DECIMALS),
+        count: v.count,
+      }))
       .sort(by("asset")),
     byMonth: [...byMonth]
-      .map(([key, v]) => ({ month: key.slice(0, 7), kind: key.slice(8) as RecordKind, count: v.count, valueUsd: usd(v.value) }))
+      .map(([key, v]) => ({
+        month: key.slice(0, 7),
+        kind: key.slice(8) as RecordKind,
+        count: v.count,
+        valueUsd: usd(v.value),
+      }))
       .sort((x, y) => x.month.localeCompare(y.month) || x.kind.localeCompare(y.kind)),
     holdings: [...holdings.values()]
       .map((r) => ({ asset: r.asset, amount: r.amount, valueUsd: r.valueUsd, occurredAt: r.occurredAt, seq: r.seq }))
@@ -58,7 +75,10 @@ export function fundTotals(records: Iterable<RecordV1>, standings: Map<number, R
   };
 }
 
-function sumBy(records: readonly RecordV1[], key: (r: RecordV1) => string): Map<string, { count: number; value: bigint }> {
+function sumBy(
+  records: readonly RecordV1[],
+  key: (r: RecordV1) => string,
+): Map<string, { count: number; value: bigint }> {
   const sums = new Map<string, { count: number; value: bigint }>();
   for (const r of records) {
     const entry = sums.get(key(r)) ?? { count: 0, value: 0n };
