@@ -1,9 +1,10 @@
 // The server's start-up refusal when its MAX_ANCHOR_DELAY_SECONDS is not the registry's maxAnchorDelay():
 // the real server (server/main.ts as a child process) against a registry on the in-process chain.
 import { expect } from "chai";
-import { AiqynError } from "../../core";
+import { AiqynError, createRegistryReader } from "../../core";
+import { checkAnchorDelay } from "../../server/deployment-check";
+import { chainRpcUrl, deployTestRegistry, testProvider } from "../helpers/chain";
 import { prepareChildServer, spawnServer } from "../helpers/child-server";
-import { startTestStack } from "../helpers/stack";
 
 describe("server start-up: MAX_ANCHOR_DELAY_SECONDS against the contract's maxAnchorDelay()", function () {
   this.timeout(120_000);
@@ -18,16 +19,18 @@ describe("server start-up: MAX_ANCHOR_DELAY_SECONDS against the contract's maxAn
     expect(child.stdout()).not.to.contain("listening");
   });
 
-  it("the in-process start-up rejects with the code MAX_ANCHOR_DELAY_MISMATCH", async () => {
-    const error = await startTestStack({ server: { maxAnchorDelaySeconds: 60 } }).then(
-      async (stack) => {
-        await stack.stop();
-        return null;
-      },
+  it("checkAnchorDelay rejects with the code MAX_ANCHOR_DELAY_MISMATCH against a real registry", async () => {
+    const provider = testProvider(await chainRpcUrl());
+    const registry = await deployTestRegistry(provider, 3600);
+    const reader = createRegistryReader((method, params) => provider.send(method, params), registry.address);
+    await checkAnchorDelay(reader, 3600);
+    const error = await checkAnchorDelay(reader, 60).then(
+      () => null,
       (e: unknown) => e,
     );
     expect(error).to.be.instanceOf(AiqynError);
     expect((error as AiqynError).code).to.equal("MAX_ANCHOR_DELAY_MISMATCH");
+    expect((error as AiqynError).details).to.deep.equal({ actual: 60, expected: 3600 });
   });
 
   it("starts when the configured delay equals the contract's", async () => {

@@ -65,7 +65,8 @@ export const TEST_PUBLISHER = "test-publisher";
 export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
   const rpcUrl = await chainRpcUrl();
   const provider = testProvider(rpcUrl);
-  const registry = await deployTestRegistry(provider);
+  // The registry promises the delay the server is configured with (it refuses to start otherwise).
+  const registry = await deployTestRegistry(provider, opts.server?.maxAnchorDelaySeconds);
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-test-"));
 
   const store = openSqliteStore(dataDir);
