@@ -2,6 +2,7 @@
 // chain, honest and lying (a proxy in front of the server, a store edited behind its back).
 import { expect } from "chai";
 import Database from "better-sqlite3";
+import hre from "hardhat";
 import { Contract, ContractFactory, getBytes, Wallet } from "ethers";
 import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -428,7 +429,6 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
     };
 
     it("a look-alike contract answering the same reads and logs: REGISTRY_CODE_MISMATCH, and ROOT_MISMATCH once it rewrites a root", async () => {
-      const hre = require("hardhat") as typeof import("hardhat");
       const artifact = await hre.artifacts.readArtifact("LookAlikeRegistry");
       const factory = new ContractFactory(artifact.abi, artifact.bytecode, stack.wallets.admin);
       const fake = (await (await factory.deploy()).waitForDeployment()) as unknown as Contract;
