@@ -25,8 +25,10 @@ import {
   httpUrlOption,
   parse,
   secondsOption,
+  stringOption,
   UsageError,
 } from "./args";
+import { addDocumentCheck } from "./document";
 import { mark, type Io } from "./io";
 import { createHttpRpc } from "./rpc";
 
@@ -41,6 +43,7 @@ Options:
   --registry ADDRESS  the registry contract you trust; a bundle naming another one is refused.
                       Without it the bundle's own anchor.registry is read (and said so).
   --offline           check everything but the chain; the verdict is then "NOT checked against the chain"
+  --document FILE     also check that FILE hashes (keccak256 of its bytes) to the record's documentHash
   --json              print a machine-readable report on stdout instead of text
   --timeout SECONDS   per-request RPC timeout (default 30)
   -h, --help          this help
@@ -50,7 +53,7 @@ Exit status: 0 every bundle anchored and valid; 1 any bundle refused, not anchor
 `;
 
 /** The CLI's own check on top of core's: the receipt's signer holds ANCHORER_ROLE on the registry read. */
-export type CliCheck = Omit<Check, "id"> & { id: Check["id"] | "receipt-signer-role" };
+export type CliCheck = Omit<Check, "id"> & { id: Check["id"] | "receipt-signer-role" | "document-hash" };
 
 export interface BundleOutcome {
   file: string;
@@ -74,6 +77,7 @@ export async function runVerify(argv: string[], io: Io): Promise<number> {
       registry: { type: "string" },
       json: { type: "boolean" },
       offline: { type: "boolean" },
+      document: { type: "string" },
       timeout: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -118,10 +122,12 @@ export async function runVerify(argv: string[], io: Io): Promise<number> {
     }
     if (!rpc) {
       outcomes.push(toOutcome(file, bundle, await verifyBundle(bundle)));
+      await addDocumentCheck(outcomes[outcomes.length - 1]!, bundle.record, stringOption(parsed, "document"));
       continue;
     }
     chainId ??= readChainId(rpc);
     outcomes.push(await verifyOnline(file, bundle, rpc, chainId, pinnedRegistry));
+    await addDocumentCheck(outcomes[outcomes.length - 1]!, bundle.record, stringOption(parsed, "document"));
   }
 
   if (parsed.values.json) {
