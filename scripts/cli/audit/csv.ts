@@ -20,7 +20,10 @@ export async function writeAuditCsv(dir: string, result: AuditResult): Promise<v
   await mkdir(dir, { recursive: true });
   const records = [...result.records.values()].sort((a, b) => a.seq - b.seq);
   const header = [...RECORD_FIELDS, "standing", "batchId"];
-  const batchOf = (seq: number) => result.batches.find((b) => seq >= b.firstSeq && seq < b.firstSeq + b.leafCount)?.id;
+  const batchIds = new Map<number, number>();
+  for (const b of result.batches)
+    for (let seq = b.firstSeq; seq < b.firstSeq + b.leafCount; seq++) batchIds.set(seq, b.id);
+  const batchOf = (seq: number) => batchIds.get(seq);
   await writeFileAtomic(
     join(dir, "records.csv"),
     csvText([
