@@ -61,7 +61,7 @@ describe("cli: publishable audit reports, diff, CSV and documents", function () 
     ]);
     expect(report.disclosureLag.map((r) => r.kind)).to.deep.equal(["GRANT", "INFLOW_SEIZURE", "VALUATION"]);
     expect(run.stderr).to.contain("verdict: CLEAN");
-    expect(run.stderr).to.contain("maxAnchorDelay: 3600 s (contract");
+    expect(run.stderr).to.contain("maxAnchorDelay: 3600 s (the contract's maxAnchorDelay())");
     expect(run.stderr).to.contain(`"registry":"${stack.registryAddress}"`);
   });
 

@@ -43,7 +43,7 @@ export function summaryText(result: AuditResult, meta: ReportMeta): string {
     `  chain: ${meta.rpc}    source: ${meta.source}`,
     `  arguments: ${meta.arguments.join(" ")}`,
     `  code: keccak256 ${t.codeHash} (${t.codeMatches ? "matches" : "does NOT match"} the compiled TransparencyRegistry)`,
-    `  maxAnchorDelay: ${t.maxAnchorDelaySeconds} s (${t.delaySource}; contract ${t.contractMaxAnchorDelay} s)`,
+    `  maxAnchorDelay: ${t.maxAnchorDelaySeconds} s (${t.delaySource === "contract" ? "the contract's maxAnchorDelay()" : `${t.delaySource}; the contract promises ${t.contractMaxAnchorDelay} s`})`,
     "",
     table([
       ["", "chain", "checked"],

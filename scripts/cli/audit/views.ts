@@ -201,7 +201,7 @@ export async function auditMirrorBundles(dir: string, state: VerifiedState, add:
       continue;
     }
     checkBundle(`bundles/${name}`, bundle, seq, state, add);
-    checked++;
+    if (state.records.has(seq)) checked++;
   }
   return checked;
 }
