@@ -100,6 +100,24 @@ describe("cli: publishable audit reports, diff, CSV and documents", function () 
     expect(result.changedBatches).to.deep.equal([{ id: 2, fields: ["head"] }]);
   });
 
+  it("--as-of limits the corrections and totals to the records published by then", async () => {
+    const items = (await (await fetch(`${stack.baseUrl}/api/v1/records`)).json()) as {
+      records: { record: { seq: number; publishedAt: number } }[];
+    };
+    const asOf = Math.min(...items.records.map((i) => i.record.publishedAt));
+    const expected = items.records.filter((i) => i.record.publishedAt <= asOf).length;
+    const run = await runCli(["audit", ...trust(), "--server", stack.baseUrl, "--as-of", String(asOf), "--json"]);
+    expect(run.code, run.stderr).to.equal(0);
+    const report = JSON.parse(run.stdout) as Report & {
+      asOf: { publishedBy: number };
+      fund: { byKind: { count: number }[] };
+    };
+    expect(report.asOf.publishedBy).to.equal(asOf);
+    expect(report.fund.byKind.reduce((n, k) => n + k.count, 0)).to.equal(expected);
+    expect(expected).to.be.lessThan(3);
+    expect(run.stderr).to.contain("(--as-of)");
+  });
+
   it("--csv writes the verified records and the recomputed totals", async () => {
     const dir = join(work, "csv");
     const run = await runCli(["audit", ...trust(), "--server", stack.baseUrl, "--csv", dir]);

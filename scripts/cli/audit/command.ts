@@ -39,6 +39,8 @@ ${TRUST_HELP}
   --server URL          the operator's server (base URL, e.g. http://127.0.0.1:3000)
   --mirror DIR          a static mirror (index.json + batches/ [+ bundles/]) instead of a server
   --block N             audit as of block N (default: the latest), to re-run a published report
+  --as-of DATE          corrections and totals from the records published by DATE (YYYY-MM-DD, through
+                        the end of that UTC day, or unix seconds)
   --receipts PATH       receipts: a file or folder of JSON files (receipts, POST answers, proof bundles);
                         repeatable
   --max-delay SECONDS   a STRICTER deadline than the contract's maxAnchorDelay() (labelled in the report)
@@ -61,6 +63,7 @@ const OPTIONS = {
   server: { type: "string" },
   mirror: { type: "string" },
   block: { type: "string" },
+  "as-of": { type: "string" },
   receipts: { type: "string", multiple: true },
   "max-delay": { type: "string" },
   csv: { type: "string" },
@@ -130,10 +133,20 @@ async function auditOptions(
       ? { stricterDelaySeconds: integerOption(parsed, "max-delay", 0, 1, 10 * 365 * 86400) }
       : {}),
     ...(block !== undefined ? { block: integerOption(parsed, "block", 0, 0, Number.MAX_SAFE_INTEGER) } : {}),
+    ...asOfOption(stringOption(parsed, "as-of")),
     now: io.now(),
     ...(io.errIsTty ? { progress: io.err } : {}),
   };
   return { options, rpcUrl };
+}
+
+/** --as-of DATE: a UTC day (through its last second) or unix seconds. */
+export function asOfOption(text: string | undefined): Pick<AuditOptions, "publishedBy"> {
+  if (text === undefined) return {};
+  if (/^\d{1,12}$/.test(text)) return { publishedBy: Number(text) };
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T23:59:59Z`) : NaN;
+  if (Number.isNaN(day)) throw new UsageError("--as-of must be a date YYYY-MM-DD or unix seconds");
+  return { publishedBy: day / 1000 };
 }
 
 async function compiledRegistry(dir: string | undefined) {

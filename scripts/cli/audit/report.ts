@@ -44,6 +44,9 @@ export function summaryText(result: AuditResult, meta: ReportMeta): string {
     `  arguments: ${meta.arguments.join(" ")}`,
     `  code: keccak256 ${t.codeHash} (${t.codeMatches ? "matches" : "does NOT match"} the compiled TransparencyRegistry)`,
     `  maxAnchorDelay: ${t.maxAnchorDelaySeconds} s (${t.delaySource === "contract" ? "the contract's maxAnchorDelay()" : `${t.delaySource}; the contract promises ${t.contractMaxAnchorDelay} s`})`,
+    ...(result.publishedBy === undefined
+      ? []
+      : [`  corrections and totals: records published by ${iso(result.publishedBy)} (--as-of)`]),
     "",
     table([
       ["", "chain", "checked"],
@@ -154,6 +157,7 @@ export function jsonReport(result: AuditResult, meta: ReportMeta): unknown {
       blockNumber: result.totals.blockNumber,
       blockTimestamp: result.totals.blockTimestamp,
       time: iso(result.totals.blockTimestamp),
+      publishedBy: result.publishedBy ?? null,
     },
     totals: result.totals,
     counts: { ...result.findings.bySeverity, byCode: result.findings.counts() },

@@ -48,6 +48,8 @@ export interface AuditOptions {
   stricterDelaySeconds?: number;
   /** Audit as of this block (default: the latest). */
   block?: number;
+  /** Corrections and totals from the records published by this unix time (default: all verified records). */
+  publishedBy?: number;
   /** Wall-clock unix seconds (for sealed batches the source lists now). */
   now: number;
   progress?: (text: string) => void;
@@ -103,6 +105,8 @@ export interface AuditResult {
   /** Every verified record, by seq (for the CSV export). */
   records: Map<number, RecordV1>;
   standings: Map<number, RecordStanding>;
+  /** The --as-of time the corrections and totals were limited to, if any. */
+  publishedBy?: number;
 }
 
 type Add = (f: FindingInput) => void;
@@ -126,29 +130,45 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const walk = await walkBatches(options, facts, { delay, add, book, listed, totals, findings });
   book?.checkUnanchored(facts.nextSeq, facts.blockTimestamp);
   const standings = recordStandings(walk.records.values());
-  const corrections = correctionReport(walk.records, standings, add);
-  const fund = fundTotals(walk.records.values(), standings);
-  const complete = totals.rootsMatched === facts.batchCount;
+  const report = correctionsAndTotals(walk.records, standings, options.publishedBy, add);
   const state: VerifiedState = {
     ...walk,
     standings,
-    totals: fund,
+    totals: fundTotals(walk.records.values(), standings),
     chainId: facts.chainId,
     registry: options.trust.registry,
-    complete,
+    complete: totals.rootsMatched === facts.batchCount,
   };
   totals.viewsChecked = await auditViews(options, state, add);
+  const lag = walk.timing.lagTable();
+  const asOf = options.publishedBy !== undefined ? { publishedBy: options.publishedBy } : {};
   return {
     totals,
     findings,
     sourceRegistry,
     batches: walk.rows,
-    lag: walk.timing.lagTable(),
-    corrections,
-    fund,
+    lag,
+    ...report,
     records: walk.records,
     standings,
+    ...asOf,
   };
+}
+
+/**
+ * The corrections report and the fund's totals, from the verified records published by `publishedBy` (all
+ * when undefined): "as of a date". The views are always compared with the standings of every verified record.
+ */
+function correctionsAndTotals(
+  records: Map<number, RecordV1>,
+  allStandings: Map<number, RecordStanding>,
+  publishedBy: number | undefined,
+  add: Add,
+): Pick<AuditResult, "corrections" | "fund"> {
+  const scoped =
+    publishedBy === undefined ? records : new Map([...records].filter(([, r]) => r.publishedAt <= publishedBy));
+  const standings = publishedBy === undefined ? allStandings : recordStandings(scoped.values());
+  return { corrections: correctionReport(scoped, standings, add), fund: fundTotals(scoped.values(), standings) };
 }
 
 /** The source's description against the pinned trust root and the contract's promise: compared, never adopted. */
