@@ -114,8 +114,17 @@ describe("cli: publishable audit reports, diff, CSV and documents", function () 
     };
     expect(report.asOf.publishedBy).to.equal(asOf);
     expect(report.fund.byKind.reduce((n, k) => n + k.count, 0)).to.equal(expected);
-    expect(expected).to.be.lessThan(3);
     expect(run.stderr).to.contain("(--as-of)");
+    const before = await runCli([
+      "audit",
+      ...trust(),
+      "--server",
+      stack.baseUrl,
+      "--as-of",
+      String(asOf - 1),
+      "--json",
+    ]);
+    expect((JSON.parse(before.stdout) as typeof report).fund.byKind).to.deep.equal([]);
   });
 
   it("--csv writes the verified records and the recomputed totals", async () => {
