@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bytesToHex, keccak256, utf8Bytes } from "../../core";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
-import { runCli } from "./cli-helpers";
+import { catchUpWithChainClock, runCli } from "./cli-helpers";
 
 interface Report {
   format: string;
@@ -34,6 +34,7 @@ describe("cli: publishable audit reports, diff, CSV and documents", function () 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), "aiqyn-cli-reports-"));
     stack = await startTestStack({ batchIntervalMs: 200 });
+    await catchUpWithChainClock(stack.provider);
     const documentHash = bytesToHex(keccak256(utf8Bytes(documentText)));
     await postRecords(stack, [sampleRecord({ documentHash }), sampleRecord({ kind: "GRANT", asset: "KZT" })]);
     await stack.waitForAnchored(2);

@@ -11,7 +11,7 @@ import { createFastKeccak, createReceiptSigner } from "../../server/crypto";
 import { openSqliteStore } from "../../server/store/sqlite";
 import { fundedWallet } from "../helpers/chain";
 import { postRecords, sampleRecord, startTestStack, TEST_PUBLISHER, type TestStack } from "../helpers/stack";
-import { runCli, startLyingProxy, type CliRun } from "./cli-helpers";
+import { catchUpWithChainClock, runCli, startLyingProxy, type CliRun } from "./cli-helpers";
 
 /** The registry's promise in this stack (seconds). */
 const DELAY = 10;
@@ -32,19 +32,6 @@ interface Report {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Hardhat stamps each block at least one second after the previous one, and keeps the lead, so a suite that
- * mines many blocks runs the chain's clock ahead of the wall clock the server stamps publishedAt with. Wait until
- * the wall clock has passed the latest block (the registry's deployment, when its roles were granted), or the
- * first receipts would predate their signer's role.
- */
-async function catchUpWithChainClock(provider: TestStack["provider"]): Promise<void> {
-  const latest = await provider.getBlock("latest");
-  const ahead = (latest?.timestamp ?? 0) + 1 - Date.now() / 1000;
-  if (ahead > 150) throw new Error(`the chain's clock is ${Math.round(ahead)} s ahead of the wall clock`);
-  if (ahead > 0) await sleep(ahead * 1000);
-}
 
 describe("cli: aiqyn audit against the operator's tricks (issue #12)", function () {
   this.timeout(300_000);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRegistryReader, receiptDigest, type Hex, type Receipt } from "../../core";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
-import { runCli, startLyingProxy, type CliRun } from "./cli-helpers";
+import { catchUpWithChainClock, runCli, startLyingProxy, type CliRun } from "./cli-helpers";
 import type { TestServer } from "./fixtures";
 
 interface Report {
@@ -60,6 +60,7 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
   before(async () => {
     work = await mkdtemp(join(tmpdir(), "aiqyn-cli-audit-"));
     stack = await startTestStack({ batchIntervalMs: 200 });
+    await catchUpWithChainClock(stack.provider);
     // Three batches: 4 records; then a correction of seq 1 and a retraction of seq 2; then 3 more.
     receipts.push(
       await postRecords(stack, [
