@@ -12,7 +12,7 @@ import { Contract, getAddress, isAddress, type Provider } from "ethers";
 import { bytesToHex, hexToBytes, isBytes32Hex, type Hex } from "../core/bytes";
 import { AiqynError } from "../core/errors";
 import { keccak256 } from "../core/keccak";
-import { ANCHORER_ROLE, PAUSER_ROLE } from "../core/registry-reader";
+import { ANCHORER_ROLE, PAUSER_ROLE, type RegistryReader } from "../core/registry-reader";
 
 export const DEPLOYMENT_FORMAT = "aiqyn-deployment/1";
 
@@ -236,4 +236,23 @@ export async function checkDeployment(opts: CheckDeploymentOptions): Promise<voi
       { details: { registry, anchorer } },
     );
   }
+}
+
+/**
+ * Refuses a start whose MAX_ANCHOR_DELAY_SECONDS is not the registry's `maxAnchorDelay()`: the server would
+ * promise in its receipts and /registry a delay the contract does not, and verifiers judge by the contract.
+ * Throws AiqynError MAX_ANCHOR_DELAY_MISMATCH.
+ */
+export async function checkAnchorDelay(
+  reader: Pick<RegistryReader, "maxAnchorDelay">,
+  configuredSeconds: number,
+): Promise<void> {
+  const promised = await reader.maxAnchorDelay();
+  if (promised === configuredSeconds) return;
+  throw new AiqynError(
+    "MAX_ANCHOR_DELAY_MISMATCH",
+    `MAX_ANCHOR_DELAY_SECONDS is ${configuredSeconds}, but the registry promises maxAnchorDelay() = ${promised} s: ` +
+      `set MAX_ANCHOR_DELAY_SECONDS=${promised} (the contract's value is immutable; a different promise needs a new deployment)`,
+    { details: { actual: configuredSeconds, expected: promised } },
+  );
 }

@@ -19,6 +19,7 @@ import type { ServerConfig } from "./config";
 import { createFastKeccak, createReceiptSigner } from "./crypto";
 import { securePrivateDir, securePrivateFiles } from "./data-dir";
 import { createMetrics, type Metrics } from "./metrics";
+import { checkAnchorDelay } from "./deployment-check";
 import { ProblemError, problemBody } from "./problem";
 import { readiness } from "./readiness";
 import { RegistryWatch } from "./registry-watch";
@@ -171,6 +172,7 @@ async function connectChain(config: ServerConfig, logger: Logger): Promise<Chain
     if ((await chain.reader.code()) === "0x") {
       throw new AiqynError("REGISTRY_NO_CODE", `no contract at ${chain.registry} on chain ${chainId}`);
     }
+    await checkAnchorDelay(chain.reader, config.maxAnchorDelaySeconds);
     return chain;
   } catch (error) {
     chain.destroy();

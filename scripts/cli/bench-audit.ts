@@ -4,7 +4,7 @@
  *
  *   node_modules/.bin/hardhat node --hostname 127.0.0.1 --port 8545 &
  *   npx ts-node --transpile-only scripts/cli/bench-audit.ts --rpc http://127.0.0.1:8545 --records 1000000 --batch 1000 --out /tmp/mirror
- *   time node bin/aiqyn audit --rpc http://127.0.0.1:8545 --registry <printed address> --mirror /tmp/mirror
+ *   time node bin/aiqyn audit --rpc http://127.0.0.1:8545 --chain-id 31337 --registry <printed address> --mirror /tmp/mirror
  *
  * The deployer/anchorer is Hardhat's well-known account #0 (a local chain only).
  */

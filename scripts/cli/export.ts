@@ -10,9 +10,9 @@ import { EXIT_OK, httpUrlOption, parse, requireOption, secondsOption } from "./a
 import { MIRROR_BATCH_FORMAT, MIRROR_FORMAT, mirrorBatchFile, parseRegistryInfo } from "./audit/source";
 import { writeFileAtomic } from "./fs-atomic";
 import { fetchJson, isObject, joinUrl } from "./http";
-import type { Io } from "./io";
+import { takeJsonFlag, textOut, writeJson, type Io } from "./io";
 
-export const EXPORT_HELP = `Usage: aiqyn export --server URL --out DIR [--bundles] [--timeout SECONDS]
+export const EXPORT_HELP = `Usage: aiqyn export --server URL --out DIR [--bundles] [--json[=FILE]] [--timeout SECONDS]
 
 Writes a static mirror of the registry's anchored batches:
   DIR/index.json            { format: "aiqyn-mirror/1", exportedAt, registry, batches: [ { ...Batch, file } ] }
@@ -21,12 +21,15 @@ Writes a static mirror of the registry's anchored batches:
 Only anchored batches are exported. Nothing is checked against the chain here: run
 "aiqyn audit --mirror DIR" for that.
 
+--json[=FILE] prints (or writes) { format: "aiqyn-export/1", out, batches, records, bundles }.
+
 Exit status: 0 written; 2 usage error or the server failed (the previous index.json, if any, is left as it was).
 `;
 
 export async function runExport(argv: string[], io: Io): Promise<number> {
+  const { argv: rest, json } = takeJsonFlag(argv);
   const parsed = parse(
-    argv,
+    rest,
     {
       server: { type: "string" },
       out: { type: "string" },
@@ -90,9 +93,21 @@ export async function runExport(argv: string[], io: Io): Promise<number> {
     batches: entries,
   };
   await writeFileAtomic(join(out, "index.json"), JSON.stringify(index, null, 2) + "\n");
-  io.out(
+  if (json)
+    await writeJson(io, json, {
+      format: "aiqyn-export/1",
+      out,
+      batches: entries.length,
+      records,
+      bundles: withBundles ? records : 0,
+    });
+  textOut(
+    io,
+    json,
+  )(
     `exported ${entries.length} anchored batch(es), ${records} record(s)${withBundles ? ` and ${records} proof bundle(s)` : ""} to ${out}\n` +
-      `check it against the chain with: aiqyn audit --rpc <your RPC> --registry ${registry.value.registry} --mirror ${out}\n`,
+      `check it against the chain with: aiqyn audit --rpc <your RPC> --trust <the trust root you pinned> --mirror ${out}\n` +
+      `(the server names registry ${registry.value.registry} on chain ${registry.value.chainId}: compare, do not adopt)\n`,
   );
   return EXIT_OK;
 }

@@ -1,3 +1,5 @@
+import { writeFileAtomic } from "./fs-atomic";
+
 /** Where a command writes: injectable so unit tests can capture output without spawning a process. */
 export interface Io {
   out(text: string): void;
@@ -33,4 +35,34 @@ export function table(rows: string[][]): string {
     )
     .map((line) => line.trimEnd())
     .join("\n");
+}
+
+/** Where a command's JSON goes: stdout (`--json`) or a file (`--json=FILE`). */
+export type JsonTarget = { stdout: true } | { file: string };
+
+/**
+ * The one `--json [FILE]` convention of every command: `--json` alone prints the JSON on stdout (the text
+ * report then goes to stderr), `--json=FILE` writes it to FILE (atomically) and the text stays on stdout.
+ * Taken out of argv before parseArgs, which has no optional values.
+ */
+export function takeJsonFlag(argv: readonly string[]): { argv: string[]; json: JsonTarget | null } {
+  let json: JsonTarget | null = null;
+  const rest: string[] = [];
+  for (const arg of argv) {
+    if (arg === "--json") json = { stdout: true };
+    else if (arg.startsWith("--json=") && arg.length > "--json=".length) json = { file: arg.slice("--json=".length) };
+    else rest.push(arg);
+  }
+  return { argv: rest, json };
+}
+
+/** Text for people: on stdout, unless the JSON has it (then on stderr). */
+export function textOut(io: Io, json: JsonTarget | null): (text: string) => void {
+  return json && "stdout" in json ? io.err : io.out;
+}
+
+export async function writeJson(io: Io, target: JsonTarget, value: unknown): Promise<void> {
+  const text = JSON.stringify(value, null, 2) + "\n";
+  if ("stdout" in target) io.out(text);
+  else await writeFileAtomic(target.file, text);
 }

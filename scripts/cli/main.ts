@@ -1,6 +1,6 @@
 /**
  * `aiqyn`: the auditors' toolkit. verify checks proof bundles, audit walks the whole registry against the
- * chain, export writes a static mirror. Exit codes: 0 all good, 1 findings / not anchored, 2 usage or fatal.
+ * chain, export writes a static mirror, diff compares two audit reports. Exit codes: 0 all good, 1 findings / not anchored, 2 usage or fatal.
  */
 import { AiqynError } from "../../core";
 import { EXIT_USAGE, UsageError } from "./args";
@@ -15,6 +15,7 @@ Commands:
   audit                     audit every anchored batch of a registry (server or mirror) against the chain
   export                    write a static mirror of a server's anchored batches
   reconcile                 check the records against the chains: holdings, movements, undisclosed transfers
+  diff <a.json> <b.json>    compare two audit reports: new batches, or history rewritten
 
 Run "aiqyn <command> --help" for a command's options. See docs/AUDITING.md.
 Exit status: 0 all good; 1 findings, refused or not anchored; 2 usage error or fatal error.
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   audit: () => import("./audit/command").then((m) => ({ run: m.runAuditCommand, help: m.AUDIT_HELP })),
   export: () => import("./export").then((m) => ({ run: m.runExport, help: m.EXPORT_HELP })),
   reconcile: () => import("./reconcile").then((m) => ({ run: m.runReconcileCommand, help: m.RECONCILE_HELP })),
+  diff: () => import("./diff").then((m) => ({ run: m.runDiff, help: m.DIFF_HELP })),
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

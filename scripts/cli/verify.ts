@@ -31,6 +31,7 @@ import {
   UsageError,
   type Parsed,
 } from "./args";
+import { addDocumentCheck, type DocumentCheck } from "./document";
 import { mark, type Io } from "./io";
 import { createHttpRpc } from "./rpc";
 
@@ -48,6 +49,7 @@ ${TRUST_HELP}
   --rpc URL           JSON-RPC endpoint of a node you trust (required unless --offline); give two to
                       require their agreement
   --offline           check everything but the chain; the verdict is then "NOT checked against the chain"
+  --document FILE     also check that FILE hashes (keccak256 of its bytes) to the record's documentHash
   --json              print a machine-readable report on stdout instead of text
   --timeout SECONDS   per-request RPC timeout (default 30)
   -h, --help          this help
@@ -65,7 +67,7 @@ export interface BundleOutcome {
   seq?: number;
   batchId?: number;
   error?: { code: string; message: string; problems?: FieldProblem[] };
-  checks: Check[];
+  checks: (Check | DocumentCheck)[];
   leaf?: Hex;
   computedRoot?: Hex | null;
   onChain?: OnChainBatch | null;
@@ -75,6 +77,8 @@ interface VerifyRun {
   trust: TrustRoot;
   rpcUrls: string[];
   chain: ChainReads | undefined;
+  /** --document FILE: also check that the file hashes to each record's documentHash. */
+  document: string | undefined;
 }
 
 /** The run's trust root and chain reads from the options; UsageError (exit 2) without a trust root. */
@@ -90,7 +94,8 @@ function verifyRun(parsed: Parsed): VerifyRun {
   for (const url of rpcUrls) if (!/^https?:\/\/./.test(url)) throw new UsageError("--rpc must be an http(s) URL");
   const reads = rpcUrls.map((url) => rpcChainReads(createHttpRpc(url, { timeoutMs }), trust));
   const chain = reads.length === 2 ? agreeingChainReads(reads[0]!, reads[1]!) : reads[0];
-  return { trust, rpcUrls, chain };
+  const document = typeof parsed.values.document === "string" ? parsed.values.document : undefined;
+  return { trust, rpcUrls, chain, document };
 }
 
 export async function runVerify(argv: string[], io: Io): Promise<number> {
@@ -101,6 +106,7 @@ export async function runVerify(argv: string[], io: Io): Promise<number> {
       rpc: { type: "string", multiple: true },
       json: { type: "boolean" },
       offline: { type: "boolean" },
+      document: { type: "string" },
       timeout: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -133,7 +139,7 @@ async function verifyFile(file: string, run: VerifyRun): Promise<BundleOutcome> 
   try {
     const bundle = parseBundleText(text);
     const report = await verifyPinnedBundle(bundle, run.trust, run.chain);
-    return {
+    const outcome: BundleOutcome = {
       file,
       verdict: report.verdict,
       ok: report.verdict === "anchored",
@@ -144,6 +150,8 @@ async function verifyFile(file: string, run: VerifyRun): Promise<BundleOutcome> 
       computedRoot: report.computedRoot,
       onChain: report.onChain,
     };
+    await addDocumentCheck(outcome, bundle.record, run.document);
+    return outcome;
   } catch (error) {
     return { file, verdict: "refused", ok: false, error: describeParseError(error), checks: [] };
   }

@@ -1,5 +1,6 @@
 // Running the real `aiqyn` binary as a child process, and a lying proxy in front of the real server.
 import { spawn } from "node:child_process";
+import type { JsonRpcProvider } from "ethers";
 import http from "node:http";
 import path from "node:path";
 import { startServer, type TestServer } from "./fixtures";
@@ -60,4 +61,17 @@ export async function startLyingProxy(upstream: string, tamper: Tamper): Promise
     const out = verdict ?? { status: answer.status, json };
     res.writeHead(out.status, { "content-type": "application/json" }).end(JSON.stringify(out.json));
   });
+}
+
+/**
+ * Hardhat stamps each block at least one second after the previous one, and keeps the lead, so a suite that
+ * mines many blocks runs the chain's clock ahead of the wall clock the server stamps publishedAt with. Wait until
+ * the wall clock has passed the latest block (the registry's deployment, when its roles were granted), or the
+ * first receipts would predate their signer's role.
+ */
+export async function catchUpWithChainClock(provider: JsonRpcProvider): Promise<void> {
+  const latest = await provider.getBlock("latest");
+  const ahead = (latest?.timestamp ?? 0) + 1 - Date.now() / 1000;
+  if (ahead > 150) throw new Error(`the chain's clock is ${Math.round(ahead)} s ahead of the wall clock`);
+  if (ahead > 0) await new Promise((resolve) => setTimeout(resolve, ahead * 1000));
 }

@@ -15,6 +15,7 @@ import {
 } from "../../../core";
 import { buildBatchTree } from "../../../core/tree";
 import type { FindingInput } from "./findings";
+import type { AnchorLog } from "./chain-facts";
 import type { ListedBatch, ServedItem } from "./source";
 
 export interface BatchRecordsCheck {
@@ -240,4 +241,48 @@ export function checkListedBatch(
     });
   }
   return findings;
+}
+
+/**
+ * batch(id) against its BatchAnchored log: exactly one log, with the same root, seqs and head, and the head
+ * chain recomputed from the logs alone (`prevLogHead` is the previous log's head). Returns the log's head.
+ */
+export function checkAnchorLog(
+  batchId: number,
+  chain: OnChainBatch,
+  logs: readonly AnchorLog[] | undefined,
+  prevLogHead: Hex,
+  findings: FindingInput[],
+): Hex {
+  const log = logs?.[0];
+  if (!log) {
+    findings.push({ code: "BATCH_LOG_MISMATCH", batchId, message: `batch ${batchId} has no BatchAnchored log` });
+    return chain.head.toLowerCase() as Hex;
+  }
+  if (logs.length > 1)
+    findings.push({
+      code: "BATCH_LOG_MISMATCH",
+      batchId,
+      message: `batch ${batchId} has ${logs.length} BatchAnchored logs`,
+    });
+  const differs: string[] = (["root", "head"] as const).filter((k) => log[k].toLowerCase() !== chain[k].toLowerCase());
+  differs.push(...(["firstSeq", "leafCount"] as const).filter((k) => log[k] !== chain[k]));
+  if (differs.length > 0)
+    findings.push({
+      code: "BATCH_LOG_MISMATCH",
+      batchId,
+      message: `batch ${batchId}'s ${differs.join(", ")} on chain differ from its BatchAnchored log`,
+      expected: { root: log.root, firstSeq: log.firstSeq, leafCount: log.leafCount, head: log.head },
+      actual: { root: chain.root, firstSeq: chain.firstSeq, leafCount: chain.leafCount, head: chain.head },
+    });
+  const head = nextHead(prevLogHead, batchId, log.root, log.firstSeq, log.leafCount);
+  if (head !== log.head.toLowerCase())
+    findings.push({
+      code: "BATCH_LOG_MISMATCH",
+      batchId,
+      message: `the head chain recomputed from the BatchAnchored logs breaks at batch ${batchId}`,
+      expected: head,
+      actual: log.head,
+    });
+  return log.head.toLowerCase() as Hex;
 }

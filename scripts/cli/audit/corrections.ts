@@ -3,7 +3,7 @@
  * record an earlier RETRACTION voided is flagged. One byte per seq (the kind code, 0 = not seen) and one
  * bit for "voided" keep a million records in about 1.2 MB, so the audit never holds the records themselves.
  */
-import { kindCode, type RecordV1 } from "../../../core";
+import { effectiveCorrectors, kindCode, type RecordKind, type RecordStanding, type RecordV1 } from "../../../core";
 import type { FindingInput } from "./findings";
 
 const RETRACTION = kindCode("RETRACTION");
@@ -70,4 +70,74 @@ export class CorrectionsTracker {
     }
     this.voided[byte]! |= 1 << (seq % 8);
   }
+}
+
+/** One corrected record and the records with effect that name it (core/standing.ts). */
+export interface CorrectionChain {
+  seq: number;
+  kind: RecordKind;
+  asset: string;
+  standing: RecordStanding;
+  correctedBy: number[];
+}
+
+/**
+ * After the walk, over every verified record: forks (two correctors with effect), corrections that change the
+ * kind or the asset, and retracted corrections (the original stands again). Returns the chains for the report.
+ */
+export function correctionReport(
+  records: ReadonlyMap<number, RecordV1>,
+  standings: Map<number, RecordStanding>,
+  add: (f: FindingInput) => void,
+): CorrectionChain[] {
+  const correctors = effectiveCorrectors(records.values(), standings);
+  const chains: CorrectionChain[] = [];
+  for (const [seq, list] of [...correctors].sort((a, b) => a[0] - b[0])) {
+    const original = records.get(seq);
+    if (!original) continue;
+    chains.push({ seq, kind: original.kind, asset: original.asset, standing: standings.get(seq)!, correctedBy: list });
+    if (list.length > 1)
+      add({
+        code: "CORRECTION_FORK",
+        seq,
+        message: `record ${seq} is corrected by ${list.length} records with effect: ${list.join(", ")}`,
+        actual: list,
+      });
+  }
+  for (const record of records.values()) checkCorrection(record, records.get(record.corrects), standings, add);
+  return chains;
+}
+
+function checkCorrection(
+  record: RecordV1,
+  target: RecordV1 | undefined,
+  standings: Map<number, RecordStanding>,
+  add: (f: FindingInput) => void,
+): void {
+  if (!target || record.kind === "RETRACTION") return;
+  const { seq } = record;
+  if (standings.get(seq) === "retracted") {
+    add({
+      code: "CORRECTION_RETRACTED",
+      seq,
+      message: `record ${seq} corrected ${target.seq} and was retracted: ${target.seq} stands as ${standings.get(target.seq)} again`,
+    });
+    return;
+  }
+  if (record.kind !== target.kind)
+    add({
+      code: "CORRECTION_CHANGES_KIND",
+      seq,
+      message: `record ${seq} corrects ${target.seq} and changes its kind`,
+      expected: target.kind,
+      actual: record.kind,
+    });
+  if (record.asset !== target.asset)
+    add({
+      code: "CORRECTION_CHANGES_ASSET",
+      seq,
+      message: `record ${seq} corrects ${target.seq} and changes its asset`,
+      expected: target.asset,
+      actual: record.asset,
+    });
 }

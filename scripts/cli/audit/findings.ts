@@ -45,11 +45,11 @@ export const FINDING_CODES = {
   RECEIPT_NOT_HONOURED: "error",
   /** A receipt's seq is anchored with another leaf than the receipt promised. */
   RECEIPT_LEAF_MISMATCH: "error",
-  /** A receipt's seq was anchored later than publishedAt + maxAnchorDelaySeconds. */
+  /** A receipt's seq was anchored later than publishedAt + the contract's maxAnchorDelay(). */
   RECEIPT_LATE: "error",
   /** A receipt's signature does not recover to its signer over its fields (for this chain and registry). */
   RECEIPT_BAD_SIGNATURE: "error",
-  /** A receipt's signer does not hold ANCHORER_ROLE on the registry: it binds nobody. */
+  /** A receipt's signer did not hold ANCHORER_ROLE at its publishedAt (role history from the logs): it binds nobody. */
   RECEIPT_UNKNOWN_SIGNER: "warning",
   /** A receipt file or entry is not a receipt. */
   RECEIPT_INVALID: "warning",
@@ -59,6 +59,30 @@ export const FINDING_CODES = {
   RECEIPT_PENDING: "info",
   /** The source timed out, failed or sent garbage. */
   SOURCE_ERROR: "error",
+  /** The runtime code at the pinned address is not the compiled TransparencyRegistry (immutables filled in). */
+  REGISTRY_CODE_MISMATCH: "error",
+  /** batch(id) differs from its BatchAnchored log, has none, or the logs' head chain breaks. */
+  BATCH_LOG_MISMATCH: "error",
+  /** The source states another maxAnchorDelaySeconds than the contract's maxAnchorDelay(). */
+  DELAY_MISMATCH: "error",
+  /** A record was anchored later than its publishedAt + maxAnchorDelay (no receipt needed). */
+  LATE_ANCHOR: "error",
+  /** A record's publishedAt is earlier than the previous seq's: the clock ran backwards or a record was backdated. */
+  PUBLISHED_AT_BACKWARDS: "error",
+  /** The source lists a sealed batch that is still not anchored after maxAnchorDelay. */
+  BATCH_OVERDUE: "error",
+  /** A public view (/records, /records/:seq, /proof, /stats, a mirror's bundle) differs from the verified records. */
+  VIEW_MISMATCH: "error",
+  /** A public view could not be compared (pending records in /stats, a view that failed). */
+  VIEW_UNCHECKED: "info",
+  /** Two or more records with effect correct the same record. */
+  CORRECTION_FORK: "error",
+  /** A correction changes the corrected record's kind (e.g. a GRANT reclassified as an inflow). */
+  CORRECTION_CHANGES_KIND: "error",
+  /** A correction changes the corrected record's asset. */
+  CORRECTION_CHANGES_ASSET: "error",
+  /** A correction was retracted: the original stands again (docs/PROTOCOL.md "Corrections"). */
+  CORRECTION_RETRACTED: "warning",
 } as const satisfies Record<string, Severity>;
 
 export type FindingCode = keyof typeof FINDING_CODES;
@@ -68,6 +92,8 @@ export interface Finding {
   severity: Severity;
   batchId?: number;
   seq?: number;
+  /** For VIEW_* findings: the view and the field that differs, e.g. "/records/5 record.amount". */
+  field?: string;
   message: string;
   expected?: unknown;
   actual?: unknown;

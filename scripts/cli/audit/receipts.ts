@@ -1,11 +1,19 @@
 /**
- * Receipts an auditor collected (POST answers, bundle receipts): each is the operator's signed promise that
- * a seq will be anchored with a given leaf within the published delay. Loaded from a directory of JSON files
- * holding one receipt, an array of them, or a POST answer `{ receipts: [...] }`.
+ * Receipts an auditor collected (POST answers, proof bundles): each is the operator's signed promise that a
+ * seq will be anchored with a given leaf within the registry's maxAnchorDelay(). A receipt binds the registry
+ * when its signer held ANCHORER_ROLE at its publishedAt (core/roles.ts), so a later key rotation never voids it.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { isBytes32Hex, receiptSignatureValid, type Hex, type Receipt } from "../../../core";
+import { basename, join } from "node:path";
+import {
+  BUNDLE_FORMAT,
+  isBytes32Hex,
+  receiptSignatureValid,
+  roleHeldAt,
+  type Hex,
+  type Receipt,
+  type RoleEvent,
+} from "../../../core";
 import { isObject } from "../http";
 import type { FindingInput } from "./findings";
 
@@ -17,35 +25,16 @@ export interface LoadedReceipt {
 
 const MAX_RECEIPT_FILE_BYTES = 64 * 1024 * 1024;
 
-export async function loadReceipts(dir: string): Promise<{ receipts: LoadedReceipt[]; findings: FindingInput[] }> {
+/** Loads receipts from files and folders (each folder's *.json files, sorted): see entriesOf for the shapes. */
+export async function loadReceipts(paths: string[]): Promise<{ receipts: LoadedReceipt[]; findings: FindingInput[] }> {
   const receipts: LoadedReceipt[] = [];
   const findings: FindingInput[] = [];
-  const names = (await readdir(dir)).filter((n) => n.endsWith(".json")).sort();
-  for (const name of names) {
-    const path = join(dir, name);
-    const info = await stat(path);
-    if (!info.isFile()) continue;
-    if (info.size > MAX_RECEIPT_FILE_BYTES) {
-      findings.push({
-        code: "RECEIPT_INVALID",
-        message: `${name} is larger than ${MAX_RECEIPT_FILE_BYTES} bytes; skipped`,
-      });
-      continue;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(await readFile(path, "utf8"));
-    } catch {
-      findings.push({ code: "RECEIPT_INVALID", message: `${name} is not JSON; skipped` });
-      continue;
-    }
-    const entries = Array.isArray(json)
-      ? json
-      : isObject(json) && Array.isArray(json.receipts)
-        ? (json.receipts as unknown[])
-        : [json];
+  for (const path of await receiptFiles(paths)) {
+    const json = await readReceiptFile(path, findings);
+    if (json === undefined) continue;
+    const entries = entriesOf(json);
     entries.forEach((entry, i) => {
-      const origin = entries.length === 1 ? name : `${name}[${i}]`;
+      const origin = entries.length === 1 ? basename(path) : `${basename(path)}[${i}]`;
       const receipt = asReceipt(entry);
       if (receipt) receipts.push({ receipt, origin });
       else
@@ -56,6 +45,47 @@ export async function loadReceipts(dir: string): Promise<{ receipts: LoadedRecei
     });
   }
   return { receipts, findings };
+}
+
+/** The files named, and the *.json files of the folders named. */
+async function receiptFiles(paths: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    if (!(await stat(path)).isDirectory()) {
+      files.push(path);
+      continue;
+    }
+    const names = (await readdir(path)).filter((n) => n.endsWith(".json")).sort();
+    for (const name of names) if ((await stat(join(path, name))).isFile()) files.push(join(path, name));
+  }
+  return files;
+}
+
+async function readReceiptFile(path: string, findings: FindingInput[]): Promise<unknown> {
+  if ((await stat(path)).size > MAX_RECEIPT_FILE_BYTES) {
+    findings.push({
+      code: "RECEIPT_INVALID",
+      message: `${basename(path)} is larger than ${MAX_RECEIPT_FILE_BYTES} bytes; skipped`,
+    });
+    return undefined;
+  }
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as unknown;
+  } catch {
+    findings.push({ code: "RECEIPT_INVALID", message: `${basename(path)} is not JSON; skipped` });
+    return undefined;
+  }
+}
+
+/**
+ * The receipts a file holds: one receipt, an array of receipts or bundles, a POST answer `{ receipts: [...] }`,
+ * or a proof bundle (aiqyn-proof/1), whose `receipt` is taken.
+ */
+function entriesOf(json: unknown): unknown[] {
+  if (Array.isArray(json)) return json.flatMap((item) => entriesOf(item));
+  if (isObject(json) && Array.isArray(json.receipts)) return json.receipts as unknown[];
+  if (isObject(json) && json.format === BUNDLE_FORMAT) return json.receipt === undefined ? [] : [json.receipt];
+  return [json];
 }
 
 function asReceipt(value: unknown): Receipt | null {
@@ -81,14 +111,8 @@ export class ReceiptBook {
     private readonly findings: (f: FindingInput) => void,
   ) {}
 
-  /** Checks signatures and signer roles, keeping the receipts that bind the registry. */
-  async admit(
-    receipts: LoadedReceipt[],
-    chainId: number,
-    registry: string,
-    signerHoldsRole: (signer: string) => Promise<boolean>,
-  ): Promise<void> {
-    const roleCache = new Map<string, Promise<boolean>>();
+  /** Checks signatures and that each signer held ANCHORER_ROLE at the receipt's publishedAt. */
+  admit(receipts: LoadedReceipt[], chainId: number, registry: string, roles: readonly RoleEvent[]): void {
     for (const loaded of receipts) {
       const { receipt, origin } = loaded;
       if (!receiptSignatureValid(receipt, chainId, registry)) {
@@ -99,13 +123,11 @@ export class ReceiptBook {
         });
         continue;
       }
-      const signer = receipt.signer.toLowerCase();
-      if (!roleCache.has(signer)) roleCache.set(signer, signerHoldsRole(receipt.signer));
-      if (!(await roleCache.get(signer)!)) {
+      if (!roleHeldAt(roles, receipt.signer, receipt.publishedAt)) {
         this.findings({
           code: "RECEIPT_UNKNOWN_SIGNER",
           seq: receipt.seq,
-          message: `${origin}: the signer ${receipt.signer} does not hold ANCHORER_ROLE on the registry; the receipt binds nobody`,
+          message: `${origin}: the signer ${receipt.signer} did not hold ANCHORER_ROLE at publishedAt ${receipt.publishedAt}; the receipt binds nobody`,
         });
         continue;
       }
@@ -130,7 +152,7 @@ export class ReceiptBook {
             code: "RECEIPT_LATE",
             batchId,
             seq,
-            message: `${origin}: seq ${seq} was anchored at ${anchoredAt}, ${anchoredAt - receipt.publishedAt} s after publishedAt; the promise was ${this.maxDelaySeconds} s`,
+            message: `${origin}: seq ${seq} was anchored at ${anchoredAt}, ${anchoredAt - receipt.publishedAt} s after publishedAt; the promise was ${this.maxDelaySeconds} s (maxAnchorDelay)`,
             expected: deadline,
             actual: anchoredAt,
           });

@@ -23,6 +23,7 @@ export interface ListedBatch {
   firstSeq: unknown;
   leafCount: unknown;
   head: unknown;
+  sealedAt?: unknown;
 }
 
 export interface ServedItem {
@@ -79,6 +80,7 @@ function parseListedBatch(value: unknown): ListedBatch | null {
     firstSeq: value.firstSeq,
     leafCount: value.leafCount,
     head: value.head,
+    sealedAt: value.sealedAt,
   };
 }
 
