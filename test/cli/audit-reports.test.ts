@@ -170,7 +170,7 @@ describe("cli: publishable audit reports, diff, CSV and documents", function () 
     await writeFile(right, documentText);
     const wrong = join(work, "other.txt");
     await writeFile(wrong, documentText.replace("1.5", "0.5"));
-    const pin = ["--rpc", stack.rpcUrl, "--registry", stack.registryAddress];
+    const pin = trust();
     const ok = await runCli(["verify", ...pin, bundle, "--document", right]);
     expect(ok.code, ok.stdout).to.equal(0);
     expect(ok.stdout).to.contain("is the document record 1 names");

@@ -65,6 +65,8 @@ describe("cli: aiqyn reconcile (real server, the demo's transfers on the in-proc
       "audit",
       "--rpc",
       stack.rpcUrl,
+      "--chain-id",
+      String(stack.chainId),
       "--registry",
       stack.registryAddress,
       "--server",

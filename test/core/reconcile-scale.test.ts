@@ -24,24 +24,30 @@ import {
 /** A JSON-RPC proxy to the in-process chain that refuses eth_getLogs over more than `maxRange` blocks. */
 async function rangeCappedRpc(maxRange: number) {
   const seen = { refused: 0, getLogs: 0 };
+  type Call = { id: number; method: string; params: unknown[] };
+  const answerOne = async (call: Call): Promise<object> => {
+    const reply = (payload: object) => ({ jsonrpc: "2.0", id: call.id, ...payload });
+    if (call.method === "eth_getLogs") {
+      seen.getLogs++;
+      const filter = call.params[0] as { fromBlock: string; toBlock: string };
+      if (Number(filter.toBlock) - Number(filter.fromBlock) + 1 > maxRange) {
+        seen.refused++;
+        return reply({ error: { code: -32005, message: `query exceeds max block range ${maxRange}` } });
+      }
+    }
+    return rpc(call.method, call.params).then(
+      (result) => reply({ result }),
+      (error: Error) => reply({ error: { code: -32000, message: error.message } }),
+    );
+  };
+  // Like public RPCs, it takes a single call or a JSON-RPC batch (an array), answering in kind.
   const server = http.createServer((req, res) => {
     let body = "";
     req.on("data", (chunk: Buffer) => (body += chunk.toString()));
     req.on("end", () => {
-      const call = JSON.parse(body) as { id: number; method: string; params: unknown[] };
-      const answer = (payload: object) => res.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, ...payload }));
-      if (call.method === "eth_getLogs") {
-        seen.getLogs++;
-        const filter = call.params[0] as { fromBlock: string; toBlock: string };
-        if (Number(filter.toBlock) - Number(filter.fromBlock) + 1 > maxRange) {
-          seen.refused++;
-          return answer({ error: { code: -32005, message: `query exceeds max block range ${maxRange}` } });
-        }
-      }
-      rpc(call.method, call.params).then(
-        (result) => answer({ result }),
-        (error: Error) => answer({ error: { code: -32000, message: error.message } }),
-      );
+      const parsed = JSON.parse(body) as Call | Call[];
+      const answer = Array.isArray(parsed) ? Promise.all(parsed.map(answerOne)) : answerOne(parsed);
+      void answer.then((payload) => res.end(JSON.stringify(payload)));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
