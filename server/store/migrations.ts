@@ -87,6 +87,21 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE TABLE holdings (asset TEXT PRIMARY KEY, seq INTEGER NOT NULL REFERENCES records (seq));
       CREATE INDEX records_kind_asset ON records (kind, asset, seq);
+      -- Batch totals by status, kept by the database itself as batches are sealed and anchored: counts() and
+      -- /stats read three rows, never the whole batches table.
+      CREATE TABLE batch_totals (status TEXT PRIMARY KEY, batches INTEGER NOT NULL, leaves INTEGER NOT NULL);
+      INSERT INTO batch_totals (status, batches, leaves)
+        SELECT s.status, COUNT(b.id), COALESCE(SUM(b.leaf_count), 0)
+        FROM (SELECT 'sealed' AS status UNION ALL SELECT 'submitted' UNION ALL SELECT 'anchored') s
+        LEFT JOIN batches b ON b.status = s.status GROUP BY s.status;
+      CREATE TRIGGER batches_totals_insert AFTER INSERT ON batches BEGIN
+        UPDATE batch_totals SET batches = batches + 1, leaves = leaves + NEW.leaf_count WHERE status = NEW.status;
+      END;
+      CREATE TRIGGER batches_totals_update AFTER UPDATE OF status ON batches WHEN NEW.status <> OLD.status BEGIN
+        UPDATE batch_totals SET batches = batches - 1, leaves = leaves - OLD.leaf_count WHERE status = OLD.status;
+        UPDATE batch_totals SET batches = batches + 1, leaves = leaves + NEW.leaf_count WHERE status = NEW.status;
+      END;
+      CREATE INDEX batches_unanchored ON batches (id) WHERE status <> 'anchored';
       CREATE TRIGGER batches_root_immutable BEFORE UPDATE OF root, first_seq, leaf_count ON batches
         WHEN NEW.root <> OLD.root OR NEW.first_seq <> OLD.first_seq OR NEW.leaf_count <> OLD.leaf_count
         BEGIN SELECT RAISE(ABORT, 'a batch keeps its root forever'); END;

@@ -41,6 +41,22 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       END $$;
       CREATE TRIGGER batches_root_immutable BEFORE UPDATE ON batches
         FOR EACH ROW EXECUTE FUNCTION batches_root_immutable();
+      -- Batch totals by status, kept by the database itself as batches are sealed and anchored: counts() and
+      -- /stats read three rows, never the whole batches table.
+      CREATE TABLE batch_totals (status TEXT PRIMARY KEY, batches BIGINT NOT NULL, leaves BIGINT NOT NULL);
+      INSERT INTO batch_totals (status, batches, leaves) VALUES ('sealed', 0, 0), ('submitted', 0, 0), ('anchored', 0, 0);
+      CREATE FUNCTION batches_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'UPDATE' THEN
+          IF NEW.status = OLD.status THEN RETURN NEW; END IF;
+          UPDATE batch_totals SET batches = batches - 1, leaves = leaves - OLD.leaf_count WHERE status = OLD.status;
+        END IF;
+        UPDATE batch_totals SET batches = batches + 1, leaves = leaves + NEW.leaf_count WHERE status = NEW.status;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER batches_totals AFTER INSERT OR UPDATE OF status ON batches
+        FOR EACH ROW EXECUTE FUNCTION batches_totals();
+      CREATE INDEX batches_unanchored ON batches (id) WHERE status <> 'anchored';
       CREATE TABLE records (
         seq BIGINT PRIMARY KEY CHECK (seq > 0),
         kind TEXT NOT NULL,

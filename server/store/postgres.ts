@@ -220,10 +220,15 @@ export class PostgresStore implements Store {
     const db = await this.pool.connect().catch((error: unknown) => {
       throw unavailable(error);
     });
+    // A checked-out client has no error listener (pg-pool removes it): a connection lost between two statements
+    // would otherwise be an uncaught 'error' event that ends the process. The next statement fails instead.
+    const ignore = () => undefined;
+    db.on("error", ignore);
     try {
       await db.query("BEGIN");
       const result = await work(db);
       await db.query("COMMIT");
+      db.removeListener("error", ignore);
       db.release();
       return result;
     } catch (error) {
@@ -232,6 +237,7 @@ export class PostgresStore implements Store {
         () => false,
         () => true,
       );
+      db.removeListener("error", ignore);
       db.release(broken ? (error as Error) : undefined);
       throw unavailable(error);
     }
@@ -543,7 +549,7 @@ export class PostgresStore implements Store {
   async counts(): Promise<StoreCounts> {
     const records = await this.maxSeq();
     const byStatus = await this.rows<{ status: string; n: number; leaves: number }>(
-      "SELECT status, COUNT(*)::bigint AS n, SUM(leaf_count)::bigint AS leaves FROM batches GROUP BY status",
+      "SELECT status, batches AS n, leaves FROM batch_totals",
     );
     const batchesByStatus: Record<BatchStatus, number> = { sealed: 0, submitted: 0, anchored: 0 };
     let anchored = 0;
@@ -557,10 +563,10 @@ export class PostgresStore implements Store {
     }
     // As in SQLite: the oldest pending record is the first seq of the lowest unanchored batch, or the first
     // unsealed seq: a primary-key lookup.
-    const first = await this.one<{ s: number | null }>(
-      "SELECT MIN(first_seq) AS s FROM batches WHERE status <> 'anchored'",
+    const [first] = await this.rows<{ s: number }>(
+      "SELECT first_seq AS s FROM batches WHERE status <> 'anchored' ORDER BY id LIMIT 1",
     );
-    const firstPending = first.s ?? sealedLeaves + 1;
+    const firstPending = first?.s ?? sealedLeaves + 1;
     const [oldest] =
       firstPending <= records
         ? await this.rows<{ p: number }>("SELECT published_at AS p FROM records WHERE seq = $1", [firstPending])

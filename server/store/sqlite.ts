@@ -159,10 +159,10 @@ export class SqliteStore implements Store {
         "SELECT id, name, created_at, revoked_at, may_correct_others FROM publishers WHERE key_hash = ?",
       ),
       batchesByStatus: this.db.prepare<[], { status: string; n: number; leaves: number }>(
-        "SELECT status, COUNT(*) AS n, SUM(leaf_count) AS leaves FROM batches GROUP BY status",
+        "SELECT status, batches AS n, leaves FROM batch_totals",
       ),
       firstPendingSeq: this.db.prepare<[], { s: number | null }>(
-        "SELECT MIN(first_seq) AS s FROM batches WHERE status <> 'anchored'",
+        "SELECT first_seq AS s FROM batches WHERE status <> 'anchored' ORDER BY id LIMIT 1",
       ),
       publishedAtOf: this.db.prepare<[number], { p: number }>("SELECT published_at AS p FROM records WHERE seq = ?"),
       setStanding: this.db.prepare("UPDATE records SET standing = ? WHERE seq = ?"),

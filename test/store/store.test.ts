@@ -199,6 +199,12 @@ for (const backend of BACKENDS) {
       expect((await store.listBatches(2, 10)).map((b) => b.id)).to.deep.equal([1]);
       expect(await store.resetAnchors()).to.equal(1);
       expect((await store.getBatch(1))!.status).to.equal("sealed");
+      expect((await store.counts()).batchesByStatus).to.deep.equal({ sealed: 2, submitted: 0, anchored: 0 });
+      await store.markSubmitted(2, { txHash: leafOf(14), nonce: 5, rawTx: "0x02" });
+      await store.markSubmitted(2, { txHash: leafOf(15), nonce: 5, rawTx: "0x03" });
+      const after = await store.counts();
+      expect(after.batchesByStatus).to.deep.equal({ sealed: 1, submitted: 1, anchored: 0 });
+      expect(after).to.deep.include({ anchored: 0, pending: 2, unsealed: 0, batches: 2 });
     });
 
     it("filters and pages records by kind, asset, time and cursor, and pages a batch's records", async () => {
