@@ -4,6 +4,10 @@
 // SQLite store behind the server's back fails its batch, which is named, and its records are not counted.
 import { expect } from "chai";
 import Database from "better-sqlite3";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import type { BatchInfo, RecordInput, RecordV1, Stats } from "../../core";
@@ -11,12 +15,14 @@ import { computeTotals } from "../../core/totals";
 import { getJson } from "../helpers/http";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import {
+  buildBakedPage,
   chromiumAvailable,
   closeCheckedPage,
   ensurePageBuilt,
   launchBrowser,
   newPage,
   screenshot,
+  startStaticHost,
   type Browser,
 } from "./browser";
 
@@ -52,6 +58,45 @@ async function anchoredRecords(baseUrl: string): Promise<RecordV1[]> {
     } while (cursor);
   }
   return out.sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * The server behind a proxy that pages every batch's records in two (the store branch's paginated answer:
+ * `nextCursor` until null), passing everything else through; records every cursor asked for.
+ */
+async function startPagingProxy(
+  upstream: string,
+  options: { hideBatch?: number } = {},
+): Promise<{ url: string; cursors: string[]; close(): Promise<void> }> {
+  const cursors: string[] = [];
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    const answer = await fetch(`${upstream}${url.pathname}`, { headers: { accept: req.headers.accept ?? "*/*" } });
+    const type = answer.headers.get("content-type") ?? "application/octet-stream";
+    let body = Buffer.from(await answer.arrayBuffer());
+    if (url.pathname === "/api/v1/batches" && options.hideBatch !== undefined) {
+      const json = JSON.parse(body.toString("utf8")) as { batches: BatchInfo[] };
+      json.batches = json.batches.filter((b) => b.id !== options.hideBatch);
+      body = Buffer.from(JSON.stringify(json));
+    }
+    if (/^\/api\/v1\/batches\/\d+\/records$/.test(url.pathname) && answer.ok) {
+      const json = JSON.parse(body.toString("utf8")) as { records: unknown[]; nextCursor?: string | null };
+      const half = Math.ceil(json.records.length / 2);
+      const cursor = url.searchParams.get("cursor");
+      if (cursor) cursors.push(cursor);
+      json.records = cursor === "second-half" ? json.records.slice(half) : json.records.slice(0, half);
+      json.nextCursor = cursor === "second-half" ? null : "second-half";
+      body = Buffer.from(JSON.stringify(json));
+    }
+    res.writeHead(answer.status, { "content-type": type });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    cursors,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 async function checkedPage(page: Page, baseUrl: string): Promise<void> {
@@ -149,6 +194,65 @@ describe("web: the fund's figures checked against the chain in the browser", fun
     expect(await page.locator("#fund-checked").textContent()).to.contain("Checked against the chain");
     expect(fetched, "a reload fetches no checked batch again").to.deep.equal([]);
     await closeCheckedPage(page, errors, hosts);
+  });
+
+  it("follows the cursor of a server that pages a batch's records", async function () {
+    if (!browser) return this.skip();
+    const proxy = await startPagingProxy(stack.baseUrl);
+    try {
+      const { page, errors, hosts } = await newPage(browser.context);
+      await checkedPage(page, proxy.url);
+      expect(await page.locator("#fund-checked").textContent()).to.contain("from 12 records");
+      expect(await page.locator("#fund-failed").count()).to.equal(0);
+      expect(proxy.cursors.length).to.equal(batches.length);
+      await closeCheckedPage(page, errors, hosts);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("names a batch anchored on the chain that the data source does not list", async function () {
+    if (!browser) return this.skip();
+    const hidden = batches.find((b) => b.id === 2)!;
+    const proxy = await startPagingProxy(stack.baseUrl, { hideBatch: hidden.id });
+    try {
+      const { page, errors, hosts } = await newPage(browser.context);
+      await checkedPage(page, proxy.url);
+      const failed = page.locator("#fund-failed li");
+      expect(await failed.count()).to.equal(1);
+      expect(await failed.getAttribute("data-batch")).to.equal("2");
+      expect(await failed.textContent()).to.contain("the data source does not list it");
+      expect(await page.locator("#fund-checked").textContent()).to.contain(`from ${12 - hidden.leafCount} records`);
+      await closeCheckedPage(page, errors, hosts);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("without an RPC to read the chain, keeps the server's figures labelled unchecked and says why", async function () {
+    if (!browser) return this.skip();
+    const trust = {
+      format: "aiqyn-trust/1",
+      chainId: stack.chainId,
+      registry: stack.registryAddress,
+      deploymentBlock: 0,
+    };
+    const empty = fs.mkdtempSync(join(os.tmpdir(), "aiqyn-no-mirror-"));
+    const host = await startStaticHost(empty, buildBakedPage(trust, []));
+    try {
+      const { page, errors, hosts } = await newPage(browser.context);
+      await page.goto(`${host.url}/?api=${encodeURIComponent(stack.baseUrl)}#/fund`);
+      await page.locator("#fund-sources").waitFor();
+      await page.waitForFunction(() => document.querySelector("#fund-check")?.textContent !== "");
+      expect(await page.locator("#fund-check").textContent()).to.contain("cannot be checked here: no RPC endpoint");
+      expect(await page.locator("#fund-unchecked").textContent()).to.contain("not yet checked");
+      expect(await page.locator("#fund-checked").count()).to.equal(0);
+      await screenshot(page, "fund-unchecked-no-rpc");
+      await closeCheckedPage(page, errors, hosts);
+    } finally {
+      await host.close();
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   // Last: it edits the store behind the server's back.

@@ -9,6 +9,7 @@
 import {
   agreeingChainReads,
   AiqynError,
+  createRegistryReader,
   rpcChainReads,
   type ChainReads,
   type OnChainBatch,
@@ -27,8 +28,11 @@ const ROUND = 25;
 
 export interface FailedBatch {
   id: number;
-  /** core's BatchProblem, or "source" (records unreadable) / "chain" (batch(id) unreadable, or RPCs disagree). */
-  problem: BatchProblem | "source" | "chain";
+  /**
+   * core's BatchProblem, or "source" (records unreadable) / "chain" (batch(id) unreadable, or RPCs disagree) /
+   * "missing" (anchored on the chain, but the data source does not list it).
+   */
+  problem: BatchProblem | "source" | "chain" | "missing";
   seq?: number;
 }
 
@@ -46,6 +50,8 @@ export interface FiguresOptions {
   trust: TrustRoot;
   /** The chain reads of the pinned registry (pinnedChainReads). */
   reads: ChainReads;
+  /** The pinned registry's batchCount(): batches anchored on the chain that the source does not list are named. */
+  chainBatchCount?: () => Promise<number>;
   onProgress?: (checked: number, total: number) => void;
   /** False once the reader left the view: stop early. */
   stillCurrent?: () => boolean;
@@ -58,6 +64,22 @@ export function pinnedChainReads(trust: TrustRoot, rpcUrls: string[]): ChainRead
     .map((url) => rpcChainReads(createFetchTransport(url, { timeoutMs: 20_000 }), trust));
   if (reads.length === 0) throw new AiqynError("NO_READER", "no RPC to read the chain");
   return reads.length === 2 ? agreeingChainReads(reads[0]!, reads[1]!) : reads[0]!;
+}
+
+/** A reader of the pinned registry's batchCount() through the first reader. */
+export function pinnedBatchCount(trust: TrustRoot, rpcUrls: string[]): () => Promise<number> {
+  const reader = createRegistryReader(createFetchTransport(rpcUrls[0]!, { timeoutMs: 20_000 }), trust.registry);
+  return () => reader.batchCount();
+}
+
+/** The chain's batches that the source did not list (a source that hides batches hides records). */
+async function unlisted(opts: FiguresOptions, listed: Batch[]): Promise<FailedBatch[]> {
+  if (!opts.chainBatchCount) return [];
+  const count = await opts.chainBatchCount();
+  const ids = new Set(listed.map((b) => b.id));
+  const out: FailedBatch[] = [];
+  for (let id = 1; id <= count; id++) if (!ids.has(id)) out.push({ id, problem: "missing" });
+  return out;
 }
 
 /** Every anchored batch the source lists, oldest first. */
@@ -119,7 +141,7 @@ export async function checkFigures(opts: FiguresOptions): Promise<CheckedFigures
   const cached = await cachedBatches(batches.map(keyOf));
   const records: TotalsRecord[] = batches.flatMap((b) => cached.get(keyOf(b)) ?? []);
   const todo = batches.filter((b) => !cached.has(keyOf(b)));
-  const failed: FailedBatch[] = [];
+  const failed: FailedBatch[] = await unlisted(opts, batches);
   let done = batches.length - todo.length;
   opts.onProgress?.(done, batches.length);
   for (let start = 0; start < todo.length; start += ROUND) {
@@ -135,7 +157,7 @@ export async function checkFigures(opts: FiguresOptions): Promise<CheckedFigures
       opts.onProgress?.(++done, batches.length);
     }
   }
-  const checkedBatches = batches.length - failed.length;
+  const checkedBatches = batches.length - failed.filter((f) => f.problem !== "missing").length;
   const totals = { records: records.length, anchored: records.length, pending: 0, batches: checkedBatches };
   return { stats: computeTotals(records, totals), records, totalBatches: batches.length, failed };
 }

@@ -306,4 +306,5 @@ export const en = {
   "fund.problem.root": "its records do not hash to the root anchored on the chain",
   "fund.problem.source": "its records could not be read from the data source",
   "fund.problem.chain": "the chain could not be read for it",
+  "fund.problem.missing": "the chain holds it, but the data source does not list it",
 };

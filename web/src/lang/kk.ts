@@ -302,4 +302,5 @@ export const kk: Record<keyof typeof en, string> = {
   "fund.problem.root": "оның жазбаларының хештері блокчейнде бекітілген түбірді бермейді",
   "fund.problem.source": "оның жазбаларын деректер көзінен оқу мүмкін болмады",
   "fund.problem.chain": "оны блокчейннен оқу мүмкін болмады",
+  "fund.problem.missing": "ол блокчейнде бар, бірақ деректер көзі оны көрсетпейді",
 };

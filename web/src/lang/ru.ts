@@ -305,4 +305,5 @@ export const ru: Record<keyof typeof en, string> = {
   "fund.problem.root": "хеши его записей не дают корень, закреплённый в блокчейне",
   "fund.problem.source": "его записи не удалось прочитать из источника данных",
   "fund.problem.chain": "не удалось прочитать его в блокчейне",
+  "fund.problem.missing": "он есть в блокчейне, но источник данных его не показывает",
 };

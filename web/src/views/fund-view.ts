@@ -19,7 +19,7 @@ import { h, replace } from "../dom";
 import { formatUsd, formatUtc, groupDecimal } from "../format";
 import { lang, t } from "../i18n";
 import { errorMessage } from "../rpc";
-import { checkFigures, pinnedChainReads, type CheckedFigures } from "../figures";
+import { checkFigures, pinnedBatchCount, pinnedChainReads, type CheckedFigures } from "../figures";
 import { effectiveTrust, readerUrls } from "../settings";
 import type { Stats } from "../source";
 import { kindLabel } from "./common";
@@ -123,6 +123,7 @@ async function checkAgainstChain(parts: FundParts, serverStats: Stats | null, st
       source: dataSource(),
       trust,
       reads: pinnedChainReads(trust, urls),
+      chainBatchCount: pinnedBatchCount(trust, urls),
       stillCurrent,
       onProgress: (checked, total) => replace(parts.progress, t("fund.checkProgress", { checked, total })),
     });
