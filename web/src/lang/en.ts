@@ -307,4 +307,5 @@ export const en = {
   "fund.problem.source": "its records could not be read from the data source",
   "fund.problem.chain": "the chain could not be read for it",
   "fund.problem.missing": "the chain holds it, but the data source does not list it",
+  "fund.checkDone": "Done: checked {checked} of {total} batches against the blockchain.",
 };

@@ -303,4 +303,5 @@ export const kk: Record<keyof typeof en, string> = {
   "fund.problem.source": "оның жазбаларын деректер көзінен оқу мүмкін болмады",
   "fund.problem.chain": "оны блокчейннен оқу мүмкін болмады",
   "fund.problem.missing": "ол блокчейнде бар, бірақ деректер көзі оны көрсетпейді",
+  "fund.checkDone": "Дайын: {total} пакеттің {checked} блокчейн бойынша тексерілді.",
 };

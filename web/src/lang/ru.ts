@@ -306,4 +306,5 @@ export const ru: Record<keyof typeof en, string> = {
   "fund.problem.source": "его записи не удалось прочитать из источника данных",
   "fund.problem.chain": "не удалось прочитать его в блокчейне",
   "fund.problem.missing": "он есть в блокчейне, но источник данных его не показывает",
+  "fund.checkDone": "Готово: проверено {checked} из {total} пакетов по блокчейну.",
 };

@@ -132,6 +132,7 @@ async function checkAgainstChain(parts: FundParts, serverStats: Stats | null, st
     return;
   }
   if (!stillCurrent()) return;
+  replace(parts.progress, t("fund.checkDone", { checked: result.totalBatches, total: result.totalBatches }));
   parts.progress.setAttribute("data-done", "true");
   replace(parts.label, checkedNote(result, trust, serverStats));
   const standings = recordStandings(result.records);
