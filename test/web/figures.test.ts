@@ -12,6 +12,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import type { BatchInfo, RecordInput, RecordV1, Stats } from "../../core";
 import { computeTotals } from "../../core/totals";
+import { runExport } from "../../scripts/cli/export";
 import { getJson } from "../helpers/http";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import {
@@ -252,6 +253,37 @@ describe("web: the fund's figures checked against the chain in the browser", fun
     } finally {
       await host.close();
       fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("over a static mirror (no /stats), shows only the figures it checked", async function () {
+    if (!browser) return this.skip();
+    const dir = fs.mkdtempSync(join(os.tmpdir(), "aiqyn-figures-mirror-"));
+    const io = {
+      out: () => undefined,
+      err: () => undefined,
+      errIsTty: false,
+      now: () => Math.floor(Date.now() / 1000),
+    };
+    expect(await runExport(["--server", stack.baseUrl, "--out", join(dir, "mirror")], io)).to.equal(0);
+    const trust = {
+      format: "aiqyn-trust/1",
+      chainId: stack.chainId,
+      registry: stack.registryAddress,
+      deploymentBlock: 0,
+    };
+    const host = await startStaticHost(join(dir, "mirror"), buildBakedPage(trust, [stack.rpcUrl]));
+    try {
+      const { page, errors, hosts } = await newPage(browser.context);
+      await page.goto(`${host.url}/?mirror=/mirror/#/fund`);
+      await page.locator('#fund-check[data-done="true"]').waitFor({ timeout: 60_000 });
+      expect(await page.locator("#fund-checked").textContent()).to.contain("from 12 records");
+      expect(await page.locator("#fund-unchecked").count()).to.equal(0);
+      expect(await page.locator('#fund-sources tr[data-kind="INFLOW_SEIZURE"]').textContent()).to.contain("612,000");
+      await closeCheckedPage(page, errors, hosts);
+    } finally {
+      await host.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
