@@ -239,7 +239,6 @@ export const en = {
   "fund.inflow": "In",
   "fund.outflow": "Out",
   "fund.totals": "{records} records, {anchored} anchored, {pending} pending, in {batches} batches.",
-  "fund.notInMirror": "Totals are computed by the data server; a static mirror does not carry them.",
   "fund.investmentsByAsset": "Investments by asset",
   "verify.downloadTrust": "Download the trust root (aiqyn-trust.json)",
   "verify.trustedOfficial": "This is the official registry this page was published with.",

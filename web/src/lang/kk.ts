@@ -236,7 +236,6 @@ export const kk: Record<keyof typeof en, string> = {
   "fund.inflow": "Кіріс",
   "fund.outflow": "Шығыс",
   "fund.totals": "Жазбалар: {records}, бекітілген: {anchored}, күтуде: {pending}, пакеттер: {batches}.",
-  "fund.notInMirror": "Қорытындыны деректер сервері есептейді; статикалық айнада олар жоқ.",
   "fund.investmentsByAsset": "Активтер бойынша инвестициялар",
   "verify.downloadTrust": "Сенім түбірін жүктеу (aiqyn-trust.json)",
   "verify.trustedOfficial": "Бұл бет жарияланған ресми тізілім.",

@@ -239,7 +239,6 @@ export const ru: Record<keyof typeof en, string> = {
   "fund.inflow": "Приход",
   "fund.outflow": "Расход",
   "fund.totals": "Записей: {records}, закреплено: {anchored}, ожидает: {pending}, пакетов: {batches}.",
-  "fund.notInMirror": "Итоги считает сервер данных; статическое зеркало их не содержит.",
   "fund.investmentsByAsset": "Инвестиции по активам",
   "verify.downloadTrust": "Скачать корень доверия (aiqyn-trust.json)",
   "verify.trustedOfficial": "Это официальный реестр, с которым опубликована эта страница.",
