@@ -67,7 +67,7 @@ async function anchoredRecords(baseUrl: string): Promise<RecordV1[]> {
  */
 async function startPagingProxy(
   upstream: string,
-  options: { hideBatch?: number } = {},
+  options: { hideBatch?: number; callPending?: number } = {},
 ): Promise<{ url: string; cursors: string[]; close(): Promise<void> }> {
   const cursors: string[] = [];
   const server = http.createServer(async (req, res) => {
@@ -75,9 +75,10 @@ async function startPagingProxy(
     const answer = await fetch(`${upstream}${url.pathname}`, { headers: { accept: req.headers.accept ?? "*/*" } });
     const type = answer.headers.get("content-type") ?? "application/octet-stream";
     let body = Buffer.from(await answer.arrayBuffer());
-    if (url.pathname === "/api/v1/batches" && options.hideBatch !== undefined) {
+    if (url.pathname === "/api/v1/batches" && (options.hideBatch ?? options.callPending) !== undefined) {
       const json = JSON.parse(body.toString("utf8")) as { batches: BatchInfo[] };
       json.batches = json.batches.filter((b) => b.id !== options.hideBatch);
+      for (const b of json.batches) if (b.id === options.callPending) b.status = "sealed";
       body = Buffer.from(JSON.stringify(json));
     }
     if (/^\/api\/v1\/batches\/\d+\/records$/.test(url.pathname) && answer.ok) {
@@ -224,6 +225,20 @@ describe("web: the fund's figures checked against the chain in the browser", fun
       expect(await failed.getAttribute("data-batch")).to.equal("2");
       expect(await failed.textContent()).to.contain("the data source does not list it");
       expect(await page.locator("#fund-checked").textContent()).to.contain(`from ${12 - hidden.leafCount} records`);
+      await closeCheckedPage(page, errors, hosts);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("checks a batch the chain holds even when the data source calls it pending", async function () {
+    if (!browser) return this.skip();
+    const proxy = await startPagingProxy(stack.baseUrl, { callPending: 2 });
+    try {
+      const { page, errors, hosts } = await newPage(browser.context);
+      await checkedPage(page, proxy.url);
+      expect(await page.locator("#fund-checked").textContent()).to.contain("from 12 records");
+      expect(await page.locator("#fund-failed").count()).to.equal(0);
       await closeCheckedPage(page, errors, hosts);
     } finally {
       await proxy.close();

@@ -73,25 +73,27 @@ export function pinnedBatchCount(trust: TrustRoot, rpcUrls: string[]): () => Pro
 }
 
 /** The chain's batches that the source did not list (a source that hides batches hides records). */
-async function unlisted(opts: FiguresOptions, listed: Batch[]): Promise<FailedBatch[]> {
-  if (!opts.chainBatchCount) return [];
-  const count = await opts.chainBatchCount();
+function unlisted(chainCount: number | null, listed: Batch[]): FailedBatch[] {
   const ids = new Set(listed.map((b) => b.id));
   const out: FailedBatch[] = [];
-  for (let id = 1; id <= count; id++) if (!ids.has(id)) out.push({ id, problem: "missing" });
+  for (let id = 1; id <= (chainCount ?? 0); id++) if (!ids.has(id)) out.push({ id, problem: "missing" });
   return out;
 }
 
-/** Every anchored batch the source lists, oldest first. */
-async function anchoredBatches(source: DataSource): Promise<Batch[]> {
-  const out: Batch[] = [];
+/**
+ * The batches to check, oldest first, each id once: those the source calls anchored, and those the chain holds
+ * whatever status the source gives them (a source cannot hide an anchored batch by calling it pending).
+ */
+async function batchesToCheck(source: DataSource, chainCount: number | null): Promise<Batch[]> {
+  const byId = new Map<number, Batch>();
   let cursor: string | null = null;
   do {
     const page = await source.batches(cursor, 500);
-    out.push(...page.items.filter((b) => b.status === "anchored"));
+    for (const b of page.items) if (!byId.has(b.id)) byId.set(b.id, b);
     cursor = page.nextCursor;
   } while (cursor);
-  return out.sort((a, b) => a.id - b.id);
+  const onChain = (b: Batch) => b.status === "anchored" || (chainCount !== null && b.id <= chainCount);
+  return [...byId.values()].filter(onChain).sort((a, b) => a.id - b.id);
 }
 
 type Outcome = { records: TotalsRecord[] } | { failed: FailedBatch };
@@ -136,12 +138,13 @@ export async function checkFigures(opts: FiguresOptions): Promise<CheckedFigures
   const chainId = await opts.reads.chainId();
   if (chainId !== opts.trust.chainId)
     throw new AiqynError("WRONG_CHAIN", `the RPC serves chain ${chainId}, not the trusted chain ${opts.trust.chainId}`);
-  const batches = await anchoredBatches(opts.source);
+  const chainCount = opts.chainBatchCount ? await opts.chainBatchCount() : null;
+  const batches = await batchesToCheck(opts.source, chainCount);
   const keyOf = (b: Batch) => batchCacheKey(opts.trust.chainId, opts.trust.registry, b.id, b.root);
   const cached = await cachedBatches(batches.map(keyOf));
   const records: TotalsRecord[] = batches.flatMap((b) => cached.get(keyOf(b)) ?? []);
   const todo = batches.filter((b) => !cached.has(keyOf(b)));
-  const failed: FailedBatch[] = await unlisted(opts, batches);
+  const failed: FailedBatch[] = unlisted(chainCount, batches);
   let done = batches.length - todo.length;
   opts.onProgress?.(done, batches.length);
   for (let start = 0; start < todo.length; start += ROUND) {
