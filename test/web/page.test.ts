@@ -374,8 +374,9 @@ describe("web: the citizens' page in Chromium", function () {
     await page.locator('#investments-by-asset tr[data-asset="IBIT"]').waitFor();
     await page.locator("#chart-course canvas").waitFor();
     await page.locator("#chart-holdings canvas").waitFor();
-    // The server's own totals are labelled as such: not checked against the chain.
-    expect(await page.locator("#fund-unchecked").textContent()).to.contain("not yet checked");
+    // The server's own totals were labelled as unchecked; the page's own, once checked, say so (figures.test.ts).
+    await page.locator('#fund-check[data-done="true"]').waitFor({ timeout: 60_000 });
+    expect(await page.locator("#fund-checked").textContent()).to.contain("Checked against the chain");
     await screenshot(page, "fund");
   });
 

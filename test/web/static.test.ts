@@ -108,8 +108,10 @@ describe("web: the page as static files (mirror and remote server)", function ()
     expect(await verdictOf(page)).to.equal("anchored");
     await page.reload(); // a reload of a hash route still finds the page
     expect(await verdictOf(page)).to.equal("anchored");
+    // A mirror carries no /stats: the fund view shows the figures it checked itself (test/web/figures.test.ts).
     await page.goto(`${host.url}/?mirror=/mirror/#/fund`);
-    await page.locator("main .form-error").waitFor();
+    await page.locator('#fund-check[data-done="true"]').waitFor({ timeout: 60_000 });
+    expect(await page.locator("#fund-checked").textContent()).to.contain("Checked against the chain");
   });
 
   it("reads from an Aiqyn server on another origin with ?api=", async function () {

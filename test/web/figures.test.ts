@@ -1,0 +1,338 @@
+// The fund view's figures checked in real Chromium against the real server and chain: the page fetches every
+// anchored batch, recomputes leaves and roots, reads batch(id) from the pinned registry and shows totals it
+// computed itself, equal to the server's; a reload does not fetch checked batches again; a record changed in the
+// SQLite store behind the server's back fails its batch, which is named, and its records are not counted.
+import { expect } from "chai";
+import Database from "better-sqlite3";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import type { BatchInfo, RecordInput, RecordV1, Stats } from "../../core";
+import { computeTotals } from "../../core/totals";
+import { runExport } from "../../scripts/cli/export";
+import { getJson } from "../helpers/http";
+import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
+import {
+  buildBakedPage,
+  chromiumAvailable,
+  closeCheckedPage,
+  ensurePageBuilt,
+  launchBrowser,
+  newPage,
+  screenshot,
+  startStaticHost,
+  type Browser,
+} from "./browser";
+
+const DAY = 86_400;
+
+function fundRecords(now: number): RecordInput[] {
+  const at = (days: number) => now - days * DAY;
+  return [
+    sampleRecord({ kind: "INFLOW_SEIZURE", asset: "BTC", amount: "10", valueUsd: "600000.00", occurredAt: at(90) }),
+    sampleRecord({ kind: "INFLOW_MINING", asset: "BTC", amount: "2.5", valueUsd: "150000.50", occurredAt: at(60) }),
+    sampleRecord({ kind: "INFLOW_OTHER", asset: "KZT", amount: "1000", valueUsd: "2.10", occurredAt: at(50) }),
+    sampleRecord({ kind: "GRANT", asset: "KZT", amount: "400", valueUsd: "0.84", occurredAt: at(40) }),
+    sampleRecord({ kind: "EXPENSE", asset: "KZT", amount: "100", valueUsd: "0.21", occurredAt: at(35) }),
+    sampleRecord({ kind: "INVESTMENT", asset: "IBIT", amount: "300", valueUsd: "12000.00", occurredAt: at(30) }),
+    sampleRecord({ kind: "VALUATION", asset: "BTC", amount: "12.5", valueUsd: "800000.00", occurredAt: at(20) }),
+    sampleRecord({ kind: "VALUATION", asset: "BTC", amount: "12.5", valueUsd: "812500.00", occurredAt: at(10) }),
+    sampleRecord({ kind: "TRANSFER", asset: "BTC", amount: "1", valueUsd: "65000.00", occurredAt: at(5) }),
+    sampleRecord({ kind: "DIVESTMENT", asset: "IBIT", amount: "50", valueUsd: "2100.00", occurredAt: at(3) }),
+  ];
+}
+
+/** Every anchored record, read the way an auditor does: batch by batch, following a cursor if the server pages. */
+async function anchoredRecords(baseUrl: string): Promise<RecordV1[]> {
+  const list = await getJson<{ batches: BatchInfo[] }>(`${baseUrl}/api/v1/batches?limit=500`);
+  const out: RecordV1[] = [];
+  for (const batch of list.body.batches.filter((b) => b.status === "anchored")) {
+    let cursor: string | null = null;
+    do {
+      const url: string = `${baseUrl}/api/v1/batches/${batch.id}/records${cursor ? `?cursor=${cursor}` : ""}`;
+      const page = await getJson<{ records: { record: RecordV1 }[]; nextCursor?: string | null }>(url);
+      out.push(...page.body.records.map((r) => r.record));
+      cursor = page.body.nextCursor ?? null;
+    } while (cursor);
+  }
+  return out.sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * The server behind a proxy that pages every batch's records in two (the store branch's paginated answer:
+ * `nextCursor` until null), passing everything else through; records every cursor asked for.
+ */
+async function startPagingProxy(
+  upstream: string,
+  options: { hideBatch?: number; callPending?: number } = {},
+): Promise<{ url: string; cursors: string[]; close(): Promise<void> }> {
+  const cursors: string[] = [];
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    const answer = await fetch(`${upstream}${url.pathname}`, { headers: { accept: req.headers.accept ?? "*/*" } });
+    const type = answer.headers.get("content-type") ?? "application/octet-stream";
+    let body = Buffer.from(await answer.arrayBuffer());
+    if (url.pathname === "/api/v1/batches" && (options.hideBatch ?? options.callPending) !== undefined) {
+      const json = JSON.parse(body.toString("utf8")) as { batches: BatchInfo[] };
+      json.batches = json.batches.filter((b) => b.id !== options.hideBatch);
+      for (const b of json.batches) if (b.id === options.callPending) b.status = "sealed";
+      body = Buffer.from(JSON.stringify(json));
+    }
+    if (/^\/api\/v1\/batches\/\d+\/records$/.test(url.pathname) && answer.ok) {
+      const json = JSON.parse(body.toString("utf8")) as { records: unknown[]; nextCursor?: string | null };
+      const half = Math.ceil(json.records.length / 2);
+      const cursor = url.searchParams.get("cursor");
+      if (cursor) cursors.push(cursor);
+      json.records = cursor === "second-half" ? json.records.slice(half) : json.records.slice(0, half);
+      json.nextCursor = cursor === "second-half" ? null : "second-half";
+      body = Buffer.from(JSON.stringify(json));
+    }
+    res.writeHead(answer.status, { "content-type": type });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    cursors,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function checkedPage(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/fund`);
+  await page.locator('#fund-check[data-done="true"]').waitFor({ timeout: 60_000 });
+}
+
+/** The counts the page shows per kind in its sources and uses cards. */
+async function shownCounts(page: Page): Promise<Record<string, string>> {
+  return page
+    .locator("#fund-sources tbody tr, #fund-uses tbody tr")
+    .evaluateAll((trs) =>
+      Object.fromEntries(trs.map((tr) => [tr.getAttribute("data-kind"), tr.querySelector("td")?.textContent ?? ""])),
+    );
+}
+
+describe("web: the fund's figures checked against the chain in the browser", function () {
+  this.timeout(240_000);
+  let stack: TestStack;
+  let browser: Browser | null = null;
+  let batches: BatchInfo[];
+
+  before(async function () {
+    stack = await startTestStack({ batchIntervalMs: 200, batchMax: 4 });
+    const now = Math.floor(Date.now() / 1000);
+    await postRecords(stack, fundRecords(now));
+    const corrections = [
+      // Seq 1 superseded by a larger seizure; the grant (seq 4) retracted.
+      sampleRecord({
+        kind: "INFLOW_SEIZURE",
+        amount: "10",
+        valueUsd: "612000.00",
+        occurredAt: now - 90 * DAY,
+        corrects: 1,
+      }),
+      sampleRecord({
+        kind: "RETRACTION",
+        asset: "KZT",
+        amount: "0",
+        valueUsd: "0",
+        occurredAt: now - DAY,
+        corrects: 4,
+      }),
+    ];
+    const receipts = await postRecords(stack, corrections);
+    await stack.waitForAnchored(receipts.at(-1)!.seq);
+    batches = (await getJson<{ batches: BatchInfo[] }>(`${stack.baseUrl}/api/v1/batches?limit=500`)).body.batches;
+    if (chromiumAvailable()) {
+      ensurePageBuilt();
+      browser = await launchBrowser();
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it("core's totals over the served batches equal the server's /api/v1/stats", async () => {
+    const records = await anchoredRecords(stack.baseUrl);
+    expect(records.map((r) => r.seq)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    const server = (await getJson<Stats>(`${stack.baseUrl}/api/v1/stats`)).body;
+    const mine = computeTotals(records, server.totals);
+    expect(mine).to.deep.equal(server);
+    expect(mine.byKind.find((k) => k.kind === "INFLOW_SEIZURE")!.valueUsd).to.equal("612000");
+    expect(mine.byKind.find((k) => k.kind === "GRANT")).to.equal(undefined);
+  });
+
+  it("shows totals computed from checked batches, equal to the server's, with progress; a reload reuses them", async function () {
+    if (!browser) return this.skip();
+    expect(batches.length).to.be.greaterThan(2);
+    const { page, errors, hosts } = await newPage(browser.context);
+    await checkedPage(page, stack.baseUrl);
+    expect(await page.locator("#fund-check").textContent()).to.contain(
+      `checked ${batches.length} of ${batches.length} batches`,
+    );
+    expect(await page.locator("#fund-checked").textContent()).to.contain("Checked against the chain");
+    expect(await page.locator("#fund-checked").textContent()).to.contain(stack.registryAddress);
+    expect(await page.locator("#fund-unchecked").count()).to.equal(0);
+    expect(await page.locator("#fund-failed").count()).to.equal(0);
+    const server = (await getJson<Stats>(`${stack.baseUrl}/api/v1/stats`)).body;
+    const expected = Object.fromEntries(server.byKind.map((k) => [k.kind, String(k.count)]));
+    const shown = await shownCounts(page);
+    for (const [kind, count] of Object.entries(shown)) expect(count, kind).to.equal(expected[kind] ?? "0");
+    expect(await page.locator('#fund-sources tr[data-kind="INFLOW_SEIZURE"]').textContent()).to.contain("612,000");
+    expect(await page.locator('#holdings tr[data-asset="BTC"]').textContent()).to.contain("812,500");
+    await page.locator('#investments-by-asset tr[data-asset="IBIT"]').waitFor();
+    await screenshot(page, "fund-checked");
+
+    const fetched: string[] = [];
+    page.on("request", (request) => {
+      if (/\/api\/v1\/batches\/\d+\/records/.test(request.url())) fetched.push(request.url());
+    });
+    await checkedPage(page, stack.baseUrl);
+    expect(await page.locator("#fund-checked").textContent()).to.contain("Checked against the chain");
+    expect(fetched, "a reload fetches no checked batch again").to.deep.equal([]);
+    await closeCheckedPage(page, errors, hosts);
+  });
+
+  it("follows the cursor of a server that pages a batch's records", async function () {
+    if (!browser) return this.skip();
+    const proxy = await startPagingProxy(stack.baseUrl);
+    try {
+      const { page, errors, hosts } = await newPage(browser.context);
+      await checkedPage(page, proxy.url);
+      expect(await page.locator("#fund-checked").textContent()).to.contain("from 12 records");
+      expect(await page.locator("#fund-failed").count()).to.equal(0);
+      expect(proxy.cursors.length).to.equal(batches.length);
+      await closeCheckedPage(page, errors, hosts);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("names a batch anchored on the chain that the data source does not list", async function () {
+    if (!browser) return this.skip();
+    const hidden = batches.find((b) => b.id === 2)!;
+    const proxy = await startPagingProxy(stack.baseUrl, { hideBatch: hidden.id });
+    try {
+      const { page, errors, hosts } = await newPage(browser.context);
+      await checkedPage(page, proxy.url);
+      const failed = page.locator("#fund-failed li");
+      expect(await failed.count()).to.equal(1);
+      expect(await failed.getAttribute("data-batch")).to.equal("2");
+      expect(await failed.textContent()).to.contain("the data source does not list it");
+      expect(await page.locator("#fund-checked").textContent()).to.contain(`from ${12 - hidden.leafCount} records`);
+      await closeCheckedPage(page, errors, hosts);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("checks a batch the chain holds even when the data source calls it pending", async function () {
+    if (!browser) return this.skip();
+    const proxy = await startPagingProxy(stack.baseUrl, { callPending: 2 });
+    try {
+      const { page, errors, hosts } = await newPage(browser.context);
+      await checkedPage(page, proxy.url);
+      expect(await page.locator("#fund-checked").textContent()).to.contain("from 12 records");
+      expect(await page.locator("#fund-failed").count()).to.equal(0);
+      await closeCheckedPage(page, errors, hosts);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("without an RPC to read the chain, keeps the server's figures labelled unchecked and says why", async function () {
+    if (!browser) return this.skip();
+    const trust = {
+      format: "aiqyn-trust/1",
+      chainId: stack.chainId,
+      registry: stack.registryAddress,
+      deploymentBlock: 0,
+    };
+    const empty = fs.mkdtempSync(join(os.tmpdir(), "aiqyn-no-mirror-"));
+    const host = await startStaticHost(empty, buildBakedPage(trust, []));
+    try {
+      const { page, errors, hosts } = await newPage(browser.context);
+      await page.goto(`${host.url}/?api=${encodeURIComponent(stack.baseUrl)}#/fund`);
+      await page.locator("#fund-sources").waitFor();
+      await page.waitForFunction(() => document.querySelector("#fund-check")?.textContent !== "");
+      expect(await page.locator("#fund-check").textContent()).to.contain("cannot be checked here: no RPC endpoint");
+      expect(await page.locator("#fund-unchecked").textContent()).to.contain("not yet checked");
+      expect(await page.locator("#fund-checked").count()).to.equal(0);
+      await screenshot(page, "fund-unchecked-no-rpc");
+      await closeCheckedPage(page, errors, hosts);
+    } finally {
+      await host.close();
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("over a static mirror (no /stats), shows only the figures it checked", async function () {
+    if (!browser) return this.skip();
+    const dir = fs.mkdtempSync(join(os.tmpdir(), "aiqyn-figures-mirror-"));
+    const io = {
+      out: () => undefined,
+      err: () => undefined,
+      errIsTty: false,
+      now: () => Math.floor(Date.now() / 1000),
+    };
+    expect(await runExport(["--server", stack.baseUrl, "--out", join(dir, "mirror")], io)).to.equal(0);
+    const trust = {
+      format: "aiqyn-trust/1",
+      chainId: stack.chainId,
+      registry: stack.registryAddress,
+      deploymentBlock: 0,
+    };
+    const host = await startStaticHost(join(dir, "mirror"), buildBakedPage(trust, [stack.rpcUrl]));
+    try {
+      const { page, errors, hosts } = await newPage(browser.context);
+      await page.goto(`${host.url}/?mirror=/mirror/#/fund`);
+      await page.locator('#fund-check[data-done="true"]').waitFor({ timeout: 60_000 });
+      expect(await page.locator("#fund-checked").textContent()).to.contain("from 12 records");
+      expect(await page.locator("#fund-unchecked").count()).to.equal(0);
+      expect(await page.locator('#fund-sources tr[data-kind="INFLOW_SEIZURE"]').textContent()).to.contain("612,000");
+      await closeCheckedPage(page, errors, hosts);
+    } finally {
+      await host.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Last: it edits the store behind the server's back.
+  describe("a record changed in the store behind the server's back", () => {
+    it("names the batch that fails, and leaves its records out of the checked figures", async function () {
+      if (!browser) return this.skip();
+      await stack.stop();
+      const db = new Database(join(stack.dataDir, "aiqyn.sqlite"));
+      try {
+        expect(db.prepare("UPDATE records SET amount = ? WHERE seq = ?").run("150", 3).changes).to.equal(1);
+      } finally {
+        db.close();
+      }
+      await stack.restart();
+      // A fresh profile: nothing cached from the honest visit.
+      const fresh = await launchBrowser();
+      try {
+        const { page, errors, hosts } = await newPage(fresh.context);
+        await checkedPage(page, stack.baseUrl);
+        const tampered = batches.find((b) => b.firstSeq <= 3 && 3 < b.firstSeq + b.leafCount)!;
+        const failed = page.locator("#fund-failed li");
+        expect(await failed.count()).to.equal(1);
+        expect(await failed.getAttribute("data-batch")).to.equal(String(tampered.id));
+        expect(await failed.getAttribute("data-problem")).to.be.oneOf(["leaf", "root"]);
+        expect(await failed.textContent()).to.contain(`Batch ${tampered.id} failed the check`);
+        const counted = 12 - tampered.leafCount;
+        expect(await page.locator("#fund-checked").textContent()).to.contain(`from ${counted} records`);
+        expect(await page.locator("#fund-not-counted").textContent()).to.contain(`${tampered.leafCount} records`);
+        await screenshot(page, "fund-batch-failed");
+        await closeCheckedPage(page, errors, hosts);
+      } finally {
+        await fresh.close();
+      }
+    });
+  });
+});
