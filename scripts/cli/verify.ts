@@ -32,7 +32,7 @@ import {
   type Parsed,
 } from "./args";
 import { addDocumentCheck, type DocumentCheck } from "./document";
-import { mark, type Io } from "./io";
+import { mark, takeJsonFlag, textOut, writeJson, type Io } from "./io";
 import { createHttpRpc } from "./rpc";
 
 export const VERIFY_HELP = `Usage: aiqyn verify <bundle.json>... --rpc URL [--rpc URL2] (--trust FILE | --chain-id N --registry ADDRESS)
@@ -50,7 +50,7 @@ ${TRUST_HELP}
                       require their agreement
   --offline           check everything but the chain; the verdict is then "NOT checked against the chain"
   --document FILE     also check that FILE hashes (keccak256 of its bytes) to the record's documentHash
-  --json              print a machine-readable report on stdout instead of text
+  --json[=FILE]       the report as JSON: on stdout (the text then on stderr), or written to FILE
   --timeout SECONDS   per-request RPC timeout (default 30)
   -h, --help          this help
 
@@ -99,12 +99,12 @@ function verifyRun(parsed: Parsed): VerifyRun {
 }
 
 export async function runVerify(argv: string[], io: Io): Promise<number> {
+  const { argv: rest, json } = takeJsonFlag(argv);
   const parsed = parse(
-    argv,
+    rest,
     {
       ...TRUST_OPTIONS,
       rpc: { type: "string", multiple: true },
-      json: { type: "boolean" },
       offline: { type: "boolean" },
       document: { type: "string" },
       timeout: { type: "string" },
@@ -119,11 +119,10 @@ export async function runVerify(argv: string[], io: Io): Promise<number> {
   const run = verifyRun(parsed);
   const outcomes: BundleOutcome[] = [];
   for (const file of parsed.positionals) outcomes.push(await verifyFile(file, run));
-  if (parsed.values.json) io.out(jsonReport(run, outcomes));
-  else {
-    for (const outcome of outcomes) io.out(describeOutcome(outcome));
-    io.out(summaryLine(outcomes, run));
-  }
+  const text = textOut(io, json);
+  for (const outcome of outcomes) text(describeOutcome(outcome));
+  text(summaryLine(outcomes, run));
+  if (json) await writeJson(io, json, jsonReport(run, outcomes));
   if (outcomes.some((o) => o.verdict === "unreadable")) return EXIT_USAGE;
   return outcomes.every((o) => o.ok) ? EXIT_OK : EXIT_FINDINGS;
 }
@@ -157,10 +156,9 @@ async function verifyFile(file: string, run: VerifyRun): Promise<BundleOutcome> 
   }
 }
 
-function jsonReport(run: VerifyRun, outcomes: BundleOutcome[]): string {
-  const { format, ...trust } = run.trust;
-  void format;
-  const report = {
+function jsonReport(run: VerifyRun, outcomes: BundleOutcome[]): object {
+  const { format: _format, ...trust } = run.trust;
+  return {
     format: "aiqyn-verify-report/1",
     ok: outcomes.every((o) => o.ok),
     chainChecked: run.chain !== undefined,
@@ -168,7 +166,6 @@ function jsonReport(run: VerifyRun, outcomes: BundleOutcome[]): string {
     trust,
     bundles: outcomes,
   };
-  return `${JSON.stringify(report, null, 2)}\n`;
 }
 
 function describeParseError(error: unknown): NonNullable<BundleOutcome["error"]> {
@@ -181,7 +178,7 @@ function describeParseError(error: unknown): NonNullable<BundleOutcome["error"]>
 
 const VERDICT_TEXT: Record<OutcomeVerdict, string> = {
   anchored: "ANCHORED: every check passed, including the chain's",
-  mismatch: "REFUSED: the bundle contradicts itself or the chain",
+  mismatch: "MISMATCH: the bundle contradicts itself or the chain",
   "not-anchored": "NOT ANCHORED: the registry you trust has no such batch",
   "other-registry":
     "MISMATCH: this proof is for another registry or chain than the one you trust; never anchored there",

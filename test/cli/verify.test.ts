@@ -202,7 +202,8 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
     const run = await runCli(["verify", file, "--rpc", stack.rpcUrl, ...pin()]);
     expect(run.code).to.equal(1);
     expect(run.stdout).to.contain("✗ proof-root: the proof does not lead to the batch root");
-    expect(run.stdout).to.contain("REFUSED");
+    // The text uses the JSON's word for the verdict (mismatch), never another one.
+    expect(run.stdout).to.contain("MISMATCH: the bundle contradicts itself or the chain");
     expect(run.stdout).to.contain(`trusted registry ${stack.registryAddress} on chain ${stack.chainId}`);
 
     const missing = await runCli(["verify", join(dir, "nope.json"), "--rpc", stack.rpcUrl, ...pin()]);

@@ -3,14 +3,14 @@
 // forged record 1 anchored there, and a lying RPC that rewrites batch() answers. None of it may end in
 // "anchored"; each verdict says what happened in plain words, and the honest record still verifies.
 import { expect } from "chai";
-import { id as selectorOf } from "ethers";
+import { Contract, id as selectorOf, NonceManager, Wallet } from "ethers";
 import fs from "node:fs";
 import http from "node:http";
 import type net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { leafHash, parseBundle, type ProofBundle, type RecordV1 } from "../../core/index";
+import { ANCHORER_ROLE, leafHash, parseBundle, type ProofBundle, type RecordV1 } from "../../core/index";
 import { runExport } from "../../scripts/cli/export";
 import { runCli } from "../cli/cli-helpers";
 import { readBody } from "../cli/fixtures";
@@ -97,6 +97,7 @@ describe("web + cli: the attack suite of issue #10 (no link, source, bundle or R
     fs.writeFileSync(target, JSON.stringify(content, null, 2));
     return target;
   };
+  const ROLE_ABI = ["function grantRole(bytes32,address)", "function revokeRole(bytes32,address)"];
   const pin = () => ["--chain-id", String(honest.chainId), "--registry", honest.registryAddress];
   const title = () => page.locator(".verdict-title").textContent();
   const never = async (what: string) => {
@@ -317,6 +318,35 @@ describe("web + cli: the attack suite of issue #10 (no link, source, bundle or R
       await page.setInputFiles("#bundle-file", []);
     }
     expect(seen).to.deep.equal(["anchored", "other-registry", "other-registry", "mismatch", "not-anchored"]);
+  });
+
+  it("after a key rotation (grant new, revoke old) the page and the CLI still accept an older receipt, alike", async function () {
+    // The receipt's signer held ANCHORER_ROLE at its publishedAt: a later rotation never voids it (issue #12).
+    const admin = new NonceManager(honest.wallets.admin.connect(honest.provider));
+    const roles = new Contract(honest.registryAddress, ROLE_ABI, admin);
+    const anchorer = honest.wallets.anchorer.address;
+    await (await roles.getFunction("grantRole")(ANCHORER_ROLE, Wallet.createRandom().address)).wait();
+    await (await roles.getFunction("revokeRole")(ANCHORER_ROLE, anchorer)).wait();
+    try {
+      expect(honestBundle.receipt?.signer.toLowerCase()).to.equal(anchorer.toLowerCase());
+      const target = file("rotated.json", honestBundle);
+      const cli = await runCli(["verify", target, "--rpc", honest.rpcUrl, ...pin(), "--json"]);
+      const report = JSON.parse(cli.stdout) as {
+        bundles: { verdict: string; checks: { id: string; ok: boolean }[] }[];
+      };
+      const [outcome] = report.bundles;
+      expect(outcome!.verdict, cli.stdout).to.equal("anchored");
+      expect(outcome!.checks.find((c) => c.id === "receipt-role")?.ok).to.equal(true);
+      await page.goto(`${honest.baseUrl}/verify`);
+      await page.click("#bundle-box summary");
+      await page.setInputFiles("#bundle-file", target);
+      const verdict = page.locator('#verify-result [data-core-verdict="anchored"]');
+      await verdict.waitFor();
+      expect(await verdict.getAttribute("data-checks")).to.equal(outcome!.checks.map((c) => c.id).join(" "));
+      await screenshot(page, "parity-rotated-key");
+    } finally {
+      await (await roles.getFunction("grantRole")(ANCHORER_ROLE, anchorer)).wait();
+    }
   });
 
   it("every other verdict, in plain words: no trust root, RPC on another chain, overdue, invalid file", async function () {
