@@ -1,6 +1,7 @@
 /**
  * Aiqyn's protocol core: pure and browser-safe. The tree builder lives in "./tree" (it pulls in
- * merkletreejs and its Buffer polyfill) and is not re-exported here, so a verifier's bundle stays small.
+ * merkletreejs and its Buffer polyfill) and is not re-exported here, so a verifier's bundle stays small; nor are
+ * the fund view's tree-levels.ts, totals.ts and batch-check.ts (imported directly, they stay in its chunk).
  */
 export * from "./errors";
 export * from "./bytes";

@@ -55,6 +55,8 @@ export interface DataSource {
   batches(cursor: string | null, limit: number): Promise<Page<Batch>>;
   records(filter: RecordFilter, cursor: string | null, limit: number): Promise<Page<RecordItem>>;
   stats(): Promise<Stats>;
+  /** Every record of a batch with its served leaf, in seq order (unchecked: web/src/figures.ts checks them). */
+  batchRecords(batch: Batch): Promise<{ record: unknown; leaf: unknown }[]>;
 }
 
 export class ProblemError extends AiqynError {
@@ -157,7 +159,23 @@ export function createApiSource(base: string): DataSource {
       return { items: body.records, nextCursor: body.nextCursor };
     },
     stats: async () => (await getJson(`${api}/stats`)) as Stats,
+    batchRecords: (batch) => pagedBatchRecords(`${api}/batches/${batch.id}/records`),
   };
+}
+
+type BatchRecordsAnswer = { records?: { record: unknown; leaf: unknown }[]; nextCursor?: string | null };
+
+/** Follows nextCursor when the server pages a batch's records; a server that answers in one piece has none. */
+async function pagedBatchRecords(url: string): Promise<{ record: unknown; leaf: unknown }[]> {
+  const out: { record: unknown; leaf: unknown }[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = (await getJson(cursor ? `${url}?cursor=${encodeURIComponent(cursor)}` : url)) as BatchRecordsAnswer;
+    if (!Array.isArray(page?.records)) throw new AiqynError("SOURCE_BAD_ANSWER", `${url} carries no records`);
+    out.push(...page.records);
+    cursor = typeof page.nextCursor === "string" && page.nextCursor !== "" ? page.nextCursor : null;
+  } while (cursor);
+  return out;
 }
 
 interface MirrorIndex {
@@ -247,6 +265,11 @@ export function createMirrorSource(baseUrl: string): DataSource {
     },
     async stats() {
       throw new AiqynError("NOT_IN_MIRROR", "a static mirror carries no totals");
+    },
+    async batchRecords(batch) {
+      const listed = (await index()).batches.find((b) => b.id === batch.id);
+      if (!listed) throw new AiqynError("NOT_IN_MIRROR", `batch ${batch.id} is not in the mirror`);
+      return (await batchFile(listed)).records;
     },
   };
 }

@@ -288,4 +288,22 @@ export const en = {
   "settings.trustConfirmNeeded": "Tick the box to confirm that you want to trust another registry.",
   "fund.unchecked":
     "These totals are the data server's own figures, not yet checked against the blockchain. Check any record in “Verify” to see it on the chain yourself.",
+  "fund.checkProgress": "Checking the figures against the blockchain: checked {checked} of {total} batches…",
+  "fund.checked":
+    "Checked against the chain: these figures were computed in your browser from {records} records in {batches} anchored batches; every record's leaf and every batch's root were recomputed here and match registry {registry} on chain {chainId}.",
+  "fund.notCounted":
+    "{count} records the data server reports are not counted here (not yet anchored, or in a batch that failed the check).",
+  "fund.batchFailed": "Batch {id} failed the check: {reason}. Its records are not counted.",
+  "fund.cannotCheck": "These figures cannot be checked here: {reason}",
+  "fund.noTrust": "this page has no trust root (which registry on which chain to trust).",
+  "fund.noReaders": "no RPC endpoint is configured to read the chain (see Settings).",
+  "fund.checkError": "the check stopped: {message}",
+  "fund.problem.not-on-chain": "the registry holds no such batch",
+  "fund.problem.leaf-count": "it holds a different number of records than the chain says",
+  "fund.problem.invalid-record": "record #{seq} as served is not a valid record",
+  "fund.problem.seq": "record #{seq} is not where the chain puts it",
+  "fund.problem.leaf": "record #{seq} does not hash to the leaf served for it",
+  "fund.problem.root": "its records do not hash to the root anchored on the chain",
+  "fund.problem.source": "its records could not be read from the data source",
+  "fund.problem.chain": "the chain could not be read for it",
 };

@@ -1,17 +1,27 @@
 /**
  * The fund: where the money came from, what it was used for, what is held (latest valuations), and how that
- * moved over time. Totals come from /api/v1/stats (exact decimal strings, current records only); investments by
- * asset and the valuations' course are summed here from the records, exactly, with core's decimal code.
+ * moved over time. First the server's /api/v1/stats, labelled as unchecked; meanwhile the page checks every
+ * anchored batch against the pinned registry (web/src/figures.ts) and then shows the totals it computed itself
+ * from the checked records (core/totals.ts), labelled as checked, naming any batch that failed.
  * This module and uPlot load only when the fund view opens.
  */
 import uPlot from "uplot";
-import { AMOUNT_DECIMALS, formatDecimal, parseDecimal, VALUE_USD_DECIMALS } from "../../../core/index";
+import {
+  AMOUNT_DECIMALS,
+  formatDecimal,
+  parseDecimal,
+  recordStandings,
+  VALUE_USD_DECIMALS,
+  type TrustRoot,
+} from "../../../core/index";
 import { dataSource, routeLink } from "../app";
 import { h, replace } from "../dom";
 import { formatUsd, formatUtc, groupDecimal } from "../format";
 import { lang, t } from "../i18n";
 import { errorMessage } from "../rpc";
-import type { RecordItem, Stats } from "../source";
+import { checkFigures, pinnedChainReads, type CheckedFigures } from "../figures";
+import { effectiveTrust, readerUrls } from "../settings";
+import type { Stats } from "../source";
 import { kindLabel } from "./common";
 
 const SOURCES = ["INFLOW_SEIZURE", "INFLOW_MINING", "INFLOW_OTHER"];
@@ -21,28 +31,54 @@ const MAX_PAGES = 20;
 
 export async function renderFund(main: HTMLElement, stillCurrent: () => boolean): Promise<void> {
   const source = dataSource();
-  let stats: Stats;
+  let serverStats: Stats | null = null;
   try {
-    stats = await source.stats();
+    serverStats = await source.stats();
   } catch (error) {
     if (!stillCurrent()) return;
-    const text =
-      source.kind === "mirror"
-        ? t("fund.notInMirror")
-        : t("common.serverUnreachable", { message: errorMessage(error) });
-    replace(main, h("h1", {}, t("fund.title")), h("p", { class: "form-error", role: "alert" }, text));
-    return;
+    // A mirror carries no totals: the page computes them itself below.
+    if (source.kind !== "mirror") {
+      const text = t("common.serverUnreachable", { message: errorMessage(error) });
+      return replace(main, h("h1", {}, t("fund.title")), h("p", { class: "form-error", role: "alert" }, text));
+    }
   }
   if (!stillCurrent()) return;
+  const parts: FundParts = {
+    label: h("div", { id: "fund-label" }),
+    progress: h("p", { id: "fund-check", role: "status", "aria-live": "polite" }),
+    figures: h("div", { id: "fund-figures" }),
+  };
+  replace(main, h("h1", {}, t("fund.title")), h("p", { class: "intro" }, t("fund.intro")), ...Object.values(parts));
+  if (serverStats) {
+    // The server's /stats are not checked against the chain: say so plainly until the page has checked them.
+    replace(parts.label, h("p", { class: "warning", id: "fund-unchecked", role: "note" }, t("fund.unchecked")));
+    const lists = Promise.all([allCurrent("INVESTMENT"), allCurrent("VALUATION")]);
+    void renderFigures(parts.figures, serverStats, lists, stillCurrent);
+  }
+  await checkAgainstChain(parts, serverStats, stillCurrent);
+}
+
+interface FundParts {
+  /** Says whose figures are shown: the server's, unchecked, or the page's own, checked. */
+  label: HTMLElement;
+  progress: HTMLElement;
+  figures: HTMLElement;
+}
+
+type Listed = { asset: string; amount: string; valueUsd: string; occurredAt: number };
+
+/** The figures' sections from `stats`, with the investments table and holdings chart once `lists` arrive. */
+async function renderFigures(
+  container: HTMLElement,
+  stats: Stats,
+  lists: Promise<[Listed[], Listed[]]>,
+  stillCurrent: () => boolean,
+): Promise<void> {
   const courseFigure = h("figure", { class: "chart", id: "chart-course" });
   const holdingsFigure = h("figure", { class: "chart", id: "chart-holdings" });
   const investments = h("div", { id: "investments-by-asset" }, h("p", { class: "loading" }, t("common.loading")));
   replace(
-    main,
-    h("h1", {}, t("fund.title")),
-    h("p", { class: "intro" }, t("fund.intro")),
-    // The server's /stats are not checked against the chain here: say so plainly (issue #10 item 6).
-    h("p", { class: "warning", id: "fund-unchecked", role: "note" }, t("fund.unchecked")),
+    container,
     h("p", { id: "fund-totals" }, t("fund.totals", stats.totals)),
     h(
       "div",
@@ -68,10 +104,74 @@ export async function renderFund(main: HTMLElement, stillCurrent: () => boolean)
     byAssetSection(stats),
   );
   drawCourse(courseFigure, stats);
-  const [investmentRecords, valuations] = await Promise.all([allCurrent("INVESTMENT"), allCurrent("VALUATION")]);
-  if (!stillCurrent()) return;
+  const [investmentRecords, valuations] = await lists;
+  if (!stillCurrent() || !investments.isConnected) return;
   replace(investments, investmentTable(investmentRecords));
   drawHoldings(holdingsFigure, valuations);
+}
+
+/** Runs the in-browser check (web/src/figures.ts) and, when done, shows the page's own checked figures. */
+async function checkAgainstChain(parts: FundParts, serverStats: Stats | null, stillCurrent: () => boolean) {
+  const { trust } = effectiveTrust();
+  const urls = readerUrls();
+  const cannot = (reason: string) => replace(parts.progress, t("fund.cannotCheck", { reason }));
+  if (!trust) return cannot(t("fund.noTrust"));
+  if (urls.length === 0) return cannot(t("fund.noReaders"));
+  let result: CheckedFigures;
+  try {
+    result = await checkFigures({
+      source: dataSource(),
+      trust,
+      reads: pinnedChainReads(trust, urls),
+      stillCurrent,
+      onProgress: (checked, total) => replace(parts.progress, t("fund.checkProgress", { checked, total })),
+    });
+  } catch (error) {
+    if (stillCurrent()) cannot(t("fund.checkError", { message: errorMessage(error) }));
+    return;
+  }
+  if (!stillCurrent()) return;
+  parts.progress.setAttribute("data-done", "true");
+  replace(parts.label, checkedNote(result, trust, serverStats));
+  const standings = recordStandings(result.records);
+  const current = result.records.filter((r) => standings.get(r.seq) === "current");
+  const ofKind = (kind: string) => current.filter((r) => r.kind === kind);
+  void renderFigures(
+    parts.figures,
+    result.stats,
+    Promise.resolve([ofKind("INVESTMENT"), ofKind("VALUATION")]),
+    stillCurrent,
+  );
+}
+
+function checkedNote(result: CheckedFigures, trust: TrustRoot, serverStats: Stats | null): HTMLElement[] {
+  const { records, batches } = result.stats.totals;
+  const notCounted = serverStats ? serverStats.totals.records - records : 0;
+  return [
+    h(
+      "p",
+      { class: "ok", id: "fund-checked", role: "note" },
+      t("fund.checked", { records, batches, registry: trust.registry, chainId: trust.chainId }),
+    ),
+    ...(notCounted > 0
+      ? [h("p", { class: "warning", id: "fund-not-counted" }, t("fund.notCounted", { count: notCounted }))]
+      : []),
+    ...(result.failed.length > 0
+      ? [
+          h(
+            "ul",
+            { class: "warning", id: "fund-failed", role: "alert" },
+            result.failed.map((f) =>
+              h(
+                "li",
+                { "data-batch": String(f.id), "data-problem": f.problem },
+                t("fund.batchFailed", { id: f.id, reason: t(`fund.problem.${f.problem}`, { seq: f.seq ?? "?" }) }),
+              ),
+            ),
+          ),
+        ]
+      : []),
+  ];
 }
 
 function sumUsd(values: string[]): string {
@@ -214,13 +314,14 @@ function byAssetSection(stats: Stats): HTMLElement {
 }
 
 /** Every current record of a kind (paged through nextCursor, at most MAX_PAGES pages). */
-async function allCurrent(kind: string): Promise<RecordItem[]> {
-  const out: RecordItem[] = [];
+async function allCurrent(kind: string): Promise<Listed[]> {
+  const out: Listed[] = [];
   let cursor: string | null = null;
   try {
     for (let page = 0; page < MAX_PAGES; page++) {
       const result = await dataSource().records({ kind }, cursor, 500);
-      out.push(...result.items.filter((item) => (item.standing ?? "current") === "current"));
+      const current = result.items.filter((item) => (item.standing ?? "current") === "current");
+      out.push(...current.map((item) => item.record as Listed));
       cursor = result.nextCursor;
       if (!cursor) break;
     }
@@ -230,10 +331,9 @@ async function allCurrent(kind: string): Promise<RecordItem[]> {
   return out;
 }
 
-function investmentTable(items: RecordItem[]): HTMLElement {
+function investmentTable(items: Listed[]): HTMLElement {
   const byAsset = new Map<string, { amount: bigint; value: bigint; count: number }>();
-  for (const item of items) {
-    const r = item.record as { asset: string; amount: string; valueUsd: string };
+  for (const r of items) {
     const amount = parseDecimal(r.amount, AMOUNT_DECIMALS);
     const value = parseDecimal(r.valueUsd, VALUE_USD_DECIMALS);
     if (!amount.ok || !value.ok) continue;
@@ -392,10 +492,8 @@ function drawCourse(figure: HTMLElement, stats: Stats): void {
 }
 
 /** Each asset's valuation over time, carried forward between valuations (what was last known held). */
-function drawHoldings(figure: HTMLElement, valuations: RecordItem[]): void {
-  const points = valuations
-    .map((item) => item.record as { asset: string; valueUsd: string; occurredAt: number })
-    .sort((a, b) => a.occurredAt - b.occurredAt);
+function drawHoldings(figure: HTMLElement, valuations: Listed[]): void {
+  const points = [...valuations].sort((a, b) => a.occurredAt - b.occurredAt);
   if (points.length === 0) return void replace(figure, h("p", {}, t("common.none")));
   const assets = [...new Set(points.map((p) => p.asset))];
   const xs = [...new Set(points.map((p) => p.occurredAt))];

@@ -1,0 +1,141 @@
+/**
+ * The fund's figures checked in this browser: every anchored batch of the data source is fetched, each of its
+ * records validated and hashed to its leaf, the batch's root recomputed (core/batch-check.ts) and compared with
+ * batch(id) of the PINNED registry, read through the page's own readers (settings.readerUrls; two must agree).
+ * The batch(id) reads of a round go out in one tick, so core/json-rpc.ts sends them as ONE JSON-RPC batch
+ * request. Only the records of batches that passed are totalled (core/totals.ts); a batch that fails is named.
+ * Checked batches are cached (web/src/figures-cache.ts), so a reload only checks batches it has not seen.
+ */
+import {
+  agreeingChainReads,
+  AiqynError,
+  rpcChainReads,
+  type ChainReads,
+  type OnChainBatch,
+  type Stats,
+  type TrustRoot,
+} from "../../core/index";
+// Imported directly, not through core/index: these stay in the fund view's chunk, off the verify path.
+import { checkBatchRecords, type BatchProblem } from "../../core/batch-check";
+import { computeTotals, type TotalsRecord } from "../../core/totals";
+import { batchCacheKey, cachedBatches, rememberBatch } from "./figures-cache";
+import { createFetchTransport } from "./rpc";
+import type { Batch, DataSource } from "./source";
+
+/** Batches checked per round: their batch(id) reads share one JSON-RPC request. */
+const ROUND = 25;
+
+export interface FailedBatch {
+  id: number;
+  /** core's BatchProblem, or "source" (records unreadable) / "chain" (batch(id) unreadable, or RPCs disagree). */
+  problem: BatchProblem | "source" | "chain";
+  seq?: number;
+}
+
+export interface CheckedFigures {
+  /** Totals of the checked records only; totals.batches counts the checked batches. */
+  stats: Stats;
+  /** The checked records (the fields totals read), for the view's own tables. */
+  records: TotalsRecord[];
+  totalBatches: number;
+  failed: FailedBatch[];
+}
+
+export interface FiguresOptions {
+  source: DataSource;
+  trust: TrustRoot;
+  /** The chain reads of the pinned registry (pinnedChainReads). */
+  reads: ChainReads;
+  onProgress?: (checked: number, total: number) => void;
+  /** False once the reader left the view: stop early. */
+  stillCurrent?: () => boolean;
+}
+
+/** Reads of the pinned registry through one reader, or two that must agree on chainId and batch(id). */
+export function pinnedChainReads(trust: TrustRoot, rpcUrls: string[]): ChainReads {
+  const reads = rpcUrls
+    .slice(0, 2)
+    .map((url) => rpcChainReads(createFetchTransport(url, { timeoutMs: 20_000 }), trust));
+  if (reads.length === 0) throw new AiqynError("NO_READER", "no RPC to read the chain");
+  return reads.length === 2 ? agreeingChainReads(reads[0]!, reads[1]!) : reads[0]!;
+}
+
+/** Every anchored batch the source lists, oldest first. */
+async function anchoredBatches(source: DataSource): Promise<Batch[]> {
+  const out: Batch[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await source.batches(cursor, 500);
+    out.push(...page.items.filter((b) => b.status === "anchored"));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out.sort((a, b) => a.id - b.id);
+}
+
+type Outcome = { records: TotalsRecord[] } | { failed: FailedBatch };
+
+const digest = (r: TotalsRecord): TotalsRecord => ({
+  seq: r.seq,
+  kind: r.kind,
+  corrects: r.corrects,
+  asset: r.asset,
+  amount: r.amount,
+  valueUsd: r.valueUsd,
+  occurredAt: r.occurredAt,
+});
+
+interface Served {
+  onChain: Promise<OnChainBatch | null>;
+  entries: Promise<{ record: unknown; leaf: unknown }[]>;
+}
+
+async function checkOne(opts: FiguresOptions, batch: Batch, served: Served): Promise<Outcome> {
+  let chain: OnChainBatch | null;
+  try {
+    chain = await served.onChain;
+  } catch {
+    return { failed: { id: batch.id, problem: "chain" } };
+  }
+  let entries: { record: unknown; leaf: unknown }[];
+  try {
+    entries = await served.entries;
+  } catch {
+    return { failed: { id: batch.id, problem: "source" } };
+  }
+  const check = checkBatchRecords(entries, chain);
+  if (!check.ok) return { failed: { id: batch.id, problem: check.problem, seq: check.seq } };
+  const records = check.records.map(digest);
+  void rememberBatch(batchCacheKey(opts.trust.chainId, opts.trust.registry, batch.id, chain!.root), records);
+  return { records };
+}
+
+/** Checks every anchored batch (cached ones are not fetched again) and totals the records that passed. */
+export async function checkFigures(opts: FiguresOptions): Promise<CheckedFigures> {
+  const chainId = await opts.reads.chainId();
+  if (chainId !== opts.trust.chainId)
+    throw new AiqynError("WRONG_CHAIN", `the RPC serves chain ${chainId}, not the trusted chain ${opts.trust.chainId}`);
+  const batches = await anchoredBatches(opts.source);
+  const keyOf = (b: Batch) => batchCacheKey(opts.trust.chainId, opts.trust.registry, b.id, b.root);
+  const cached = await cachedBatches(batches.map(keyOf));
+  const records: TotalsRecord[] = batches.flatMap((b) => cached.get(keyOf(b)) ?? []);
+  const todo = batches.filter((b) => !cached.has(keyOf(b)));
+  const failed: FailedBatch[] = [];
+  let done = batches.length - todo.length;
+  opts.onProgress?.(done, batches.length);
+  for (let start = 0; start < todo.length; start += ROUND) {
+    if (opts.stillCurrent && !opts.stillCurrent()) break;
+    const round = todo.slice(start, start + ROUND);
+    // batch(id) asked in one tick: one JSON-RPC batch request for the whole round; records fetched meanwhile.
+    const served = round.map((b) => ({ onChain: opts.reads.batch(b.id), entries: opts.source.batchRecords(b) }));
+    for (const s of served) [s.onChain, s.entries].forEach((p) => p.catch(() => undefined));
+    for (const [i, batch] of round.entries()) {
+      const outcome = await checkOne(opts, batch, served[i]!);
+      if ("failed" in outcome) failed.push(outcome.failed);
+      else records.push(...outcome.records);
+      opts.onProgress?.(++done, batches.length);
+    }
+  }
+  const checkedBatches = batches.length - failed.length;
+  const totals = { records: records.length, anchored: records.length, pending: 0, batches: checkedBatches };
+  return { stats: computeTotals(records, totals), records, totalBatches: batches.length, failed };
+}
