@@ -103,4 +103,22 @@ describe("web: the Holdings view against the demo's transfers", function () {
     await screenshot(page, "holdings-undisclosed");
     await closeCheckedPage(page, errors, hosts);
   });
+
+  it("refuses to judge when the data source leaves out the operations wallet's records", async () => {
+    const ops = wallet(DEMO_ACCOUNTS.operationsWallet).address.toLowerCase();
+    const { page, errors, hosts } = await newPage(browser.context);
+    // A hostile server: every list of records it serves silently omits those naming the operations wallet.
+    await page.route(/\/api\/v1\/(records|batches\/\d+\/records)/, async (route) => {
+      const answer = await route.fetch();
+      const body = (await answer.json()) as { records: unknown[] };
+      body.records = body.records.filter((r) => !JSON.stringify(r).toLowerCase().includes(ops.slice(2)));
+      await route.fulfill({ response: answer, json: body });
+    });
+    await page.goto(`${stack.baseUrl}/holdings`);
+    const alert = page.locator(".holdings-unverified");
+    await alert.waitFor({ timeout: 30_000 });
+    expect(await alert.textContent()).to.contain("do not all match the registry this page trusts");
+    expect(await page.locator("td.verdict").count()).to.equal(0);
+    await closeCheckedPage(page, errors, hosts);
+  });
 });

@@ -61,7 +61,7 @@ export function pinnedChainReads(trust: TrustRoot, rpcUrls: string[]): ChainRead
 }
 
 /** Every anchored batch the source lists, oldest first. */
-async function anchoredBatches(source: DataSource): Promise<Batch[]> {
+export async function anchoredBatches(source: DataSource): Promise<Batch[]> {
   const out: Batch[] = [];
   let cursor: string | null = null;
   do {
