@@ -104,6 +104,20 @@ describe("web: the Holdings view against the demo's transfers", function () {
     await closeCheckedPage(page, errors, hosts);
   });
 
+  it("never builds an explorer link from the data source's explorerUrl (a javascript: one stays text)", async () => {
+    const { page, errors, hosts } = await newPage(browser.context);
+    await page.route(/\/api\/v1\/registry$/, async (route) => {
+      const answer = await route.fetch();
+      const body = (await answer.json()) as Record<string, unknown>;
+      await route.fulfill({ response: answer, json: { ...body, explorerUrl: "javascript:alert(document.domain)//" } });
+    });
+    await page.goto(`${stack.baseUrl}/holdings`);
+    await verdicts(page);
+    expect(await page.locator("ul.movements li").count()).to.equal(4);
+    expect(await page.locator('ul.movements a[href^="javascript:"]').count()).to.equal(0);
+    await closeCheckedPage(page, errors, hosts);
+  });
+
   it("refuses to judge when the data source leaves out the operations wallet's records", async () => {
     const ops = wallet(DEMO_ACCOUNTS.operationsWallet).address.toLowerCase();
     const { page, errors, hosts } = await newPage(browser.context);

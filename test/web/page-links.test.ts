@@ -33,6 +33,29 @@ describe("web: the sources a link may choose", function () {
     await stack?.stop();
   });
 
+  it("the page carries a Content-Security-Policy (scripts only from itself) and every view runs under it", async () => {
+    const html = await (await fetch(`${stack.baseUrl}/`)).text();
+    const csp = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/.exec(html)?.[1] ?? "";
+    expect(csp).to.contain("script-src 'self'").and.to.contain("connect-src 'self' http: https:");
+    expect(csp).to.not.contain("unsafe-inline");
+    const { page, errors, hosts } = await newPage(browser.context);
+    await page.goto(`${stack.baseUrl}/`);
+    await page.locator("#latest-table tbody tr").first().waitFor({ timeout: 30_000 });
+    const blocked = await page.evaluate(() => {
+      const script = document.createElement("script");
+      script.textContent = "window.__inlineRan = true";
+      document.head.append(script);
+      return (window as unknown as { __inlineRan?: boolean }).__inlineRan === true;
+    });
+    expect(blocked, "an inline script ran").to.equal(false);
+    errors.length = 0; // that refusal is the point; the views below must cause none
+    for (const route of ["/fund", "/holdings", "/ledger", "/verify/1"]) {
+      await page.goto(`${stack.baseUrl}${route}`);
+      await page.locator("main h1").first().waitFor({ timeout: 30_000 });
+    }
+    await closeCheckedPage(page, errors, hosts);
+  });
+
   for (const prefix of ["//", "/\\", "\\\\"]) {
     it(`?mirror=${prefix}host/ is refused: the page keeps reading its own server`, async () => {
       const port = (other.address() as AddressInfo).port;

@@ -14,11 +14,11 @@ import {
   type Finding,
   type RecordV1,
   type ReconcilePlan,
-  type RegistryInfo,
   type TrackedAsset,
   type TrustRoot,
 } from "../../../core/index";
 import { checkedRecords } from "../checked-records";
+import { pageConfig } from "../config";
 import { pinnedChainReads } from "../figures";
 import { dataSource } from "../app";
 import { h, replace } from "../dom";
@@ -38,7 +38,8 @@ const KNOWN_EXPLORERS: Record<string, string> = {
 interface Context {
   records: RecordV1[];
   plan: ReconcilePlan;
-  info: RegistryInfo;
+  /** The pinned registry's chain id. */
+  chainId: number;
   registry: string;
 }
 
@@ -74,8 +75,9 @@ function defaultRpc(chain: string, ctx: Context): string {
 }
 
 function explorerTx(chain: string, ctx: Context, hash: string): string | null {
-  const base = chain === `eip155:${ctx.info.chainId}` ? ctx.info.explorerUrl : KNOWN_EXPLORERS[chain];
-  return base ? `${base.replace(/\/+$/, "")}/tx/${hash}` : null;
+  // The page's baked explorer for the registry's chain, never one a data source names (it could be javascript:).
+  const base = chain === `eip155:${ctx.chainId}` ? pageConfig().explorerUrl : KNOWN_EXPLORERS[chain];
+  return base && /^https?:\/\//.test(base) ? `${base.replace(/\/+$/, "")}/tx/${hash}` : null;
 }
 
 /** The newest statement of a holding: its latest snapshot, or the declaration itself. */
@@ -328,12 +330,12 @@ export async function renderHoldings(main: HTMLElement, stillCurrent: () => bool
   try {
     const { trust } = effectiveTrust();
     if (!trust) throw new Error(t("holdings.noTrustRoot"));
-    const [info, verified] = await Promise.all([dataSource().registry(), verifiedRecords(trust, stillCurrent)]);
+    const verified = await verifiedRecords(trust, stillCurrent);
     if (!verified.records) return void (stillCurrent() && showUnchecked(main, verified.unchecked));
     const records = verified.records;
     // Control proofs name the registry the page trusts (its pinned root), never the one a server names.
     const registry = registryCaip10(trust.chainId, trust.registry);
-    ctx = { records, plan: planReconciliation(records), info, registry };
+    ctx = { records, plan: planReconciliation(records), chainId: trust.chainId, registry };
   } catch (error) {
     if (stillCurrent())
       replace(
