@@ -8,13 +8,17 @@ import {
   createHttpRpc,
   makeTrustRoot,
   parseBundle,
+  leafHash,
+  receiptDigest,
   rpcChainReads,
   validateRecord,
   verifyPendingReceipt,
   verifyPinnedBundle,
   type ProofBundle,
   type Receipt,
+  type RecordV1,
 } from "../../core";
+import { getBytes } from "ethers";
 import { readBody } from "../cli/fixtures";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 
@@ -127,10 +131,38 @@ describe("core/verify: the pinned verifier against the real chain", function () 
       ["receipt", true],
       ["chain-id", true],
       ["receipt-role", true],
+      ["published-at", true],
       ["anchor-deadline", true],
     ]);
     const late = await verifyPendingReceipt(record.value, item.receipt, trust(), reads(stack.rpcUrl), at + delay + 1);
     expect(late.verdict).to.equal("overdue");
+  });
+
+  it("a receipt signed with a publishedAt more than 300 s ahead is a mismatch, never pending for ever", async () => {
+    const item = (await (await fetch(`${stack.baseUrl}/api/v1/records/1`)).json()) as { record: RecordV1 };
+    const now = Math.floor(Date.now() / 1000);
+    for (const [ahead, verdict] of [
+      [300, "pending"],
+      [301, "mismatch"],
+      [10 * 365 * 86_400, "mismatch"],
+    ] as const) {
+      const record = { ...item.record, publishedAt: now + ahead };
+      const leaf = leafHash(record);
+      const digest = receiptDigest(stack.chainId, stack.registryAddress, record.seq, leaf, record.publishedAt);
+      const signature = (await stack.wallets.anchorer.signMessage(getBytes(digest))) as `0x${string}`;
+      const receipt = {
+        seq: record.seq,
+        leaf,
+        publishedAt: record.publishedAt,
+        signer: stack.wallets.anchorer.address,
+        signature,
+      };
+      const report = await verifyPendingReceipt(record, receipt, trust(), reads(stack.rpcUrl), now);
+      expect(report.verdict, `${ahead} s ahead`).to.equal(verdict);
+      expect(report.checks.find((c) => c.id === "published-at")?.ok, `${ahead} s ahead`).to.equal(
+        verdict === "pending",
+      );
+    }
   });
 
   it("two RPCs that agree verify; an RPC on a dead port beside them is chain-unavailable, never anchored", async () => {
