@@ -102,7 +102,7 @@ function findingText(f: Finding): string {
 }
 
 async function balanceNow(reader: EvmChainReader, d: TrackedAsset, block: number) {
-  const decimals = d.asset.type === "native" ? 18 : await reader.decimals(d.asset.token);
+  const decimals = d.asset.type === "native" ? 18 : await reader.decimals(d.asset.token, block);
   const raw =
     d.asset.type === "native"
       ? await reader.nativeBalance(d.account.address, block)
