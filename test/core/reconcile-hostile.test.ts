@@ -52,7 +52,7 @@ describe("core/reconcile: hostile answers from a token, a contract account or an
     const [holder] = await ethers.getSigners();
     const token = await deployDemoToken(holder!.address, 1n); // any contract: the answer is what is lied about
     const block = await ethers.provider.getBlockNumber();
-    const hash = `0x${"11".repeat(32)}`;
+    const hash = `0x${"11".repeat(32)}` as const;
     const check = (answer: string) =>
       createEvmChainReader(lyingCalls("0x1626ba7e", answer)).isValidSignature(token.address, hash, "0x1234", block);
     expect(await check(`0x1626ba7e${"0".repeat(56)}`)).to.equal(true);
