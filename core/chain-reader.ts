@@ -33,6 +33,8 @@ export interface EvmChainReader {
   latestBlock(): Promise<number>;
   nativeBalance(address: string, block: number): Promise<bigint>;
   tokenBalance(token: string, address: string, block: number): Promise<bigint>;
+  /** The block's timestamp (unix seconds). */
+  blockTimestamp(block: number): Promise<number>;
   /** The token's decimals() at `block`; refused (TOKEN_DECIMALS) above 255, as no ERC-20 uint8 can be. */
   decimals(token: string, block: number): Promise<number>;
   getLogs: GetLogs;
@@ -116,6 +118,11 @@ export function createEvmChainReader(request: RpcRequest): EvmChainReader {
   const call = (to: string, data: string, block: number) => request("eth_call", [{ to, data }, quantity(block)]);
   return {
     latestBlock: async () => toNumber(await request("eth_blockNumber", []), "eth_blockNumber"),
+    blockTimestamp: async (block) => {
+      const raw = await request("eth_getBlockByNumber", [quantity(block), false]);
+      if (!isObject(raw)) throw new AiqynError("RPC_BAD_ANSWER", `eth_getBlockByNumber: no block ${block}`);
+      return toNumber(raw.timestamp, "block timestamp");
+    },
     nativeBalance: async (address, block) =>
       toBigInt(await request("eth_getBalance", [address, quantity(block)]), "eth_getBalance"),
     tokenBalance: async (token, address, block) =>

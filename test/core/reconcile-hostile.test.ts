@@ -69,6 +69,7 @@ describe("core/reconcile: hostile answers from a token, a contract account or an
       symbol: "ETH",
       startBlock: 100,
       endBlock: null,
+      endPublishedAt: null,
       amount: 0n,
       signature: "0x",
     });
