@@ -175,7 +175,8 @@ export type CheckId =
   | "chain-id"
   | "anchor-tx"
   | "receipt-role"
-  | "anchor-deadline";
+  | "anchor-deadline"
+  | "published-at";
 
 export interface Check {
   id: CheckId;

@@ -33,7 +33,10 @@ export interface EvmChainReader {
   latestBlock(): Promise<number>;
   nativeBalance(address: string, block: number): Promise<bigint>;
   tokenBalance(token: string, address: string, block: number): Promise<bigint>;
-  decimals(token: string): Promise<number>;
+  /** The block's timestamp (unix seconds). */
+  blockTimestamp(block: number): Promise<number>;
+  /** The token's decimals() at `block`; refused (TOKEN_DECIMALS) above 255, as no ERC-20 uint8 can be. */
+  decimals(token: string, block: number): Promise<number>;
   getLogs: GetLogs;
   transaction(hash: string): Promise<ChainTransaction | null>;
   receipt(hash: string): Promise<ChainReceipt | null>;
@@ -115,14 +118,21 @@ export function createEvmChainReader(request: RpcRequest): EvmChainReader {
   const call = (to: string, data: string, block: number) => request("eth_call", [{ to, data }, quantity(block)]);
   return {
     latestBlock: async () => toNumber(await request("eth_blockNumber", []), "eth_blockNumber"),
+    blockTimestamp: async (block) => {
+      const raw = await request("eth_getBlockByNumber", [quantity(block), false]);
+      if (!isObject(raw)) throw new AiqynError("RPC_BAD_ANSWER", `eth_getBlockByNumber: no block ${block}`);
+      return toNumber(raw.timestamp, "block timestamp");
+    },
     nativeBalance: async (address, block) =>
       toBigInt(await request("eth_getBalance", [address, quantity(block)]), "eth_getBalance"),
     tokenBalance: async (token, address, block) =>
       firstWord(await call(token, `0x${SELECTORS.balanceOf}${addressWord(address)}`, block), "balanceOf"),
-    decimals: async (token) =>
-      Number(
-        firstWord(await request("eth_call", [{ to: token, data: `0x${SELECTORS.decimals}` }, "latest"]), "decimals()"),
-      ),
+    decimals: async (token, block) => {
+      const decimals = firstWord(await call(token, `0x${SELECTORS.decimals}`, block), "decimals()");
+      // 10n ** decimals would hang on a hostile token's huge answer; ERC-20 declares decimals() as uint8.
+      if (decimals > 255n) throw new AiqynError("TOKEN_DECIMALS", `${token}: decimals() answered ${decimals} (> 255)`);
+      return Number(decimals);
+    },
     getLogs: createGetLogs(request),
     transaction: async (hash) => {
       const raw = await request("eth_getTransactionByHash", [hash]);
@@ -143,7 +153,8 @@ export function createEvmChainReader(request: RpcRequest): EvmChainReader {
     isValidSignature: async (account, hash, signature, block) => {
       try {
         const answer = await call(account, isValidSignatureCall(hash, signature), block);
-        return typeof answer === "string" && answer.slice(0, 10).toLowerCase() === ERC1271_MAGIC;
+        // Exactly the magic value as one 32-byte word (bytes4, right-padded), never just its first 4 bytes.
+        return typeof answer === "string" && answer.toLowerCase() === ERC1271_MAGIC.padEnd(66, "0");
       } catch (error) {
         if (isRevert(error)) return false; // a revert is a refusal; a transport error is not an answer
         throw error;

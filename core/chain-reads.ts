@@ -1,8 +1,8 @@
 /**
  * What a verdict reads from the chain, as injected functions: the verifier (core/verify.ts) never opens a
  * connection. rpcChainReads builds them over a JSON-RPC transport for the PINNED registry only;
- * agreeingChainReads asks two independent RPCs and refuses (RPCS_DISAGREE) when they differ on the chain id
- * or on batch(id), so one lying endpoint cannot make a forgery "anchored".
+ * agreeingChainReads asks two independent RPCs every read and refuses (RPCS_DISAGREE) when they differ, so one
+ * lying endpoint cannot make a forgery "anchored".
  */
 import { bytesToHex, utf8Bytes, type Hex } from "./bytes";
 import type { OnChainBatch, ReadBatch } from "./bundle";
@@ -107,22 +107,42 @@ export function emitsBatchAnchored(receipt: TxReceipt, registry: string, batchId
   );
 }
 
+/** What of a receipt a verdict rests on, so that two RPCs may differ only in what no verdict reads. */
+function receiptEssence(receipt: TxReceipt | null) {
+  if (!receipt) return null;
+  const logs = receipt.logs.map((l) => ({
+    address: l.address.toLowerCase(),
+    topics: l.topics.map((t) => t.toLowerCase()),
+    data: l.data.toLowerCase(),
+  }));
+  return { succeeded: receipt.succeeded, blockNumber: receipt.blockNumber, logs };
+}
+
 /**
- * Reads from `first`, with chainId and batch(id) also asked of `second`: the two must agree, else
- * RPCS_DISAGREE (details: both answers).
+ * Every read is asked of both `first` and `second`: chainId, batch(id), maxAnchorDelay(), the anchorer role
+ * history and the anchoring transaction's receipt (status, block, logs) must agree, else RPCS_DISAGREE (details:
+ * both answers). One lying endpoint can then neither forge an anchoring nor move a deadline or a role.
  */
 export function agreeingChainReads(first: ChainReads, second: ChainReads): ChainReads {
-  const agree = async <T>(what: string, a: Promise<T>, b: Promise<T>): Promise<T> => {
+  const agree = async <T>(what: string, a: Promise<T>, b: Promise<T>, key: (v: T) => unknown = (v) => v) => {
     const [one, two] = await Promise.all([a, b]);
-    if (JSON.stringify(one) !== JSON.stringify(two))
+    if (JSON.stringify(key(one)) !== JSON.stringify(key(two)))
       throw new AiqynError(RPCS_DISAGREE, `the two RPCs answer ${what} differently`, {
-        details: { first: one, second: two },
+        details: { first: key(one), second: key(two) },
       });
     return one;
   };
   return {
-    ...first,
     chainId: () => agree("eth_chainId", first.chainId(), second.chainId()),
     batch: (id) => agree<OnChainBatch | null>(`batch(${id})`, first.batch(id), second.batch(id)),
+    maxAnchorDelay: () => agree("maxAnchorDelay()", first.maxAnchorDelay(), second.maxAnchorDelay()),
+    anchorerHistory: () => agree("the ANCHORER_ROLE history", first.anchorerHistory(), second.anchorerHistory()),
+    transactionReceipt: (txHash) =>
+      agree(
+        `the receipt of ${txHash}`,
+        first.transactionReceipt(txHash),
+        second.transactionReceipt(txHash),
+        receiptEssence,
+      ),
   };
 }

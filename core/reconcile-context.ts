@@ -101,13 +101,17 @@ export function decodeTransfer(log: ChainLog): { from: string; to: string; value
 /** "native" or the token's lowercase address: how tracked assets are keyed. */
 export const assetKey = (asset: Caip19): string => (asset.type === "native" ? "native" : asset.token.toLowerCase());
 
-/** The declaration tracking `asset` at `address` at `block`, if any. */
+/** The declaration on this context's chain tracking `asset` at `address` at `block`, if any. */
 export function trackedAt(ctx: ChainContext, key: string, address: string | null, block: number): TrackedAsset | null {
   if (address === null) return null;
   const lower = address.toLowerCase();
   return (
     ctx.plan.declarations.find(
-      (d) => assetKey(d.asset) === key && d.account.address.toLowerCase() === lower && tracksBlock(d, block),
+      (d) =>
+        d.account.chain.text === ctx.chain && // the same address on another chain is another account
+        assetKey(d.asset) === key &&
+        d.account.address.toLowerCase() === lower &&
+        tracksBlock(d, block),
     ) ?? null
   );
 }
@@ -122,7 +126,7 @@ export function decimalsOf(ctx: ChainContext, asset: Caip19): Promise<number> {
   if (asset.type === "native") return Promise.resolve(18);
   const key = asset.token.toLowerCase();
   let cached = ctx.decimals.get(key);
-  if (!cached) ctx.decimals.set(key, (cached = ctx.reader.decimals(asset.token)));
+  if (!cached) ctx.decimals.set(key, (cached = ctx.reader.decimals(asset.token, ctx.toBlock)));
   return cached;
 }
 

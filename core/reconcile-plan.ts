@@ -23,6 +23,11 @@ export interface TrackedAsset {
   symbol: string;
   startBlock: number;
   endBlock: number | null;
+  /**
+   * When a RETRACTION named endBlock: its publishedAt. The reconciler tracks on to the last block made by then
+   * (a later record cannot end tracking before it was written), so a movement it hides is still found.
+   */
+  endPublishedAt: number | null;
   /** The declared balance × 10^18. */
   amount: bigint;
   signature: string;
@@ -57,7 +62,7 @@ const amountOf = (record: RecordV1): bigint => {
   return parsed.ok ? parsed.value : 0n;
 };
 
-function declarationOf(record: RecordV1, endBlock: number | null): TrackedAsset | null {
+function declarationOf(record: RecordV1, end: TrackingEnd | null): TrackedAsset | null {
   const account = parseCaip10(record.counterparty);
   const point = parseAssetAtBlock(record.reference);
   if (!account.ok || !point.ok) return null;
@@ -67,17 +72,25 @@ function declarationOf(record: RecordV1, endBlock: number | null): TrackedAsset 
     asset: point.value.asset,
     symbol: record.asset,
     startBlock: point.value.block,
-    endBlock,
+    endBlock: end?.block ?? null,
+    endPublishedAt: end?.publishedAt ?? null,
     amount: amountOf(record),
     signature: record.memo,
   };
 }
 
-/** The end block a retracted declaration was tracked to, or null when the retraction voids it outright. */
-function trackingEnd(seq: number, bySeq: Map<number, RecordV1>, correctors: Map<number, number[]>): number | null {
+interface TrackingEnd {
+  block: number;
+  publishedAt: number;
+}
+
+/** Where a retracted declaration's RETRACTION ends its tracking, or null when it voids it outright. */
+function trackingEnd(seq: number, bySeq: Map<number, RecordV1>, correctors: Map<number, number[]>): TrackingEnd | null {
   for (const corrector of correctors.get(seq) ?? []) {
     const record = bySeq.get(corrector);
-    if (record?.kind === "RETRACTION") return parseTrackingEnd(record.reference);
+    if (record?.kind !== "RETRACTION") continue;
+    const block = parseTrackingEnd(record.reference);
+    return block === null ? null : { block, publishedAt: record.publishedAt };
   }
   return null;
 }

@@ -207,6 +207,29 @@ function contextFor(
   };
 }
 
+/** The last block at or before `toBlock` whose timestamp is ≤ `at`, searched from `from` (≤ it: `from`). */
+async function lastBlockBy(ctx: ChainContext, at: number, from: number): Promise<number> {
+  let [lo, hi] = [from, ctx.toBlock];
+  while (lo < hi) {
+    const mid = hi - Math.floor((hi - lo) / 2);
+    if ((await ctx.reader.blockTimestamp(mid)) <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * A RETRACTION's `@<block>` cannot end tracking before the retraction was written: the window runs on to the
+ * last block made by its publishedAt, so a movement it would hide (move at 500, retract with @499) is found.
+ */
+async function extendRetractedWindows(ctx: ChainContext): Promise<void> {
+  for (const d of ctx.plan.declarations) {
+    if (d.account.chain.text !== ctx.chain || d.endBlock === null || d.endPublishedAt === null) continue;
+    if (d.endBlock >= ctx.toBlock) continue;
+    d.endBlock = await lastBlockBy(ctx, d.endPublishedAt, d.endBlock);
+  }
+}
+
 /** Reconciles the records with every chain they name. Findings come sorted by seq, then code. */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
   const plan = planReconciliation(options.records);
@@ -216,7 +239,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       for (const seq of [...new Set(seqs)]) report.unchecked.push({ seq, reason: `no RPC for chain ${chain}` });
       continue;
     }
-    await reconcileChain(contextFor(options, plan, chain, report), options.scope);
+    const ctx = contextFor(options, plan, chain, report);
+    await extendRetractedWindows(ctx);
+    await reconcileChain(ctx, options.scope);
     const on = <T>(items: T[], chainOf: (item: T) => string) => items.filter((i) => chainOf(i) === chain).length;
     report.chains.push({
       chain,

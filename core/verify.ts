@@ -4,7 +4,7 @@
  * returns: the same ordered checks, with the same ids, and the same verdict.
  *
  * Order of checks: trust-root, leaf, seq-in-batch, proof-length, proof-root, receipt, chain-id, chain-batch,
- * chain-root, chain-range, anchor-tx, receipt-role (pending: receipt, chain-id, receipt-role, anchor-deadline).
+ * chain-root, chain-range, anchor-tx, receipt-role (pending: receipt, chain-id, receipt-role, published-at, anchor-deadline).
  * A bundle that names another chain or registry than the trust root is never looked up on chain: it is
  * "other-registry", whatever it claims.
  */
@@ -204,10 +204,27 @@ export async function verifyPendingReceipt(
     expected: promisedBy,
     actual: now,
   };
-  const checks = [local, idCheck, roleCheck(receipt, history), deadline];
-  const forged = checks.slice(0, 3).some((c) => c.ok === false);
+  const checks = [local, idCheck, roleCheck(receipt, history), publishedAtCheck(receipt, now), deadline];
+  const forged = checks.slice(0, 4).some((c) => c.ok === false);
   const verdict: PinnedVerdict = forged ? "mismatch" : deadline.ok ? "pending" : "overdue";
   return { ...base, verdict, checks, promisedBy };
+}
+
+/** Clocks differ by seconds, not minutes: a receipt from further ahead than this would stay "pending" for ever. */
+export const MAX_CLOCK_AHEAD_SECONDS = 300;
+
+function publishedAtCheck(receipt: Receipt, now: number): Check {
+  const latest = now + MAX_CLOCK_AHEAD_SECONDS;
+  const ok = receipt.publishedAt <= latest;
+  return {
+    id: "published-at",
+    ok,
+    message: ok
+      ? `the receipt's publishedAt ${receipt.publishedAt} is not in the future`
+      : `the receipt's publishedAt ${receipt.publishedAt} is more than ${MAX_CLOCK_AHEAD_SECONDS} s ahead of now (${now})`,
+    expected: latest,
+    actual: receipt.publishedAt,
+  };
 }
 
 function receiptCheck(record: RecordV1, leaf: Hex, receipt: Receipt, trust: TrustRoot): Check {

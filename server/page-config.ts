@@ -36,5 +36,6 @@ const CONFIG_META = /<meta name="aiqyn-config" content="[^"]*" \/>/;
 /** index.html with its aiqyn-config meta set to `config` (HTML-attribute escaped JSON). */
 export function withPageConfig(html: string, config: PageConfig): string {
   const escaped = JSON.stringify(config).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return html.replace(CONFIG_META, `<meta name="aiqyn-config" content="${escaped}" />`);
+  // A replacer function: a string would expand `$$`, `` $` `` and `$'` found in the configured URLs.
+  return html.replace(CONFIG_META, () => `<meta name="aiqyn-config" content="${escaped}" />`);
 }

@@ -64,7 +64,12 @@ await build({
 
 cpSync(join(webDir, "public"), outDir, { recursive: true });
 const indexPath = join(outDir, "index.html");
-writeFileSync(indexPath, readFileSync(indexPath, "utf8").replaceAll("%BASE%", base).replace("%CONFIG%", bakedConfig()));
+// Replacer functions: a replacement string would expand `$$`, `` $` `` and `$'` found in the base or the config.
+const html = readFileSync(indexPath, "utf8").replaceAll("%BASE%", () => base);
+writeFileSync(
+  indexPath,
+  html.replace("%CONFIG%", () => bakedConfig()),
+);
 
 /** The page configuration (server/page-config.ts's shape), HTML-attribute escaped; empty without --trust. */
 function bakedConfig() {

@@ -202,4 +202,18 @@ describe("reconcile (core) on Hardhat's chain", function () {
     expect(voided.chains[0]).to.include({ declarations: 2 });
     expect(voided.unchecked.map((u) => u.seq)).to.deep.equal([7]);
   });
+
+  it("a later RETRACTION cannot end tracking before it was written: a move it would hide is still found", async () => {
+    const { b, stranger, token, ledger } = await fund();
+    const moved = await token.transfer(b, stranger.address, units("1"));
+    const block = (await ethers.provider.getTransactionReceipt(moved))!.blockNumber;
+    const at = (await ethers.provider.getBlock(block))!.timestamp;
+    // Published after the undisclosed move, claiming tracking ended the block before it.
+    ledger.add({ kind: "RETRACTION", amount: "0", corrects: 2, reference: `@${block - 1}`, publishedAt: at + 1 });
+    const report = await runReconcile(ledger.records);
+    expect(codesOf(report)).to.include("UNDISCLOSED_TRANSFER");
+    // Published before the move (a real hand-over): tracking ended there, the later move is not the fund's.
+    ledger.records.at(-1)!.publishedAt = at - 1;
+    expect(codesOf(await runReconcile(ledger.records))).to.not.include("UNDISCLOSED_TRANSFER");
+  });
 });

@@ -8,13 +8,17 @@ import {
   createHttpRpc,
   makeTrustRoot,
   parseBundle,
+  leafHash,
+  receiptDigest,
   rpcChainReads,
   validateRecord,
   verifyPendingReceipt,
   verifyPinnedBundle,
   type ProofBundle,
   type Receipt,
+  type RecordV1,
 } from "../../core";
+import { getBytes } from "ethers";
 import { readBody } from "../cli/fixtures";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 
@@ -37,6 +41,32 @@ async function startRecorder(upstream: string): Promise<Recorder> {
   return {
     url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
     bodies,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+type Call = { id: unknown; method: string; params: unknown[] };
+type Answer = { id: unknown; result?: unknown };
+
+/** A JSON-RPC proxy that forwards everything and rewrites the answers `lie` chooses (single and batch calls). */
+async function startLiar(upstream: string, lie: (call: Call, result: unknown) => unknown): Promise<Recorder> {
+  const server = http.createServer(async (req, res) => {
+    const body = await readBody(req);
+    const answer = (await (
+      await fetch(upstream, { method: "POST", headers: { "content-type": "application/json" }, body })
+    ).json()) as Answer | Answer[];
+    const calls = ([] as Call[]).concat(JSON.parse(body) as Call | Call[]);
+    const rewrite = (a: Answer) => {
+      const call = calls.find((c) => c.id === a.id);
+      return call && "result" in a ? { ...a, result: lie(call, a.result) } : a;
+    };
+    const out = Array.isArray(answer) ? answer.map(rewrite) : rewrite(answer);
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(out));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    bodies: [],
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -101,10 +131,38 @@ describe("core/verify: the pinned verifier against the real chain", function () 
       ["receipt", true],
       ["chain-id", true],
       ["receipt-role", true],
+      ["published-at", true],
       ["anchor-deadline", true],
     ]);
     const late = await verifyPendingReceipt(record.value, item.receipt, trust(), reads(stack.rpcUrl), at + delay + 1);
     expect(late.verdict).to.equal("overdue");
+  });
+
+  it("a receipt signed with a publishedAt more than 300 s ahead is a mismatch, never pending for ever", async () => {
+    const item = (await (await fetch(`${stack.baseUrl}/api/v1/records/1`)).json()) as { record: RecordV1 };
+    const now = Math.floor(Date.now() / 1000);
+    for (const [ahead, verdict] of [
+      [300, "pending"],
+      [301, "mismatch"],
+      [10 * 365 * 86_400, "mismatch"],
+    ] as const) {
+      const record = { ...item.record, publishedAt: now + ahead };
+      const leaf = leafHash(record);
+      const digest = receiptDigest(stack.chainId, stack.registryAddress, record.seq, leaf, record.publishedAt);
+      const signature = (await stack.wallets.anchorer.signMessage(getBytes(digest))) as `0x${string}`;
+      const receipt = {
+        seq: record.seq,
+        leaf,
+        publishedAt: record.publishedAt,
+        signer: stack.wallets.anchorer.address,
+        signature,
+      };
+      const report = await verifyPendingReceipt(record, receipt, trust(), reads(stack.rpcUrl), now);
+      expect(report.verdict, `${ahead} s ahead`).to.equal(verdict);
+      expect(report.checks.find((c) => c.id === "published-at")?.ok, `${ahead} s ahead`).to.equal(
+        verdict === "pending",
+      );
+    }
   });
 
   it("two RPCs that agree verify; an RPC on a dead port beside them is chain-unavailable, never anchored", async () => {
@@ -114,6 +172,36 @@ describe("core/verify: the pinned verifier against the real chain", function () 
     const report = await verifyPinnedBundle(bundle, trust(), dead);
     expect(report.verdict).to.equal("chain-unavailable");
     expect(report.chainError?.code).to.equal("RPC_UNREACHABLE");
+  });
+
+  it("two RPCs must agree on maxAnchorDelay(), the role history and the anchoring receipt, else RPCS_DISAGREE", async () => {
+    const noArgCall = (c: Call) => c.method === "eth_call" && (c.params[0] as { data: string }).data.length === 10;
+    const lies: [string, (c: Call, r: unknown) => unknown, (both: ReturnType<typeof reads>) => Promise<unknown>][] = [
+      [
+        "maxAnchorDelay",
+        (c, r) => (noArgCall(c) ? `0x${(7200).toString(16).padStart(64, "0")}` : r),
+        (b) => b.maxAnchorDelay(),
+      ],
+      ["role history", (c, r) => (c.method === "eth_getLogs" ? [] : r), (b) => b.anchorerHistory()],
+      [
+        "receipt",
+        (c, r) => (c.method === "eth_getTransactionReceipt" ? { ...(r as object), status: "0x0" } : r),
+        (b) => b.transactionReceipt(bundle.anchor.txHash),
+      ],
+    ];
+    for (const [what, lie, read] of lies) {
+      const liar = await startLiar(stack.rpcUrl, lie);
+      try {
+        const error = await read(agreeingChainReads(reads(stack.rpcUrl), reads(liar.url))).then(
+          () => null,
+          (e: { code?: string }) => e,
+        );
+        expect(error?.code, what).to.equal("RPCS_DISAGREE");
+        await read(agreeingChainReads(reads(stack.rpcUrl), reads(recorder.url))); // honest pair: no error
+      } finally {
+        await liar.close();
+      }
+    }
   });
 
   it("the transport: calls of one tick share one POST; answers are matched by id; one error fails only its call", async () => {

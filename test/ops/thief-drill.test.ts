@@ -294,9 +294,22 @@ describe("ops: the thief drill and a stale restore, by the real commands on a te
     expect(stale.code).to.equal(4);
     expect((JSON.parse(stale.stdout) as StoreCheck).verdict).to.equal("stale");
 
-    const r = await ops("recover-store", "--from-mirror", mirror, "--data-dir", restored);
+    // A lying mirror: the last batch's anchoring transaction and time are invented, and seq 7's receipt carries
+    // a publishedAt of its own beside the right leaf. None of it may reach the store.
+    const indexFile = path.join(mirror, "index.json");
+    const index = JSON.parse(await readFile(indexFile, "utf8")) as { batches: Record<string, unknown>[] };
+    Object.assign(index.batches.at(-1)!, { txHash: `0x${"ee".repeat(32)}`, blockNumber: 1, anchoredAt: 1 });
+    await writeFile(indexFile, JSON.stringify(index));
+    const bundleFile = path.join(mirror, "bundles", "7.json");
+    const bundle = JSON.parse(await readFile(bundleFile, "utf8")) as { receipt: { publishedAt: number } };
+    bundle.receipt.publishedAt += 1;
+    await writeFile(bundleFile, JSON.stringify(bundle));
+
+    const recover = ["recover-store", "--from-mirror", mirror, "--data-dir", restored, "--network", "localhost"];
+    const r = await run("npm", ["run", "--silent", "ops", "--", ...recover], { ...env, ANCHORER_KEY: newAnchorerKey });
     ok(r, "recover-store");
-    expect(r.stdout).to.contain("→ OK").and.contain("0 receipt(s) re-signed");
+    // seq 7's receipt is signed again by the key that held the role then: the very same bytes (RFC 6979).
+    expect(r.stdout).to.contain("→ OK").and.contain("1 receipt(s) re-signed");
     const store = openSqliteStore(restored);
     expect(await store.maxSeq()).to.equal(8);
     await store.close();

@@ -88,12 +88,14 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
-/** A fresh page that records console errors and every request host, for the "no other host" check. */
+/** A fresh page that records page errors, CSP violations and every request host, for the "no other host" check. */
 export async function newPage(context: BrowserContext): Promise<{ page: Page; errors: string[]; hosts: Set<string> }> {
   const page = await context.newPage();
   const errors: string[] = [];
   const hosts = new Set<string>();
   page.on("pageerror", (error) => errors.push(String(error)));
+  // The page's Content-Security-Policy must never have to block anything the page itself does.
+  page.on("console", (m) => void (/Content Security Policy/i.test(m.text()) && errors.push(m.text())));
   page.on("request", (request) => hosts.add(new URL(request.url()).host));
   return { page, errors, hosts };
 }

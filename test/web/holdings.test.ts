@@ -103,4 +103,36 @@ describe("web: the Holdings view against the demo's transfers", function () {
     await screenshot(page, "holdings-undisclosed");
     await closeCheckedPage(page, errors, hosts);
   });
+
+  it("never builds an explorer link from the data source's explorerUrl (a javascript: one stays text)", async () => {
+    const { page, errors, hosts } = await newPage(browser.context);
+    await page.route(/\/api\/v1\/registry$/, async (route) => {
+      const answer = await route.fetch();
+      const body = (await answer.json()) as Record<string, unknown>;
+      await route.fulfill({ response: answer, json: { ...body, explorerUrl: "javascript:alert(document.domain)//" } });
+    });
+    await page.goto(`${stack.baseUrl}/holdings`);
+    await verdicts(page);
+    expect(await page.locator("ul.movements li").count()).to.equal(4);
+    expect(await page.locator('ul.movements a[href^="javascript:"]').count()).to.equal(0);
+    await closeCheckedPage(page, errors, hosts);
+  });
+
+  it("refuses to judge when the data source leaves out the operations wallet's records", async () => {
+    const ops = wallet(DEMO_ACCOUNTS.operationsWallet).address.toLowerCase();
+    const { page, errors, hosts } = await newPage(browser.context);
+    // A hostile server: every list of records it serves silently omits those naming the operations wallet.
+    await page.route(/\/api\/v1\/(records|batches\/\d+\/records)/, async (route) => {
+      const answer = await route.fetch();
+      const body = (await answer.json()) as { records: unknown[] };
+      body.records = body.records.filter((r) => !JSON.stringify(r).toLowerCase().includes(ops.slice(2)));
+      await route.fulfill({ response: answer, json: body });
+    });
+    await page.goto(`${stack.baseUrl}/holdings`);
+    const alert = page.locator(".holdings-unverified");
+    await alert.waitFor({ timeout: 30_000 });
+    expect(await alert.textContent()).to.contain("do not all match the registry this page trusts");
+    expect(await page.locator("td.verdict").count()).to.equal(0);
+    await closeCheckedPage(page, errors, hosts);
+  });
 });

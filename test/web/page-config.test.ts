@@ -4,7 +4,10 @@ import { expect } from "chai";
 import { parseTrustRoot } from "../../core/index";
 import { loadConfig } from "../../server/config";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
-import { ensurePageBuilt } from "./browser";
+import fs from "node:fs";
+import path from "node:path";
+import { withPageConfig } from "../../server/page-config";
+import { buildBakedPage, ensurePageBuilt } from "./browser";
 
 const PUBLIC = ["https://rpc-one.example.org", "https://rpc-two.example.org/v1"];
 const OLD_REGISTRY = `0x${"ab".repeat(20)}`;
@@ -68,6 +71,18 @@ describe("web: the page configuration baked by the serving deployment", function
       ]);
       expect(JSON.stringify(config)).to.not.contain(stack.rpcUrl); // the private RPC_URL stays private
     }
+  });
+
+  it("URLs holding $-patterns ($$, $`, $', $&) are baked verbatim, by the server and by the static build", function () {
+    const rpcUrls = ["https://rpc.example.org/$$/$`/x", "https://rpc.example.org/$'/$&/y"];
+    const trust = { format: "aiqyn-trust/1", chainId: 31337, registry: `0x${"12".repeat(20)}`, deploymentBlock: 1 };
+    const template = '<head><meta name="aiqyn-config" content="" /></head><body>tail</body>';
+    const served = withPageConfig(template, { trust, rpcUrls, explorerUrl: null, superseded: [] } as never);
+    expect(bakedConfig(served).rpcUrls).to.deep.equal(rpcUrls);
+    expect(served.endsWith("<body>tail</body>")).to.equal(true);
+    const built = fs.readFileSync(path.join(buildBakedPage(trust, rpcUrls), "index.html"), "utf8");
+    expect(bakedConfig(built).rpcUrls).to.deep.equal(rpcUrls);
+    expect(bakedConfig(built).trust).to.deep.equal(trust);
   });
 
   it("/api/v1/registry publishes the first public RPC, and null (never RPC_URL) without one", async function () {

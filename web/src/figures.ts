@@ -164,3 +164,8 @@ export async function checkFigures(opts: FiguresOptions): Promise<CheckedFigures
   const totals = { records: records.length, anchored: records.length, pending: 0, batches: checkedBatches };
   return { stats: computeTotals(records, totals), records, totalBatches: batches.length, failed };
 }
+
+/** Every batch the source lists as anchored, oldest first, each id once (the Holdings view's starting list). */
+export function anchoredBatches(source: DataSource): Promise<Batch[]> {
+  return batchesToCheck(source, null);
+}

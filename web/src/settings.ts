@@ -38,6 +38,14 @@ function nonEmpty(value: unknown): string | null {
   return typeof value === "string" && value.trim() !== "" ? value.trim() : null;
 }
 
+/**
+ * A path on the page's own host. `//host/` is protocol-relative and browsers read `\` as `/`, so both would
+ * reach another host while looking local: refused.
+ */
+function isLocalPath(value: string): boolean {
+  return (value.startsWith("/") || value.startsWith(".")) && !value.startsWith("//") && !value.includes("\\");
+}
+
 /** Reads ?api=&mirror= (applied to this visit) and ?rpc=&registry= (only requested) once, at start. */
 export function readLinkOverrides(search: string): void {
   const params = new URLSearchParams(search);
@@ -45,7 +53,7 @@ export function readLinkOverrides(search: string): void {
   const mirror = nonEmpty(params.get("mirror"));
   linkSources = {
     apiBase: api && isHttpUrl(api) ? api.replace(/\/+$/, "") : null,
-    mirror: mirror && (mirror.startsWith("/") || mirror.startsWith(".") || isHttpUrl(mirror)) ? mirror : null,
+    mirror: mirror && (isLocalPath(mirror) || isHttpUrl(mirror)) ? mirror : null,
   };
   const rpc = nonEmpty(params.get("rpc"));
   const registry = nonEmpty(params.get("registry"));

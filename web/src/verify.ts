@@ -348,6 +348,7 @@ function pendingParams(check: Check, receipt: Receipt): Step["params"] {
   if (check.id === "receipt") return { signer: receipt.signer };
   if (check.id === "chain-id") return { chainId: String(check.expected), actual: String(check.actual) };
   if (check.id === "anchor-deadline") return { time: formatUnix(Number(check.expected)) };
+  if (check.id === "published-at") return { time: formatUnix(Number(check.actual)) };
   return {};
 }
 

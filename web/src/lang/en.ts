@@ -268,6 +268,8 @@ export const en = {
     "The proof names registry {registry} on chain {chainId}, not the trusted {trusted} on chain {trustedChain}",
   "step.anchor-deadline.ok": "The registry promises the anchor by {time}; that time has not passed",
   "step.anchor-deadline.fail": "The registry promised the anchor by {time}; that time has passed",
+  "step.published-at.ok": "The receipt was not signed in the future",
+  "step.published-at.fail": "The receipt claims to be signed at {time}, in the future: it can never fall due",
   "link.title": "This link asks you to change what you trust",
   "link.rpc":
     "It asks to read the blockchain through {rpc}. It is asked beside the page's own RPC; the two must agree.",

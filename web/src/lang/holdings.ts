@@ -3,6 +3,8 @@ export const holdingsEn = {
   "nav.holdings": "Holdings",
   "holdings.title": "Holdings on public chains",
   "holdings.noTrustRoot": "This page has no pinned registry, so it cannot check the fund's declarations.",
+  "holdings.unverified":
+    "The data source's records do not all match the registry this page trusts (batch {batches}), so no holding is judged here. Try another server or mirror, or check the batch on the Verify page.",
   "holdings.intro":
     "For every account the fund declared on a public chain: the balance the fund disclosed beside the balance this browser reads now from the RPC you choose. Nothing here is taken from the fund's server but the anchored records themselves (each can be checked on the Verify page).",
   "holdings.none": "The fund has declared no accounts on public chains yet.",
@@ -47,6 +49,8 @@ export const holdingsEn = {
 
 export const holdingsRu: Record<keyof typeof holdingsEn, string> = {
   "holdings.noTrustRoot": "На этой странице не закреплён реестр, поэтому она не может проверить заявления фонда.",
+  "holdings.unverified":
+    "Записи источника данных не совпадают с реестром, которому доверяет эта страница (пакет {batches}), поэтому активы здесь не оцениваются. Попробуйте другой сервер или зеркало.",
   "nav.holdings": "Активы",
   "holdings.title": "Активы в публичных блокчейнах",
   "holdings.intro":
@@ -94,6 +98,8 @@ export const holdingsRu: Record<keyof typeof holdingsEn, string> = {
 
 export const holdingsKk: Record<keyof typeof holdingsEn, string> = {
   "holdings.noTrustRoot": "Бұл бетте тізілім бекітілмеген, сондықтан ол қордың мәлімдемелерін тексере алмайды.",
+  "holdings.unverified":
+    "Дерек көзінің жазбалары осы бет сенетін тізілімге сәйкес келмейді (пакет {batches}), сондықтан активтер мұнда бағаланбайды. Басқа серверді немесе айнаны қолданып көріңіз.",
   "nav.holdings": "Активтер",
   "holdings.title": "Ашық блокчейндердегі активтер",
   "holdings.intro":

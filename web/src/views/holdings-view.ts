@@ -10,14 +10,16 @@ import {
   planReconciliation,
   reconcile,
   registryCaip10,
-  validateRecord,
   type EvmChainReader,
   type Finding,
   type RecordV1,
   type ReconcilePlan,
-  type RegistryInfo,
   type TrackedAsset,
+  type TrustRoot,
 } from "../../../core/index";
+import { checkedRecords } from "../checked-records";
+import { pageConfig } from "../config";
+import { pinnedChainReads } from "../figures";
 import { dataSource } from "../app";
 import { h, replace } from "../dom";
 import { t, type MessageKey } from "../i18n";
@@ -26,7 +28,6 @@ import { effectiveTrust, readerUrls } from "../settings";
 import { kindLabel } from "./common";
 
 const RPC_STORAGE = "aiqyn.holdings.rpc";
-const MAX_PAGES = 20;
 const DEFAULT_SCAN_BLOCKS = 5000;
 const KNOWN_EXPLORERS: Record<string, string> = {
   "eip155:1": "https://etherscan.io",
@@ -37,24 +38,16 @@ const KNOWN_EXPLORERS: Record<string, string> = {
 interface Context {
   records: RecordV1[];
   plan: ReconcilePlan;
-  info: RegistryInfo;
+  /** The pinned registry's chain id. */
+  chainId: number;
   registry: string;
 }
 
-async function allRecords(): Promise<RecordV1[]> {
-  const records: RecordV1[] = [];
-  let cursor: string | null = null;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const result = await dataSource().records({}, cursor, 500);
-    for (const item of result.items) {
-      if (item.status !== "anchored") continue; // only what the registry anchored counts as disclosed
-      const checked = validateRecord(item.record);
-      if (checked.ok) records.push(checked.value);
-    }
-    cursor = result.nextCursor;
-    if (!cursor) break;
-  }
-  return records.sort((a, b) => a.seq - b.seq);
+/** Every anchored record, each batch checked here against the pinned registry; null when one did not pass. */
+async function verifiedRecords(trust: TrustRoot, stillCurrent: () => boolean) {
+  const checked = await checkedRecords(dataSource(), pinnedChainReads(trust, readerUrls()), trust, stillCurrent);
+  const unchecked = [...checked.failed.map((f) => f.id), ...checked.missing];
+  return unchecked.length === 0 ? { records: checked.records, unchecked: null } : { records: null, unchecked };
 }
 
 function savedRpcs(): Record<string, string> {
@@ -82,8 +75,9 @@ function defaultRpc(chain: string, ctx: Context): string {
 }
 
 function explorerTx(chain: string, ctx: Context, hash: string): string | null {
-  const base = chain === `eip155:${ctx.info.chainId}` ? ctx.info.explorerUrl : KNOWN_EXPLORERS[chain];
-  return base ? `${base.replace(/\/+$/, "")}/tx/${hash}` : null;
+  // The page's baked explorer for the registry's chain, never one a data source names (it could be javascript:).
+  const base = chain === `eip155:${ctx.chainId}` ? pageConfig().explorerUrl : KNOWN_EXPLORERS[chain];
+  return base && /^https?:\/\//.test(base) ? `${base.replace(/\/+$/, "")}/tx/${hash}` : null;
 }
 
 /** The newest statement of a holding: its latest snapshot, or the declaration itself. */
@@ -108,7 +102,7 @@ function findingText(f: Finding): string {
 }
 
 async function balanceNow(reader: EvmChainReader, d: TrackedAsset, block: number) {
-  const decimals = d.asset.type === "native" ? 18 : await reader.decimals(d.asset.token);
+  const decimals = d.asset.type === "native" ? 18 : await reader.decimals(d.asset.token, block);
   const raw =
     d.asset.type === "native"
       ? await reader.nativeBalance(d.account.address, block)
@@ -317,16 +311,31 @@ function chainSection(ctx: Context, chain: string) {
   return section;
 }
 
+/** Some batch did not match the pinned registry (or was left out): no verdict at all, and say which. */
+function showUnchecked(main: HTMLElement, ids: number[]) {
+  replace(
+    main,
+    h("h1", {}, t("holdings.title")),
+    h(
+      "p",
+      { class: "form-error holdings-unverified", role: "alert", "data-batches": ids.join(",") },
+      t("holdings.unverified", { batches: ids.join(", ") }),
+    ),
+  );
+}
+
 export async function renderHoldings(main: HTMLElement, stillCurrent: () => boolean): Promise<void> {
   replace(main, h("h1", {}, t("holdings.title")), h("p", { class: "loading" }, t("common.loading")));
   let ctx: Context;
   try {
     const { trust } = effectiveTrust();
     if (!trust) throw new Error(t("holdings.noTrustRoot"));
-    const [info, records] = await Promise.all([dataSource().registry(), allRecords()]);
+    const verified = await verifiedRecords(trust, stillCurrent);
+    if (!verified.records) return void (stillCurrent() && showUnchecked(main, verified.unchecked));
+    const records = verified.records;
     // Control proofs name the registry the page trusts (its pinned root), never the one a server names.
     const registry = registryCaip10(trust.chainId, trust.registry);
-    ctx = { records, plan: planReconciliation(records), info, registry };
+    ctx = { records, plan: planReconciliation(records), chainId: trust.chainId, registry };
   } catch (error) {
     if (stillCurrent())
       replace(
