@@ -5,6 +5,7 @@
  */
 import {
   AiqynError,
+  isAiqynCode,
   type BatchInfo,
   type Receipt,
   type RecordStanding,
@@ -61,7 +62,8 @@ export class ProblemError extends AiqynError {
   readonly status: number;
   readonly body: Record<string, unknown>;
   constructor(status: number, body: Record<string, unknown>) {
-    const code = typeof body.code === "string" ? body.code : `HTTP_${status}`;
+    // A code the server names but we do not know reads as the bare HTTP status, never as a string we trust.
+    const code = isAiqynCode(body.code) ? body.code : (`HTTP_${status}` as const);
     const detail =
       typeof body.detail === "string" ? body.detail : typeof body.title === "string" ? body.title : `HTTP ${status}`;
     super(code, detail);
