@@ -11,6 +11,7 @@ import { leafHash } from "./encoding";
 import { maxProofLength, processProof } from "./proof";
 import { receiptSignatureValid, type Receipt } from "./receipt";
 import { validateRecord, type FieldProblem, type RecordV1 } from "./record";
+import { isAddress } from "./trust";
 
 export const BUNDLE_FORMAT = "aiqyn-proof/1";
 /** No real batch is deeper than this (2^64 leaves); a longer proof is garbage. */
@@ -61,9 +62,7 @@ const integer =
 const bytes32 = (value: unknown, path: string) =>
   isBytes32Hex(value) ? [] : problem(path, "WRONG_TYPE", `${path} must be 0x followed by 64 hex digits`);
 const address = (value: unknown, path: string) =>
-  typeof value === "string" && /^0x[0-9a-fA-F]{40}$/.test(value)
-    ? []
-    : problem(path, "WRONG_TYPE", `${path} must be a 20-byte 0x address`);
+  isAddress(value) ? [] : problem(path, "WRONG_TYPE", `${path} must be a 20-byte 0x address`);
 const signature = (value: unknown, path: string) =>
   typeof value === "string" && /^0x[0-9a-fA-F]{130}$/.test(value)
     ? []

@@ -13,6 +13,7 @@ import { secp256k1 } from "@noble/curves/secp256k1";
 import { bytesToHex, hexToBytes, utf8Bytes, type Hex } from "./bytes";
 import { AiqynError } from "./errors";
 import { keccak256, type Keccak } from "./keccak";
+import { isAddress } from "./trust";
 
 export const RECEIPT_DOMAIN = "aiqyn-receipt/1";
 
@@ -32,7 +33,7 @@ function uintWord(value: bigint): Uint8Array {
 }
 
 function addressBytes(address: string): Uint8Array {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new AiqynError("INVALID_ADDRESS", "expected a 20-byte 0x address");
+  if (!isAddress(address)) throw new AiqynError("INVALID_ADDRESS", "expected a 20-byte 0x address");
   return hexToBytes(address);
 }
 

@@ -6,6 +6,7 @@
 import { bytesToHex, hexToBytes, utf8Bytes, type Hex } from "./bytes";
 import { AiqynError } from "./errors";
 import { keccak256 } from "./keccak";
+import { isAddress } from "./trust";
 import type { OnChainBatch, ReadBatch } from "./bundle";
 
 /** The registry's roles, as its public constants define them: keccak256 of the role's name. */
@@ -77,8 +78,7 @@ export function createRegistryReader(
   registry: string,
   blockTag: string = "latest",
 ): RegistryReader {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(registry))
-    throw new AiqynError("INVALID_ADDRESS", "the registry must be a 20-byte 0x address");
+  if (!isAddress(registry)) throw new AiqynError("INVALID_ADDRESS", "the registry must be a 20-byte 0x address");
   const call = (data: string) => request("eth_call", [{ to: registry, data: `0x${data}` }, blockTag]);
   const uint = async (sel: string, what: string) => toSafeNumber(words(await call(sel), 1, what)[0]!, what);
 
