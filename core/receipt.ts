@@ -10,7 +10,7 @@
  * makes it: 65 bytes r ‖ s ‖ v with v ∈ {27, 28}.
  */
 import { secp256k1 } from "@noble/curves/secp256k1";
-import { bytesToHex, hexToBytes, utf8Bytes, type Hex } from "./bytes";
+import { bytesToHex, hexToBytes, uintWordBytes, utf8Bytes, type Hex } from "./bytes";
 import { AiqynError } from "./errors";
 import { keccak256, type Keccak } from "./keccak";
 import { isAddress } from "./trust";
@@ -29,7 +29,7 @@ export interface Receipt {
 
 function uintWord(value: bigint): Uint8Array {
   if (value < 0n || value >= 1n << 256n) throw new AiqynError("INVALID_RECEIPT", "integer out of range");
-  return hexToBytes(`0x${value.toString(16).padStart(64, "0")}`);
+  return uintWordBytes(value);
 }
 
 function addressBytes(address: string): Uint8Array {

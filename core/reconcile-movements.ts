@@ -5,6 +5,7 @@
  */
 import type { ChainReceipt } from "./chain-reader";
 import { TRANSFER_TOPIC } from "./chain-reader";
+import { addressWordHex } from "./bytes";
 import { formatDecimal } from "./decimal";
 import { scanLogs, type ChainLog } from "./log-scan";
 import type { MovementClaim, TrackedAsset } from "./reconcile-plan";
@@ -127,7 +128,7 @@ export async function checkMovements(ctx: ChainContext): Promise<NamedOnChain> {
   return named;
 }
 
-const topicOf = (address: string) => `0x${address.slice(2).toLowerCase().padStart(64, "0")}` as const;
+const topicOf = (address: string) => `0x${addressWordHex(address)}` as const;
 
 /** Every Transfer of `token` from or to one of `addresses` in [fromBlock, toBlock], once each. */
 async function transfersOf(ctx: ChainContext, token: string, addresses: string[], fromBlock: number) {
