@@ -10,7 +10,7 @@ import type { ChainLog } from "./log-scan";
 import type { RecordKind } from "./record";
 import { tracksBlock, type ReconcilePlan, type TrackedAsset } from "./reconcile-plan";
 
-/** DESIGN.md "Reconciliation v1": the finding codes, fixed. */
+/** Reconciliation v1 (docs/RECONCILIATION.md): the finding codes, fixed. */
 export const FINDING_CODES = [
   "CONTROL_UNPROVEN",
   "BALANCE_MISMATCH",

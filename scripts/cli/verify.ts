@@ -150,8 +150,7 @@ async function verifyFile(file: string, run: VerifyRun): Promise<BundleOutcome> 
 }
 
 function jsonReport(run: VerifyRun, outcomes: BundleOutcome[]): string {
-  const { format, ...trust } = run.trust;
-  void format;
+  const { format: _format, ...trust } = run.trust;
   const report = {
     format: "aiqyn-verify-report/1",
     ok: outcomes.every((o) => o.ok),

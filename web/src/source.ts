@@ -8,24 +8,13 @@ import {
   isAiqynCode,
   type BatchInfo,
   type Receipt,
-  type RecordStanding,
   type RegistryInfo,
+  type ServedRecordItem,
   type Stats,
 } from "../../core/index";
 
-export type { RegistryInfo, Stats } from "../../core/index";
-export type Batch = BatchInfo;
-
-export interface RecordItem {
-  /** As served: validated by the verifier before any use. */
-  record: unknown;
-  leaf: string;
-  status: "pending" | "anchored";
-  batchId: number | null;
-  receipt: Receipt | null;
-  standing?: RecordStanding;
-  correctedBy?: number[];
-}
+export type { BatchInfo, RegistryInfo, Stats } from "../../core/index";
+export type RecordItem = ServedRecordItem;
 
 export type ProofAnswer =
   | { kind: "bundle"; json: unknown }
@@ -53,7 +42,7 @@ export interface DataSource {
   record(seq: number): Promise<RecordItem | null>;
   proof(seq: number): Promise<ProofAnswer>;
   bundleUrl(seq: number): string;
-  batches(cursor: string | null, limit: number): Promise<Page<Batch>>;
+  batches(cursor: string | null, limit: number): Promise<Page<BatchInfo>>;
   records(filter: RecordFilter, cursor: string | null, limit: number): Promise<Page<RecordItem>>;
   stats(): Promise<Stats>;
 }
@@ -145,7 +134,7 @@ export function createApiSource(base: string): DataSource {
     async batches(cursor, limit) {
       const query = new URLSearchParams({ limit: String(limit) });
       if (cursor) query.set("cursor", cursor);
-      const body = (await getJson(`${api}/batches?${query}`)) as { batches: Batch[]; nextCursor: string | null };
+      const body = (await getJson(`${api}/batches?${query}`)) as { batches: BatchInfo[]; nextCursor: string | null };
       return { items: body.batches, nextCursor: body.nextCursor };
     },
     async records(filter, cursor, limit) {
@@ -166,12 +155,12 @@ interface MirrorIndex {
   format: "aiqyn-mirror/1";
   exportedAt: number;
   registry: RegistryInfo;
-  batches: (Batch & { file: string })[];
+  batches: (BatchInfo & { file: string })[];
 }
 
 interface MirrorBatchFile {
   format: "aiqyn-mirror-batch/1";
-  batch: Batch;
+  batch: BatchInfo;
   records: { record: { seq: number; kind: string; asset: string; occurredAt: number }; leaf: string }[];
 }
 
@@ -186,7 +175,7 @@ export function createMirrorSource(baseUrl: string): DataSource {
     return body;
   });
   const files = new Map<number, Promise<MirrorBatchFile>>();
-  const batchFile = (batch: Batch & { file: string }) => {
+  const batchFile = (batch: BatchInfo & { file: string }) => {
     let file = files.get(batch.id);
     if (!file) {
       file = getJson(new URL(batch.file, base).href) as Promise<MirrorBatchFile>;
@@ -195,7 +184,7 @@ export function createMirrorSource(baseUrl: string): DataSource {
     }
     return file;
   };
-  const toItem = (batch: Batch, entry: MirrorBatchFile["records"][number]): RecordItem => ({
+  const toItem = (batch: BatchInfo, entry: MirrorBatchFile["records"][number]): RecordItem => ({
     record: entry.record,
     leaf: entry.leaf,
     status: "anchored",
