@@ -3,8 +3,7 @@
  * small pure helpers the checks share (amount comparison, Transfer decoding, direction of a movement).
  */
 import type { Caip19 } from "./caip";
-import type { ChainReceipt, EvmChainReader } from "./chain-reader";
-import { TRANSFER_TOPIC } from "./chain-reader";
+import { TRANSFER_TOPIC, type ChainReceipt, type EvmChainReader } from "./chain-reader";
 import { formatDecimal } from "./decimal";
 import type { ChainLog } from "./log-scan";
 import type { RecordKind } from "./record";

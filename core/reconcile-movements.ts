@@ -3,8 +3,7 @@
  * TRANSFER_MISMATCH, DUPLICATE_REFERENCE), then what the chain shows that no record names
  * (UNDISCLOSED_TRANSFER by a Transfer log scan, UNDISCLOSED_TX by nonces, NATIVE_UNEXPLAINED by balances).
  */
-import type { ChainReceipt } from "./chain-reader";
-import { TRANSFER_TOPIC } from "./chain-reader";
+import { TRANSFER_TOPIC, type ChainReceipt } from "./chain-reader";
 import { addressWordHex } from "./bytes";
 import { formatDecimal } from "./decimal";
 import { scanLogs, type ChainLog } from "./log-scan";
