@@ -22,22 +22,16 @@ export function sampleInput(over: Record<string, unknown> = {}): RecordInput & R
   } as RecordInput & Record<string, unknown>;
 }
 
-/** A valid whole record; `over` replaces fields. */
+/** A valid whole record: sampleInput's fields as the server stores them (seq 17); `over` replaces fields. */
 export function sampleRecord(over: Record<string, unknown> = {}): RecordV1 {
+  const { kind, occurredAt, ...rest } = sampleInput();
   return {
     seq: 17,
-    kind: "INFLOW_SEIZURE",
-    occurredAt: 1_761_955_200,
+    kind,
+    occurredAt,
     publishedAt: 1_761_955_300,
     publisher: "ministry-of-finance",
-    asset: "BTC",
-    amount: "12.5",
-    valueUsd: "1375000.00",
-    counterparty: "Binance",
-    reference: "court order 2-17/2025",
-    documentHash: DOC_HASH,
-    memo: "",
-    corrects: 0,
+    ...rest,
     ...over,
   } as RecordV1;
 }
