@@ -1,6 +1,5 @@
-import { subtask } from "hardhat/config";
+import { subtask, type HardhatUserConfig } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
-import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
 import { etherscanFromEnv, networksFromEnv } from "./scripts/ops/networks";
 

@@ -3,7 +3,9 @@
  * that reads them. Types only. A reader still treats every answer as untrusted input: these say what an
  * honest server sends, not what arrived.
  */
-import type { RecordKind } from "./record";
+import type { Hex } from "./bytes";
+import type { Receipt } from "./receipt";
+import type { RecordKind, RecordStanding, RecordV1 } from "./record";
 
 /**
  * GET /api/v1/registry: what the server runs against. A verifier compares it with its own trust root and never
@@ -40,4 +42,27 @@ export interface Stats {
   byAsset: { asset: string; inflow: string; outflow: string; count: number }[];
   byMonth: { month: string; kind: RecordKind; count: number; valueUsd: string }[];
   holdings: { asset: string; amount: string; valueUsd: string; occurredAt: number; seq: number }[];
+}
+
+/** One item of GET /api/v1/records (and GET /api/v1/records/:seq), as the server writes it. */
+export interface RecordItem {
+  record: RecordV1;
+  leaf: Hex;
+  status: "pending" | "anchored";
+  batchId: number | null;
+  receipt: Receipt;
+  standing: RecordStanding;
+  correctedBy: number[];
+}
+
+/**
+ * The same item as a reader receives it, from a server or a static mirror: the record is validated by the
+ * verifier before any use, and a mirror may leave out the receipt, the standing and the corrections.
+ */
+export interface ServedRecordItem extends Omit<RecordItem, "record" | "leaf" | "receipt" | "standing" | "correctedBy"> {
+  record: unknown;
+  leaf: string;
+  receipt: Receipt | null;
+  standing?: RecordStanding;
+  correctedBy?: number[];
 }

@@ -11,6 +11,7 @@ import { leafHash } from "./encoding";
 import { maxProofLength, processProof } from "./proof";
 import { receiptSignatureValid, type Receipt } from "./receipt";
 import { validateRecord, type FieldProblem, type RecordV1 } from "./record";
+import { isAddress } from "./trust";
 
 export const BUNDLE_FORMAT = "aiqyn-proof/1";
 /** No real batch is deeper than this (2^64 leaves); a longer proof is garbage. */
@@ -61,9 +62,7 @@ const integer =
 const bytes32 = (value: unknown, path: string) =>
   isBytes32Hex(value) ? [] : problem(path, "WRONG_TYPE", `${path} must be 0x followed by 64 hex digits`);
 const address = (value: unknown, path: string) =>
-  typeof value === "string" && /^0x[0-9a-fA-F]{40}$/.test(value)
-    ? []
-    : problem(path, "WRONG_TYPE", `${path} must be a 20-byte 0x address`);
+  isAddress(value) ? [] : problem(path, "WRONG_TYPE", `${path} must be a 20-byte 0x address`);
 const signature = (value: unknown, path: string) =>
   typeof value === "string" && /^0x[0-9a-fA-F]{130}$/.test(value)
     ? []
@@ -219,68 +218,9 @@ export async function verifyBundle(
   readBatch?: ReadBatch,
   options: VerifyOptions = {},
 ): Promise<VerificationReport> {
-  const checks: Check[] = [];
-  const { record, batch } = bundle;
-  const leaf = leafHash(record);
+  const leaf = leafHash(bundle.record);
   const computedRoot = processProof(leaf, bundle.proof);
-
-  checks.push(
-    leaf === bundle.leaf.toLowerCase()
-      ? { id: "leaf", ok: true, message: "the leaf recomputed from the record equals the bundle's leaf" }
-      : {
-          id: "leaf",
-          ok: false,
-          message: "the record does not hash to the bundle's leaf",
-          expected: bundle.leaf,
-          actual: leaf,
-        },
-  );
-  const inRange = record.seq >= batch.firstSeq && record.seq < batch.firstSeq + batch.leafCount;
-  checks.push({
-    id: "seq-in-batch",
-    ok: inRange,
-    message: inRange
-      ? `seq ${record.seq} lies in batch ${batch.id} (seqs ${batch.firstSeq}–${batch.firstSeq + batch.leafCount - 1})`
-      : `seq ${record.seq} lies outside batch ${batch.id} (seqs ${batch.firstSeq}–${batch.firstSeq + batch.leafCount - 1})`,
-  });
-  const depth = maxProofLength(batch.leafCount);
-  checks.push({
-    id: "proof-length",
-    ok: bundle.proof.length <= depth,
-    message:
-      bundle.proof.length <= depth
-        ? `the proof has ${bundle.proof.length} of at most ${depth} steps`
-        : `the proof has ${bundle.proof.length} steps; a batch of ${batch.leafCount} needs at most ${depth}`,
-  });
-  const rootOk = computedRoot === batch.root.toLowerCase();
-  checks.push(
-    rootOk
-      ? { id: "proof-root", ok: true, message: "the proof leads from the recomputed leaf to the batch root" }
-      : {
-          id: "proof-root",
-          ok: false,
-          message: "the proof does not lead to the batch root",
-          expected: batch.root,
-          actual: computedRoot,
-        },
-  );
-  if (bundle.receipt) checks.push(checkReceipt(bundle, leaf));
-
-  if (options.trusted) {
-    const same =
-      options.trusted.chainId === bundle.anchor.chainId &&
-      options.trusted.registry.toLowerCase() === bundle.anchor.registry.toLowerCase();
-    checks.push({
-      id: "chain-identity",
-      ok: same,
-      message: same
-        ? `the chain read is the one the bundle names (chain ${bundle.anchor.chainId}, registry ${bundle.anchor.registry})`
-        : "the bundle names another chain or registry than the one read",
-      expected: { chainId: bundle.anchor.chainId, registry: bundle.anchor.registry },
-      actual: options.trusted,
-    });
-  }
-
+  const checks = localChecks(bundle, leaf, computedRoot, options);
   const localOk = checks.every((c) => c.ok !== false);
   const report = (
     verdict: Verdict,
@@ -299,43 +239,125 @@ export async function verifyBundle(
     checks.push({ id: "chain-batch", ok: null, message: "the chain was not asked (offline)" });
     return report(localOk ? "unchecked" : "mismatch", null);
   }
+  const batchId = bundle.batch.id;
   let onChain: OnChainBatch | null;
   try {
-    onChain = await readBatch(batch.id);
+    onChain = await readBatch(batchId);
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
     checks.push({ id: "chain-batch", ok: null, message: `the chain could not be read: ${message}` });
     return report(localOk ? "chain-unavailable" : "mismatch", null, { message, cause });
   }
   if (onChain === null) {
-    checks.push({ id: "chain-batch", ok: false, message: `the registry has no batch ${batch.id}` });
+    checks.push({ id: "chain-batch", ok: false, message: `the registry has no batch ${batchId}` });
     return report(localOk ? "not-anchored" : "mismatch", null);
   }
-  checks.push({
-    id: "chain-batch",
-    ok: true,
-    message: `the registry has batch ${batch.id}, anchored at unix time ${onChain.anchoredAt}`,
-  });
+  checks.push(...chainChecks(bundle.batch, onChain, computedRoot));
+  return report(checks.every((c) => c.ok !== false) ? "anchored" : "mismatch", onChain);
+}
+
+/** The checks the bundle answers by itself: leaf, seq range, proof length and root, receipt, chain identity. */
+function localChecks(bundle: ProofBundle, leaf: Hex, computedRoot: Hex, options: VerifyOptions): Check[] {
+  const checks = [
+    leafCheck(bundle, leaf),
+    seqInBatchCheck(bundle),
+    proofLengthCheck(bundle),
+    proofRootCheck(bundle, computedRoot),
+  ];
+  if (bundle.receipt) checks.push(checkReceipt(bundle, leaf));
+  if (options.trusted) checks.push(chainIdentityCheck(bundle, options.trusted));
+  return checks;
+}
+
+function leafCheck(bundle: ProofBundle, leaf: Hex): Check {
+  return leaf === bundle.leaf.toLowerCase()
+    ? { id: "leaf", ok: true, message: "the leaf recomputed from the record equals the bundle's leaf" }
+    : {
+        id: "leaf",
+        ok: false,
+        message: "the record does not hash to the bundle's leaf",
+        expected: bundle.leaf,
+        actual: leaf,
+      };
+}
+
+function seqInBatchCheck({ record, batch }: ProofBundle): Check {
+  const inRange = record.seq >= batch.firstSeq && record.seq < batch.firstSeq + batch.leafCount;
+  const seqs = `seqs ${batch.firstSeq}–${batch.firstSeq + batch.leafCount - 1}`;
+  return {
+    id: "seq-in-batch",
+    ok: inRange,
+    message: inRange
+      ? `seq ${record.seq} lies in batch ${batch.id} (${seqs})`
+      : `seq ${record.seq} lies outside batch ${batch.id} (${seqs})`,
+  };
+}
+
+function proofLengthCheck({ proof, batch }: ProofBundle): Check {
+  const depth = maxProofLength(batch.leafCount);
+  return {
+    id: "proof-length",
+    ok: proof.length <= depth,
+    message:
+      proof.length <= depth
+        ? `the proof has ${proof.length} of at most ${depth} steps`
+        : `the proof has ${proof.length} steps; a batch of ${batch.leafCount} needs at most ${depth}`,
+  };
+}
+
+function proofRootCheck({ batch }: ProofBundle, computedRoot: Hex): Check {
+  return computedRoot === batch.root.toLowerCase()
+    ? { id: "proof-root", ok: true, message: "the proof leads from the recomputed leaf to the batch root" }
+    : {
+        id: "proof-root",
+        ok: false,
+        message: "the proof does not lead to the batch root",
+        expected: batch.root,
+        actual: computedRoot,
+      };
+}
+
+function chainIdentityCheck({ anchor }: ProofBundle, trusted: NonNullable<VerifyOptions["trusted"]>): Check {
+  const same = trusted.chainId === anchor.chainId && trusted.registry.toLowerCase() === anchor.registry.toLowerCase();
+  return {
+    id: "chain-identity",
+    ok: same,
+    message: same
+      ? `the chain read is the one the bundle names (chain ${anchor.chainId}, registry ${anchor.registry})`
+      : "the bundle names another chain or registry than the one read",
+    expected: { chainId: anchor.chainId, registry: anchor.registry },
+    actual: trusted,
+  };
+}
+
+/** The checks against the registry's batch: it exists, its root and its seq range equal the bundle's. */
+function chainChecks(batch: ProofBundle["batch"], onChain: OnChainBatch, computedRoot: Hex): Check[] {
   const chainRootOk =
     onChain.root.toLowerCase() === batch.root.toLowerCase() && onChain.root.toLowerCase() === computedRoot;
-  checks.push({
-    id: "chain-root",
-    ok: chainRootOk,
-    message: chainRootOk ? "the root on chain equals the root the proof leads to" : "the root on chain differs",
-    expected: onChain.root,
-    actual: computedRoot,
-  });
   const rangeOk = onChain.firstSeq === batch.firstSeq && onChain.leafCount === batch.leafCount;
-  checks.push({
-    id: "chain-range",
-    ok: rangeOk,
-    message: rangeOk
-      ? "firstSeq and leafCount on chain equal the bundle's"
-      : "firstSeq or leafCount on chain differ from the bundle's",
-    expected: { firstSeq: onChain.firstSeq, leafCount: onChain.leafCount },
-    actual: { firstSeq: batch.firstSeq, leafCount: batch.leafCount },
-  });
-  return report(checks.every((c) => c.ok !== false) ? "anchored" : "mismatch", onChain);
+  return [
+    {
+      id: "chain-batch",
+      ok: true,
+      message: `the registry has batch ${batch.id}, anchored at unix time ${onChain.anchoredAt}`,
+    },
+    {
+      id: "chain-root",
+      ok: chainRootOk,
+      message: chainRootOk ? "the root on chain equals the root the proof leads to" : "the root on chain differs",
+      expected: onChain.root,
+      actual: computedRoot,
+    },
+    {
+      id: "chain-range",
+      ok: rangeOk,
+      message: rangeOk
+        ? "firstSeq and leafCount on chain equal the bundle's"
+        : "firstSeq or leafCount on chain differ from the bundle's",
+      expected: { firstSeq: onChain.firstSeq, leafCount: onChain.leafCount },
+      actual: { firstSeq: batch.firstSeq, leafCount: batch.leafCount },
+    },
+  ];
 }
 
 function checkReceipt(bundle: ProofBundle, leaf: Hex): Check {

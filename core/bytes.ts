@@ -14,7 +14,8 @@ export function bytesToHex(bytes: Uint8Array): Hex {
   return out as Hex;
 }
 
-function hexNibble(code: number): number {
+/** The value of one ASCII hex digit (either case), or -1 when `code` is not one. */
+export function hexNibble(code: number): number {
   if (code >= 48 && code <= 57) return code - 48; // 0-9
   if (code >= 97 && code <= 102) return code - 87; // a-f
   if (code >= 65 && code <= 70) return code - 55; // A-F
@@ -23,7 +24,7 @@ function hexNibble(code: number): number {
 
 /** Parses 0x-prefixed hex of even length (either case). Throws AiqynError INVALID_HEX otherwise. */
 export function hexToBytes(hex: string): Uint8Array {
-  if (typeof hex !== "string" || !/^0x(?:[0-9a-fA-F]{2})*$/.test(hex)) {
+  if (!isHexData(hex)) {
     throw new AiqynError("INVALID_HEX", "expected 0x-prefixed hex with an even number of digits");
   }
   const out = new Uint8Array((hex.length - 2) / 2);
@@ -60,3 +61,31 @@ export function utf8Bytes(text: string): Uint8Array {
 }
 
 export const ZERO_BYTES32: Hex = `0x${"0".repeat(64)}`;
+
+/**
+ * The 32-byte ABI word of an unsigned integer: 64 lowercase hex digits, no 0x, big-endian and zero-padded.
+ * Callers check the range they accept (the encoding itself does not).
+ */
+export function uintWordHex(value: bigint | number): string {
+  return BigInt(value).toString(16).padStart(64, "0");
+}
+
+/** The same word as bytes. */
+export function uintWordBytes(value: bigint | number): Uint8Array {
+  return hexToBytes(`0x${uintWordHex(value)}`);
+}
+
+/** The 32-byte ABI word (or log topic) of a 0x address: 64 lowercase hex digits, no 0x, left-padded. */
+export function addressWordHex(address: string): string {
+  return address.slice(2).toLowerCase().padStart(64, "0");
+}
+
+/** A JSON-RPC quantity: 0x followed by at least one hex digit (either case). */
+export function isHexQuantity(value: unknown): value is string {
+  return typeof value === "string" && /^0x[0-9a-fA-F]+$/.test(value);
+}
+
+/** JSON-RPC data: 0x followed by whole bytes of hex (either case), possibly none. */
+export function isHexData(value: unknown): value is string {
+  return typeof value === "string" && /^0x(?:[0-9a-fA-F]{2})*$/.test(value);
+}

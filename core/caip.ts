@@ -6,6 +6,7 @@
  */
 import { bytesToHex, utf8Bytes } from "./bytes";
 import { keccak256 } from "./keccak";
+import { isAddress } from "./trust";
 
 /** A CAIP-2 chain of the eip155 namespace, e.g. `eip155:56`. */
 export interface Caip2 {
@@ -50,7 +51,7 @@ export function toChecksumAddress(address: string): string {
 }
 
 function checkAddress(address: string, what: string): CaipResult<string> {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(address)) return fail("CAIP_ADDRESS", `${what} must be a 20-byte 0x address`);
+  if (!isAddress(address)) return fail("CAIP_ADDRESS", `${what} must be a 20-byte 0x address`);
   const checksummed = toChecksumAddress(address);
   if (checksummed !== address)
     return fail("CAIP_ADDRESS_CHECKSUM", `${what} must be written in EIP-55 checksum case (${checksummed})`);

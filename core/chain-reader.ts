@@ -3,7 +3,16 @@
  * core never opens a connection). Every read names its block, so a reconciliation up to a final block gives the
  * same answer whenever it runs.
  */
-import { bytesToHex, hexToBytes, utf8Bytes, type Hex } from "./bytes";
+import {
+  addressWordHex,
+  bytesToHex,
+  hexToBytes,
+  isHexData,
+  isHexQuantity,
+  uintWordHex,
+  utf8Bytes,
+  type Hex,
+} from "./bytes";
 import { AiqynError } from "./errors";
 import { keccak256 } from "./keccak";
 import { createGetLogs, parseChainLog, type ChainLog, type GetLogs } from "./log-scan";
@@ -58,10 +67,9 @@ const SELECTORS = {
 };
 
 const quantity = (n: number) => `0x${n.toString(16)}`;
-const addressWord = (address: string) => address.slice(2).toLowerCase().padStart(64, "0");
 
 function toBigInt(value: unknown, what: string): bigint {
-  if (typeof value !== "string" || !/^0x[0-9a-fA-F]+$/.test(value))
+  if (!isHexQuantity(value))
     throw new AiqynError("RPC_BAD_ANSWER", `${what}: the RPC answered something that is not a hex quantity`);
   return BigInt(value);
 }
@@ -73,7 +81,7 @@ function toNumber(value: unknown, what: string): number {
 }
 
 function firstWord(value: unknown, what: string): bigint {
-  if (typeof value !== "string" || !/^0x(?:[0-9a-fA-F]{2})*$/.test(value) || value.length < 66)
+  if (!isHexData(value) || value.length < 66)
     throw new AiqynError("RPC_BAD_ANSWER", `${what}: no 32-byte answer (is it a contract of that kind?)`);
   return BigInt(value.slice(0, 66));
 }
@@ -109,8 +117,8 @@ function isValidSignatureCall(hash: Hex, signature: Hex): string {
   const padded = bytesToHex(sig)
     .slice(2)
     .padEnd(Math.ceil(sig.length / 32) * 64, "0");
-  const length = sig.length.toString(16).padStart(64, "0");
-  return `0x${SELECTORS.isValidSignature}${hash.slice(2)}${"40".padStart(64, "0")}${length}${padded}`;
+  const length = uintWordHex(sig.length);
+  return `0x${SELECTORS.isValidSignature}${hash.slice(2)}${uintWordHex(0x40)}${length}${padded}`;
 }
 
 /** An EvmChainReader over a JSON-RPC transport. */
@@ -126,7 +134,7 @@ export function createEvmChainReader(request: RpcRequest): EvmChainReader {
     nativeBalance: async (address, block) =>
       toBigInt(await request("eth_getBalance", [address, quantity(block)]), "eth_getBalance"),
     tokenBalance: async (token, address, block) =>
-      firstWord(await call(token, `0x${SELECTORS.balanceOf}${addressWord(address)}`, block), "balanceOf"),
+      firstWord(await call(token, `0x${SELECTORS.balanceOf}${addressWordHex(address)}`, block), "balanceOf"),
     decimals: async (token, block) => {
       const decimals = firstWord(await call(token, `0x${SELECTORS.decimals}`, block), "decimals()");
       // 10n ** decimals would hang on a hostile token's huge answer; ERC-20 declares decimals() as uint8.

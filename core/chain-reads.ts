@@ -4,7 +4,7 @@
  * agreeingChainReads asks two independent RPCs every read and refuses (RPCS_DISAGREE) when they differ, so one
  * lying endpoint cannot make a forgery "anchored".
  */
-import { bytesToHex, utf8Bytes, type Hex } from "./bytes";
+import { bytesToHex, isHexQuantity, uintWordHex, utf8Bytes, type Hex } from "./bytes";
 import type { OnChainBatch, ReadBatch } from "./bundle";
 import { AiqynError } from "./errors";
 import { keccak256 } from "./keccak";
@@ -65,8 +65,7 @@ export function rpcChainReads(request: RpcRequest, trust: TrustRoot, scan: ScanO
 
 async function readAnchorerHistory(request: RpcRequest, trust: TrustRoot, scan: ScanOptions): Promise<RoleEvent[]> {
   const latest = await request("eth_blockNumber", []);
-  if (typeof latest !== "string" || !/^0x[0-9a-fA-F]+$/.test(latest))
-    throw new AiqynError("RPC_BAD_ANSWER", "eth_blockNumber answered garbage");
+  if (!isHexQuantity(latest)) throw new AiqynError("RPC_BAD_ANSWER", "eth_blockNumber answered garbage");
   const toBlock = Number(BigInt(latest));
   const query = { registry: trust.registry, role: ANCHORER_ROLE, fromBlock: trust.deploymentBlock, toBlock };
   return readRoleHistory(request, query, scan);
@@ -76,7 +75,7 @@ function parseTxReceipt(raw: unknown): TxReceipt | null {
   if (raw === null) return null;
   if (typeof raw !== "object") throw new AiqynError("RPC_BAD_ANSWER", "eth_getTransactionReceipt answered garbage");
   const receipt = raw as { status?: unknown; blockNumber?: unknown; logs?: unknown };
-  const block = typeof receipt.blockNumber === "string" && /^0x[0-9a-fA-F]+$/.test(receipt.blockNumber);
+  const block = isHexQuantity(receipt.blockNumber);
   const logs = Array.isArray(receipt.logs) ? receipt.logs : [];
   return {
     succeeded: receipt.status === "0x1",
@@ -97,7 +96,7 @@ function isLog(value: unknown): value is TxLog {
 
 /** Whether the receipt holds the pinned registry's BatchAnchored(batchId, root) log. */
 export function emitsBatchAnchored(receipt: TxReceipt, registry: string, batchId: number, root: Hex): boolean {
-  const batchTopic = `0x${batchId.toString(16).padStart(64, "0")}`;
+  const batchTopic = `0x${uintWordHex(batchId)}`;
   return receipt.logs.some(
     (log) =>
       log.address.toLowerCase() === registry.toLowerCase() &&

@@ -15,7 +15,7 @@
  * Written by hand because a general ABI coder costs ~6× more per record; test/core checks it against
  * ethers' AbiCoder on random records.
  */
-import { bytesToHex, type Hex } from "./bytes";
+import { bytesToHex, hexNibble, type Hex } from "./bytes";
 import { AMOUNT_DECIMALS, isRecordKind, kindCode, VALUE_USD_DECIMALS, type RecordV1 } from "./record";
 import { parseDecimal } from "./decimal";
 import { keccak256, type Keccak } from "./keccak";
@@ -97,20 +97,8 @@ function writeUint256(out: Uint8Array, wordStart: number, value: bigint): void {
   let at = wordStart + 32 - Math.ceil(hex.length / 2);
   let i = hex.length % 2 === 1 ? -1 : 0;
   for (; i < hex.length; i += 2, at++) {
-    out[at] = (i < 0 ? 0 : hexDigit(hex.charCodeAt(i)) << 4) | hexDigit(hex.charCodeAt(i + 1));
+    out[at] = (i < 0 ? 0 : hexNibble(hex.charCodeAt(i)) << 4) | hexNibble(hex.charCodeAt(i + 1));
   }
-}
-
-function hexDigit(code: number): number {
-  return code <= 57 ? code - 48 : (code | 32) - 87;
-}
-
-/** -1 unless `code` is an ASCII hex digit. */
-function strictHexDigit(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48;
-  if (code >= 97 && code <= 102) return code - 87;
-  if (code >= 65 && code <= 70) return code - 55;
-  return -1;
 }
 
 const POWERS_OF_TEN = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
@@ -247,8 +235,8 @@ function encodeToScratch(record: RecordV1): number {
     const doc = record.documentHash;
     let docOk = typeof doc === "string" && doc.length === 66 && doc.charCodeAt(0) === 48 && doc.charCodeAt(1) === 120;
     for (let i = 0; docOk && i < 32; i++) {
-      const hi = strictHexDigit(doc.charCodeAt(2 + 2 * i));
-      const lo = strictHexDigit(doc.charCodeAt(3 + 2 * i));
+      const hi = hexNibble(doc.charCodeAt(2 + 2 * i));
+      const lo = hexNibble(doc.charCodeAt(3 + 2 * i));
       if (hi < 0 || lo < 0) docOk = false;
       else out[11 * 32 + i] = (hi << 4) | lo;
     }

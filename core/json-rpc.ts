@@ -134,6 +134,15 @@ export function createHttpRpc(url: string, options: FetchPostOptions): RpcReques
 }
 
 async function readCapped(response: Response, maxBytes: number, url: string): Promise<string> {
+  return readCappedText(
+    response,
+    maxBytes,
+    () => new AiqynError(RPC_BAD_ANSWER, `the RPC at ${url} answered more than ${maxBytes} bytes`),
+  );
+}
+
+/** A response body as UTF-8 text, read no further than `maxBytes`: past that, `tooLarge()` is thrown. */
+export async function readCappedText(response: Response, maxBytes: number, tooLarge: () => Error): Promise<string> {
   if (!response.body) return "";
   const reader = response.body.getReader();
   const decoder = new TextDecoder("utf-8");
@@ -145,7 +154,7 @@ async function readCapped(response: Response, maxBytes: number, url: string): Pr
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel().catch(() => undefined);
-      throw new AiqynError(RPC_BAD_ANSWER, `the RPC at ${url} answered more than ${maxBytes} bytes`);
+      throw tooLarge();
     }
     text += decoder.decode(value, { stream: true });
   }

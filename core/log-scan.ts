@@ -6,8 +6,8 @@
  *
  * The transport is injected (core never opens a connection); createGetLogs adapts a JSON-RPC request.
  */
+import { isHexData, isHexQuantity, type Hex } from "./bytes";
 import { AiqynError } from "./errors";
-import type { Hex } from "./bytes";
 import type { RpcRequest } from "./registry-reader";
 
 export interface LogFilter {
@@ -73,16 +73,14 @@ export async function scanLogs(
 }
 
 function hexNumber(value: unknown, what: string): number {
-  if (typeof value !== "string" || !/^0x[0-9a-fA-F]+$/.test(value))
-    throw new AiqynError("RPC_BAD_ANSWER", `eth_getLogs: ${what} is not a hex quantity`);
+  if (!isHexQuantity(value)) throw new AiqynError("RPC_BAD_ANSWER", `eth_getLogs: ${what} is not a hex quantity`);
   const n = Number(BigInt(value));
   if (!Number.isSafeInteger(n)) throw new AiqynError("RPC_BAD_ANSWER", `eth_getLogs: ${what} is out of range`);
   return n;
 }
 
 function hexData(value: unknown, what: string): Hex {
-  if (typeof value !== "string" || !/^0x(?:[0-9a-fA-F]{2})*$/.test(value))
-    throw new AiqynError("RPC_BAD_ANSWER", `eth_getLogs: ${what} is not hex data`);
+  if (!isHexData(value)) throw new AiqynError("RPC_BAD_ANSWER", `eth_getLogs: ${what} is not hex data`);
   return value.toLowerCase() as Hex;
 }
 

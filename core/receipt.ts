@@ -10,9 +10,10 @@
  * makes it: 65 bytes r ‖ s ‖ v with v ∈ {27, 28}.
  */
 import { secp256k1 } from "@noble/curves/secp256k1";
-import { bytesToHex, hexToBytes, utf8Bytes, type Hex } from "./bytes";
+import { bytesToHex, hexToBytes, uintWordBytes, utf8Bytes, type Hex } from "./bytes";
 import { AiqynError } from "./errors";
 import { keccak256, type Keccak } from "./keccak";
+import { isAddress } from "./trust";
 
 export const RECEIPT_DOMAIN = "aiqyn-receipt/1";
 
@@ -28,11 +29,11 @@ export interface Receipt {
 
 function uintWord(value: bigint): Uint8Array {
   if (value < 0n || value >= 1n << 256n) throw new AiqynError("INVALID_RECEIPT", "integer out of range");
-  return hexToBytes(`0x${value.toString(16).padStart(64, "0")}`);
+  return uintWordBytes(value);
 }
 
 function addressBytes(address: string): Uint8Array {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new AiqynError("INVALID_ADDRESS", "expected a 20-byte 0x address");
+  if (!isAddress(address)) throw new AiqynError("INVALID_ADDRESS", "expected a 20-byte 0x address");
   return hexToBytes(address);
 }
 

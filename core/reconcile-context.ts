@@ -3,14 +3,13 @@
  * small pure helpers the checks share (amount comparison, Transfer decoding, direction of a movement).
  */
 import type { Caip19 } from "./caip";
-import type { ChainReceipt, EvmChainReader } from "./chain-reader";
-import { TRANSFER_TOPIC } from "./chain-reader";
+import { TRANSFER_TOPIC, type ChainReceipt, type EvmChainReader } from "./chain-reader";
 import { formatDecimal } from "./decimal";
 import type { ChainLog } from "./log-scan";
 import type { RecordKind } from "./record";
 import { tracksBlock, type ReconcilePlan, type TrackedAsset } from "./reconcile-plan";
 
-/** DESIGN.md "Reconciliation v1": the finding codes, fixed. */
+/** Reconciliation v1 (docs/RECONCILIATION.md): the finding codes, fixed. */
 export const FINDING_CODES = [
   "CONTROL_UNPROVEN",
   "BALANCE_MISMATCH",

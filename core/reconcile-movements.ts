@@ -3,8 +3,8 @@
  * TRANSFER_MISMATCH, DUPLICATE_REFERENCE), then what the chain shows that no record names
  * (UNDISCLOSED_TRANSFER by a Transfer log scan, UNDISCLOSED_TX by nonces, NATIVE_UNEXPLAINED by balances).
  */
-import type { ChainReceipt } from "./chain-reader";
-import { TRANSFER_TOPIC } from "./chain-reader";
+import { TRANSFER_TOPIC, type ChainReceipt } from "./chain-reader";
+import { addressWordHex } from "./bytes";
 import { formatDecimal } from "./decimal";
 import { scanLogs, type ChainLog } from "./log-scan";
 import type { MovementClaim, TrackedAsset } from "./reconcile-plan";
@@ -127,7 +127,7 @@ export async function checkMovements(ctx: ChainContext): Promise<NamedOnChain> {
   return named;
 }
 
-const topicOf = (address: string) => `0x${address.slice(2).toLowerCase().padStart(64, "0")}` as const;
+const topicOf = (address: string) => `0x${addressWordHex(address)}` as const;
 
 /** Every Transfer of `token` from or to one of `addresses` in [fromBlock, toBlock], once each. */
 async function transfersOf(ctx: ChainContext, token: string, addresses: string[], fromBlock: number) {

@@ -1,5 +1,5 @@
 /**
- * Reconciliation v1 (DESIGN.md, docs/RECONCILIATION.md): the records with effect against what the chains show,
+ * Reconciliation v1 (docs/RECONCILIATION.md): the records with effect against what the chains show,
  * up to a final block per chain. Pure: every chain read goes through an injected EvmChainReader.
  *
  * Per chain: each declaration's control proof and balance at its block (CONTROL_UNPROVEN, BALANCE_MISMATCH),

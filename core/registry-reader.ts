@@ -3,9 +3,10 @@
  * kept here so the page and the CLI read the chain the same way. The transport is injected (one method,
  * EIP-1193 style); this module never opens a connection itself.
  */
-import { bytesToHex, hexToBytes, utf8Bytes, type Hex } from "./bytes";
+import { addressWordHex, bytesToHex, hexToBytes, isHexQuantity, uintWordHex, utf8Bytes, type Hex } from "./bytes";
 import { AiqynError } from "./errors";
 import { keccak256 } from "./keccak";
+import { isAddress } from "./trust";
 import type { OnChainBatch, ReadBatch } from "./bundle";
 
 /** The registry's roles, as its public constants define them: keccak256 of the role's name. */
@@ -30,10 +31,6 @@ const SELECTORS = {
   deploymentBlock: selector("deploymentBlock()"),
   maxAnchorDelay: selector("maxAnchorDelay()"),
 } as const;
-
-function word(value: bigint | number): string {
-  return BigInt(value).toString(16).padStart(64, "0");
-}
 
 function words(result: unknown, count: number, what: string): Uint8Array[] {
   if (typeof result !== "string" || !/^0x(?:[0-9a-fA-F]{2})*$/.test(result)) {
@@ -77,16 +74,14 @@ export function createRegistryReader(
   registry: string,
   blockTag: string = "latest",
 ): RegistryReader {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(registry))
-    throw new AiqynError("INVALID_ADDRESS", "the registry must be a 20-byte 0x address");
+  if (!isAddress(registry)) throw new AiqynError("INVALID_ADDRESS", "the registry must be a 20-byte 0x address");
   const call = (data: string) => request("eth_call", [{ to: registry, data: `0x${data}` }, blockTag]);
   const uint = async (sel: string, what: string) => toSafeNumber(words(await call(sel), 1, what)[0]!, what);
 
   const reader: RegistryReader = {
     async chainId() {
       const result = await request("eth_chainId", []);
-      if (typeof result !== "string" || !/^0x[0-9a-fA-F]+$/.test(result))
-        throw new AiqynError("RPC_BAD_ANSWER", "eth_chainId answered garbage");
+      if (!isHexQuantity(result)) throw new AiqynError("RPC_BAD_ANSWER", "eth_chainId answered garbage");
       return Number(BigInt(result));
     },
     batchCount: () => uint(SELECTORS.batchCount, "batchCount()"),
@@ -100,7 +95,7 @@ export function createRegistryReader(
       return (await uint(SELECTORS.paused, "paused()")) !== 0;
     },
     async hasRole(role, account) {
-      const data = SELECTORS.hasRole + role.slice(2).toLowerCase() + account.slice(2).toLowerCase().padStart(64, "0");
+      const data = SELECTORS.hasRole + role.slice(2).toLowerCase() + addressWordHex(account);
       return toSafeNumber(words(await call(data), 1, "hasRole()")[0]!, "hasRole()") !== 0;
     },
     async batch(batchId): Promise<OnChainBatch | null> {
@@ -108,7 +103,7 @@ export function createRegistryReader(
       // Both asked at once (one round trip on a batching transport); past batchCount the call reverts.
       const [count, answer] = await Promise.all([
         reader.batchCount(),
-        call(SELECTORS.batch + word(batchId)).then(
+        call(SELECTORS.batch + uintWordHex(batchId)).then(
           (value) => ({ value }),
           (error: unknown) => ({ error }),
         ),
@@ -137,9 +132,9 @@ export function createRegistryReader(
 export function nextHead(prevHead: Hex, batchId: number, root: Hex, firstSeq: number, leafCount: number): Hex {
   const buf = new Uint8Array(5 * 32);
   buf.set(hexToBytes(prevHead), 0);
-  buf.set(hexToBytes(`0x${word(batchId)}`), 32);
+  buf.set(hexToBytes(`0x${uintWordHex(batchId)}`), 32);
   buf.set(hexToBytes(root), 64);
-  buf.set(hexToBytes(`0x${word(firstSeq)}`), 96);
-  buf.set(hexToBytes(`0x${word(leafCount)}`), 128);
+  buf.set(hexToBytes(`0x${uintWordHex(firstSeq)}`), 96);
+  buf.set(hexToBytes(`0x${uintWordHex(leafCount)}`), 128);
   return bytesToHex(keccak256(buf));
 }

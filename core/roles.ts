@@ -7,7 +7,7 @@
  * roleHeldAt is pure; readRoleHistory reads the logs (in chunks, see log-scan.ts) and their blocks' times
  * through an injected JSON-RPC transport.
  */
-import { bytesToHex, utf8Bytes, type Hex } from "./bytes";
+import { bytesToHex, isHexQuantity, utf8Bytes, type Hex } from "./bytes";
 import { AiqynError } from "./errors";
 import { keccak256 } from "./keccak";
 import { createGetLogs, scanLogs, type ChainLog, type GetLogs, type ScanOptions } from "./log-scan";
@@ -108,7 +108,7 @@ export async function blockTimestamps(request: RpcRequest, blocks: readonly numb
   const times = new Map<number, number>();
   distinct.forEach((block, i) => {
     const answer = answers[i] as { timestamp?: unknown } | null;
-    if (typeof answer?.timestamp !== "string" || !/^0x[0-9a-fA-F]+$/.test(answer.timestamp))
+    if (!isHexQuantity(answer?.timestamp))
       throw new AiqynError("RPC_BAD_ANSWER", `eth_getBlockByNumber(${block}) has no timestamp`);
     times.set(block, Number(BigInt(answer.timestamp)));
   });

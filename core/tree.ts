@@ -73,38 +73,7 @@ export function buildBatchTree(leaves: readonly (Hex | Uint8Array)[], options: B
     return out;
   };
 
-  const packedProofs = (): PackedProofs => {
-    const depth = levels.length - 1;
-    const data = new Uint8Array(leafCount * depth * 32);
-    const offsets = new Uint32Array(leafCount + 1);
-    // 32-bit views copy a node in 8 moves; each level is its own ArrayBuffer, so the views are aligned.
-    const words = levels.map((l) => new Uint32Array(l.buffer, l.byteOffset, l.length / 4));
-    const out = new Uint32Array(data.buffer);
-    let at = 0; // in 32-bit words
-    for (let index = 0; index < leafCount; index++) {
-      offsets[index] = at * 4;
-      let i = index;
-      for (let level = 0; level < depth; level++) {
-        const sibling = i ^ 1;
-        if (sibling < counts[level]!) {
-          const src = words[level]!;
-          const s = sibling * 8;
-          out[at] = src[s]!;
-          out[at + 1] = src[s + 1]!;
-          out[at + 2] = src[s + 2]!;
-          out[at + 3] = src[s + 3]!;
-          out[at + 4] = src[s + 4]!;
-          out[at + 5] = src[s + 5]!;
-          out[at + 6] = src[s + 6]!;
-          out[at + 7] = src[s + 7]!;
-          at += 8;
-        }
-        i >>= 1;
-      }
-    }
-    offsets[leafCount] = at * 4;
-    return { data: data.subarray(0, at * 4), offsets };
-  };
+  const packedProofs = (): PackedProofs => packProofs(levels, counts, leafCount);
 
   const batchTree: BatchTree = {
     root,
@@ -120,28 +89,65 @@ export function buildBatchTree(leaves: readonly (Hex | Uint8Array)[], options: B
   };
 
   invariant(leafCount !== 1 || root === bytesToHex(toLeafBytes(leaves[0]!, 0)), "a one-leaf batch has root = leaf");
-  if (options.validate) {
-    const reference = new MerkleTree(
-      leaves.map((l, i) => toLeafBytes(l, i)),
-      (data: Uint8Array) => keccak(data),
-      { sortPairs: true },
-    );
-    invariant(bytesToHex(reference.getRoot()) === root, "the root differs from merkletreejs's");
-    const packed = packedProofs();
-    for (let i = 0; i < leafCount; i++) {
-      const p = batchTree.proof(i);
-      invariant(p.length <= maxProofLength(leafCount), `proof ${i} is longer than the tree is deep`);
-      const leaf = bytesToHex(toLeafBytes(leaves[i]!, i));
-      invariant(processProof(leaf, p, keccak) === root, `proof ${i} does not lead to the root`);
-      invariant(
-        p.join() === reference.getHexProof(reference.getLeaf(i), i).join(),
-        `proof ${i} differs from merkletreejs's getProof`,
-      );
-      invariant(
-        bytesToHex(packed.data.subarray(packed.offsets[i]!, packed.offsets[i + 1]!)) === bytesToHex(proofBytes(i)),
-        `packed proof ${i} differs`,
-      );
+  if (options.validate) validateAgainstReference(batchTree, leaves, keccak);
+  return batchTree;
+}
+
+/** Every leaf's proof in one buffer (`offsets[i]..offsets[i + 1]` is proof i): the bulk form the store keeps. */
+function packProofs(levels: Uint8Array[], counts: number[], leafCount: number): PackedProofs {
+  const depth = levels.length - 1;
+  const data = new Uint8Array(leafCount * depth * 32);
+  const offsets = new Uint32Array(leafCount + 1);
+  // 32-bit views copy a node in 8 moves; each level is its own ArrayBuffer, so the views are aligned.
+  const words = levels.map((l) => new Uint32Array(l.buffer, l.byteOffset, l.length / 4));
+  const out = new Uint32Array(data.buffer);
+  let at = 0; // in 32-bit words
+  for (let index = 0; index < leafCount; index++) {
+    offsets[index] = at * 4;
+    let i = index;
+    for (let level = 0; level < depth; level++) {
+      const sibling = i ^ 1;
+      if (sibling < counts[level]!) {
+        const src = words[level]!;
+        const s = sibling * 8;
+        out[at] = src[s]!;
+        out[at + 1] = src[s + 1]!;
+        out[at + 2] = src[s + 2]!;
+        out[at + 3] = src[s + 3]!;
+        out[at + 4] = src[s + 4]!;
+        out[at + 5] = src[s + 5]!;
+        out[at + 6] = src[s + 6]!;
+        out[at + 7] = src[s + 7]!;
+        at += 8;
+      }
+      i >>= 1;
     }
   }
-  return batchTree;
+  offsets[leafCount] = at * 4;
+  return { data: data.subarray(0, at * 4), offsets };
+}
+
+/** Checks the tree against merkletreejs: the same root, and every proof leads to it and equals its own. */
+function validateAgainstReference(tree: BatchTree, leaves: readonly (Hex | Uint8Array)[], keccak: Keccak): void {
+  const reference = new MerkleTree(
+    leaves.map((l, i) => toLeafBytes(l, i)),
+    (data: Uint8Array) => keccak(data),
+    { sortPairs: true },
+  );
+  invariant(bytesToHex(reference.getRoot()) === tree.root, "the root differs from merkletreejs's");
+  const packed = tree.packedProofs();
+  for (let i = 0; i < tree.leafCount; i++) {
+    const p = tree.proof(i);
+    invariant(p.length <= maxProofLength(tree.leafCount), `proof ${i} is longer than the tree is deep`);
+    const leaf = bytesToHex(toLeafBytes(leaves[i]!, i));
+    invariant(processProof(leaf, p, keccak) === tree.root, `proof ${i} does not lead to the root`);
+    invariant(
+      p.join() === reference.getHexProof(reference.getLeaf(i), i).join(),
+      `proof ${i} differs from merkletreejs's getProof`,
+    );
+    invariant(
+      bytesToHex(packed.data.subarray(packed.offsets[i]!, packed.offsets[i + 1]!)) === bytesToHex(tree.proofBytes(i)),
+      `packed proof ${i} differs`,
+    );
+  }
 }

@@ -11,7 +11,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { HDNodeWallet, Mnemonic } from "ethers";
-import { loadConfig, serverConfig } from "../server/config";
+import { loadConfig, serverConfig, type EnvConfig } from "../server/config";
 import { createProvider } from "../server/chain";
 import { deployRegistry } from "../server/deploy-registry";
 import { demoRecordGroups } from "../server/demo";
@@ -74,73 +74,43 @@ async function loadDemo(running: RunningServer, key: string, chainGroup: () => P
   return count;
 }
 
+type Hre = typeof import("hardhat");
+type LocalAccounts = { mnemonic: string; path: string; passphrase?: string };
+
 async function main(): Promise<void> {
   keyFromFile(process.env);
   const result = loadConfig();
   if (!result.ok) exitOnBadConfig(result.problems);
   const config = result.config;
   fs.mkdirSync(config.dataDir, { recursive: true });
+  if (config.rpcUrl && config.registryAddress && config.anchorerKey) await startOnExternalNetwork(config);
+  else await startLocalStack(config);
+}
 
-  if (config.rpcUrl && config.registryAddress && config.anchorerKey) {
-    const running = await startServer({
-      ...config,
-      rpcUrl: config.rpcUrl,
-      registryAddress: config.registryAddress,
-      anchorerKey: config.anchorerKey,
-    });
-    process.stdout.write(
-      `aiqyn listening on ${running.url} (chain ${running.chainId}, registry ${running.registry})\n`,
-    );
-    closeOnSignals(running);
-    return;
-  }
+/** RPC_URL, REGISTRY_ADDRESS and the anchorer key are all given: the server alone, against that chain. */
+async function startOnExternalNetwork(config: EnvConfig): Promise<void> {
+  const running = await startServer({
+    ...config,
+    rpcUrl: config.rpcUrl!,
+    registryAddress: config.registryAddress!,
+    anchorerKey: config.anchorerKey!,
+  });
+  process.stdout.write(`aiqyn listening on ${running.url} (chain ${running.chainId}, registry ${running.registry})\n`);
+  closeOnSignals(running);
+}
 
+/** None given: Hardhat's chain in this process, the registry deployed on it once, the server, the demo if asked. */
+async function startLocalStack(config: EnvConfig): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const hre = require("hardhat") as typeof import("hardhat");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { TASK_NODE_CREATE_SERVER } = require("hardhat/builtin-tasks/task-names") as {
-    TASK_NODE_CREATE_SERVER: string;
-  };
-  const chainServer = (await hre.run(TASK_NODE_CREATE_SERVER, {
-    hostname: "127.0.0.1",
-    port: config.chainPort,
-    provider: hre.network.provider,
-  })) as HardhatJsonRpcServer;
+  const hre = require("hardhat") as Hre;
+  const chainServer = await serveLocalChain(hre, config.chainPort);
   const { port: chainPort } = await chainServer.listen();
   const rpcUrl = `http://127.0.0.1:${chainPort}`;
 
-  const accounts = hre.network.config.accounts as { mnemonic: string; path: string; passphrase?: string };
+  const accounts = hre.network.config.accounts as LocalAccounts;
   const mnemonic = Mnemonic.fromPhrase(accounts.mnemonic, accounts.passphrase ?? "");
-  const provider = createProvider(rpcUrl, LOCAL_CHAIN_ID);
-  const admin = HDNodeWallet.fromMnemonic(mnemonic, `${accounts.path}/0`).connect(provider);
   const anchorer = HDNodeWallet.fromMnemonic(mnemonic, `${accounts.path}/1`);
-
-  const localFile = path.join(config.dataDir, "local-chain.json");
-  const saved = fs.existsSync(localFile) ? (JSON.parse(fs.readFileSync(localFile, "utf8")) as LocalChainFile) : null;
-  let registry = saved?.registry ?? null;
-  let redeployed = false;
-  if (registry === null || (await provider.getCode(registry)) === "0x") {
-    const deployed = await deployRegistry(
-      admin,
-      {
-        admin: admin.address,
-        anchorer: anchorer.address,
-        pauser: admin.address,
-      },
-      config.maxAnchorDelaySeconds,
-    );
-    registry = deployed.address;
-    redeployed = true;
-    const record: LocalChainFile = {
-      chainId: LOCAL_CHAIN_ID,
-      registry,
-      deploymentBlock: deployed.deploymentBlock,
-      admin: admin.address,
-      anchorer: anchorer.address,
-    };
-    fs.writeFileSync(localFile, `${JSON.stringify(record, null, 2)}\n`);
-  }
-  provider.destroy();
+  const { registry, redeployed } = await localRegistry(config, rpcUrl, accounts, anchorer.address);
 
   const running = await startServer(
     serverConfig({
@@ -159,24 +129,81 @@ async function main(): Promise<void> {
   closeOnSignals(running, () => chainServer.close());
 
   const key = await ensureDevPublisher(running, config.dataDir);
-  let demoNote = "";
-  if (config.demo) {
-    if ((await running.store.maxSeq()) > 0) demoNote = "demo: the store already holds records; nothing loaded";
-    else if (!key) demoNote = "demo: no dev key on disk (DATA_DIR/dev-publisher-key); nothing loaded";
-    else {
-      const artifact = hre.artifacts.readArtifactSync("DemoStablecoin");
-      const chainGroup = () =>
-        chainDemoRecords({
-          rpcUrl,
-          chainId: LOCAL_CHAIN_ID,
-          registry: registry!,
-          ...accounts,
-          artifact,
-          now: Math.floor(Date.now() / 1000),
-        });
-      demoNote = `demo: loaded ${await loadDemo(running, key, chainGroup)} records (transfers on chain: docs/RECONCILIATION.md)`;
-    }
+  const demoNote = config.demo ? await loadLocalDemo(hre, running, key, { rpcUrl, registry, accounts }) : "";
+  printLocalStack(config, running, { rpcUrl, registry, redeployed, key, demoNote });
+}
+
+async function serveLocalChain(hre: Hre, port: number): Promise<HardhatJsonRpcServer> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { TASK_NODE_CREATE_SERVER } = require("hardhat/builtin-tasks/task-names") as {
+    TASK_NODE_CREATE_SERVER: string;
+  };
+  return (await hre.run(TASK_NODE_CREATE_SERVER, {
+    hostname: "127.0.0.1",
+    port,
+    provider: hre.network.provider,
+  })) as HardhatJsonRpcServer;
+}
+
+/** The registry recorded in DATA_DIR/local-chain.json while the chain still holds it; else deployed now. */
+async function localRegistry(
+  config: EnvConfig,
+  rpcUrl: string,
+  accounts: LocalAccounts,
+  anchorer: string,
+): Promise<{ registry: string; redeployed: boolean }> {
+  const mnemonic = Mnemonic.fromPhrase(accounts.mnemonic, accounts.passphrase ?? "");
+  const provider = createProvider(rpcUrl, LOCAL_CHAIN_ID);
+  const admin = HDNodeWallet.fromMnemonic(mnemonic, `${accounts.path}/0`).connect(provider);
+  const localFile = path.join(config.dataDir, "local-chain.json");
+  const saved = fs.existsSync(localFile) ? (JSON.parse(fs.readFileSync(localFile, "utf8")) as LocalChainFile) : null;
+  try {
+    if (saved?.registry && (await provider.getCode(saved.registry)) !== "0x")
+      return { registry: saved.registry, redeployed: false };
+    const roles = { admin: admin.address, anchorer, pauser: admin.address };
+    const deployed = await deployRegistry(admin, roles, config.maxAnchorDelaySeconds);
+    const record: LocalChainFile = {
+      chainId: LOCAL_CHAIN_ID,
+      registry: deployed.address,
+      deploymentBlock: deployed.deploymentBlock,
+      admin: admin.address,
+      anchorer,
+    };
+    fs.writeFileSync(localFile, `${JSON.stringify(record, null, 2)}\n`);
+    return { registry: deployed.address, redeployed: true };
+  } finally {
+    provider.destroy();
   }
+}
+
+/** The demo records (and their transfers on the local chain) when the store is empty; a note on what happened. */
+async function loadLocalDemo(
+  hre: Hre,
+  running: RunningServer,
+  key: string | null,
+  chain: { rpcUrl: string; registry: string; accounts: LocalAccounts },
+): Promise<string> {
+  if ((await running.store.maxSeq()) > 0) return "demo: the store already holds records; nothing loaded";
+  if (!key) return "demo: no dev key on disk (DATA_DIR/dev-publisher-key); nothing loaded";
+  const artifact = hre.artifacts.readArtifactSync("DemoStablecoin");
+  const chainGroup = () =>
+    chainDemoRecords({
+      rpcUrl: chain.rpcUrl,
+      chainId: LOCAL_CHAIN_ID,
+      registry: chain.registry,
+      ...chain.accounts,
+      artifact,
+      now: Math.floor(Date.now() / 1000),
+    });
+  return `demo: loaded ${await loadDemo(running, key, chainGroup)} records (transfers on chain: docs/RECONCILIATION.md)`;
+}
+
+function printLocalStack(
+  config: EnvConfig,
+  running: RunningServer,
+  stack: { rpcUrl: string; registry: string; redeployed: boolean; key: string | null; demoNote: string },
+): void {
+  const { rpcUrl, registry, redeployed, key, demoNote } = stack;
   const keyFile = path.join(config.dataDir, "dev-publisher-key");
   process.stdout.write(
     [

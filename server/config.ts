@@ -4,6 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { isAddress } from "../core/trust";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -186,7 +187,6 @@ function envReader(env: Env, problems: string[]) {
     return items.filter(valid);
   };
   const isHttpUrl = (value: string) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value);
-  const isAddress = (value: string) => /^0x[0-9a-fA-F]{40}$/.test(value);
   const bool = (name: string): boolean => {
     const value = text(name);
     if (value === null) return false;
@@ -195,7 +195,7 @@ function envReader(env: Env, problems: string[]) {
     problems.push(`${name} must be 1/true or 0/false, not ${JSON.stringify(value)}`);
     return false;
   };
-  return { text, int, optionalInt, url, list, isHttpUrl, isAddress, bool, problems };
+  return { text, int, optionalInt, url, list, isHttpUrl, bool, problems };
 }
 
 type EnvReader = ReturnType<typeof envReader>;
@@ -267,7 +267,7 @@ function readBodyLimit(r: EnvReader): number {
 function readNetwork(r: EnvReader, env: Env): Pick<EnvConfig, "rpcUrl" | "registryAddress" | "anchorerKey"> {
   const rpcUrl = r.url("RPC_URL");
   const registryAddress = r.text("REGISTRY_ADDRESS");
-  if (registryAddress !== null && !/^0x[0-9a-fA-F]{40}$/.test(registryAddress)) {
+  if (registryAddress !== null && !isAddress(registryAddress)) {
     r.problems.push(`REGISTRY_ADDRESS must be a 0x-prefixed 20-byte address, not ${JSON.stringify(registryAddress)}`);
   }
   const anchorerKey = readAnchorerKey(r);
@@ -348,7 +348,7 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     ...readLimits(r),
     explorerUrl: r.url("EXPLORER_URL"),
     publicRpcUrls: r.list("PUBLIC_RPC_URLS", r.isHttpUrl, "http(s) URLs"),
-    supersededRegistries: r.list("SUPERSEDED_REGISTRIES", r.isAddress, "0x-prefixed 20-byte addresses"),
+    supersededRegistries: r.list("SUPERSEDED_REGISTRIES", isAddress, "0x-prefixed 20-byte addresses"),
     ...readStoreSettings(r),
     logLevel,
     demo: r.bool("DEMO") || argv.includes("--demo"),

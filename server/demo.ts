@@ -404,8 +404,3 @@ export function demoRecordGroups(now: number): RecordInput[][] {
   ];
   return [first, second];
 }
-
-/** All demo records in posting order (only the first group when posted alone is self-contained). */
-export function demoRecords(now: number): RecordInput[] {
-  return demoRecordGroups(now).flat();
-}

@@ -11,6 +11,7 @@ import type { Duplex } from "node:stream";
 import { getAddress } from "ethers";
 import pino, { type Logger } from "pino";
 import { AiqynError, type Keccak } from "../core";
+import { networkName } from "../core/networks";
 import { Anchorer } from "./anchorer";
 import { createApp } from "./app";
 import { Batcher } from "./batcher";
@@ -18,6 +19,7 @@ import { createChainClient, fetchChainId, type ChainClient } from "./chain";
 import type { ServerConfig } from "./config";
 import { createFastKeccak, createReceiptSigner } from "./crypto";
 import { securePrivateDir, securePrivateFiles } from "./data-dir";
+import { checkDeployment } from "./deployment-check";
 import { createMetrics, type Metrics } from "./metrics";
 import { checkAnchorDelay } from "./deployment-check";
 import { ProblemError, problemBody } from "./problem";
@@ -49,36 +51,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Default deployment files by chain. Not 31337: a Hardhat chain is thrown away and redeployed all the time. */
-const NETWORK_NAMES: Record<number, string> = {
-  1: "mainnet",
-  11155111: "sepolia",
-  84532: "baseSepolia",
-  11155420: "opSepolia",
-  421614: "arbitrumSepolia",
-  56: "bsc",
-  97: "bscTestnet",
-};
-
-/** The ops helper's start-up check (server/deployment-check.ts), when that file exists. */
+/** The start-up deployment check (server/deployment-check.ts), against deployments/<network>.json when there is one. */
 async function runDeploymentCheck(config: ServerConfig, chain: ChainClient, logger: Logger): Promise<void> {
-  const candidates = ["deployment-check.ts", "deployment-check.js"].map((f) => path.join(__dirname, f));
-  if (!candidates.some((f) => fs.existsSync(f))) return;
-  const defaultFile = NETWORK_NAMES[chain.chainId]
-    ? path.resolve(__dirname, "..", "deployments", `${NETWORK_NAMES[chain.chainId]}.json`)
-    : null;
+  const network = networkName(chain.chainId);
+  const defaultFile = network ? path.resolve(__dirname, "..", "deployments", `${network}.json`) : null;
   const deploymentFile = config.deploymentFile ?? (defaultFile && fs.existsSync(defaultFile) ? defaultFile : undefined);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require("./deployment-check") as {
-    checkDeployment(opts: {
-      provider: unknown;
-      registry: string;
-      anchorer: string;
-      deploymentFile?: string;
-      expectedChainId?: number;
-    }): Promise<void>;
-  };
-  await mod.checkDeployment({
+  await checkDeployment({
     provider: chain.provider,
     registry: chain.registry,
     anchorer: chain.wallet.address,

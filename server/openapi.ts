@@ -1,5 +1,5 @@
 /**
- * The OpenAPI 3.1 description of the HTTP API, written by hand to match docs/API.md and DESIGN.md.
+ * The OpenAPI 3.1 description of the HTTP API, written by hand to match docs/API.md and docs/PROTOCOL.md.
  * Served at /api/v1/openapi.json.
  */
 import { RECORD_KIND_NAMES } from "../core";
@@ -178,7 +178,7 @@ export const openApiDocument = {
       },
       ProofBundle: {
         type: "object",
-        description: "aiqyn-proof/1 (DESIGN.md)",
+        description: "aiqyn-proof/1 (docs/PROTOCOL.md)",
         required: ["format", "record", "leaf", "proof", "batch", "anchor"],
         properties: {
           format: { const: "aiqyn-proof/1" },

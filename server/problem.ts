@@ -3,9 +3,10 @@
  * (no HTML page, no stack trace) ever leaves the server.
  */
 import type { Response } from "express";
-import type { FieldProblem } from "../core";
+import { AiqynError, type AiqynCode, type FieldProblem } from "../core";
 
-const TITLES: Record<string, string> = {
+/** Every problem code the API answers with and its title; docs/API.md lists the same codes (a test checks). */
+const TITLES = {
   INVALID_RECORD: "The record is not valid",
   INVALID_JSON: "The body is not valid JSON",
   DUPLICATE_KEY: "The body names a member twice",
@@ -18,7 +19,7 @@ const TITLES: Record<string, string> = {
   BATCH_NOT_FOUND: "No such batch",
   BATCH_NOT_ANCHORED: "The record's batch is not anchored yet",
   NOT_FOUND: "Not found",
-  METHOD_NOT_ALLOWED: "Method not allowed",
+  CORRECTION_NOT_OWN: "A publisher may correct only its own records",
   STORE_UNAVAILABLE: "The store is unavailable",
   STORE_FULL: "The store is out of space",
   NOT_READY: "The server is not ready",
@@ -28,16 +29,22 @@ const TITLES: Record<string, string> = {
   INTERNAL: "Internal error",
   INVALID_REQUEST: "The request could not be read",
   EXPECTATION_FAILED: "The Expect header cannot be met",
-};
+} as const satisfies Partial<Record<AiqynCode, string>>;
 
-export class ProblemError extends Error {
+export type ProblemCode = keyof typeof TITLES;
+export const PROBLEM_CODES = Object.keys(TITLES) as ProblemCode[];
+
+/** An AiqynError the API answers with: its code is a problem code, and it carries the HTTP status. */
+export class ProblemError extends AiqynError {
+  declare readonly code: ProblemCode;
+
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: ProblemCode,
     readonly detail: string,
     readonly extra: Record<string, unknown> = {},
   ) {
-    super(detail);
+    super(code, detail);
     this.name = "ProblemError";
   }
 }
@@ -47,20 +54,20 @@ export interface ProblemBody {
   title: string;
   status: number;
   detail: string;
-  code: string;
+  code: ProblemCode;
   instance?: string;
   errors?: FieldProblem[];
   [member: string]: unknown;
 }
 
-export function problemType(code: string): string {
+export function problemType(code: ProblemCode): string {
   return `urn:aiqyn:problem:${code.toLowerCase().replace(/_/g, "-")}`;
 }
 
 export function problemBody(problem: ProblemError, instance?: string): ProblemBody {
   return {
     type: problemType(problem.code),
-    title: TITLES[problem.code] ?? problem.code,
+    title: TITLES[problem.code],
     status: problem.status,
     detail: problem.detail,
     code: problem.code,

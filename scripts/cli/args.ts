@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { makeTrustRoot, parseTrustRootText, type TrustRoot } from "../../core/trust";
+import { isAddress, makeTrustRoot, parseTrustRootText, type TrustRoot } from "../../core/trust";
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
@@ -63,7 +63,7 @@ export function httpUrlOption(parsed: Parsed, name: string, required: boolean): 
 export function addressOption(parsed: Parsed, name: string): string | undefined {
   const value = stringOption(parsed, name);
   if (value === undefined) return undefined;
-  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) throw new UsageError(`--${name} must be a 0x-prefixed 20-byte address`);
+  if (!isAddress(value)) throw new UsageError(`--${name} must be a 0x-prefixed 20-byte address`);
   return value;
 }
 

@@ -3,6 +3,7 @@
  * that covers the whole body and a size cap; every failure comes back as a value (never a throw), so the
  * audit can turn it into a finding and carry on.
  */
+import { readCappedText } from "../../core/json-rpc";
 import { describeFetchError } from "./rpc";
 
 export type FetchFailureKind = "timeout" | "unreachable" | "http-status" | "too-large" | "not-json";
@@ -23,22 +24,7 @@ export async function readBodyText(response: Response, maxBytes: number): Promis
     await response.body?.cancel().catch(() => undefined);
     throw new BodyTooLargeError(maxBytes);
   }
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder("utf-8", { fatal: false });
-  let total = 0;
-  let text = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new BodyTooLargeError(maxBytes);
-    }
-    text += decoder.decode(value, { stream: true });
-  }
-  return text + decoder.decode();
+  return readCappedText(response, maxBytes, () => new BodyTooLargeError(maxBytes));
 }
 
 export class BodyTooLargeError extends Error {

@@ -5,32 +5,14 @@
  */
 import type { EtherscanConfig } from "@nomicfoundation/hardhat-verify/types";
 import type { NetworksUserConfig } from "hardhat/types";
+import { KNOWN_NETWORKS, type KnownNetwork } from "../../core/networks";
 
-export interface KnownTestnet {
-  /** Hardhat network name, used with `--network`. */
-  name: string;
-  chainId: number;
-  /** Environment variable prefix: `${envPrefix}_RPC_URL`, `${envPrefix}_DEPLOYER_KEY`, … */
-  envPrefix: string;
-  explorerUrl: string;
-}
+/** A testnet the ops tooling deploys to: one of core's known networks with an environment variable prefix. */
+export type KnownTestnet = KnownNetwork & { envPrefix: string };
 
-export const KNOWN_TESTNETS: readonly KnownTestnet[] = [
-  { name: "sepolia", chainId: 11155111, envPrefix: "SEPOLIA", explorerUrl: "https://sepolia.etherscan.io" },
-  { name: "baseSepolia", chainId: 84532, envPrefix: "BASE_SEPOLIA", explorerUrl: "https://sepolia.basescan.org" },
-  {
-    name: "opSepolia",
-    chainId: 11155420,
-    envPrefix: "OP_SEPOLIA",
-    explorerUrl: "https://sepolia-optimism.etherscan.io",
-  },
-  {
-    name: "arbitrumSepolia",
-    chainId: 421614,
-    envPrefix: "ARBITRUM_SEPOLIA",
-    explorerUrl: "https://sepolia.arbiscan.io",
-  },
-];
+export const KNOWN_TESTNETS: readonly KnownTestnet[] = KNOWN_NETWORKS.filter(
+  (network): network is KnownTestnet => network.envPrefix !== undefined,
+);
 
 /** Default for the `localhost` network: `npx hardhat node`'s address. Tests point it elsewhere. */
 export const DEFAULT_LOCAL_RPC_URL = "http://127.0.0.1:8545";

@@ -4,10 +4,8 @@
  * file still describes the contract at the address. Read-only: sends nothing.
  */
 import { formatEther, getAddress, parseEther } from "ethers";
-import { codeHash } from "../../server/deployment-check";
-import type { DeploymentRoles } from "../../server/deployment-check";
-import type { CommandContext } from "./commands";
-import { resolveRegistry } from "./commands";
+import { codeHash, type DeploymentRoles } from "../../server/deployment-check";
+import { resolveRegistry, type CommandContext, type Resolved } from "./commands";
 import { maybeReadDeployment, roleHolders } from "./registry";
 
 export interface StatusOptions {
@@ -114,36 +112,7 @@ export async function statusCommand(ctx: CommandContext, opts: StatusOptions): P
   const paused = await read<boolean>("paused");
   if (paused) warnings.push("the registry is PAUSED: anchoring is stopped (reads go on); unpause when safe");
 
-  const deployment = await maybeReadDeployment(r.file);
-  const deploymentFile: StatusReport["deploymentFile"] = {
-    path: r.file,
-    exists: deployment !== undefined,
-    consistent: false,
-    problems: [],
-    notes: [],
-  };
-  if (!deployment) {
-    deploymentFile.problems.push(`no deployment file at ${r.file}`);
-  } else {
-    if (deployment.chainId !== r.chainId)
-      deploymentFile.problems.push(`file chainId ${deployment.chainId} ≠ chain ${r.chainId}`);
-    if (getAddress(deployment.address) !== r.address) {
-      deploymentFile.problems.push(`file address ${deployment.address} ≠ registry ${r.address}`);
-    }
-    const actual = codeHash(await provider.getCode(r.address));
-    if (actual !== deployment.bytecodeHash.toLowerCase()) {
-      deploymentFile.problems.push(`code hash at the address ${actual} ≠ file bytecodeHash ${deployment.bytecodeHash}`);
-    }
-    for (const key of ["admin", "anchorers", "pausers"] as const) {
-      if (!sameSet(deployment.roles[key], roles[key])) {
-        deploymentFile.notes.push(
-          `roles.${key} in the file (${deployment.roles[key].join(", ") || "none"}) differ from the chain ` +
-            `(${roles[key].join(", ") || "none"}); the chain is authoritative (a Safe batch executed since?)`,
-        );
-      }
-    }
-  }
-  deploymentFile.consistent = deploymentFile.exists && deploymentFile.problems.length === 0;
+  const deploymentFile = await compareDeploymentFile(r, roles, (address) => provider.getCode(address));
   for (const problem of deploymentFile.problems) warnings.push(`deployment file: ${problem}`);
 
   const report: StatusReport = {
@@ -199,4 +168,43 @@ function printStatus(s: StatusReport, log: (line: string) => void): void {
   );
   for (const note of s.deploymentFile.notes) log(`    note: ${note}`);
   for (const warning of s.warnings) log(`WARNING ${warning}`);
+}
+
+/** The deployment file against the chain: chain id, address and code hash must match; role differences are notes. */
+async function compareDeploymentFile(
+  r: Resolved,
+  roles: DeploymentRoles,
+  getCode: (address: string) => Promise<string>,
+): Promise<StatusReport["deploymentFile"]> {
+  const deployment = await maybeReadDeployment(r.file);
+  const deploymentFile: StatusReport["deploymentFile"] = {
+    path: r.file,
+    exists: deployment !== undefined,
+    consistent: false,
+    problems: [],
+    notes: [],
+  };
+  if (!deployment) {
+    deploymentFile.problems.push(`no deployment file at ${r.file}`);
+  } else {
+    if (deployment.chainId !== r.chainId)
+      deploymentFile.problems.push(`file chainId ${deployment.chainId} ≠ chain ${r.chainId}`);
+    if (getAddress(deployment.address) !== r.address) {
+      deploymentFile.problems.push(`file address ${deployment.address} ≠ registry ${r.address}`);
+    }
+    const actual = codeHash(await getCode(r.address));
+    if (actual !== deployment.bytecodeHash.toLowerCase()) {
+      deploymentFile.problems.push(`code hash at the address ${actual} ≠ file bytecodeHash ${deployment.bytecodeHash}`);
+    }
+    for (const key of ["admin", "anchorers", "pausers"] as const) {
+      if (!sameSet(deployment.roles[key], roles[key])) {
+        deploymentFile.notes.push(
+          `roles.${key} in the file (${deployment.roles[key].join(", ") || "none"}) differ from the chain ` +
+            `(${roles[key].join(", ") || "none"}); the chain is authoritative (a Safe batch executed since?)`,
+        );
+      }
+    }
+  }
+  deploymentFile.consistent = deploymentFile.exists && deploymentFile.problems.length === 0;
+  return deploymentFile;
 }

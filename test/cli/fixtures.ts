@@ -3,25 +3,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { leafHash, nextHead, ZERO_BYTES32, type Hex, type OnChainBatch, type RecordV1 } from "../../core";
 import { buildBatchTree } from "../../core/tree";
+import { numberedRecord } from "../core/fixtures";
 
-export function makeRecord(seq: number, overrides: Partial<RecordV1> = {}): RecordV1 {
-  return {
-    seq,
-    kind: "INFLOW_SEIZURE",
-    occurredAt: 1_761_955_200 + seq,
-    publishedAt: 1_761_955_300 + seq,
-    publisher: "treasury",
-    asset: "BTC",
-    amount: `${seq}.5`,
-    valueUsd: "1000.25",
-    counterparty: "Court of Astana",
-    reference: `case-${seq}`,
-    documentHash: ZERO_BYTES32,
-    memo: "",
-    corrects: 0,
-    ...overrides,
-  };
-}
+/** The CLI tests' records: core's numbered series. */
+export const makeRecord = numberedRecord;
 
 /** An honest chain batch for `records` (in seq order), chained after `prevHead`. */
 export function chainBatchFor(

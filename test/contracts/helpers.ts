@@ -1,5 +1,5 @@
 // Test-only helpers for the TransparencyRegistry tests. The protocol's real implementation lives in core/; these
-// are written independently from DESIGN.md so the contract is checked against a second reading of the spec.
+// are written independently from docs/PROTOCOL.md so the contract is checked against a second reading of the spec.
 import { AbiCoder, getBytes, hexlify, keccak256, ZeroHash } from "ethers";
 import { MerkleTree } from "merkletreejs";
 import type { ITransparencyRegistry } from "../../typechain-types";

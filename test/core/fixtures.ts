@@ -1,7 +1,7 @@
 // Records for the core tests: a plain valid one, a deterministic generator for large batches, and fast-check
 // arbitraries that reach the edges (unicode, emoji, the longest strings, the largest numbers).
 import fc from "fast-check";
-import { LIMITS, RECORD_KIND_NAMES, type RecordInput, type RecordKind, type RecordV1 } from "../../core";
+import { LIMITS, RECORD_KIND_NAMES, ZERO_BYTES32, type RecordInput, type RecordKind, type RecordV1 } from "../../core";
 
 export const DOC_HASH = "0x8f3b2c6a1e5d4f7a9b0c2d4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a" as const;
 
@@ -22,24 +22,38 @@ export function sampleInput(over: Record<string, unknown> = {}): RecordInput & R
   } as RecordInput & Record<string, unknown>;
 }
 
-/** A valid whole record; `over` replaces fields. */
+/** A valid whole record: sampleInput's fields as the server stores them (seq 17); `over` replaces fields. */
 export function sampleRecord(over: Record<string, unknown> = {}): RecordV1 {
+  const { kind, occurredAt, ...rest } = sampleInput();
   return {
     seq: 17,
-    kind: "INFLOW_SEIZURE",
-    occurredAt: 1_761_955_200,
+    kind,
+    occurredAt,
     publishedAt: 1_761_955_300,
     publisher: "ministry-of-finance",
-    asset: "BTC",
-    amount: "12.5",
-    valueUsd: "1375000.00",
-    counterparty: "Binance",
-    reference: "court order 2-17/2025",
-    documentHash: DOC_HASH,
-    memo: "",
-    corrects: 0,
+    ...rest,
     ...over,
   } as RecordV1;
+}
+
+/** Record number `seq` of a plain series (its times, amount and reference follow seq); `overrides` replaces fields. */
+export function numberedRecord(seq: number, overrides: Partial<RecordV1> = {}): RecordV1 {
+  return {
+    seq,
+    kind: "INFLOW_SEIZURE",
+    occurredAt: 1_761_955_200 + seq,
+    publishedAt: 1_761_955_300 + seq,
+    publisher: "treasury",
+    asset: "BTC",
+    amount: `${seq}.5`,
+    valueUsd: "1000.25",
+    counterparty: "Court of Astana",
+    reference: `case-${seq}`,
+    documentHash: ZERO_BYTES32,
+    memo: "",
+    corrects: 0,
+    ...overrides,
+  };
 }
 
 /** mulberry32: a tiny seeded PRNG, so a batch of 2,000 records costs one integer of fast-check input. */

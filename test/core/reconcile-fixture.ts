@@ -2,7 +2,7 @@
 // accounts, real transfers, and the records that disclose them (built here, validated by core's rules).
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { expect } from "chai";
-import hre, { ethers } from "hardhat";
+import { ethers } from "hardhat";
 import {
   controlMessage,
   createEvmChainReader,
@@ -15,10 +15,11 @@ import {
   type ReconcileReport,
   type RpcRequest,
 } from "../../core";
+import { rpc } from "./chain";
 
 export const CHAIN = "eip155:31337";
 export const REGISTRY = registryCaip10(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
-export const rpc: RpcRequest = (method, params) => hre.network.provider.request({ method, params });
+export { rpc };
 
 export interface DemoToken {
   address: string;

@@ -1,5 +1,5 @@
 // The reconciler (core/reconcile*.ts) on Hardhat's chain: an honest fund reconciles clean, and every finding of
-// DESIGN.md's table is provoked by a real on-chain action or a real record.
+// docs/RECONCILIATION.md's table is provoked by a real on-chain action or a real record.
 import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";

@@ -5,7 +5,7 @@
 //   contract     TransparencyRegistry.verify() / verifyRecord() on Hardhat's network, with batch(id) read back;
 //   OpenZeppelin StandardMerkleTree.verify(root, LEAF_ABI_TYPES, leafAbiValues(record), proof), or
 //                SimpleMerkleTree.verify(root, leaf, proof) for a bare leaf.
-// merkletreejs and OpenZeppelin check Merkle paths only; for them the test applies DESIGN.md's range rule
+// merkletreejs and OpenZeppelin check Merkle paths only; for them the test applies docs/PROTOCOL.md's range rule
 // (firstSeq ≤ seq < firstSeq + leafCount) itself. The committed vectors must equal what the generator makes now.
 import { SimpleMerkleTree, StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";

@@ -108,8 +108,7 @@ describe("core/verify: the pinned verifier against the real chain", function () 
     );
     expect(recorder.bodies.slice(1).map(methods)).to.deep.equal([["eth_getLogs"], ["eth_getBlockByNumber"]]);
 
-    const { receipt, ...withoutReceipt } = bundle;
-    void receipt;
+    const { receipt: _receipt, ...withoutReceipt } = bundle;
     recorder.bodies.length = 0;
     expect((await verifyPinnedBundle(withoutReceipt, trust(), reads(recorder.url))).verdict).to.equal("anchored");
     expect(recorder.bodies.length, "round trips without a receipt").to.equal(1);

@@ -1,4 +1,4 @@
-// A naive, recursive reference Merkle tree, written only for tests, straight from DESIGN.md's rule and nothing
+// A naive, recursive reference Merkle tree, written only for tests, straight from docs/PROTOCOL.md's rule and nothing
 // else: leaves in the order given (never sorted), pair nodes left to right, inner node = keccak256 of the two
 // children sorted ascending, an unpaired last node moves up unchanged. It shares no code with core/ or
 // merkletreejs (hashing is ethers' keccak256, ordering is BigInt comparison), so agreement with them means something.

@@ -7,9 +7,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import hre from "hardhat";
-import { TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/task-names";
 import { JsonRpcProvider, ZeroAddress } from "ethers";
 import { AiqynError } from "../../core/errors";
+import { chainRpcUrl } from "../helpers/chain";
 import {
   checkDeployment,
   codeHash,
@@ -120,20 +120,13 @@ describe("ops: server start-up check (checkDeployment)", function () {
 
   it("asks the node for its chain id even when the provider was built with a static network", async function () {
     // A JsonRpcProvider with staticNetwork answers getNetwork() from its constructor: the check must not trust it.
-    const server = await hre.run(TASK_NODE_CREATE_SERVER, {
-      hostname: "127.0.0.1",
-      port: 0,
-      provider: hre.network.provider,
-    });
-    const { port } = (await server.listen()) as { port: number };
-    const lying = new JsonRpcProvider(`http://127.0.0.1:${port}`, 11155111, { staticNetwork: true, cacheTimeout: -1 });
+    const lying = new JsonRpcProvider(await chainRpcUrl(), 11155111, { staticNetwork: true, cacheTimeout: -1 });
     try {
       const deploymentFile = await fileWith({ chainId: 11155111 });
       const error = await refusal(checkDeployment({ provider: lying, registry, anchorer, deploymentFile }));
       expect(error.code).to.equal("CHAIN_ID_MISMATCH");
     } finally {
       lying.destroy();
-      await server.close();
     }
   });
 

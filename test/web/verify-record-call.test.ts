@@ -1,11 +1,11 @@
 // The page's hand-built verifyRecord calldata and its fetch transport, checked against the real contract on the
 // in-process Hardhat chain (served over a real JSON-RPC port, as the browser reaches it).
 import { expect } from "chai";
-import hre, { ethers } from "hardhat";
-import { TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/task-names";
-import type { JsonRpcServer } from "hardhat/types";
+import { ethers } from "hardhat";
 import { leafHash, createRegistryReader, type RecordV1, type Hex } from "../../core/index";
 import { buildBatchTree } from "../../core/tree";
+import { numberedRecord } from "../core/fixtures";
+import { chainRpcUrl } from "../helpers/chain";
 import { createFetchTransport } from "../../web/src/rpc";
 import {
   recordTupleBody,
@@ -14,40 +14,25 @@ import {
   VERIFY_RECORD_SIGNATURE,
 } from "../../web/src/verify-record-call";
 
-function sample(seq: number, overrides: Partial<RecordV1> = {}): RecordV1 {
-  return {
-    seq,
-    kind: "INFLOW_SEIZURE",
-    occurredAt: 1_761_955_200 + seq,
-    publishedAt: 1_761_955_300 + seq,
-    publisher: "treasury",
-    asset: "BTC",
-    amount: `${seq}.5`,
+/** Numbered records with non-ASCII, repeated and long strings, so the calldata's string tails vary. */
+function sample(seq: number): RecordV1 {
+  return numberedRecord(seq, {
     valueUsd: "12345.67",
     counterparty: "Алматы сотының шешімі №" + seq,
     reference: "court order 2-" + seq + " — ü".repeat(seq % 3),
     documentHash: `0x${seq.toString(16).padStart(64, "a")}`,
     memo: "x".repeat(seq * 7),
-    corrects: 0,
-    ...overrides,
-  };
+  });
 }
 
 describe("web: verifyRecord calldata and fetch transport (real contract)", function () {
-  let server: JsonRpcServer;
   let rpcUrl: string;
   let registryAddress: string;
   const records = Array.from({ length: 5 }, (_, i) => sample(i + 1));
   const tree = buildBatchTree(records.map((r) => leafHash(r)));
 
   before(async function () {
-    server = (await hre.run(TASK_NODE_CREATE_SERVER, {
-      hostname: "127.0.0.1",
-      port: 0,
-      provider: hre.network.provider,
-    })) as JsonRpcServer;
-    const { port } = await server.listen();
-    rpcUrl = `http://127.0.0.1:${port}`;
+    rpcUrl = await chainRpcUrl();
     const [admin, anchorer, pauser] = await ethers.getSigners();
     const registry = await ethers.deployContract("TransparencyRegistry", [
       admin!.address,
@@ -58,10 +43,6 @@ describe("web: verifyRecord calldata and fetch transport (real contract)", funct
     await registry.waitForDeployment();
     registryAddress = await registry.getAddress();
     await (await registry.connect(anchorer!).getFunction("anchor")(1, tree.root, 1, records.length)).wait();
-  });
-
-  after(async function () {
-    await server?.close();
   });
 
   it("encodes the record tuple exactly as ethers' ABI coder does", function () {

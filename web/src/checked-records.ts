@@ -8,7 +8,7 @@
 import type { ChainReads, RecordV1, TrustRoot } from "../../core/index";
 import { checkBatchRecords } from "../../core/batch-check";
 import { anchoredBatches, type FailedBatch } from "./figures";
-import type { Batch, DataSource } from "./source";
+import type { BatchInfo as Batch, DataSource } from "./source";
 
 export interface CheckedRecords {
   /** The records of the batches that passed, in seq order. */

@@ -21,7 +21,7 @@ import { checkBatchRecords, type BatchProblem } from "../../core/batch-check";
 import { computeTotals, type TotalsRecord } from "../../core/totals";
 import { batchCacheKey, cachedBatches, rememberBatch } from "./figures-cache";
 import { createFetchTransport } from "./rpc";
-import type { Batch, DataSource } from "./source";
+import type { BatchInfo as Batch, DataSource } from "./source";
 
 /** Batches checked per round: their batch(id) reads share one JSON-RPC request. */
 const ROUND = 25;

@@ -5,26 +5,16 @@
  */
 import {
   AiqynError,
+  isAiqynCode,
   type BatchInfo,
   type Receipt,
-  type RecordStanding,
   type RegistryInfo,
+  type ServedRecordItem,
   type Stats,
 } from "../../core/index";
 
-export type { RegistryInfo, Stats } from "../../core/index";
-export type Batch = BatchInfo;
-
-export interface RecordItem {
-  /** As served: validated by the verifier before any use. */
-  record: unknown;
-  leaf: string;
-  status: "pending" | "anchored";
-  batchId: number | null;
-  receipt: Receipt | null;
-  standing?: RecordStanding;
-  correctedBy?: number[];
-}
+export type { BatchInfo, RegistryInfo, Stats } from "../../core/index";
+export type RecordItem = ServedRecordItem;
 
 export type ProofAnswer =
   | { kind: "bundle"; json: unknown }
@@ -52,18 +42,19 @@ export interface DataSource {
   record(seq: number): Promise<RecordItem | null>;
   proof(seq: number): Promise<ProofAnswer>;
   bundleUrl(seq: number): string;
-  batches(cursor: string | null, limit: number): Promise<Page<Batch>>;
+  batches(cursor: string | null, limit: number): Promise<Page<BatchInfo>>;
   records(filter: RecordFilter, cursor: string | null, limit: number): Promise<Page<RecordItem>>;
   stats(): Promise<Stats>;
   /** Every record of a batch with its served leaf, in seq order (unchecked: web/src/figures.ts checks them). */
-  batchRecords(batch: Batch): Promise<{ record: unknown; leaf: unknown }[]>;
+  batchRecords(batch: BatchInfo): Promise<{ record: unknown; leaf: unknown }[]>;
 }
 
 export class ProblemError extends AiqynError {
   readonly status: number;
   readonly body: Record<string, unknown>;
   constructor(status: number, body: Record<string, unknown>) {
-    const code = typeof body.code === "string" ? body.code : `HTTP_${status}`;
+    // A code the server names but we do not know reads as the bare HTTP status, never as a string we trust.
+    const code = isAiqynCode(body.code) ? body.code : (`HTTP_${status}` as const);
     const detail =
       typeof body.detail === "string" ? body.detail : typeof body.title === "string" ? body.title : `HTTP ${status}`;
     super(code, detail);
@@ -145,7 +136,7 @@ export function createApiSource(base: string): DataSource {
     async batches(cursor, limit) {
       const query = new URLSearchParams({ limit: String(limit) });
       if (cursor) query.set("cursor", cursor);
-      const body = (await getJson(`${api}/batches?${query}`)) as { batches: Batch[]; nextCursor: string | null };
+      const body = (await getJson(`${api}/batches?${query}`)) as { batches: BatchInfo[]; nextCursor: string | null };
       return { items: body.batches, nextCursor: body.nextCursor };
     },
     async records(filter, cursor, limit) {
@@ -182,12 +173,12 @@ interface MirrorIndex {
   format: "aiqyn-mirror/1";
   exportedAt: number;
   registry: RegistryInfo;
-  batches: (Batch & { file: string })[];
+  batches: (BatchInfo & { file: string })[];
 }
 
 interface MirrorBatchFile {
   format: "aiqyn-mirror-batch/1";
-  batch: Batch;
+  batch: BatchInfo;
   records: { record: { seq: number; kind: string; asset: string; occurredAt: number }; leaf: string }[];
 }
 
@@ -202,7 +193,7 @@ export function createMirrorSource(baseUrl: string): DataSource {
     return body;
   });
   const files = new Map<number, Promise<MirrorBatchFile>>();
-  const batchFile = (batch: Batch & { file: string }) => {
+  const batchFile = (batch: BatchInfo & { file: string }) => {
     let file = files.get(batch.id);
     if (!file) {
       file = getJson(new URL(batch.file, base).href) as Promise<MirrorBatchFile>;
@@ -211,7 +202,7 @@ export function createMirrorSource(baseUrl: string): DataSource {
     }
     return file;
   };
-  const toItem = (batch: Batch, entry: MirrorBatchFile["records"][number]): RecordItem => ({
+  const toItem = (batch: BatchInfo, entry: MirrorBatchFile["records"][number]): RecordItem => ({
     record: entry.record,
     leaf: entry.leaf,
     status: "anchored",

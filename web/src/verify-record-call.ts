@@ -12,6 +12,7 @@ import {
   encodeRecord,
   hexToBytes,
   keccak256,
+  uintWordBytes,
   utf8Bytes,
   AiqynError,
   type Hex,
@@ -28,7 +29,7 @@ const STRING_OFFSET_WORDS = [5, 6, 9, 10, 12];
 function uintWord(value: number): Uint8Array {
   if (!Number.isSafeInteger(value) || value < 0)
     throw new AiqynError("INVALID_ARGUMENT", "expected a non-negative safe integer");
-  return hexToBytes(`0x${value.toString(16).padStart(64, "0")}`);
+  return uintWordBytes(value);
 }
 
 /** abi.encode of the Record struct's fields as a tuple body (what an offset to a dynamic tuple points at). */

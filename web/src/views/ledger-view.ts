@@ -8,7 +8,7 @@ import { h, replace } from "../dom";
 import { formatUtc, groupDecimal, isoDateToUnix, shortHex } from "../format";
 import { lang, t } from "../i18n";
 import { errorMessage } from "../rpc";
-import type { Batch, RecordFilter, RecordItem, RegistryInfo } from "../source";
+import type { BatchInfo, RecordFilter, RecordItem, RegistryInfo } from "../source";
 import { kindLabel, standingLabel, statusLabel, txLink } from "./common";
 
 const BATCH_PAGE = 20;
@@ -84,7 +84,7 @@ async function loadBatches(section: HTMLElement, infoPromise: Promise<RegistryIn
   await load();
 }
 
-function batchRow(b: Batch, info: RegistryInfo | null): HTMLElement {
+function batchRow(b: BatchInfo, info: RegistryInfo | null): HTMLElement {
   const last = b.firstSeq + b.leafCount - 1;
   return h(
     "tr",
