@@ -50,7 +50,8 @@ export interface RecordItem {
   leaf: Hex;
   status: "pending" | "anchored";
   batchId: number | null;
-  receipt: Receipt;
+  /** null for a record accepted before an `ops reanchor`: its receipt names the superseded registry. */
+  receipt: Receipt | null;
   standing: RecordStanding;
   correctedBy: number[];
 }

@@ -3,6 +3,7 @@
  * Served at /api/v1/openapi.json.
  */
 import { RECORD_KIND_NAMES } from "../core";
+import { PROBLEM_CODES } from "./problem";
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const problem = (description: string) => ({
   description,
@@ -61,45 +62,8 @@ export const openApiDocument = {
         required: ["field", "code", "message"],
         properties: {
           field: { type: "string", description: 'JSON-pointer-like path, e.g. "amount" or "records/3/amount"' },
-          code: {
-            type: "string",
-            examples: ["FIELD_REQUIRED", "STRING_NOT_NFC", "DECIMAL_TOO_PRECISE", "CORRECTS_UNKNOWN"],
-          },
-          message: { type: "string" },
-        },
-      },
-      Problem: {
-        type: "object",
-        required: ["type", "title", "status", "detail", "code"],
-        properties: {
-          type: { type: "string" },
-          title: { type: "string" },
-          status: { type: "integer" },
-          detail: { type: "string" },
-          code: {
-            type: "string",
-            examples: [
-              "INVALID_RECORD",
-              "INVALID_JSON",
-              "DUPLICATE_KEY",
-              "INVALID_PARAMETER",
-              "UNAUTHORIZED",
-              "PAYLOAD_TOO_LARGE",
-              "UNSUPPORTED_MEDIA_TYPE",
-              "RATE_LIMITED",
-              "RECORD_NOT_FOUND",
-              "BATCH_NOT_FOUND",
-              "BATCH_NOT_ANCHORED",
-              "NOT_FOUND",
-              "STORE_UNAVAILABLE",
-              "STORE_FULL",
-              "NOT_READY",
-              "SHUTTING_DOWN",
-              "ANCHORING_HALTED",
-              "ANCHORER_ROLE_REVOKED",
-              "INTERNAL",
-            ],
-          },
+          // Every code the server answers with: the one table in server/problem.ts.
+          code: { type: "string", enum: [...PROBLEM_CODES] },
           instance: { type: "string" },
           errors: { type: "array", items: ref("FieldProblem") },
           receipt: ref("Receipt"),

@@ -10,8 +10,8 @@ import {
   type Hex,
   type ProofBundle,
   type Receipt,
+  type RecordItem,
   type RecordKind,
-  type RecordStanding,
   type RecordV1,
   type Stats,
 } from "../core";
@@ -36,17 +36,6 @@ import type { RecordFilter, Store, StoredBatch, StoredRecord } from "./store/typ
 
 /** Proof bundles kept as JSON text (about 2 KB each). */
 const BUNDLE_CACHE_SIZE = 20_000;
-
-export interface RecordItem {
-  record: RecordV1;
-  leaf: Hex;
-  status: "pending" | "anchored";
-  batchId: number | null;
-  /** null for a record accepted before an `ops reanchor`: its receipt names the superseded registry. */
-  receipt: Receipt | null;
-  standing: RecordStanding;
-  correctedBy: number[];
-}
 
 export interface QueryDeps {
   store: Store;
@@ -110,14 +99,44 @@ function recordFilter(query: Query): Omit<RecordFilter, "afterSeq" | "limit"> {
   };
 }
 
-export function createQueries(deps: QueryDeps): Queries {
-  const { store, signer, chain, config } = deps;
-  // Oldest-first eviction (a Map keeps insertion order); only bundles of anchored records get here. Anchors
-  // are reset (REANCHOR) only at start-up, before this process serves anything.
-  const bundleCache = new Map<number, string>();
-  const servedReceipt = (s: StoredRecord): Receipt | null =>
-    s.record.seq < (deps.receiptsFromSeq ?? 0) ? null : receiptOf(s);
+/** What every part of the queries reads: the deps, and the receipt a stored record may serve. */
+interface QueryContext extends QueryDeps {
+  servedReceipt(s: StoredRecord): Receipt | null;
+  requireRecord(seq: number): Promise<StoredRecord>;
+  requireBatch(id: number): Promise<StoredBatch>;
+}
 
+export function createQueries(deps: QueryDeps): Queries {
+  const context = queryContext(deps);
+  return {
+    ...recordQueries(context),
+    ...bundleQueries(context),
+    ...batchQueries(context),
+    stats: () => stats(deps.store),
+    registryInfo: () => registryInfo(deps),
+  };
+}
+
+function queryContext(deps: QueryDeps): QueryContext {
+  const { store } = deps;
+  return {
+    ...deps,
+    servedReceipt: (s) => (s.record.seq < (deps.receiptsFromSeq ?? 0) ? null : receiptOf(s)),
+    async requireRecord(seq) {
+      const stored = await store.getRecord(seq);
+      if (!stored) throw new ProblemError(404, "RECORD_NOT_FOUND", `there is no record with seq ${seq}`);
+      return stored;
+    },
+    async requireBatch(id) {
+      const batch = await store.getBatch(id);
+      if (!batch) throw new ProblemError(404, "BATCH_NOT_FOUND", `there is no batch ${id}`);
+      return batch;
+    },
+  };
+}
+
+function recordQueries(context: QueryContext): Pick<Queries, "getRecord" | "listRecords"> {
+  const { store } = context;
   /**
    * The standing is the store's, kept by core's recordStandings at write time; correctedBy lists the
    * correctors with effect (core's effectiveCorrectors: a retracted correction has none).
@@ -133,29 +152,16 @@ export function createQueries(deps: QueryDeps): Queries {
       leaf: s.leaf,
       status: s.batchStatus === "anchored" ? "anchored" : "pending",
       batchId: s.batchId,
-      receipt: servedReceipt(s),
+      receipt: context.servedReceipt(s),
       standing: s.standing,
       correctedBy: correctors.get(s.record.seq) ?? [],
     }));
   }
 
-  async function requireRecord(seq: number): Promise<StoredRecord> {
-    const stored = await store.getRecord(seq);
-    if (!stored) throw new ProblemError(404, "RECORD_NOT_FOUND", `there is no record with seq ${seq}`);
-    return stored;
-  }
-
-  async function requireBatch(id: number): Promise<StoredBatch> {
-    const batch = await store.getBatch(id);
-    if (!batch) throw new ProblemError(404, "BATCH_NOT_FOUND", `there is no batch ${id}`);
-    return batch;
-  }
-
   return {
     async getRecord(seq) {
-      return (await items([await requireRecord(seq)]))[0]!;
+      return (await items([await context.requireRecord(seq)]))[0]!;
     },
-
     async listRecords(query) {
       const filter = recordFilter(query);
       const { limit, cursor: afterSeq } = pageParams(query, MAX_PAGE);
@@ -163,7 +169,43 @@ export function createQueries(deps: QueryDeps): Queries {
       const { shown, next } = pageOf(page, limit, (s) => s.record.seq);
       return { records: await items(shown), nextCursor: next };
     },
+  };
+}
 
+function bundleQueries(context: QueryContext): Pick<Queries, "proofBundle" | "proofBundleJson"> {
+  const { store, chain } = context;
+  // Oldest-first eviction (a Map keeps insertion order); only bundles of anchored records get here. Anchors
+  // are reset (REANCHOR) only at start-up, before this process serves anything.
+  const bundleCache = new Map<number, string>();
+
+  async function proofBundle(seq: number): Promise<ProofBundle> {
+    const stored = await context.requireRecord(seq);
+    const batch = stored.batchId === null ? null : await store.getBatch(stored.batchId);
+    const receipt = context.servedReceipt(stored);
+    if (!batch || batch.status !== "anchored" || batch.txHash === null || batch.blockNumber === null) {
+      throw new ProblemError(409, "BATCH_NOT_ANCHORED", `record ${seq} is accepted but its batch is not anchored yet`, {
+        receipt,
+        batchId: stored.batchId,
+      });
+    }
+    return {
+      format: BUNDLE_FORMAT,
+      record: stored.record,
+      leaf: stored.leaf,
+      proof: (await store.proofOf(seq)) ?? [],
+      batch: { id: batch.id, root: batch.root, firstSeq: batch.firstSeq, leafCount: batch.leafCount },
+      anchor: {
+        chainId: chain.chainId,
+        registry: chain.registry,
+        txHash: batch.txHash,
+        blockNumber: batch.blockNumber,
+      },
+      ...(receipt ? { receipt } : {}),
+    };
+  }
+
+  return {
+    proofBundle,
     /**
      * The bundle as JSON text. An anchored record's bundle never changes (record, proof, batch and anchor are
      * all final), so the text is kept in a small cache: serving a bundle is then one Map lookup, even while
@@ -172,42 +214,17 @@ export function createQueries(deps: QueryDeps): Queries {
     async proofBundleJson(seq) {
       const cached = bundleCache.get(seq);
       if (cached !== undefined) return cached;
-      const json = JSON.stringify(await this.proofBundle(seq)); // throws (409) unless anchored: never cached
+      const json = JSON.stringify(await proofBundle(seq)); // throws (409) unless anchored: never cached
       if (bundleCache.size >= BUNDLE_CACHE_SIZE) bundleCache.delete(bundleCache.keys().next().value!);
       bundleCache.set(seq, json);
       return json;
     },
+  };
+}
 
-    async proofBundle(seq) {
-      const stored = await requireRecord(seq);
-      const batch = stored.batchId === null ? null : await store.getBatch(stored.batchId);
-      if (!batch || batch.status !== "anchored" || batch.txHash === null || batch.blockNumber === null) {
-        throw new ProblemError(
-          409,
-          "BATCH_NOT_ANCHORED",
-          `record ${seq} is accepted but its batch is not anchored yet`,
-          {
-            receipt: servedReceipt(stored),
-            batchId: stored.batchId,
-          },
-        );
-      }
-      return {
-        format: BUNDLE_FORMAT,
-        record: stored.record,
-        leaf: stored.leaf,
-        proof: (await store.proofOf(seq)) ?? [],
-        batch: { id: batch.id, root: batch.root, firstSeq: batch.firstSeq, leafCount: batch.leafCount },
-        anchor: {
-          chainId: chain.chainId,
-          registry: chain.registry,
-          txHash: batch.txHash,
-          blockNumber: batch.blockNumber,
-        },
-        ...(servedReceipt(stored) ? { receipt: servedReceipt(stored)! } : {}),
-      };
-    },
-
+function batchQueries(context: QueryContext): Pick<Queries, "listBatches" | "getBatch" | "batchRecords"> {
+  const { store } = context;
+  return {
     async listBatches(query) {
       onlyParams(query, ["cursor", "limit"]);
       const { limit, cursor } = pageParams(query, MAX_PAGE);
@@ -215,40 +232,38 @@ export function createQueries(deps: QueryDeps): Queries {
       const { shown, next } = pageOf(page, limit, (b) => b.id);
       return { batches: shown.map(batchView), nextCursor: next };
     },
-
     async getBatch(id) {
-      return batchView(await requireBatch(id));
+      return batchView(await context.requireBatch(id));
     },
-
     /** One page of a batch's records in seq order (a batch holds up to BATCH_MAX records). */
     async batchRecords(id, query = {}) {
       onlyParams(query, ["cursor", "limit"]);
       const { limit, cursor } = pageParams(query, MAX_BATCH_PAGE, MAX_BATCH_PAGE);
-      const batch = await requireBatch(id);
+      const batch = await context.requireBatch(id);
       const page = await store.recordsOfBatch(id, Math.max(cursor ?? 0, batch.firstSeq - 1), limit + 1);
       const { shown, next } = pageOf(page, limit, (s) => s.record.seq);
       const records = shown.map((s) => ({ record: s.record, leaf: s.leaf }));
       return { batch: batchView(batch), records, nextCursor: next };
     },
+  };
+}
 
-    /** Totals from the batch counts, the rest from the aggregates kept at write time: no record is re-read. */
-    async stats() {
-      const [counts, { rows, holdings }] = await Promise.all([store.counts(), store.aggregates()]);
-      const { records, anchored, pending, batches } = counts;
-      return statsFromAggregates(rows, holdings, { records, anchored, pending, batches });
-    },
+/** Totals from the batch counts, the rest from the aggregates kept at write time: no record is re-read. */
+async function stats(store: Store): Promise<Stats> {
+  const [counts, { rows, holdings }] = await Promise.all([store.counts(), store.aggregates()]);
+  const { records, anchored, pending, batches } = counts;
+  return statsFromAggregates(rows, holdings, { records, anchored, pending, batches });
+}
 
-    registryInfo() {
-      return {
-        chainId: chain.chainId,
-        registry: chain.registry,
-        deploymentBlock: deps.deploymentBlock,
-        // Only an explicitly public endpoint: RPC_URL is private (provider keys live in it).
-        rpcUrl: config.publicRpcUrls[0] ?? null,
-        explorerUrl: config.explorerUrl,
-        receiptSigner: signer.address,
-        maxAnchorDelaySeconds: config.maxAnchorDelaySeconds,
-      };
-    },
+function registryInfo({ chain, config, signer, deploymentBlock }: QueryDeps): RegistryInfo {
+  return {
+    chainId: chain.chainId,
+    registry: chain.registry,
+    deploymentBlock,
+    // Only an explicitly public endpoint: RPC_URL is private (provider keys live in it).
+    rpcUrl: config.publicRpcUrls[0] ?? null,
+    explorerUrl: config.explorerUrl,
+    receiptSigner: signer.address,
+    maxAnchorDelaySeconds: config.maxAnchorDelaySeconds,
   };
 }

@@ -17,7 +17,7 @@ import type { Store } from "./store/types";
 
 export { MAX_BULK_RECORDS } from "./ingest";
 export { DEFAULT_PAGE, MAX_BATCH_PAGE, MAX_PAGE, parseIntParam } from "./params";
-export { batchView, type RecordItem } from "./queries";
+export { batchView } from "./queries";
 export type { ReadinessCheck } from "./readiness";
 
 export interface ServiceDeps {

@@ -1,32 +1,16 @@
 /**
  * Statistics kept up to date at write time, so /stats never re-reads the records. Only records that count
- * (standing "current" by core's recordStandings, and not a RETRACTION) are in the sums, exactly as
- * server/stats.ts computeStats defines them (the reference the tests compare with).
+ * (standing "current" by core's recordStandings, and not a RETRACTION) are in the sums, each adding what
+ * core/totals.ts `contributionOf` says, so /stats equals core's `computeTotals` over every record (the tests
+ * compare the two).
  *
  * An append can change the standing of older records: a correction supersedes, a retraction retracts, and a
  * retracted correction restores what it corrected. Only the "family" of a new record can change (its
  * ancestors through `corrects` and all their correctors), so the store loads that family inside the writing
  * transaction, this module recomputes its standings before and after, and the store applies the differences.
  */
-import {
-  AMOUNT_DECIMALS,
-  VALUE_USD_DECIMALS,
-  formatDecimal,
-  parseDecimal,
-  recordStandings,
-  type RecordKind,
-  type RecordStanding,
-  type RecordV1,
-  type Stats,
-} from "../../core";
-
-export const INFLOW_KINDS: ReadonlySet<RecordKind> = new Set([
-  "INFLOW_SEIZURE",
-  "INFLOW_MINING",
-  "INFLOW_OTHER",
-  "INVESTMENT",
-]);
-export const OUTFLOW_KINDS: ReadonlySet<RecordKind> = new Set(["DIVESTMENT", "GRANT", "EXPENSE"]);
+import { recordStandings, type RecordKind, type RecordStanding, type RecordV1, type Stats } from "../../core";
+import { contributionOf, countsInFigures, emptySums, figuresOf } from "../../core/totals";
 
 /** One aggregate row: dim "kind" (a = value), "asset" (a = inflow, b = outflow), "month" (key "YYYY-MM KIND", a = value). */
 export interface AggregateRow {
@@ -51,31 +35,14 @@ export interface AppendEffect {
   holdingAssets: Set<string>;
 }
 
-const scaled = (text: string, decimals: number) => {
-  const parsed = parseDecimal(text, decimals);
-  return parsed.ok ? parsed.value : 0n;
-};
-
-export const counts = (record: RecordV1, standing: RecordStanding) =>
-  standing === "current" && record.kind !== "RETRACTION";
-
-export const monthOf = (occurredAt: number) => new Date(occurredAt * 1000).toISOString().slice(0, 7);
-
-/** The aggregate rows one record contributes (sign -1 to take it out). */
+/** The aggregate rows one record contributes (sign -1 to take it out): core/totals.ts `contributionOf`. */
 export function contributions(record: RecordV1, sign: 1 | -1): AggregateRow[] {
   const s = BigInt(sign);
-  const value = scaled(record.valueUsd, VALUE_USD_DECIMALS) * s;
-  const amount = scaled(record.amount, AMOUNT_DECIMALS) * s;
+  const c = contributionOf(record);
   return [
-    { dim: "kind", key: record.kind, count: sign, a: value, b: 0n },
-    {
-      dim: "asset",
-      key: record.asset,
-      count: sign,
-      a: INFLOW_KINDS.has(record.kind) ? amount : 0n,
-      b: OUTFLOW_KINDS.has(record.kind) ? amount : 0n,
-    },
-    { dim: "month", key: `${monthOf(record.occurredAt)} ${record.kind}`, count: sign, a: value, b: 0n },
+    { dim: "kind", key: record.kind, count: sign, a: c.value * s, b: 0n },
+    { dim: "asset", key: record.asset, count: sign, a: c.inflow * s, b: c.outflow * s },
+    { dim: "month", key: `${c.month} ${record.kind}`, count: sign, a: c.value * s, b: 0n },
   ];
 }
 
@@ -107,14 +74,14 @@ export function appendEffect(family: readonly StoredStanding[], added: readonly 
     const now = after.get(record.seq) ?? "current";
     if (now === standing) continue;
     standingChanges.push({ seq: record.seq, standing: now });
-    const [was, is] = [counts(record, standing), counts(record, now)];
+    const [was, is] = [countsInFigures(record, standing), countsInFigures(record, now)];
     if (was !== is) rows.push(...contributions(record, is ? 1 : -1));
     if (record.kind === "VALUATION") holdingAssets.add(record.asset);
   }
   for (const record of added) {
     const standing = after.get(record.seq) ?? "current";
     if (standing !== "current") standingChanges.push({ seq: record.seq, standing });
-    if (counts(record, standing)) rows.push(...contributions(record, 1));
+    if (countsInFigures(record, standing)) rows.push(...contributions(record, 1));
     if (record.kind === "VALUATION") holdingAssets.add(record.asset);
   }
   return { standingChanges, deltas: mergeRows(rows), holdingAssets };
@@ -161,34 +128,16 @@ export function statsFromAggregates(
   holdings: readonly RecordV1[],
   totals: Stats["totals"],
 ): Stats {
-  const live = rows.filter((r) => r.count > 0);
-  const of = (dim: AggregateRow["dim"]) => live.filter((r) => r.dim === dim).sort((x, y) => cmp(x.key, y.key));
-  return {
-    totals,
-    byKind: of("kind").map((r) => ({
-      kind: r.key as RecordKind,
-      count: r.count,
-      valueUsd: formatDecimal(r.a, VALUE_USD_DECIMALS),
-    })),
-    byAsset: of("asset").map((r) => ({
-      asset: r.key,
-      inflow: formatDecimal(r.a, AMOUNT_DECIMALS),
-      outflow: formatDecimal(r.b, AMOUNT_DECIMALS),
-      count: r.count,
-    })),
-    byMonth: of("month")
-      .map((r) => {
-        const [month, kind] = r.key.split(" ") as [string, RecordKind];
-        return { month, kind, count: r.count, valueUsd: formatDecimal(r.a, VALUE_USD_DECIMALS) };
-      })
-      .sort((x, y) => cmp(x.month, y.month) || cmp(x.kind, y.kind)),
-    holdings: [...holdings]
-      .sort((x, y) => cmp(x.asset, y.asset))
-      .map((r) => ({ asset: r.asset, amount: r.amount, valueUsd: r.valueUsd, occurredAt: r.occurredAt, seq: r.seq })),
-  };
-}
-
-/** The same order as computeStats (localeCompare). */
-function cmp(x: string, y: string): number {
-  return x.localeCompare(y);
+  const sums = emptySums();
+  for (const row of rows) {
+    if (row.count <= 0) continue;
+    if (row.dim === "kind") sums.byKind.set(row.key as RecordKind, { count: row.count, value: row.a });
+    if (row.dim === "asset") sums.byAsset.set(row.key, { inflow: row.a, outflow: row.b, count: row.count });
+    if (row.dim === "month") {
+      const [month, kind] = row.key.split(" ") as [string, RecordKind];
+      sums.byMonth.set(row.key, { month, kind, count: row.count, value: row.a });
+    }
+  }
+  for (const record of holdings) sums.holdings.set(record.asset, record);
+  return { totals, ...figuresOf(sums) };
 }

@@ -5,7 +5,7 @@ import { createRegistryReader, hexToBytes, bytesToHex, type Hex, type RecordV1 }
 import { asOfOption } from "../../scripts/cli/audit/command";
 import { checkRegistryCode, loadCompiledRegistry } from "../../scripts/cli/audit/code-check";
 import { csvCell } from "../../scripts/cli/audit/csv";
-import { fundTotals } from "../../scripts/cli/audit/totals";
+import { fundFigures } from "../../core/totals";
 import { sampleSeqs } from "../../scripts/cli/audit/views";
 import { recordStandings } from "../../core/standing";
 import { diffReports } from "../../scripts/cli/diff";
@@ -36,11 +36,11 @@ describe("cli audit units", () => {
       record(11, { amount: "9", valueUsd: "900", corrects: 10 }),
       record(12, { kind: "RETRACTION", amount: "0", valueUsd: "0", corrects: 11 }),
     ];
-    const totals = fundTotals(records, recordStandings(records));
+    const totals = fundFigures(records, recordStandings(records));
     expect(totals.byKind).to.deep.equal([{ kind: "INFLOW_MINING", count: 1, valueUsd: "100" }]);
     expect(totals.byAsset).to.deep.equal([{ asset: "SOL", inflow: "1.5", outflow: "0", count: 1 }]);
     const withoutRetraction = records.slice(0, 2);
-    expect(fundTotals(withoutRetraction, recordStandings(withoutRetraction)).byAsset[0]!.inflow).to.equal("9");
+    expect(fundFigures(withoutRetraction, recordStandings(withoutRetraction)).byAsset[0]!.inflow).to.equal("9");
   });
 
   it("the code check accepts a real deployment and refuses changed code or an unexpected immutable", async function () {

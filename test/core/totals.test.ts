@@ -1,12 +1,11 @@
 // The fund's totals computed from records (core/totals.ts), one batch checked against the chain's batch(id)
 // (core/batch-check.ts), and the merkletreejs-free root (core/tree-levels.ts) the page recomputes.
 import { expect } from "chai";
-import { leafHash, type OnChainBatch, type RecordV1 } from "../../core";
+import { leafHash, recordStandings, type OnChainBatch, type RecordV1 } from "../../core";
 import { checkBatchRecords } from "../../core/batch-check";
-import { computeTotals } from "../../core/totals";
+import { computeTotals, fundFigures } from "../../core/totals";
 import { buildBatchTree } from "../../core/tree";
 import { batchRoot } from "../../core/tree-levels";
-import { computeStats } from "../../server/stats";
 import { sampleRecord, seededRecords } from "./fixtures";
 
 const TOTALS = { records: 0, anchored: 0, pending: 0, batches: 0 };
@@ -42,11 +41,12 @@ describe("core/totals: the fund's figures from records", () => {
     expect(computeTotals(records, TOTALS).holdings.map((x) => x.seq)).to.deep.equal([1]);
   });
 
-  it("equals the server's statistics on records without a retracted correction", () => {
-    const records = seededRecords(7, 1, 600);
-    const retracted = new Set(records.filter((r) => r.kind === "RETRACTION").map((r) => r.corrects));
-    expect(retracted.size).to.equal(0);
-    expect(computeTotals(records, TOTALS)).to.deep.equal(computeStats(records, TOTALS));
+  it("judges standing over more records when the caller decides it (a correction outside the subset)", () => {
+    const original = sampleRecord({ seq: 1, kind: "GRANT", valueUsd: "100.00", amount: "1" });
+    const correction = sampleRecord({ seq: 2, kind: "GRANT", valueUsd: "250.00", amount: "2", corrects: 1 });
+    expect(fundFigures([original]).byKind).to.deep.equal([{ kind: "GRANT", count: 1, valueUsd: "100" }]);
+    const standings = recordStandings([original, correction]);
+    expect(fundFigures([original], standings).byKind).to.deep.equal([]);
   });
 });
 

@@ -27,7 +27,7 @@ import { Progress } from "./progress";
 import { ReceiptBook, type LoadedReceipt } from "./receipts";
 import type { AuditSource, ListedBatch, RegistryInfo, ServedItem, SourceResult } from "./source";
 import { TimingChecks, type LagRow } from "./timing";
-import { fundTotals, type FundTotals } from "./totals";
+import { fundFigures, type FundFigures } from "../../../core/totals";
 import { auditMirrorBundles, auditServerViews, type VerifiedState } from "./views";
 
 export { ChainUnavailableError };
@@ -101,7 +101,7 @@ export interface AuditResult {
   batches: BatchRow[];
   lag: LagRow[];
   corrections: CorrectionChain[];
-  fund: FundTotals;
+  fund: FundFigures;
   /** Every verified record, by seq (for the CSV export). */
   records: Map<number, RecordV1>;
   standings: Map<number, RecordStanding>;
@@ -134,7 +134,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const state: VerifiedState = {
     ...walk,
     standings,
-    totals: fundTotals(walk.records.values(), standings),
+    totals: fundFigures(walk.records.values(), standings),
     chainId: facts.chainId,
     registry: options.trust.registry,
     complete: totals.rootsMatched === facts.batchCount,
@@ -168,7 +168,7 @@ function correctionsAndTotals(
   const scoped =
     publishedBy === undefined ? records : new Map([...records].filter(([, r]) => r.publishedAt <= publishedBy));
   const standings = publishedBy === undefined ? allStandings : recordStandings(scoped.values());
-  return { corrections: correctionReport(scoped, standings, add), fund: fundTotals(scoped.values(), standings) };
+  return { corrections: correctionReport(scoped, standings, add), fund: fundFigures(scoped.values(), standings) };
 }
 
 /** The source's description against the pinned trust root and the contract's promise: compared, never adopted. */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { RECORD_FIELDS, verifyProof, type Hex, type RecordStanding, type RecordV1 } from "../../../core";
 import { fetchJson, isObject, joinUrl } from "../http";
 import type { FindingInput } from "./findings";
-import type { FundTotals } from "./totals";
+import type { FundFigures } from "../../../core/totals";
 
 /** What the views are compared with: the audit's verified state. */
 export interface VerifiedState {
@@ -16,7 +16,7 @@ export interface VerifiedState {
   leaves: ReadonlyMap<number, Hex>;
   batchOf: ReadonlyMap<number, { id: number; root: Hex; firstSeq: number; leafCount: number }>;
   standings: Map<number, RecordStanding>;
-  totals: FundTotals;
+  totals: FundFigures;
   chainId: number;
   registry: string;
   /** Every anchored batch verified: only then are standings and totals knowable. */
