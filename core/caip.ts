@@ -31,14 +31,24 @@ export interface Caip19 {
 }
 
 /** Why an id was refused: a stable code and a sentence. */
+export type CaipErrorCode =
+  | "CAIP2_FORMAT"
+  | "CAIP10_FORMAT"
+  | "CAIP19_FORMAT"
+  | "CAIP_ADDRESS"
+  | "CAIP_ADDRESS_CHECKSUM"
+  | "CAIP_NAMESPACE_UNSUPPORTED"
+  /** The reference formats built on these ids (core/reconcile-refs.ts: asset@block, chain/tx/hash). */
+  | "REFERENCE_FORMAT";
+
 export interface CaipError {
-  code: string;
+  code: CaipErrorCode;
   message: string;
 }
 
 export type CaipResult<T> = { ok: true; value: T } | { ok: false; error: CaipError };
 
-const fail = <T>(code: string, message: string): CaipResult<T> => ({ ok: false, error: { code, message } });
+const fail = <T>(code: CaipErrorCode, message: string): CaipResult<T> => ({ ok: false, error: { code, message } });
 
 /** The EIP-55 checksum spelling of a 20-byte hex address (any case in). */
 export function toChecksumAddress(address: string): string {

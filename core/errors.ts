@@ -87,6 +87,8 @@ export const AIQYN_CODES = [
   "ANCHOR_FEE_ABOVE_CAP",
   "ANCHOR_LOG_MISSING",
   "ANCHOR_REVERTED",
+  // Counted (metrics), not an error state: an anchored batch a reorg dropped, sent again.
+  "ANCHOR_REORGED",
   "ANCHOR_TX_DROPPED",
   "ANCHOR_WOULD_REVERT",
   "AWAITING_CONFIRMATIONS",

@@ -12,7 +12,7 @@ import type { Hex } from "./bytes";
 import { verifyBundle, type Check, type OnChainBatch, type ProofBundle } from "./bundle";
 import { emitsBatchAnchored, RPCS_DISAGREE, type ChainReads, type TxReceipt } from "./chain-reads";
 import { leafHash } from "./encoding";
-import { AiqynError } from "./errors";
+import { AiqynError, type AiqynCode } from "./errors";
 import { receiptSignatureValid, type Receipt } from "./receipt";
 import type { RecordV1 } from "./record";
 import { roleHeldAt, type RoleEvent } from "./roles";
@@ -50,7 +50,8 @@ export interface PinnedReport {
   anchorBlock: number | null;
   /** Pending: publishedAt + the registry's maxAnchorDelay(); null when not read. */
   promisedBy: number | null;
-  chainError?: { code: string; message: string; details?: unknown };
+  /** UNKNOWN: the read failed with an error that is not ours (its message says what). */
+  chainError?: { code: AiqynCode | "UNKNOWN"; message: string; details?: unknown };
 }
 
 /** Verifies a parsed bundle against the pinned trust root; omit `chain` to check offline. */

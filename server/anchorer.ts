@@ -20,9 +20,16 @@
  * (readyz reports it; nothing is ever overwritten). Chain outages, nonce trouble and reverts are retried
  * with exponential backoff; the records simply stay pending.
  */
-import { Transaction, zeroPadValue, toBeHex, type TransactionLike, type TransactionReceipt } from "ethers";
+import {
+  Transaction,
+  zeroPadValue,
+  toBeHex,
+  type ErrorCode as EthersErrorCode,
+  type TransactionLike,
+  type TransactionReceipt,
+} from "ethers";
 import type { Logger } from "pino";
-import { AiqynError, type Hex, type OnChainBatch } from "../core";
+import { AiqynError, type AiqynCode, type Hex, type OnChainBatch } from "../core";
 import { decodeRevert, isConnectionError, registryInterface, type ChainClient } from "./chain";
 import { crashPoint } from "./crash-points";
 import type { Store, StoredBatch } from "./store/types";
@@ -40,13 +47,13 @@ export interface AnchorerOptions {
   deploymentBlock: number;
   logger: Logger;
   onAnchored?: (batch: StoredBatch) => void;
-  onError?: (code: string) => void;
+  onError?: (code: AnchorErrorCode) => void;
 }
 
 export interface AnchorerStatus {
   /** Set when store and chain contradict each other: anchoring has stopped and needs a human. */
-  halted: { code: string; message: string } | null;
-  lastError: { code: string; message: string; at: number } | null;
+  halted: { code: AnchorErrorCode; message: string } | null;
+  lastError: { code: AnchorErrorCode; message: string; at: number } | null;
   consecutiveFailures: number;
   inFlightBatch: number | null;
   lastAnchoredAt: number | null;
@@ -55,11 +62,25 @@ export interface AnchorerStatus {
 class Halt extends AiqynError {}
 class Stopping extends Error {}
 
-function errorCode(error: unknown): string {
+/**
+ * What a failed anchoring step is known by: our own code, ethers' code for an error ethers made (e.g.
+ * INSUFFICIENT_FUNDS, which tells the operator what to do), or ANCHOR_FAILED for anything else.
+ */
+export type AnchorErrorCode = AiqynCode | EthersErrorCode | "ANCHOR_FAILED";
+
+/** ethers' errors carry its ErrorCode and a shortMessage (ethers' makeError); no other error has both. */
+function isEthersError(error: unknown): error is Error & { code: EthersErrorCode } {
+  return (
+    error instanceof Error &&
+    typeof (error as { code?: unknown }).code === "string" &&
+    typeof (error as { shortMessage?: unknown }).shortMessage === "string"
+  );
+}
+
+function errorCode(error: unknown): AnchorErrorCode {
   if (error instanceof AiqynError) return error.code;
   if (isConnectionError(error)) return "CHAIN_UNAVAILABLE";
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === "string" ? code : "ANCHOR_FAILED";
+  return isEthersError(error) ? error.code : "ANCHOR_FAILED";
 }
 
 function errorMessage(error: unknown): string {

@@ -4,17 +4,21 @@
  * provider key) goes to the log only.
  */
 import type { Logger } from "pino";
-import type { Anchorer } from "./anchorer";
+import type { AnchorErrorCode, Anchorer } from "./anchorer";
 import type { ChainClient } from "./chain";
 import type { Leadership, LeaderStatus } from "./leader";
 import { ProblemError } from "./problem";
 import type { RegistryWatch } from "./registry-watch";
 import type { Store } from "./store/types";
 
+/** The codes a failing check reports: the part's own, or the anchorer's last error. */
+export type ReadinessCode =
+  "STORE_UNAVAILABLE" | "CHAIN_UNAVAILABLE" | "ANCHORER_ROLE_REVOKED" | "ANCHOR_OVERDUE" | AnchorErrorCode;
+
 export interface ReadinessCheck {
   ok: boolean;
   /** Present when not ok: a stable code (docs/API.md). */
-  code?: string;
+  code?: ReadinessCode;
   message: string;
   [extra: string]: unknown;
 }
@@ -38,7 +42,7 @@ export interface ReadinessDeps {
 }
 
 /** Short, fixed explanations of the anchorer's error codes; anything else points to the log. */
-const ANCHORING_MESSAGES: Record<string, string> = {
+const ANCHORING_MESSAGES: Partial<Record<AnchorErrorCode, string>> = {
   CHAIN_UNAVAILABLE: "the chain does not answer; anchoring retries",
   REGISTRY_PAUSED: "the registry is paused: anchoring waits until it is unpaused",
   ANCHORER_ROLE_MISSING: "the anchorer key lacks ANCHORER_ROLE",
@@ -47,7 +51,6 @@ const ANCHORING_MESSAGES: Record<string, string> = {
   REGISTRY_CONFLICT: "the registry holds another root for a batch of ours: anchoring halted, writes refused",
   REGISTRY_BEHIND_STORE: "the registry has fewer batches than the store anchored: anchoring halted",
   REGISTRY_SEQ_MISMATCH: "the registry expects other seqs than the store: anchoring halted",
-  ANCHOR_REORGED: "an anchored batch left the chain: anchoring halted",
 };
 
 const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
