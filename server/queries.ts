@@ -15,7 +15,7 @@ import {
   type RecordV1,
   type Stats,
 } from "../core";
-import type { BatchInfo as BatchView, RegistryInfo } from "../core";
+import type { BatchInfo, RegistryInfo } from "../core";
 import type { ChainClient } from "./chain";
 import type { ServerConfig } from "./config";
 import type { ReceiptSigner } from "./crypto";
@@ -55,17 +55,17 @@ export interface Queries {
   listRecords(query: Query): Promise<{ records: RecordItem[]; nextCursor: string | null }>;
   proofBundleJson(seq: number): Promise<string>;
   proofBundle(seq: number): Promise<ProofBundle>;
-  listBatches(query: Query): Promise<{ batches: BatchView[]; nextCursor: string | null }>;
-  getBatch(id: number): Promise<BatchView>;
+  listBatches(query: Query): Promise<{ batches: BatchInfo[]; nextCursor: string | null }>;
+  getBatch(id: number): Promise<BatchInfo>;
   batchRecords(
     id: number,
     query?: Query,
-  ): Promise<{ batch: BatchView; records: { record: RecordV1; leaf: Hex }[]; nextCursor: string | null }>;
+  ): Promise<{ batch: BatchInfo; records: { record: RecordV1; leaf: Hex }[]; nextCursor: string | null }>;
   stats(): Promise<Stats>;
   registryInfo(): RegistryInfo;
 }
 
-export function batchView(b: StoredBatch): BatchView {
+export function toBatchInfo(b: StoredBatch): BatchInfo {
   return {
     id: b.id,
     root: b.root,
@@ -230,10 +230,10 @@ function batchQueries(context: QueryContext): Pick<Queries, "listBatches" | "get
       const { limit, cursor } = pageParams(query, MAX_PAGE);
       const page = await store.listBatches(cursor ?? null, limit + 1);
       const { shown, next } = pageOf(page, limit, (b) => b.id);
-      return { batches: shown.map(batchView), nextCursor: next };
+      return { batches: shown.map(toBatchInfo), nextCursor: next };
     },
     async getBatch(id) {
-      return batchView(await context.requireBatch(id));
+      return toBatchInfo(await context.requireBatch(id));
     },
     /** One page of a batch's records in seq order (a batch holds up to BATCH_MAX records). */
     async batchRecords(id, query = {}) {
@@ -243,7 +243,7 @@ function batchQueries(context: QueryContext): Pick<Queries, "listBatches" | "get
       const page = await store.recordsOfBatch(id, Math.max(cursor ?? 0, batch.firstSeq - 1), limit + 1);
       const { shown, next } = pageOf(page, limit, (s) => s.record.seq);
       const records = shown.map((s) => ({ record: s.record, leaf: s.leaf }));
-      return { batch: batchView(batch), records, nextCursor: next };
+      return { batch: toBatchInfo(batch), records, nextCursor: next };
     },
   };
 }

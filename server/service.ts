@@ -17,7 +17,6 @@ import type { Store } from "./store/types";
 
 export { MAX_BULK_RECORDS } from "./ingest";
 export { DEFAULT_PAGE, MAX_BATCH_PAGE, MAX_PAGE, parseIntParam } from "./params";
-export { batchView } from "./queries";
 export type { ReadinessCheck } from "./readiness";
 
 export interface ServiceDeps {
