@@ -19,6 +19,7 @@ import { chainDemoRecords } from "../server/demo-chain";
 import { startServer, type RunningServer } from "../server/index";
 import { closeOnSignals, exitOnBadConfig, startFailureLine } from "../server/main";
 import { addPublisher } from "../server/publishers";
+import { serveHardhatNetwork, type Hre } from "./hardhat-rpc";
 import { readKeyFile } from "./ops/keys";
 
 /**
@@ -41,11 +42,6 @@ interface LocalChainFile {
   deploymentBlock: number;
   admin: string;
   anchorer: string;
-}
-
-interface HardhatJsonRpcServer {
-  listen(): Promise<{ address: string; port: number }>;
-  close(): Promise<void>;
 }
 
 /** The local publisher `dev`: created once, its key kept in DATA_DIR/dev-publisher-key. */
@@ -74,7 +70,6 @@ async function loadDemo(running: RunningServer, key: string, chainGroup: () => P
   return count;
 }
 
-type Hre = typeof import("hardhat");
 type LocalAccounts = { mnemonic: string; path: string; passphrase?: string };
 
 async function main(): Promise<void> {
@@ -103,9 +98,8 @@ async function startOnExternalNetwork(config: EnvConfig): Promise<void> {
 async function startLocalStack(config: EnvConfig): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const hre = require("hardhat") as Hre;
-  const chainServer = await serveLocalChain(hre, config.chainPort);
-  const { port: chainPort } = await chainServer.listen();
-  const rpcUrl = `http://127.0.0.1:${chainPort}`;
+  const chainServer = await serveHardhatNetwork(hre, config.chainPort);
+  const rpcUrl = chainServer.url;
 
   const accounts = hre.network.config.accounts as LocalAccounts;
   const mnemonic = Mnemonic.fromPhrase(accounts.mnemonic, accounts.passphrase ?? "");
@@ -131,18 +125,6 @@ async function startLocalStack(config: EnvConfig): Promise<void> {
   const key = await ensureDevPublisher(running, config.dataDir);
   const demoNote = config.demo ? await loadLocalDemo(hre, running, key, { rpcUrl, registry, accounts }) : "";
   printLocalStack(config, running, { rpcUrl, registry, redeployed, key, demoNote });
-}
-
-async function serveLocalChain(hre: Hre, port: number): Promise<HardhatJsonRpcServer> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { TASK_NODE_CREATE_SERVER } = require("hardhat/builtin-tasks/task-names") as {
-    TASK_NODE_CREATE_SERVER: string;
-  };
-  return (await hre.run(TASK_NODE_CREATE_SERVER, {
-    hostname: "127.0.0.1",
-    port,
-    provider: hre.network.provider,
-  })) as HardhatJsonRpcServer;
 }
 
 /** The registry recorded in DATA_DIR/local-chain.json while the chain still holds it; else deployed now. */

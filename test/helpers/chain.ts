@@ -4,37 +4,19 @@
  * JsonRpcProviders and browsers can reach it. Accounts are made per use: random wallets funded with
  * hardhat_setBalance, so no two users ever share a nonce.
  */
-import type { AddressInfo } from "node:net";
 import { JsonRpcProvider, Wallet, parseEther, toQuantity } from "ethers";
+import { serveHardhatNetwork, type HardhatRpcServer, type Hre } from "../../scripts/hardhat-rpc";
 import { deployRegistry, type DeployedRegistry } from "../../server/deploy-registry";
 
 export const HARDHAT_CHAIN_ID = 31337;
 
-interface JsonRpcServerLike {
-  listen(): Promise<AddressInfo>;
-  close(): Promise<void>;
-}
-
-let shared: Promise<{ rpcUrl: string; server: JsonRpcServerLike }> | null = null;
+let shared: Promise<HardhatRpcServer> | null = null;
 
 /** The JSON-RPC URL of the in-process chain (started on first use; lives as long as the process). */
 export async function chainRpcUrl(): Promise<string> {
-  shared ??= (async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const hre = require("hardhat") as typeof import("hardhat");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { TASK_NODE_CREATE_SERVER } = require("hardhat/builtin-tasks/task-names") as {
-      TASK_NODE_CREATE_SERVER: string;
-    };
-    const server = (await hre.run(TASK_NODE_CREATE_SERVER, {
-      hostname: "127.0.0.1",
-      port: 0,
-      provider: hre.network.provider,
-    })) as JsonRpcServerLike;
-    const address = await server.listen();
-    return { rpcUrl: `http://127.0.0.1:${address.port}`, server };
-  })();
-  return (await shared).rpcUrl;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  shared ??= serveHardhatNetwork(require("hardhat") as Hre, 0);
+  return (await shared).url;
 }
 
 /** A provider without request caching (ethers would otherwise reuse a stale nonce). */
