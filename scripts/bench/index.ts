@@ -22,12 +22,12 @@ process.env.REPORT_GAS = "false";
 import { createFastKeccak } from "../../server/crypto";
 import { heading, log, table, type Goal, type SectionContext, type SectionRunner } from "./harness";
 import { httpSection } from "./http-section";
+import { reconcileSection } from "./reconcile";
 import {
   encodeSection,
   gasSection,
   ingestCpuSection,
   keccakSection,
-  reconcileBenchSection,
   sealSection,
   storeSection,
   storesSection,
@@ -48,7 +48,7 @@ const RUNNERS = {
   gas: gasSection,
   http: httpSection,
   stores: storesSection,
-  reconcile: reconcileBenchSection,
+  reconcile: reconcileSection,
   web: webSection,
 } satisfies Record<string, SectionRunner>;
 type Section = keyof typeof RUNNERS;

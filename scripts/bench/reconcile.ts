@@ -6,7 +6,7 @@
  */
 import { createEvmChainReader, reconcile, registryCaip10, type RecordV1, type RpcRequest } from "../../core";
 import { ledgerRecord, movementRef, signedDeclaration } from "../../server/sample-records";
-import { fmt, table } from "./harness";
+import { fmt, heading, log, table, type SectionContext, type SectionOutcome } from "./harness";
 
 export interface ReconcileBenchResult {
   movements: number;
@@ -162,7 +162,7 @@ export async function runReconcileBench(movements = 10_000, accountCount = 5): P
 }
 
 /** The bench section: 10,000 movements (quick: 1,000), printed as one table. */
-export async function reconcileSection(quick: boolean, heading: (text: string) => void, log: (text: string) => void) {
+export async function reconcileSection({ quick }: SectionContext): Promise<SectionOutcome> {
   const movements = quick ? 1_000 : 10_000;
   heading(`Reconciliation: ${fmt(movements)} token movements across 5 accounts, one per transaction, HTTP RPC`);
   const r = await runReconcileBench(movements);
@@ -184,7 +184,7 @@ export async function reconcileSection(quick: boolean, heading: (text: string) =
       .map(([m, n]) => `${m} ${fmt(n)}`)
       .join(", ")}.`,
   );
-  return r;
+  return { results: { reconcile: r } };
 }
 
 if (require.main === module) {

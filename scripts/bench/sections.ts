@@ -11,7 +11,6 @@ import { runGasBench } from "./gas";
 import { atMost, fmt, heading, log, table, type SectionContext, type SectionOutcome } from "./harness";
 import { runIngestCpuBench, runKeccakBench, runSealBench, runVerifyBench } from "./seal";
 import { runStoreSealBench } from "./store";
-import { reconcileSection } from "./reconcile";
 import { runStoresBench } from "./stores";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -129,10 +128,6 @@ export async function gasSection(): Promise<SectionOutcome> {
 export async function storesSection({ quick, keccak }: SectionContext): Promise<SectionOutcome> {
   heading("Store backends: SQLite and PostgreSQL (one and two instances), side by side");
   return { results: { stores: await runStoresBench({ quick, keccak, log }) } };
-}
-
-export async function reconcileBenchSection({ quick }: SectionContext): Promise<SectionOutcome> {
-  return { results: { reconcile: await reconcileSection(quick, heading, log) } };
 }
 
 interface BundleFile {
