@@ -25,13 +25,13 @@ import {
   validateRecord,
   ZERO_BYTES32,
   hashPair,
-  controlMessage,
   registryCaip10,
   type Hex,
   type RecordV1,
 } from "../core";
 import { hashMessage, SigningKey } from "ethers";
 import { buildBatchTree } from "../core/tree";
+import { declarationFields, declarationMessage, EMPTY_FIELDS } from "../server/sample-records";
 
 export const VECTORS_FORMAT = "aiqyn-vectors/1";
 export const VECTORS_DIR = join(__dirname, "..", "test", "vectors");
@@ -87,6 +87,93 @@ const doc = (label: string): Hex =>
     .join("")
     .slice(0, 64)}` as Hex;
 
+/** The fields that vary between the vector records, in turn: every kind, unicode, lengths and maxima. */
+const VARIANTS: Partial<RecordV1>[] = [
+  {
+    kind: "INFLOW_SEIZURE",
+    amount: "12.5",
+    valueUsd: "1375000.00",
+    counterparty: "Binance",
+    reference: "court order 2-17/2025",
+    documentHash: doc("court-order-2-17"),
+  },
+  {
+    kind: "INFLOW_MINING",
+    asset: "BTC",
+    amount: "0.00000001",
+    valueUsd: "0.01",
+    counterparty: "State mining pool",
+    memo: "October revenue",
+  },
+  {
+    kind: "INFLOW_OTHER",
+    asset: "KZT",
+    amount: "1000000",
+    valueUsd: "1950.55",
+    counterparty: "Қазақстан Республикасы Қаржы министрлігі",
+    memo: "Қайырымдылық 🙏",
+  },
+  {
+    kind: "INVESTMENT",
+    asset: "IBIT",
+    amount: "2500",
+    valueUsd: "145250.00",
+    counterparty: "BlackRock iShares",
+    reference: "0x" + "ab".repeat(32),
+    memo: "ETF units 📈",
+  },
+  {
+    kind: "DIVESTMENT",
+    asset: "COIN",
+    amount: "10.000",
+    valueUsd: "3012.40",
+    counterparty: "Broker № 7",
+    reference: "contract 7/2025",
+    documentHash: `0x${"AB".repeat(32)}`,
+  },
+  {
+    kind: "GRANT",
+    asset: "BNB",
+    amount: "150.123456789012345678",
+    valueUsd: "98765.43",
+    counterparty: "Алматы школа № 12",
+    memo: "東京 ÅÉÎ — 🇰🇿 grant for a local school",
+  },
+  {
+    kind: "EXPENSE",
+    asset: "ETH.W",
+    amount: "0.000000000000000001",
+    valueUsd: "0",
+    counterparty: "Custodian AG",
+    memo: "a".repeat(31),
+  },
+  {
+    kind: "TRANSFER",
+    asset: "A-1",
+    amount: "5",
+    valueUsd: "0.10",
+    counterparty: "cold wallet",
+    reference: "b".repeat(32),
+    memo: "c".repeat(33),
+  },
+  { kind: "VALUATION", asset: "BTC", amount: "0", valueUsd: "0", memo: "holding snapshot: nothing left" },
+  {
+    kind: "VALUATION",
+    amount: "115792089237316195423570985008687907853269984665640564039457.584007913129639935",
+    valueUsd: "1157920892373161954235709850086879078532699846656405640394575840079131296399.35",
+    asset: "0123456789ABCDEF",
+    publisher: "z".repeat(64),
+    memo: "the largest amount and value uint256 holds",
+  },
+  {
+    kind: "INVESTMENT",
+    memo: "😀".repeat(1000),
+    counterparty: "𝄞".repeat(200),
+    reference: "Қ".repeat(200),
+    amount: "1.5",
+  },
+];
+
 /** Record number `seq` of the vector batches: every kind, and the encodings' edges (unicode, lengths, maxima). */
 function vectorRecord(seq: number): RecordV1 {
   const base: RecordV1 = {
@@ -97,99 +184,9 @@ function vectorRecord(seq: number): RecordV1 {
     publisher: "ministry-of-finance",
     asset: "BTC",
     amount: "1",
-    valueUsd: "0",
-    counterparty: "",
-    reference: "",
-    documentHash: ZERO_BYTES32,
-    memo: "",
-    corrects: 0,
+    ...EMPTY_FIELDS,
   };
-  const variants: Partial<RecordV1>[] = [
-    {
-      kind: "INFLOW_SEIZURE",
-      amount: "12.5",
-      valueUsd: "1375000.00",
-      counterparty: "Binance",
-      reference: "court order 2-17/2025",
-      documentHash: doc("court-order-2-17"),
-    },
-    {
-      kind: "INFLOW_MINING",
-      asset: "BTC",
-      amount: "0.00000001",
-      valueUsd: "0.01",
-      counterparty: "State mining pool",
-      memo: "October revenue",
-    },
-    {
-      kind: "INFLOW_OTHER",
-      asset: "KZT",
-      amount: "1000000",
-      valueUsd: "1950.55",
-      counterparty: "Қазақстан Республикасы Қаржы министрлігі",
-      memo: "Қайырымдылық 🙏",
-    },
-    {
-      kind: "INVESTMENT",
-      asset: "IBIT",
-      amount: "2500",
-      valueUsd: "145250.00",
-      counterparty: "BlackRock iShares",
-      reference: "0x" + "ab".repeat(32),
-      memo: "ETF units 📈",
-    },
-    {
-      kind: "DIVESTMENT",
-      asset: "COIN",
-      amount: "10.000",
-      valueUsd: "3012.40",
-      counterparty: "Broker № 7",
-      reference: "contract 7/2025",
-      documentHash: `0x${"AB".repeat(32)}`,
-    },
-    {
-      kind: "GRANT",
-      asset: "BNB",
-      amount: "150.123456789012345678",
-      valueUsd: "98765.43",
-      counterparty: "Алматы школа № 12",
-      memo: "東京 ÅÉÎ — 🇰🇿 grant for a local school",
-    },
-    {
-      kind: "EXPENSE",
-      asset: "ETH.W",
-      amount: "0.000000000000000001",
-      valueUsd: "0",
-      counterparty: "Custodian AG",
-      memo: "a".repeat(31),
-    },
-    {
-      kind: "TRANSFER",
-      asset: "A-1",
-      amount: "5",
-      valueUsd: "0.10",
-      counterparty: "cold wallet",
-      reference: "b".repeat(32),
-      memo: "c".repeat(33),
-    },
-    { kind: "VALUATION", asset: "BTC", amount: "0", valueUsd: "0", memo: "holding snapshot: nothing left" },
-    {
-      kind: "VALUATION",
-      amount: "115792089237316195423570985008687907853269984665640564039457.584007913129639935",
-      valueUsd: "1157920892373161954235709850086879078532699846656405640394575840079131296399.35",
-      asset: "0123456789ABCDEF",
-      publisher: "z".repeat(64),
-      memo: "the largest amount and value uint256 holds",
-    },
-    {
-      kind: "INVESTMENT",
-      memo: "😀".repeat(1000),
-      counterparty: "𝄞".repeat(200),
-      reference: "Қ".repeat(200),
-      amount: "1.5",
-    },
-  ];
-  const variant = variants[(seq - 1) % variants.length]!;
+  const variant = VARIANTS[(seq - 1) % VARIANTS.length]!;
   const record: RecordV1 = { ...base, ...variant, seq };
   if (seq === 14)
     return {
@@ -221,19 +218,23 @@ function reconciliationVariant(seq: number): RecordV1 | null {
   if (seq !== 12 && seq !== 17 && seq !== 19) return null;
   const base = vectorRecord(seq === 12 ? 1 : seq - 11);
   const at = { seq, occurredAt: PUBLISHED_AT - 86_400 + seq * 60, publishedAt: PUBLISHED_AT + seq * 10 };
-  if (seq === 12)
+  if (seq === 12) {
+    const holding = {
+      account: VECTOR_ACCOUNT,
+      asset: VECTOR_TOKEN,
+      symbol: "USDT",
+      amount: "250000.5",
+      block: 48_000_000,
+    };
+    const signature = signControl(declarationMessage(VECTOR_REGISTRY, holding));
     return {
       ...base,
       ...at,
-      kind: "WALLET_DECLARED",
-      asset: "USDT",
-      amount: "250000.5",
+      ...declarationFields(holding, signature),
       valueUsd: "250000.50",
-      counterparty: VECTOR_ACCOUNT,
-      reference: `${VECTOR_TOKEN}@48000000`,
       documentHash: ZERO_BYTES32,
-      memo: signControl(controlMessage(VECTOR_REGISTRY, VECTOR_ACCOUNT, VECTOR_TOKEN)),
     };
+  }
   if (seq === 17) return { ...base, ...at, reference: `eip155:56/tx/0x${"17".repeat(32)}` };
   return { ...base, ...at, asset: "USDT", reference: `eip155:56/tx/0x${"19".repeat(32)}/log/3` };
   return null;
@@ -297,14 +298,10 @@ function claimOf(batch: VectorBatch): BrokenCase["batch"] {
   return { id: batch.id, root: batch.root, firstSeq: batch.firstSeq, leafCount: batch.leafCount };
 }
 
-export function brokenVectors(valid: VectorBatch[]) {
-  const b4 = valid[3]!; // 5 leaves, seqs 7–11
-  const b5 = valid[4]!; // 8 leaves, seqs 12–19
-  const subject = b4.leaves[2]!; // seq 9: proof of 3 elements
-  const claim = claimOf(b4);
-
-  // Batch 6 declares seqs 20–21 on chain, but its tree holds the leaves of seq 20 and of seq 27: an operator's
-  // error (or fraud) that a Merkle path alone cannot see. Only the seq range rule catches the second leaf.
+/** Batch 6: declares seqs 20–21 on chain, but its tree holds the leaves of seq 20 and of seq 27. */
+function batchSix(valid: VectorBatch[]) {
+  // An operator's error (or fraud) that a Merkle path alone cannot see. Only the seq range rule catches the
+  // second leaf.
   const last = valid.at(-1)!;
   const nextSeq = last.firstSeq + last.leafCount;
   const inRange = assertValid({ ...vectorRecord(nextSeq), kind: "EXPENSE", amount: "3", memo: "batch 6, seq 20" });
@@ -316,13 +313,15 @@ export function brokenVectors(valid: VectorBatch[]) {
   });
   const b6 = makeBatch(6, nextSeq, [inRange, outOfRange], last.head, 2);
   b6.note = "anchored after batches 1-5 as anchor(6, root, 20, 2); its tree holds seq 20 and seq 27";
+  return { b6, inRange, outOfRange };
+}
 
-  const l0 = hexToBytes(b5.leaves[0]!.leaf);
-  const l1 = hexToBytes(b5.leaves[1]!.leaf);
-  const innerNode = bytesToHex(hashPair(l0, l1));
+/** The claim for seq 9 in batch 4, unchanged, then with one thing changed in each case. */
+function tamperedClaimCases(b4: VectorBatch, b5: VectorBatch): BrokenCase[] {
+  const subject = b4.leaves[2]!; // seq 9: proof of 3 elements
+  const claim = claimOf(b4);
   const tampered = { ...subject.record, amount: "10.000000000000000001" };
-
-  const cases: BrokenCase[] = [
+  return [
     {
       name: "valid-control",
       reason:
@@ -397,6 +396,16 @@ export function brokenVectors(valid: VectorBatch[]) {
       proof: b5.leaves[2]!.proof,
       expected: { proofPath: false, outcome: "refused" },
     },
+  ];
+}
+
+/** Batch 6's two leaves (the seq range rule), and the second-preimage trap over batch 5's first inner node. */
+function rangeAndTrapCases(b5: VectorBatch, six: ReturnType<typeof batchSix>): BrokenCase[] {
+  const { b6, inRange, outOfRange } = six;
+  const l0 = hexToBytes(b5.leaves[0]!.leaf);
+  const l1 = hexToBytes(b5.leaves[1]!.leaf);
+  const innerNode = bytesToHex(hashPair(l0, l1));
+  return [
     {
       name: "batch-6-seq-in-range",
       reason: "seq 20 in batch 6 (seqs 20–21 on chain): a valid claim, the control for the next case",
@@ -426,11 +435,18 @@ export function brokenVectors(valid: VectorBatch[]) {
       expected: { proofPath: true, outcome: "accepted" },
     },
   ];
+}
+
+export function brokenVectors(valid: VectorBatch[]) {
+  const b4 = valid[3]!; // 5 leaves, seqs 7–11
+  const b5 = valid[4]!; // 8 leaves, seqs 12–19
+  const six = batchSix(valid);
+  const cases = [...tamperedClaimCases(b4, b5), ...rangeAndTrapCases(b5, six)];
   return {
     format: VECTORS_FORMAT,
     description:
       "Claims that a leaf or record is in an anchored batch. Anchor the batches of valid.json (1-5), then extraBatches (6), in order. A full verification computes the leaf from `record` when present, checks that the proof leads from it to batch.root, that firstSeq <= record.seq < firstSeq + leafCount, and that the registry's batch(id) has this root, firstSeq and leafCount. expected.proofPath is the Merkle path check alone.",
-    extraBatches: [b6],
+    extraBatches: [six.b6],
     cases,
   };
 }

@@ -6,7 +6,8 @@
  * accounts (their keys are public: local use only).
  */
 import { ContractFactory, formatEther, HDNodeWallet, JsonRpcProvider, Mnemonic, parseUnits, type Wallet } from "ethers";
-import { controlMessage, registryCaip10, ZERO_BYTES32, type RecordInput } from "../core";
+import { registryCaip10, type RecordInput } from "../core";
+import { EMPTY_FIELDS, movementRef, signedDeclaration, snapshotFields, type Holding } from "./sample-records";
 
 /** Hardhat's default accounts the demo uses, by index of the default mnemonic's path. */
 export const DEMO_ACCOUNTS = { coldWallet: 2, operationsWallet: 3, exchange: 4, grantee: 5, custodian: 6 } as const;
@@ -37,29 +38,19 @@ interface DemoContext {
 
 const base = (now: number, r: Partial<RecordInput> & Pick<RecordInput, "kind" | "asset" | "amount">): RecordInput => ({
   occurredAt: now - 3600,
-  valueUsd: "0",
-  counterparty: "",
-  reference: "",
-  documentHash: ZERO_BYTES32,
-  memo: "",
-  corrects: 0,
+  ...EMPTY_FIELDS,
   ...r,
 });
 
-async function declare(ctx: DemoContext, wallet: Signer, asset: string, symbol: string, amount: string) {
-  const account = `${ctx.chain}:${wallet.address}`;
+/** `wallet`'s holding of `asset` (CAIP-19) at the chain's latest block. */
+async function holding(ctx: DemoContext, wallet: Signer, asset: string, symbol: string, amount: string) {
   const block = await ctx.provider.getBlockNumber();
-  const memo = await wallet.signMessage(controlMessage(ctx.registry, account, asset));
-  ctx.records.push(
-    base(ctx.now, {
-      kind: "WALLET_DECLARED",
-      asset: symbol,
-      amount,
-      counterparty: account,
-      reference: `${asset}@${block}`,
-      memo,
-    }),
-  );
+  return { account: `${ctx.chain}:${wallet.address}`, asset, symbol, amount, block } satisfies Holding;
+}
+
+async function declare(ctx: DemoContext, wallet: Signer, asset: string, symbol: string, amount: string) {
+  const declared = await holding(ctx, wallet, asset, symbol, amount);
+  ctx.records.push(base(ctx.now, await signedDeclaration(ctx.registry, declared, wallet)));
 }
 
 async function deployToken(ctx: Omit<DemoContext, "token">, artifact: ChainDemoOptions["artifact"]) {
@@ -71,7 +62,7 @@ async function deployToken(ctx: Omit<DemoContext, "token">, artifact: ChainDemoO
   const transfer = async (from: Signer, to: string, amount: string) => {
     const tx = await (contract.connect(from) as typeof contract).getFunction("transfer")(to, parseUnits(amount, 6));
     const receipt = await tx.wait();
-    return `${ctx.chain}/tx/${receipt!.hash}/log/${receipt!.logs[0]!.index}`;
+    return movementRef(ctx.chain, receipt!.hash, receipt!.logs[0]!.index);
   };
   return { address, transfer };
 }
@@ -114,21 +105,12 @@ async function moveAndDisclose(ctx: DemoContext) {
     amount: "0.25",
     valueUsd: "800",
     counterparty: "Demo custodian",
-    reference: `${ctx.chain}/tx/${(await fee.wait())!.hash}`,
+    reference: movementRef(ctx.chain, (await fee.wait())!.hash),
   });
 }
 
 async function snapshot(ctx: DemoContext, wallet: Signer, asset: string, symbol: string, amount: string) {
-  const block = await ctx.provider.getBlockNumber();
-  ctx.records.push(
-    base(ctx.now, {
-      kind: "VALUATION",
-      asset: symbol,
-      amount,
-      counterparty: `${ctx.chain}:${wallet.address}`,
-      reference: `${asset}@${block}`,
-    }),
-  );
+  ctx.records.push(base(ctx.now, snapshotFields(await holding(ctx, wallet, asset, symbol, amount))));
 }
 
 /** Makes the demo's transfers on the local chain and returns the records that disclose them, in order. */
@@ -152,25 +134,14 @@ export async function chainDemoRecords(options: ChainDemoOptions): Promise<Recor
     const ctx: DemoContext = { ...partial, token };
     const usd = `${ctx.chain}/erc20:${token.address}`;
     const eth = `${ctx.chain}/slip44:60`;
+    const coldEther = async () => formatEther(await provider.getBalance(wallets.coldWallet.address));
     await declare(ctx, wallets.coldWallet, usd, "DUSDT", "0");
     await declare(ctx, wallets.operationsWallet, usd, "DUSDT", "0");
-    await declare(
-      ctx,
-      wallets.coldWallet,
-      eth,
-      "ETH",
-      formatEther(await provider.getBalance(wallets.coldWallet.address)),
-    );
+    await declare(ctx, wallets.coldWallet, eth, "ETH", await coldEther());
     await moveAndDisclose(ctx);
     await snapshot(ctx, wallets.coldWallet, usd, "DUSDT", "210000");
     await snapshot(ctx, wallets.operationsWallet, usd, "DUSDT", "27499.5");
-    await snapshot(
-      ctx,
-      wallets.coldWallet,
-      eth,
-      "ETH",
-      formatEther(await provider.getBalance(wallets.coldWallet.address)),
-    );
+    await snapshot(ctx, wallets.coldWallet, eth, "ETH", await coldEther());
     return ctx.records;
   } finally {
     provider.destroy();

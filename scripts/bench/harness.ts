@@ -1,7 +1,9 @@
 /**
- * Small measuring helpers shared by the bench sections: timers, best-of-N, percentiles, and the goal table.
+ * Small helpers shared by the bench sections: timers, best-of-N, percentiles, the goal table, the report's
+ * lines, and the shape of a section runner.
  * Numbers here are reports, never assertions: tests do not assert timings.
  */
+import type { Keccak } from "../../core";
 
 /** Milliseconds since `start` (process.hrtime.bigint()). */
 export function msSince(start: bigint): number {
@@ -82,3 +84,28 @@ export function table(rows: readonly (readonly string[])[]): string {
   const line = (r: readonly string[]) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ");
   return [line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n");
 }
+
+/** One line of the report on stdout. */
+export function log(text = ""): void {
+  process.stdout.write(`${text}\n`);
+}
+
+/** A section's heading, after a blank line. */
+export function heading(text: string): void {
+  log();
+  log(`## ${text}`);
+}
+
+/** What every section runner gets: the run's mode and the server's keccak. */
+export interface SectionContext {
+  quick: boolean;
+  keccak: Keccak;
+}
+
+/** What a section hands back: its entries of bench-results.json and the goals it judged. */
+export interface SectionOutcome {
+  results: Record<string, unknown>;
+  goals?: Goal[];
+}
+
+export type SectionRunner = (ctx: SectionContext) => Promise<SectionOutcome>;

@@ -4,16 +4,9 @@
  * reconciled by core's reconciler through that HTTP RPC. Reports the time, the RPC calls, records/s and the share
  * of the wall time during which at least one RPC call was in flight (the cost the issue expects to dominate).
  */
-import {
-  controlMessage,
-  createEvmChainReader,
-  reconcile,
-  registryCaip10,
-  ZERO_BYTES32,
-  type RecordV1,
-  type RpcRequest,
-} from "../../core";
-import { fmt, table } from "./harness";
+import { createEvmChainReader, reconcile, registryCaip10, type RecordV1, type RpcRequest } from "../../core";
+import { ledgerRecord, movementRef, signedDeclaration } from "../../server/sample-records";
+import { fmt, heading, log, table, type SectionContext, type SectionOutcome } from "./harness";
 
 export interface ReconcileBenchResult {
   movements: number;
@@ -72,22 +65,7 @@ async function serveChain(hre: Hre): Promise<{ url: string; close(): Promise<voi
   return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
 }
 
-const record = (seq: number, fields: Partial<RecordV1>): RecordV1 => ({
-  seq,
-  kind: "INFLOW_OTHER",
-  occurredAt: 1_700_000_000,
-  publishedAt: 1_700_000_100,
-  publisher: "bench",
-  asset: "DUSDT",
-  amount: "1",
-  valueUsd: "0",
-  counterparty: "",
-  reference: "",
-  documentHash: ZERO_BYTES32,
-  memo: "",
-  corrects: 0,
-  ...fields,
-});
+const record = (seq: number, fields: Partial<RecordV1>): RecordV1 => ledgerRecord(seq, fields, "bench");
 
 /** Sends `count` transfers from `holder` to the accounts in blocks of `perBlock`; returns each one's log reference. */
 async function makeTransfers(hre: Hre, token: string, holder: string, accounts: string[], count: number) {
@@ -116,7 +94,7 @@ async function makeTransfers(hre: Hre, token: string, holder: string, accounts: 
     };
     const position = new Map(block.transactions.map((hash, i) => [hash, i]));
     for (const s of sent)
-      refs.push({ to: s.to, units: s.units, ref: `eip155:31337/tx/${s.hash}/log/${position.get(s.hash)}` });
+      refs.push({ to: s.to, units: s.units, ref: movementRef("eip155:31337", s.hash, position.get(s.hash)!) });
   }
   await provider.request({ method: "evm_setAutomine", params: [true] });
   return refs;
@@ -137,17 +115,8 @@ export async function runReconcileBench(movements = 10_000, accountCount = 5): P
   const block = await hre.ethers.provider.getBlockNumber();
   const records: RecordV1[] = [];
   for (const account of fund) {
-    const caip10 = `eip155:31337:${account.address}`;
-    const memo = await account.signMessage(controlMessage(registry, caip10, asset));
-    records.push(
-      record(records.length + 1, {
-        kind: "WALLET_DECLARED",
-        amount: "0",
-        counterparty: caip10,
-        reference: `${asset}@${block}`,
-        memo,
-      }),
-    );
+    const holding = { account: `eip155:31337:${account.address}`, asset, symbol: "DUSDT", amount: "0", block };
+    records.push(record(records.length + 1, await signedDeclaration(registry, holding, account)));
   }
   for (const m of await makeTransfers(
     hre,
@@ -193,7 +162,7 @@ export async function runReconcileBench(movements = 10_000, accountCount = 5): P
 }
 
 /** The bench section: 10,000 movements (quick: 1,000), printed as one table. */
-export async function reconcileSection(quick: boolean, heading: (text: string) => void, log: (text: string) => void) {
+export async function reconcileSection({ quick }: SectionContext): Promise<SectionOutcome> {
   const movements = quick ? 1_000 : 10_000;
   heading(`Reconciliation: ${fmt(movements)} token movements across 5 accounts, one per transaction, HTTP RPC`);
   const r = await runReconcileBench(movements);
@@ -215,7 +184,7 @@ export async function reconcileSection(quick: boolean, heading: (text: string) =
       .map(([m, n]) => `${m} ${fmt(n)}`)
       .join(", ")}.`,
   );
-  return r;
+  return { results: { reconcile: r } };
 }
 
 if (require.main === module) {

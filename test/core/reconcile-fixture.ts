@@ -4,17 +4,16 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import {
-  controlMessage,
   createEvmChainReader,
   reconcile,
   registryCaip10,
   validateRecord,
-  ZERO_BYTES32,
   type RecordKind,
   type RecordV1,
   type ReconcileReport,
   type RpcRequest,
 } from "../../core";
+import { ledgerRecord, movementRef, signedDeclaration, snapshotFields } from "../../server/sample-records";
 import { rpc } from "./chain";
 
 export const CHAIN = "eip155:31337";
@@ -39,21 +38,7 @@ export class Ledger {
   }
 
   add(fields: Partial<RecordV1> & { kind: RecordKind }): RecordV1 {
-    const record: RecordV1 = {
-      seq: this.records.length + 1,
-      occurredAt: 1_700_000_000,
-      publishedAt: 1_700_000_100,
-      publisher: "treasury",
-      asset: "DUSDT",
-      amount: "1",
-      valueUsd: "0",
-      counterparty: "",
-      reference: "",
-      documentHash: ZERO_BYTES32,
-      memo: "",
-      corrects: 0,
-      ...fields,
-    };
+    const record = ledgerRecord(this.records.length + 1, fields);
     const checked = validateRecord(record);
     if (!checked.ok) throw new Error(`test record ${record.seq} is invalid: ${JSON.stringify(checked.errors)}`);
     this.records.push(record);
@@ -62,17 +47,9 @@ export class Ledger {
 
   /** A WALLET_DECLARED signed by `signer` (by default the account itself). */
   async declare(account: HardhatEthersSigner, asset: string, symbol: string, amount: string, signer = account) {
-    const caip10 = `${CHAIN}:${account.address}`;
     const block = await ethers.provider.getBlockNumber();
-    const memo = await signer.signMessage(controlMessage(REGISTRY, caip10, asset));
-    return this.add({
-      kind: "WALLET_DECLARED",
-      asset: symbol,
-      amount,
-      counterparty: caip10,
-      reference: `${asset}@${block}`,
-      memo,
-    });
+    const holding = { account: `${CHAIN}:${account.address}`, asset, symbol, amount, block };
+    return this.add(await signedDeclaration(REGISTRY, holding, signer));
   }
 
   move(kind: RecordKind, reference: string, amount: string, asset = "DUSDT", corrects = 0) {
@@ -81,18 +58,12 @@ export class Ledger {
 
   async snapshot(account: string, asset: string, symbol: string, amount: string) {
     const block = await ethers.provider.getBlockNumber();
-    return this.add({
-      kind: "VALUATION",
-      asset: symbol,
-      amount,
-      counterparty: `${CHAIN}:${account}`,
-      reference: `${asset}@${block}`,
-    });
+    return this.add(snapshotFields({ account: `${CHAIN}:${account}`, asset, symbol, amount, block }));
   }
 }
 
-export const logRef = (hash: string, index = 0) => `${CHAIN}/tx/${hash}/log/${index}`;
-export const txRef = (hash: string) => `${CHAIN}/tx/${hash}`;
+export const logRef = (hash: string, index = 0) => movementRef(CHAIN, hash, index);
+export const txRef = (hash: string) => movementRef(CHAIN, hash);
 export const nativeAsset = `${CHAIN}/slip44:60`;
 
 export async function deployDemoToken(holder: string, supply: bigint): Promise<DemoToken> {

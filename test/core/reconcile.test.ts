@@ -4,7 +4,8 @@ import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { formatEther, parseEther, parseUnits } from "ethers";
-import { controlMessage, reconcile } from "../../core";
+import { reconcile } from "../../core";
+import { signedDeclaration } from "../../server/sample-records";
 import {
   codesOf,
   deployDemoToken,
@@ -146,18 +147,8 @@ describe("reconcile (core) on Hardhat's chain", function () {
     const address = await wallet.getAddress();
     const account = `eip155:31337:${address}`;
     const block = await ethers.provider.getBlockNumber();
-    const declare = async (signer: typeof a) => {
-      const memo = await signer.signMessage(controlMessage(REGISTRY, account, token.caip19));
-      const reference = `${token.caip19}@${block}`;
-      return ledger.add({
-        kind: "WALLET_DECLARED",
-        asset: "DUSDT",
-        amount: "0",
-        counterparty: account,
-        reference,
-        memo,
-      });
-    };
+    const holding = { account, asset: token.caip19, symbol: "DUSDT", amount: "0", block };
+    const declare = async (signer: typeof a) => ledger.add(await signedDeclaration(REGISTRY, holding, signer));
     await declare(a);
     expectClean(await runReconcile(ledger.records));
     const forged = await declare(outsider);
