@@ -7,6 +7,7 @@
 import type { AddressInfo } from "node:net";
 import { JsonRpcProvider, Wallet, parseEther, toQuantity } from "ethers";
 import { deployRegistry, type DeployedRegistry } from "../../server/deploy-registry";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
 
 export const HARDHAT_CHAIN_ID = 31337;
 
@@ -35,6 +36,12 @@ export async function chainRpcUrl(): Promise<string> {
     return { rpcUrl: `http://127.0.0.1:${address.port}`, server };
   })();
   return (await shared).rpcUrl;
+}
+
+/** A TCP proxy in front of the in-process chain's JSON-RPC port: cut it to take the chain away from a server. */
+export async function startChainProxy(): Promise<TcpProxy> {
+  const direct = new URL(await chainRpcUrl());
+  return startTcpProxy(direct.hostname, Number(direct.port));
 }
 
 /** A provider without request caching (ethers would otherwise reuse a stale nonce). */
