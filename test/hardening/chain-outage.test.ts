@@ -5,8 +5,8 @@ import { expect } from "chai";
 import { Contract } from "ethers";
 import { createRegistryReader, type Receipt } from "../../core";
 import { REGISTRY_ABI } from "../../server/chain";
-import { chainRpcUrl } from "../helpers/chain";
-import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
+import { startChainProxy } from "../helpers/chain";
+import type { TcpProxy } from "../helpers/tcp-proxy";
 import { sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -22,8 +22,7 @@ describe("hardening: chain outage under load", function () {
   });
 
   it("keeps accepting writes, reports the outage, and anchors everything once the chain is back", async () => {
-    const direct = new URL(await chainRpcUrl());
-    proxy = await startTcpProxy(direct.hostname, Number(direct.port));
+    proxy = await startChainProxy();
     stack = await startTestStack({ batchIntervalMs: 100, server: { rpcUrl: proxy.url } });
 
     const receipts: Receipt[] = [];

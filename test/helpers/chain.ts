@@ -7,6 +7,7 @@
 import { JsonRpcProvider, Wallet, parseEther, toQuantity } from "ethers";
 import { serveHardhatNetwork, type HardhatRpcServer, type Hre } from "../../scripts/hardhat-rpc";
 import { deployRegistry, type DeployedRegistry } from "../../server/deploy-registry";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
 
 export const HARDHAT_CHAIN_ID = 31337;
 
@@ -17,6 +18,12 @@ export async function chainRpcUrl(): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   shared ??= serveHardhatNetwork(require("hardhat") as Hre, 0);
   return (await shared).url;
+}
+
+/** A TCP proxy in front of the in-process chain's JSON-RPC port: cut it to take the chain away from a server. */
+export async function startChainProxy(): Promise<TcpProxy> {
+  const direct = new URL(await chainRpcUrl());
+  return startTcpProxy(direct.hostname, Number(direct.port));
 }
 
 /** A provider without request caching (ethers would otherwise reuse a stale nonce). */

@@ -17,7 +17,8 @@
  *
  * Options: batchIntervalMs (default 200), batchMax (default 10000), dataDir (reuse one), demo (load the demo
  * records first), confirmations, rateLimitPerMinute (default 100000; read and auth-failure limits 1000000), server (any other ServerConfig field).
- * Must run inside Hardhat's runtime (`hardhat test`). Logs are silent unless LOG_LEVEL is set.
+ * In a describe block whose tests each start their own stack, `const startStack = stackPerTest()` stops them after
+ * each test. Must run inside Hardhat's runtime (`hardhat test`). Logs are silent unless LOG_LEVEL is set.
  * Caveat: a test that reverts the chain to an older evm_snapshot (loadFixture of an earlier fixture) erases
  * registries deployed after that snapshot; stop your stacks before doing so.
  */
@@ -133,6 +134,22 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   };
   if (opts.demo) for (const group of demoRecordGroups(Math.floor(Date.now() / 1000))) await postRecords(stack, group);
   return stack;
+}
+
+/**
+ * For a describe block whose tests each start their own stack: returns the starter, and stops after each test
+ * every stack it started (whatever way the test ended).
+ */
+export function stackPerTest(): (opts?: TestStackOptions) => Promise<TestStack> {
+  const started: TestStack[] = [];
+  afterEach(async () => {
+    for (const stack of started.splice(0)) await stack.stop();
+  });
+  return async (opts) => {
+    const stack = await startTestStack(opts);
+    started.push(stack);
+    return stack;
+  };
 }
 
 /** POSTs records in one request ({records:[…]}) and returns the receipts; throws with the problem on non-201. */

@@ -5,12 +5,20 @@
  * execute a call for its first owner, so the test also shows the new admin can act.
  */
 import { expect } from "chai";
-import { mkdtemp, rm, rmdir } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import hre from "hardhat";
 import { Contract, ContractFactory, keccak256, Wallet, ZeroAddress } from "ethers";
-import { ROOT, run, startNode, type LocalNode, type Run } from "./helpers";
+import {
+  deployWithRoles,
+  expectOk as ok,
+  removeIgnitionDeployments,
+  runOps,
+  startNode,
+  type LocalNode,
+  type Run,
+} from "./helpers";
 
 const ADMIN = `0x${"0".repeat(64)}`;
 const ANCHORER = keccak256(Buffer.from("ANCHORER_ROLE"));
@@ -64,9 +72,7 @@ describe("ops: transfer-admin and role changes cannot lose the registry or send 
   let safe: Contract, notASafe: string;
   const id = `test-admin-${process.pid}-${Date.now()}`;
 
-  const ops = (...args: string[]) =>
-    run("npm", ["run", "--silent", "ops", "--", ...args, "--network", "localhost"], env);
-  const ok = (r: Run, what: string) => expect(r.code, `${what} failed:\n${r.stdout}\n${r.stderr}`).to.equal(0);
+  const ops = (...args: string[]) => runOps(env, ...args);
   const refused = (r: Run, text: string) => {
     expect(r.code, `${r.stdout}\n${r.stderr}`).to.equal(2);
     expect(r.stderr).to.contain(text);
@@ -79,18 +85,7 @@ describe("ops: transfer-admin and role changes cannot lose the registry or send 
     node = await startNode(path.join(work, "node.log"), 31338);
     env = { ...node.env, DEPLOYMENTS_DIR: path.join(work, "deployments") };
     [, admin, anchorer, pauser, other] = node.accounts as [string, string, string, string, string];
-    const r = await ops(
-      "deploy",
-      "--admin",
-      admin,
-      "--anchorer",
-      anchorer,
-      "--pauser",
-      pauser,
-      "--deployment-id",
-      id,
-      "--yes",
-    );
+    const r = await deployWithRoles(env, { admin, anchorer, pauser }, id);
     ok(r, "deploy");
     const address = /Deployed at (0x[0-9a-fA-F]{40})/.exec(r.stdout)![1]!;
     registry = new Contract(address, (await hre.artifacts.readArtifact("TransparencyRegistry")).abi, node.provider);
@@ -107,8 +102,7 @@ describe("ops: transfer-admin and role changes cannot lose the registry or send 
 
   after(async function () {
     await node?.stop();
-    await rm(path.join(ROOT, "ignition", "deployments", id), { recursive: true, force: true });
-    await rmdir(path.join(ROOT, "ignition", "deployments")).catch(() => undefined);
+    await removeIgnitionDeployments(id);
     await rm(work, { recursive: true, force: true });
   });
 
@@ -140,10 +134,7 @@ describe("ops: transfer-admin and role changes cannot lose the registry or send 
   it("a stuck transaction: the command stops waiting and names the nonce; a rerun without --nonce sends no duplicate", async function () {
     await node.provider.send("evm_setAutomine", [false]);
     try {
-      const first = await run("npm", ["run", "--silent", "ops", "--", "pause", "--network", "localhost"], {
-        ...env,
-        OPS_TX_TIMEOUT_SECONDS: "2",
-      });
+      const first = await runOps({ ...env, OPS_TX_TIMEOUT_SECONDS: "2" }, "pause");
       refused(first, "is not mined after 2 s");
       const nonce = await node.provider.getTransactionCount(pauser, "latest");
       expect(first.stderr).to.contain(`--nonce ${nonce}`);

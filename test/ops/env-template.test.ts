@@ -5,13 +5,13 @@
  */
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmod, mkdtemp, readFile, rm, rmdir, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { JsonRpcProvider } from "ethers";
 import { getJson } from "../helpers/http";
 import { waitFor } from "../helpers/wait";
-import { freePort, ROOT, run, type Run } from "./helpers";
+import { expectOk as ok, freePort, removeIgnitionDeployments, ROOT, run } from "./helpers";
 
 /** A child in its own process group, so the whole npm → sh → node chain it starts can be stopped. */
 function spawnGroup(command: string, args: string[], env: NodeJS.ProcessEnv) {
@@ -53,7 +53,6 @@ describe("ops: the env-file template starts the server as the runbook says", fun
   let envFile: string;
   let keyFile: string;
   const id = `test-env-${process.pid}-${Date.now()}`;
-  const ok = (r: Run, what: string) => expect(r.code, `${what} failed:\n${r.stdout}\n${r.stderr}`).to.equal(0);
   // The parent's own settings must not leak in: the file alone configures the server.
   const cleanEnv = () => {
     const env = { ...process.env };
@@ -112,8 +111,7 @@ describe("ops: the env-file template starts the server as the runbook says", fun
 
   after(async function () {
     await chain?.stop();
-    await rm(path.join(ROOT, "ignition", "deployments", id), { recursive: true, force: true });
-    await rmdir(path.join(ROOT, "ignition", "deployments")).catch(() => undefined);
+    await removeIgnitionDeployments(id);
     await rm(work, { recursive: true, force: true });
   });
 

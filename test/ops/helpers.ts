@@ -3,8 +3,10 @@
  * id than 31337, to stand in for a testnet), the node's well-known keys, and the real commands run as child
  * processes with their exit code and output.
  */
+import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
+import { rm, rmdir } from "node:fs/promises";
 import { createServer as createNetServer } from "node:net";
 import path from "node:path";
 import { getAddress, HDNodeWallet, JsonRpcProvider, Mnemonic } from "ethers";
@@ -42,6 +44,34 @@ export function run(command: string, args: string[], env: Record<string, string>
     child.once("error", reject);
     child.once("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
+}
+
+/** Asserts a command exited 0, showing its output when it did not. */
+export function expectOk(r: Run, what: string): void {
+  expect(r.code, `${what} failed:\n${r.stdout}\n${r.stderr}`).to.equal(0);
+}
+
+/** `npm run ops -- <args> --network localhost` with `env` (the node's, and where the deployment files go). */
+export function runOps(env: Record<string, string>, ...args: string[]): Promise<Run> {
+  return run("npm", ["run", "--silent", "ops", "--", ...args, "--network", "localhost"], env);
+}
+
+/** `ops deploy` of a registry with these roles as Ignition deployment `id`, confirmed (--yes) for a testnet. */
+export function deployWithRoles(
+  env: Record<string, string>,
+  roles: { admin: string; anchorer: string; pauser: string },
+  id: string,
+  ...extra: string[]
+): Promise<Run> {
+  const roleArgs = ["--admin", roles.admin, "--anchorer", roles.anchorer, "--pauser", roles.pauser];
+  return runOps(env, "deploy", ...roleArgs, "--deployment-id", id, "--yes", ...extra);
+}
+
+/** Removes what Ignition journalled of these deployments into the repository, and its folder when now empty. */
+export async function removeIgnitionDeployments(...ids: string[]): Promise<void> {
+  const deployments = path.join(ROOT, "ignition", "deployments");
+  for (const id of ids) await rm(path.join(deployments, id), { recursive: true, force: true });
+  await rmdir(deployments).catch(() => undefined); // only if now empty
 }
 
 export interface LocalNode {

@@ -4,62 +4,26 @@
  * sent directly) → pause → unpause → status. Every step is asserted on chain state and on the deployment file.
  */
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import hre from "hardhat";
-import { Contract, getAddress, Interface, JsonRpcProvider, keccak256, type JsonRpcSigner } from "ethers";
+import { Contract, getAddress, Interface, keccak256, type JsonRpcProvider, type JsonRpcSigner } from "ethers";
 import { codeHash, type DeploymentFile } from "../../server/deployment-check";
 import type { StatusReport } from "../../scripts/ops/status";
 import type { StoreCheck } from "../../scripts/ops/store-check";
 import { openSqliteStore } from "../../server/store/sqlite";
+import { expectOk as ok, removeIgnitionDeployments, ROOT, run, runOps, startNode, type LocalNode } from "./helpers";
 
-const ROOT = path.resolve(__dirname, "../..");
 const ADMIN = `0x${"0".repeat(64)}`;
 const ANCHORER = keccak256(Buffer.from("ANCHORER_ROLE"));
 const PAUSER = keccak256(Buffer.from("PAUSER_ROLE"));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function run(command: string, args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
 describe("ops: deploy and operate a registry on a local node, by the real commands", function () {
   this.timeout(180_000);
 
-  let node: ChildProcess;
+  let node: LocalNode;
   let work: string;
   let rpcUrl: string;
   let provider: JsonRpcProvider;
@@ -71,40 +35,16 @@ describe("ops: deploy and operate a registry on a local node, by the real comman
   let deployer: string, safe: string, anchorer: string, pauser: string, nextAnchorer: string, other: string;
   const deploymentId = `test-ops-${process.pid}-${Date.now()}`;
 
-  const ops = (...args: string[]) =>
-    run("npm", ["run", "--silent", "ops", "--", ...args, "--network", "localhost"], env);
+  const ops = (...args: string[]) => runOps(env, ...args);
   const deployment = async () => JSON.parse(await readFile(file, "utf8")) as DeploymentFile;
   const hasRole = async (role: string, account: string) =>
     (await registry.getFunction("hasRole").staticCall(role, account)) as boolean;
   const signer = (address: string): Promise<JsonRpcSigner> => provider.getSigner(address);
-  const ok = (r: Run, what: string) => expect(r.code, `${what} failed:\n${r.stdout}\n${r.stderr}`).to.equal(0);
 
   before(async function () {
     work = await mkdtemp(path.join(tmpdir(), "aiqyn-ops-"));
-    const port = await freePort();
-    rpcUrl = `http://127.0.0.1:${port}`;
-    const log = createWriteStream(path.join(work, "node.log"));
-    node = spawn(
-      path.join(ROOT, "node_modules/.bin/hardhat"),
-      ["node", "--hostname", "127.0.0.1", "--port", String(port)],
-      {
-        cwd: ROOT,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    node.stdout!.pipe(log);
-    node.stderr!.pipe(log);
-    provider = new JsonRpcProvider(rpcUrl, 31337, { staticNetwork: true, cacheTimeout: -1 });
-    for (let i = 0; ; i++) {
-      try {
-        await provider.send("eth_chainId", []);
-        break;
-      } catch (error) {
-        if (i > 120 || node.exitCode !== null) throw new Error(`hardhat node did not answer: ${String(error)}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
-    accounts = ((await provider.send("eth_accounts", [])) as string[]).map((a) => getAddress(a));
+    node = await startNode(path.join(work, "node.log"));
+    ({ rpcUrl, provider, accounts } = node);
     [deployer, safe, anchorer, pauser, nextAnchorer, other] = accounts as [
       string,
       string,
@@ -114,24 +54,12 @@ describe("ops: deploy and operate a registry on a local node, by the real comman
       string,
     ];
     file = path.join(work, "deployments", "localhost.json");
-    env = {
-      CI: "true",
-      HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
-      LOCAL_RPC_URL: rpcUrl,
-      DEPLOYMENTS_DIR: path.join(work, "deployments"),
-      REPORT_GAS: "false",
-    };
+    env = { ...node.env, DEPLOYMENTS_DIR: path.join(work, "deployments") };
   });
 
   after(async function () {
-    provider?.destroy();
-    if (node && node.exitCode === null) {
-      const exited = new Promise((r) => node.once("exit", r));
-      node.kill("SIGTERM");
-      await exited;
-    }
-    await rm(path.join(ROOT, "ignition", "deployments", deploymentId), { recursive: true, force: true });
-    await rmdir(path.join(ROOT, "ignition", "deployments")).catch(() => undefined); // only if now empty
+    await node?.stop();
+    await removeIgnitionDeployments(deploymentId);
     await rm(work, { recursive: true, force: true });
   });
 
@@ -444,7 +372,7 @@ describe("ops: deploy and operate a registry on a local node, by the real comman
         IGNITION_DEPLOYMENT_ID: deploymentId + "-env",
       },
     );
-    await rm(path.join(ROOT, "ignition", "deployments", `${deploymentId}-env`), { recursive: true, force: true });
+    await removeIgnitionDeployments(`${deploymentId}-env`);
     ok(r, "hardhat run deploy.ts");
     expect(r.stdout).to.contain("Deployer renounced PAUSER_ROLE");
     const d = JSON.parse(await readFile(second, "utf8")) as DeploymentFile;

@@ -7,7 +7,7 @@
  *   2. a stale backup recovered from a mirror with nothing lost, checked against the chain.
  */
 import { expect } from "chai";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import hre from "hardhat";
@@ -19,7 +19,16 @@ import { spawnServer, type ChildServer } from "../helpers/child-server";
 import { getJson } from "../helpers/http";
 import { postRecords, sampleRecord } from "../helpers/stack";
 import { waitFor } from "../helpers/wait";
-import { ROOT, run, startNode, type LocalNode, type Run } from "./helpers";
+import {
+  deployWithRoles,
+  expectOk as ok,
+  removeIgnitionDeployments,
+  ROOT,
+  run,
+  runOps,
+  startNode,
+  type LocalNode,
+} from "./helpers";
 
 const CHAIN_ID = 31338;
 
@@ -41,9 +50,7 @@ describe("ops: the thief drill and a stale restore, by the real commands on a te
   let thiefTx: string;
   const receiptsBefore = new Map<number, { signer: string; signature: string }>();
 
-  const ops = (...args: string[]) =>
-    run("npm", ["run", "--silent", "ops", "--", ...args, "--network", "localhost"], env);
-  const ok = (r: Run, what: string) => expect(r.code, `${what} failed:\n${r.stdout}\n${r.stderr}`).to.equal(0);
+  const ops = (...args: string[]) => runOps(env, ...args);
   const deployment = async (file = "localhost.json") =>
     JSON.parse(await readFile(path.join(deployments, file), "utf8")) as DeploymentFile;
   const registryAt = async (address: string) =>
@@ -51,19 +58,7 @@ describe("ops: the thief drill and a stale restore, by the real commands on a te
   const deploy = async (anchorer: string, ...extra: string[]) => {
     const id = `test-drill-${process.pid}-${Date.now()}`;
     ids.push(id);
-    return ops(
-      "deploy",
-      "--admin",
-      admin,
-      "--anchorer",
-      anchorer,
-      "--pauser",
-      pauser,
-      "--deployment-id",
-      id,
-      "--yes",
-      ...extra,
-    );
+    return deployWithRoles(env, { admin, anchorer, pauser }, id, ...extra);
   };
   const startServer = async (registry: string, key: string, dir = dataDir) => {
     server = spawnServer({
@@ -106,8 +101,7 @@ describe("ops: the thief drill and a stale restore, by the real commands on a te
   after(async function () {
     await stopServer();
     await node?.stop();
-    for (const id of ids) await rm(path.join(ROOT, "ignition", "deployments", id), { recursive: true, force: true });
-    await rmdir(path.join(ROOT, "ignition", "deployments")).catch(() => undefined); // only if now empty
+    await removeIgnitionDeployments(...ids);
     await rm(work, { recursive: true, force: true });
   });
 
@@ -305,8 +299,8 @@ describe("ops: the thief drill and a stale restore, by the real commands on a te
     bundle.receipt.publishedAt += 1;
     await writeFile(bundleFile, JSON.stringify(bundle));
 
-    const recover = ["recover-store", "--from-mirror", mirror, "--data-dir", restored, "--network", "localhost"];
-    const r = await run("npm", ["run", "--silent", "ops", "--", ...recover], { ...env, ANCHORER_KEY: newAnchorerKey });
+    const recover = ["recover-store", "--from-mirror", mirror, "--data-dir", restored];
+    const r = await runOps({ ...env, ANCHORER_KEY: newAnchorerKey }, ...recover);
     ok(r, "recover-store");
     // seq 7's receipt is signed again by the key that held the role then: the very same bytes (RFC 6979).
     expect(r.stdout).to.contain("→ OK").and.contain("1 receipt(s) re-signed");

@@ -3,9 +3,9 @@
 import { expect } from "chai";
 import { Contract } from "ethers";
 import { REGISTRY_ABI } from "../../server/chain";
-import { chainRpcUrl } from "../helpers/chain";
+import { startChainProxy } from "../helpers/chain";
 import { getJson } from "../helpers/http";
-import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
+import type { TcpProxy } from "../helpers/tcp-proxy";
 import { waitFor } from "../helpers/wait";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 
@@ -25,8 +25,7 @@ describe("server: chain faults", function () {
     let proxy: TcpProxy;
     let stack: TestStack;
     before(async () => {
-      const direct = new URL(await chainRpcUrl());
-      proxy = await startTcpProxy(direct.hostname, Number(direct.port));
+      proxy = await startChainProxy();
       stack = await startTestStack({ batchIntervalMs: 100, server: { rpcUrl: proxy.url } });
     });
     after(async () => {

@@ -4,36 +4,34 @@ import { expect } from "chai";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chainRpcUrl } from "../helpers/chain";
+import { startChainProxy } from "../helpers/chain";
 import { getJson, postJson } from "../helpers/http";
-import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
+import type { TcpProxy } from "../helpers/tcp-proxy";
 import { waitFor } from "../helpers/wait";
-import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
+import { postRecords, sampleRecord, stackPerTest } from "../helpers/stack";
 import { openSqliteStore } from "../../server/store/sqlite";
 
 const mode = (file: string) => fs.statSync(file).mode & 0o777;
 
 describe("server: hygiene", function () {
   this.timeout(120_000);
-  let stack: TestStack | undefined;
+  const startStack = stackPerTest();
   let proxy: TcpProxy | undefined;
   afterEach(async () => {
-    await stack?.stop();
     await proxy?.close();
-    stack = proxy = undefined;
+    proxy = undefined;
   });
 
   it("says why it is not ready with codes and short messages, never the RPC's URL or error text", async () => {
-    const direct = new URL(await chainRpcUrl());
-    proxy = await startTcpProxy(direct.hostname, Number(direct.port));
+    proxy = await startChainProxy();
     const secretPath = "/v3/provider-secret-0123456789";
-    stack = await startTestStack({ batchIntervalMs: 100, server: { rpcUrl: `${proxy.url}${secretPath}` } });
+    const stack = await startStack({ batchIntervalMs: 100, server: { rpcUrl: `${proxy.url}${secretPath}` } });
     await postRecords(stack, [sampleRecord()]);
     await proxy.cut();
     await postRecords(stack, [sampleRecord()]);
     const answer = await waitFor("readyz to report the outage", async () => {
       const r = await getJson<{ code: string; detail: string; checks: Record<string, { code?: string }> }>(
-        `${stack!.baseUrl}/readyz`,
+        `${stack.baseUrl}/readyz`,
       );
       return r.body.checks?.anchoring?.code === "CHAIN_UNAVAILABLE" ? r : null;
     });
@@ -48,7 +46,7 @@ describe("server: hygiene", function () {
   });
 
   it("refuses a body that names a member twice with 400 DUPLICATE_KEY, storing nothing", async () => {
-    stack = await startTestStack();
+    const stack = await startStack();
     const record = JSON.stringify(sampleRecord({ amount: "1" }));
     const body = `${record.slice(0, -1)},"amount":"1000"}`;
     const answer = await postJson(`${stack.baseUrl}/api/v1/records`, body, stack.apiKey);
@@ -60,7 +58,7 @@ describe("server: hygiene", function () {
 
   it("serves /metrics only with the METRICS_TOKEN when one is set", async () => {
     const token = "metrics-token-0123456789";
-    stack = await startTestStack({ server: { metricsToken: token } });
+    const stack = await startStack({ server: { metricsToken: token } });
     const without = await getJson(`${stack.baseUrl}/metrics`);
     expect(without.status).to.equal(401);
     expect(without.body).to.include({ code: "UNAUTHORIZED" });
@@ -78,7 +76,7 @@ describe("server: hygiene", function () {
     fs.chmodSync(dataDir, 0o755);
     fs.writeFileSync(path.join(dataDir, "dev-publisher-key"), "key\n", { mode: 0o644 });
     fs.chmodSync(path.join(dataDir, "dev-publisher-key"), 0o644);
-    stack = await startTestStack({ dataDir });
+    const stack = await startStack({ dataDir });
     await postRecords(stack, [sampleRecord()]);
     expect(mode(dataDir)).to.equal(0o700);
     const files = fs.readdirSync(dataDir).filter((f) => fs.statSync(path.join(dataDir, f)).isFile());

@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { addPublisher } from "../../server/publishers";
 import { getJson, postJson } from "../helpers/http";
-import { sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
+import { sampleRecord, stackPerTest } from "../helpers/stack";
 
 async function statuses(n: number, request: () => Promise<{ status: number }>): Promise<number[]> {
   const out: number[] = [];
@@ -14,13 +14,10 @@ async function statuses(n: number, request: () => Promise<{ status: number }>): 
 
 describe("server: rate limits", function () {
   this.timeout(60_000);
-  let stack: TestStack;
-  afterEach(async () => {
-    await stack?.stop();
-  });
+  const startStack = stackPerTest();
 
   it("keys write limits by publisher, and limits failed authentications apart from them", async () => {
-    stack = await startTestStack({ rateLimitPerMinute: 3, server: { authFailuresPerMinute: 2 } });
+    const stack = await startStack({ rateLimitPerMinute: 3, server: { authFailuresPerMinute: 2 } });
     const other = (await addPublisher(stack.server.store, "other-publisher")).key;
     const post = (key: string | null) => () => postJson(`${stack.baseUrl}/api/v1/records`, sampleRecord(), key);
 
@@ -35,7 +32,7 @@ describe("server: rate limits", function () {
   });
 
   it("limits reads per client, telling clients apart behind a trusted proxy only", async () => {
-    stack = await startTestStack({ server: { readRateLimitPerMinute: 2, trustProxy: "loopback" } });
+    const stack = await startStack({ server: { readRateLimitPerMinute: 2, trustProxy: "loopback" } });
     const read = (client: string) => () =>
       getJson(`${stack.baseUrl}/api/v1/stats`, { headers: { "x-forwarded-for": client } });
     expect(await statuses(3, read("203.0.113.7"))).to.deep.equal([200, 200, 429]);
@@ -46,7 +43,7 @@ describe("server: rate limits", function () {
   });
 
   it("ignores X-Forwarded-For when no proxy is trusted", async () => {
-    stack = await startTestStack({ server: { readRateLimitPerMinute: 2 } });
+    const stack = await startStack({ server: { readRateLimitPerMinute: 2 } });
     const read = (client: string) => () =>
       getJson(`${stack.baseUrl}/api/v1/stats`, { headers: { "x-forwarded-for": client } });
     expect(await statuses(2, read("203.0.113.7"))).to.deep.equal([200, 200]);

@@ -5,7 +5,7 @@ import { Contract, id } from "ethers";
 import { REGISTRY_ABI } from "../../server/chain";
 import { getJson, postJson } from "../helpers/http";
 import { waitFor } from "../helpers/wait";
-import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
+import { postRecords, sampleRecord, stackPerTest } from "../helpers/stack";
 
 const ANCHORER_ROLE = id("ANCHORER_ROLE");
 
@@ -16,13 +16,10 @@ interface ReadyBody {
 
 describe("server: writes refused while a receipt could not be honoured", function () {
   this.timeout(120_000);
-  let stack: TestStack;
-  afterEach(async () => {
-    await stack?.stop();
-  });
+  const startStack = stackPerTest();
 
   it("refuses writes with 503 ANCHORING_HALTED once a leaked key anchored a conflicting batch", async () => {
-    stack = await startTestStack({ batchIntervalMs: 100 });
+    const stack = await startStack({ batchIntervalMs: 100 });
     // The thief, holding the anchorer's key, anchors batch 1 first with a root of their own.
     const thief = new Contract(stack.registryAddress, REGISTRY_ABI, stack.wallets.anchorer);
     await (await thief.getFunction("anchor")(1, id("forged"), 1, 1)).wait();
@@ -39,7 +36,7 @@ describe("server: writes refused while a receipt could not be honoured", functio
   });
 
   it("refuses writes within seconds of a revocation of its ANCHORER_ROLE, and accepts them again on a re-grant", async () => {
-    stack = await startTestStack({ batchIntervalMs: 100, server: { roleCheckMs: 200 } });
+    const stack = await startStack({ batchIntervalMs: 100, server: { roleCheckMs: 200 } });
     await postRecords(stack, [sampleRecord()]);
     const admin = new Contract(
       stack.registryAddress,
@@ -74,7 +71,7 @@ describe("server: writes refused while a receipt could not be honoured", functio
 
   it("resumes anchoring as soon as the registry is unpaused, not after the retry backoff", async () => {
     // A retry backoff of ten minutes: only the watch on paused() can make this anchor within the test's time.
-    stack = await startTestStack({
+    const stack = await startStack({
       batchIntervalMs: 100,
       server: { anchorRetryBaseMs: 600_000, anchorRetryMaxMs: 600_000, roleCheckMs: 200 },
     });

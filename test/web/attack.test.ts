@@ -11,18 +11,16 @@ import os from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { ANCHORER_ROLE, leafHash, parseBundle, type ProofBundle, type RecordV1 } from "../../core/index";
-import { runExport } from "../../scripts/cli/export";
 import { runCli } from "../cli/cli-helpers";
 import { readBody } from "../cli/fixtures";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import {
-  buildBakedPage,
-  chromiumAvailable,
   closeCheckedPage,
-  ensurePageBuilt,
-  launchBrowser,
+  exportMirror,
   newPage,
   screenshot,
+  startBakedHost,
+  startBrowser,
   startStaticHost,
   startTamperingProxy,
   verdictOf,
@@ -108,8 +106,7 @@ describe("web + cli: the attack suite of issue #10 (no link, source, bundle or R
   };
 
   before(async function () {
-    if (!chromiumAvailable()) return this.skip();
-    ensurePageBuilt();
+    browser = (await startBrowser()) ?? this.skip();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-attack-"));
     // The attacker: a real Aiqyn server on their own registry, with a forged record 1 anchored there.
     forger = await startTestStack({ batchIntervalMs: 200 });
@@ -125,7 +122,6 @@ describe("web + cli: the attack suite of issue #10 (no link, source, bundle or R
     honestBundle = parseBundle(await (await fetch(`${honest.baseUrl}/api/v1/records/1/proof`)).json());
     forgedBundle = parseBundle(await (await fetch(`${forger.baseUrl}/api/v1/records/1/proof`)).json());
     expect(forgedBundle.anchor.registry).to.not.equal(honestBundle.anchor.registry);
-    browser = await launchBrowser();
   });
 
   beforeEach(async function () {
@@ -181,20 +177,8 @@ describe("web + cli: the attack suite of issue #10 (no link, source, bundle or R
 
   it("?mirror= the attacker's export, on the official page of a static host: another registry", async function () {
     const mirrorDir = path.join(dir, "mirror");
-    const io = {
-      out: () => undefined,
-      err: () => undefined,
-      errIsTty: false,
-      now: () => Math.floor(Date.now() / 1000),
-    };
-    expect(await runExport(["--server", forger.baseUrl, "--out", mirrorDir, "--bundles"], io)).to.equal(0);
-    const trust = {
-      format: "aiqyn-trust/1",
-      chainId: honest.chainId,
-      registry: honest.registryAddress,
-      deploymentBlock: 0,
-    };
-    const host = await startStaticHost(mirrorDir, buildBakedPage(trust, [honest.rpcUrl]));
+    await exportMirror(forger.baseUrl, mirrorDir, { bundles: true });
+    const host = await startBakedHost(mirrorDir, honest);
     cleanup.push(host.close);
     await page.goto(`${host.url}/?mirror=/mirror/#/verify/1`);
     expect(await never("?mirror=")).to.equal("other-registry");
@@ -350,12 +334,6 @@ describe("web + cli: the attack suite of issue #10 (no link, source, bundle or R
   });
 
   it("every other verdict, in plain words: no trust root, RPC on another chain, overdue, invalid file", async function () {
-    const trust = {
-      format: "aiqyn-trust/1",
-      chainId: honest.chainId,
-      registry: honest.registryAddress,
-      deploymentBlock: 0,
-    };
     const emptyMirror = fs.mkdtempSync(path.join(dir, "empty-"));
     // A page built without --trust and not served by an Aiqyn server trusts no registry, so it verifies nothing.
     const bare = await startStaticHost(emptyMirror);
@@ -366,7 +344,7 @@ describe("web + cli: the attack suite of issue #10 (no link, source, bundle or R
 
     const otherChain = await startLyingRpc(honest.rpcUrl, null, 1);
     cleanup.push(otherChain.close);
-    const liarHost = await startStaticHost(emptyMirror, buildBakedPage(trust, [otherChain.url]));
+    const liarHost = await startBakedHost(emptyMirror, honest, [otherChain.url]);
     cleanup.push(liarHost.close);
     await page.goto(`${liarHost.url}/?api=${encodeURIComponent(honest.baseUrl)}#/verify/1`);
     expect(await never("an RPC on another chain")).to.equal("wrong-chain");

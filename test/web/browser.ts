@@ -10,6 +10,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { makeTrustRoot, type TrustRoot } from "../../core/trust";
+import { runExport } from "../../scripts/cli/export";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -88,6 +90,16 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
+/**
+ * Chromium on the built page (built first when stale), or null where there is no Chromium and the caller should
+ * skip (in CI a missing Chromium fails instead, see chromiumAvailable).
+ */
+export async function startBrowser(): Promise<Browser | null> {
+  if (!chromiumAvailable()) return null;
+  ensurePageBuilt();
+  return launchBrowser();
+}
+
 /** A fresh page that records page errors, CSP violations and every request host, for the "no other host" check. */
 export async function newPage(context: BrowserContext): Promise<{ page: Page; errors: string[]; hosts: Set<string> }> {
   const page = await context.newPage();
@@ -100,7 +112,6 @@ export async function newPage(context: BrowserContext): Promise<{ page: Page; er
   return { page, errors, hosts };
 }
 
-/** Waits until the verify view shows a verdict (not the "checking" placeholder) and returns it. */
 /**
  * After each test: the page threw nothing, and no request ever left for another host than the page's servers
  * and the chosen RPC (all on 127.0.0.1). Then closes the page.
@@ -111,6 +122,17 @@ export async function closeCheckedPage(page: Page, errors: string[], hosts: Set<
   await page.close();
 }
 
+/** Runs `visit` on a fresh page, then checks and closes it as closeCheckedPage does. */
+export async function withCheckedPage(
+  context: BrowserContext,
+  visit: (page: Page, errors: string[]) => Promise<void>,
+): Promise<void> {
+  const { page, errors, hosts } = await newPage(context);
+  await visit(page, errors);
+  await closeCheckedPage(page, errors, hosts);
+}
+
+/** Waits until the verify view shows a verdict (not the "checking" placeholder) and returns it. */
 export async function verdictOf(page: Page): Promise<string> {
   const locator = page.locator('#verify-result [data-verdict]:not([data-verdict="checking"])');
   await locator.waitFor({ timeout: 30_000 });
@@ -159,6 +181,32 @@ export function buildBakedPage(trust: object, rpcUrls: string[]): string {
     },
   );
   return out;
+}
+
+/** Where a test stack's registry is: the trust root a page is built with (deployed at block 0 of the test chain). */
+export interface StackChain {
+  chainId: number;
+  registryAddress: string;
+  rpcUrl: string;
+}
+
+export function trustRootOf(stack: StackChain): TrustRoot {
+  return makeTrustRoot(stack.chainId, stack.registryAddress, 0);
+}
+
+/** `aiqyn export` of a server into `outDir`, quietly, with its proof bundles when asked; it must succeed. */
+export async function exportMirror(serverUrl: string, outDir: string, options: { bundles?: boolean } = {}) {
+  const io = { out: () => undefined, err: () => undefined, errIsTty: false, now: () => Math.floor(Date.now() / 1000) };
+  const args = ["--server", serverUrl, "--out", outDir, ...(options.bundles ? ["--bundles"] : [])];
+  expect(await runExport(args, io)).to.equal(0);
+}
+
+/**
+ * A static host of `mirrorDir` under the page built with the stack's trust root and `rpcUrls` (the stack's own RPC
+ * unless told) baked in.
+ */
+export function startBakedHost(mirrorDir: string, stack: StackChain, rpcUrls = [stack.rpcUrl]) {
+  return startStaticHost(mirrorDir, buildBakedPage(trustRootOf(stack), rpcUrls));
 }
 
 /** A plain static host: / is the built page (web/dist by default), /mirror/ is an exported mirror; else 404. */

@@ -12,18 +12,15 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import type { BatchInfo, RecordInput, RecordV1, Stats } from "../../core";
 import { computeTotals } from "../../core/totals";
-import { runExport } from "../../scripts/cli/export";
 import { getJson } from "../helpers/http";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import {
-  buildBakedPage,
-  chromiumAvailable,
-  closeCheckedPage,
-  ensurePageBuilt,
+  exportMirror,
   launchBrowser,
-  newPage,
   screenshot,
-  startStaticHost,
+  startBakedHost,
+  startBrowser,
+  withCheckedPage,
   type Browser,
 } from "./browser";
 
@@ -146,10 +143,7 @@ describe("web: the fund's figures checked against the chain in the browser", fun
     const receipts = await postRecords(stack, corrections);
     await stack.waitForAnchored(receipts.at(-1)!.seq);
     batches = (await getJson<{ batches: BatchInfo[] }>(`${stack.baseUrl}/api/v1/batches?limit=500`)).body.batches;
-    if (chromiumAvailable()) {
-      ensurePageBuilt();
-      browser = await launchBrowser();
-    }
+    browser = await startBrowser();
   });
 
   after(async () => {
@@ -170,44 +164,44 @@ describe("web: the fund's figures checked against the chain in the browser", fun
   it("shows totals computed from checked batches, equal to the server's, with progress; a reload reuses them", async function () {
     if (!browser) return this.skip();
     expect(batches.length).to.be.greaterThan(2);
-    const { page, errors, hosts } = await newPage(browser.context);
-    await checkedPage(page, stack.baseUrl);
-    expect(await page.locator("#fund-check").textContent()).to.contain(
-      `checked ${batches.length} of ${batches.length} batches`,
-    );
-    expect(await page.locator("#fund-checked").textContent()).to.contain("Checked against the chain");
-    expect(await page.locator("#fund-checked").textContent()).to.contain(stack.registryAddress);
-    expect(await page.locator("#fund-unchecked").count()).to.equal(0);
-    expect(await page.locator("#fund-failed").count()).to.equal(0);
-    const server = (await getJson<Stats>(`${stack.baseUrl}/api/v1/stats`)).body;
-    const expected = Object.fromEntries(server.byKind.map((k) => [k.kind, String(k.count)]));
-    const shown = await shownCounts(page);
-    for (const [kind, count] of Object.entries(shown)) expect(count, kind).to.equal(expected[kind] ?? "0");
-    expect(await page.locator('#fund-sources tr[data-kind="INFLOW_SEIZURE"]').textContent()).to.contain("612,000");
-    expect(await page.locator('#holdings tr[data-asset="BTC"]').textContent()).to.contain("812,500");
-    await page.locator('#investments-by-asset tr[data-asset="IBIT"]').waitFor();
-    await screenshot(page, "fund-checked");
+    await withCheckedPage(browser.context, async (page) => {
+      await checkedPage(page, stack.baseUrl);
+      expect(await page.locator("#fund-check").textContent()).to.contain(
+        `checked ${batches.length} of ${batches.length} batches`,
+      );
+      expect(await page.locator("#fund-checked").textContent()).to.contain("Checked against the chain");
+      expect(await page.locator("#fund-checked").textContent()).to.contain(stack.registryAddress);
+      expect(await page.locator("#fund-unchecked").count()).to.equal(0);
+      expect(await page.locator("#fund-failed").count()).to.equal(0);
+      const server = (await getJson<Stats>(`${stack.baseUrl}/api/v1/stats`)).body;
+      const expected = Object.fromEntries(server.byKind.map((k) => [k.kind, String(k.count)]));
+      const shown = await shownCounts(page);
+      for (const [kind, count] of Object.entries(shown)) expect(count, kind).to.equal(expected[kind] ?? "0");
+      expect(await page.locator('#fund-sources tr[data-kind="INFLOW_SEIZURE"]').textContent()).to.contain("612,000");
+      expect(await page.locator('#holdings tr[data-asset="BTC"]').textContent()).to.contain("812,500");
+      await page.locator('#investments-by-asset tr[data-asset="IBIT"]').waitFor();
+      await screenshot(page, "fund-checked");
 
-    const fetched: string[] = [];
-    page.on("request", (request) => {
-      if (/\/api\/v1\/batches\/\d+\/records/.test(request.url())) fetched.push(request.url());
+      const fetched: string[] = [];
+      page.on("request", (request) => {
+        if (/\/api\/v1\/batches\/\d+\/records/.test(request.url())) fetched.push(request.url());
+      });
+      await checkedPage(page, stack.baseUrl);
+      expect(await page.locator("#fund-checked").textContent()).to.contain("Checked against the chain");
+      expect(fetched, "a reload fetches no checked batch again").to.deep.equal([]);
     });
-    await checkedPage(page, stack.baseUrl);
-    expect(await page.locator("#fund-checked").textContent()).to.contain("Checked against the chain");
-    expect(fetched, "a reload fetches no checked batch again").to.deep.equal([]);
-    await closeCheckedPage(page, errors, hosts);
   });
 
   it("follows the cursor of a server that pages a batch's records", async function () {
     if (!browser) return this.skip();
     const proxy = await startPagingProxy(stack.baseUrl);
     try {
-      const { page, errors, hosts } = await newPage(browser.context);
-      await checkedPage(page, proxy.url);
-      expect(await page.locator("#fund-checked").textContent()).to.contain("from 12 records");
-      expect(await page.locator("#fund-failed").count()).to.equal(0);
-      expect(proxy.cursors.length).to.equal(batches.length);
-      await closeCheckedPage(page, errors, hosts);
+      await withCheckedPage(browser.context, async (page) => {
+        await checkedPage(page, proxy.url);
+        expect(await page.locator("#fund-checked").textContent()).to.contain("from 12 records");
+        expect(await page.locator("#fund-failed").count()).to.equal(0);
+        expect(proxy.cursors.length).to.equal(batches.length);
+      });
     } finally {
       await proxy.close();
     }
@@ -218,14 +212,14 @@ describe("web: the fund's figures checked against the chain in the browser", fun
     const hidden = batches.find((b) => b.id === 2)!;
     const proxy = await startPagingProxy(stack.baseUrl, { hideBatch: hidden.id });
     try {
-      const { page, errors, hosts } = await newPage(browser.context);
-      await checkedPage(page, proxy.url);
-      const failed = page.locator("#fund-failed li");
-      expect(await failed.count()).to.equal(1);
-      expect(await failed.getAttribute("data-batch")).to.equal("2");
-      expect(await failed.textContent()).to.contain("the data source does not list it");
-      expect(await page.locator("#fund-checked").textContent()).to.contain(`from ${12 - hidden.leafCount} records`);
-      await closeCheckedPage(page, errors, hosts);
+      await withCheckedPage(browser.context, async (page) => {
+        await checkedPage(page, proxy.url);
+        const failed = page.locator("#fund-failed li");
+        expect(await failed.count()).to.equal(1);
+        expect(await failed.getAttribute("data-batch")).to.equal("2");
+        expect(await failed.textContent()).to.contain("the data source does not list it");
+        expect(await page.locator("#fund-checked").textContent()).to.contain(`from ${12 - hidden.leafCount} records`);
+      });
     } finally {
       await proxy.close();
     }
@@ -235,11 +229,11 @@ describe("web: the fund's figures checked against the chain in the browser", fun
     if (!browser) return this.skip();
     const proxy = await startPagingProxy(stack.baseUrl, { callPending: 2 });
     try {
-      const { page, errors, hosts } = await newPage(browser.context);
-      await checkedPage(page, proxy.url);
-      expect(await page.locator("#fund-checked").textContent()).to.contain("from 12 records");
-      expect(await page.locator("#fund-failed").count()).to.equal(0);
-      await closeCheckedPage(page, errors, hosts);
+      await withCheckedPage(browser.context, async (page) => {
+        await checkedPage(page, proxy.url);
+        expect(await page.locator("#fund-checked").textContent()).to.contain("from 12 records");
+        expect(await page.locator("#fund-failed").count()).to.equal(0);
+      });
     } finally {
       await proxy.close();
     }
@@ -247,24 +241,18 @@ describe("web: the fund's figures checked against the chain in the browser", fun
 
   it("without an RPC to read the chain, keeps the server's figures labelled unchecked and says why", async function () {
     if (!browser) return this.skip();
-    const trust = {
-      format: "aiqyn-trust/1",
-      chainId: stack.chainId,
-      registry: stack.registryAddress,
-      deploymentBlock: 0,
-    };
     const empty = fs.mkdtempSync(join(os.tmpdir(), "aiqyn-no-mirror-"));
-    const host = await startStaticHost(empty, buildBakedPage(trust, []));
+    const host = await startBakedHost(empty, stack, []);
     try {
-      const { page, errors, hosts } = await newPage(browser.context);
-      await page.goto(`${host.url}/?api=${encodeURIComponent(stack.baseUrl)}#/fund`);
-      await page.locator("#fund-sources").waitFor();
-      await page.waitForFunction(() => document.querySelector("#fund-check")?.textContent !== "");
-      expect(await page.locator("#fund-check").textContent()).to.contain("cannot be checked here: no RPC endpoint");
-      expect(await page.locator("#fund-unchecked").textContent()).to.contain("not yet checked");
-      expect(await page.locator("#fund-checked").count()).to.equal(0);
-      await screenshot(page, "fund-unchecked-no-rpc");
-      await closeCheckedPage(page, errors, hosts);
+      await withCheckedPage(browser.context, async (page) => {
+        await page.goto(`${host.url}/?api=${encodeURIComponent(stack.baseUrl)}#/fund`);
+        await page.locator("#fund-sources").waitFor();
+        await page.waitForFunction(() => document.querySelector("#fund-check")?.textContent !== "");
+        expect(await page.locator("#fund-check").textContent()).to.contain("cannot be checked here: no RPC endpoint");
+        expect(await page.locator("#fund-unchecked").textContent()).to.contain("not yet checked");
+        expect(await page.locator("#fund-checked").count()).to.equal(0);
+        await screenshot(page, "fund-unchecked-no-rpc");
+      });
     } finally {
       await host.close();
       fs.rmSync(empty, { recursive: true, force: true });
@@ -274,28 +262,16 @@ describe("web: the fund's figures checked against the chain in the browser", fun
   it("over a static mirror (no /stats), shows only the figures it checked", async function () {
     if (!browser) return this.skip();
     const dir = fs.mkdtempSync(join(os.tmpdir(), "aiqyn-figures-mirror-"));
-    const io = {
-      out: () => undefined,
-      err: () => undefined,
-      errIsTty: false,
-      now: () => Math.floor(Date.now() / 1000),
-    };
-    expect(await runExport(["--server", stack.baseUrl, "--out", join(dir, "mirror")], io)).to.equal(0);
-    const trust = {
-      format: "aiqyn-trust/1",
-      chainId: stack.chainId,
-      registry: stack.registryAddress,
-      deploymentBlock: 0,
-    };
-    const host = await startStaticHost(join(dir, "mirror"), buildBakedPage(trust, [stack.rpcUrl]));
+    await exportMirror(stack.baseUrl, join(dir, "mirror"));
+    const host = await startBakedHost(join(dir, "mirror"), stack);
     try {
-      const { page, errors, hosts } = await newPage(browser.context);
-      await page.goto(`${host.url}/?mirror=/mirror/#/fund`);
-      await page.locator('#fund-check[data-done="true"]').waitFor({ timeout: 60_000 });
-      expect(await page.locator("#fund-checked").textContent()).to.contain("from 12 records");
-      expect(await page.locator("#fund-unchecked").count()).to.equal(0);
-      expect(await page.locator('#fund-sources tr[data-kind="INFLOW_SEIZURE"]').textContent()).to.contain("612,000");
-      await closeCheckedPage(page, errors, hosts);
+      await withCheckedPage(browser.context, async (page) => {
+        await page.goto(`${host.url}/?mirror=/mirror/#/fund`);
+        await page.locator('#fund-check[data-done="true"]').waitFor({ timeout: 60_000 });
+        expect(await page.locator("#fund-checked").textContent()).to.contain("from 12 records");
+        expect(await page.locator("#fund-unchecked").count()).to.equal(0);
+        expect(await page.locator('#fund-sources tr[data-kind="INFLOW_SEIZURE"]').textContent()).to.contain("612,000");
+      });
     } finally {
       await host.close();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -317,19 +293,19 @@ describe("web: the fund's figures checked against the chain in the browser", fun
       // A fresh profile: nothing cached from the honest visit.
       const fresh = await launchBrowser();
       try {
-        const { page, errors, hosts } = await newPage(fresh.context);
-        await checkedPage(page, stack.baseUrl);
-        const tampered = batches.find((b) => b.firstSeq <= 3 && 3 < b.firstSeq + b.leafCount)!;
-        const failed = page.locator("#fund-failed li");
-        expect(await failed.count()).to.equal(1);
-        expect(await failed.getAttribute("data-batch")).to.equal(String(tampered.id));
-        expect(await failed.getAttribute("data-problem")).to.be.oneOf(["leaf", "root"]);
-        expect(await failed.textContent()).to.contain(`Batch ${tampered.id} failed the check`);
-        const counted = 12 - tampered.leafCount;
-        expect(await page.locator("#fund-checked").textContent()).to.contain(`from ${counted} records`);
-        expect(await page.locator("#fund-not-counted").textContent()).to.contain(`${tampered.leafCount} records`);
-        await screenshot(page, "fund-batch-failed");
-        await closeCheckedPage(page, errors, hosts);
+        await withCheckedPage(fresh.context, async (page) => {
+          await checkedPage(page, stack.baseUrl);
+          const tampered = batches.find((b) => b.firstSeq <= 3 && 3 < b.firstSeq + b.leafCount)!;
+          const failed = page.locator("#fund-failed li");
+          expect(await failed.count()).to.equal(1);
+          expect(await failed.getAttribute("data-batch")).to.equal(String(tampered.id));
+          expect(await failed.getAttribute("data-problem")).to.be.oneOf(["leaf", "root"]);
+          expect(await failed.textContent()).to.contain(`Batch ${tampered.id} failed the check`);
+          const counted = 12 - tampered.leafCount;
+          expect(await page.locator("#fund-checked").textContent()).to.contain(`from ${counted} records`);
+          expect(await page.locator("#fund-not-counted").textContent()).to.contain(`${tampered.leafCount} records`);
+          await screenshot(page, "fund-batch-failed");
+        });
       } finally {
         await fresh.close();
       }

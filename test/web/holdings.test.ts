@@ -7,15 +7,7 @@ import { Contract, HDNodeWallet, Mnemonic, parseUnits } from "ethers";
 import type { Page } from "playwright-core";
 import { chainDemoRecords, DEMO_ACCOUNTS } from "../../server/demo-chain";
 import { postRecords, startTestStack, type TestStack } from "../helpers/stack";
-import {
-  chromiumAvailable,
-  closeCheckedPage,
-  ensurePageBuilt,
-  launchBrowser,
-  newPage,
-  screenshot,
-  type Browser,
-} from "./browser";
+import { screenshot, startBrowser, withCheckedPage, type Browser } from "./browser";
 
 const CHAIN = "eip155:31337";
 
@@ -49,8 +41,7 @@ describe("web: the Holdings view against the demo's transfers", function () {
     HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(accounts().mnemonic), `${accounts().path}/${index}`);
 
   before(async function () {
-    if (!chromiumAvailable()) return this.skip();
-    ensurePageBuilt();
+    browser = (await startBrowser()) ?? this.skip();
     stack = await startTestStack({ batchIntervalMs: 200 });
     const records = await chainDemoRecords({
       rpcUrl: stack.rpcUrl,
@@ -63,7 +54,6 @@ describe("web: the Holdings view against the demo's transfers", function () {
     const receipts = await postRecords(stack, records);
     await stack.waitForAnchored(receipts.at(-1)!.seq);
     token = /erc20:(0x[0-9a-fA-F]{40})@/.exec(records[0]!.reference)![1]!;
-    browser = await launchBrowser();
   });
 
   after(async () => {
@@ -72,67 +62,70 @@ describe("web: the Holdings view against the demo's transfers", function () {
   });
 
   it("shows every declared holding matching the chain, and a clean movement scan", async () => {
-    const { page, errors, hosts } = await newPage(browser.context);
-    await page.goto(`${stack.baseUrl}/holdings`);
-    const cold = wallet(DEMO_ACCOUNTS.coldWallet).address;
-    const ops = wallet(DEMO_ACCOUNTS.operationsWallet).address;
-    expect(await verdicts(page)).to.deep.equal({
-      [`${cold}/DUSDT`]: "match",
-      [`${ops}/DUSDT`]: "match",
-      [`${cold}/ETH`]: "match",
+    await withCheckedPage(browser.context, async (page) => {
+      await page.goto(`${stack.baseUrl}/holdings`);
+      const cold = wallet(DEMO_ACCOUNTS.coldWallet).address;
+      const ops = wallet(DEMO_ACCOUNTS.operationsWallet).address;
+      expect(await verdicts(page)).to.deep.equal({
+        [`${cold}/DUSDT`]: "match",
+        [`${ops}/DUSDT`]: "match",
+        [`${cold}/ETH`]: "match",
+      });
+      expect(await page.locator("#holdings-offchain").textContent()).to.contain("cannot be checked");
+      expect(await page.locator("ul.movements li").count()).to.equal(4);
+      expect(await checkMovements(page)).to.contain("every transfer in and out of the declared accounts is disclosed");
+      await screenshot(page, "holdings-match");
     });
-    expect(await page.locator("#holdings-offchain").textContent()).to.contain("cannot be checked");
-    expect(await page.locator("ul.movements li").count()).to.equal(4);
-    expect(await checkMovements(page)).to.contain("every transfer in and out of the declared accounts is disclosed");
-    await screenshot(page, "holdings-match");
-    await closeCheckedPage(page, errors, hosts);
   });
 
   it("after an undisclosed transfer out of the operations wallet, says so in plain words", async () => {
     const ops = wallet(DEMO_ACCOUNTS.operationsWallet).connect(stack.provider);
     const erc20 = new Contract(token, ["function transfer(address,uint256) returns (bool)"], ops);
     await (await erc20.getFunction("transfer")(wallet(9).address, parseUnits("1", 6))).wait();
-    const { page, errors, hosts } = await newPage(browser.context);
-    await page.goto(`${stack.baseUrl}/holdings`);
-    expect((await verdicts(page))[`${ops.address}/DUSDT`]).to.equal("changed");
-    const row = page.locator(`tr[data-account="${ops.address}"][data-asset="DUSDT"] td.verdict`);
-    expect(await row.textContent()).to.contain("Changed by -1 DUSDT");
-    expect(await checkMovements(page)).to.contain("problem(s) found");
-    const finding = page.locator('li[data-code="UNDISCLOSED_TRANSFER"]');
-    expect(await finding.textContent()).to.contain("A transfer no record discloses: 1 DUSDT out of");
-    await screenshot(page, "holdings-undisclosed");
-    await closeCheckedPage(page, errors, hosts);
+    await withCheckedPage(browser.context, async (page) => {
+      await page.goto(`${stack.baseUrl}/holdings`);
+      expect((await verdicts(page))[`${ops.address}/DUSDT`]).to.equal("changed");
+      const row = page.locator(`tr[data-account="${ops.address}"][data-asset="DUSDT"] td.verdict`);
+      expect(await row.textContent()).to.contain("Changed by -1 DUSDT");
+      expect(await checkMovements(page)).to.contain("problem(s) found");
+      const finding = page.locator('li[data-code="UNDISCLOSED_TRANSFER"]');
+      expect(await finding.textContent()).to.contain("A transfer no record discloses: 1 DUSDT out of");
+      await screenshot(page, "holdings-undisclosed");
+    });
   });
 
   it("never builds an explorer link from the data source's explorerUrl (a javascript: one stays text)", async () => {
-    const { page, errors, hosts } = await newPage(browser.context);
-    await page.route(/\/api\/v1\/registry$/, async (route) => {
-      const answer = await route.fetch();
-      const body = (await answer.json()) as Record<string, unknown>;
-      await route.fulfill({ response: answer, json: { ...body, explorerUrl: "javascript:alert(document.domain)//" } });
+    await withCheckedPage(browser.context, async (page) => {
+      await page.route(/\/api\/v1\/registry$/, async (route) => {
+        const answer = await route.fetch();
+        const body = (await answer.json()) as Record<string, unknown>;
+        await route.fulfill({
+          response: answer,
+          json: { ...body, explorerUrl: "javascript:alert(document.domain)//" },
+        });
+      });
+      await page.goto(`${stack.baseUrl}/holdings`);
+      await verdicts(page);
+      expect(await page.locator("ul.movements li").count()).to.equal(4);
+      expect(await page.locator('ul.movements a[href^="javascript:"]').count()).to.equal(0);
     });
-    await page.goto(`${stack.baseUrl}/holdings`);
-    await verdicts(page);
-    expect(await page.locator("ul.movements li").count()).to.equal(4);
-    expect(await page.locator('ul.movements a[href^="javascript:"]').count()).to.equal(0);
-    await closeCheckedPage(page, errors, hosts);
   });
 
   it("refuses to judge when the data source leaves out the operations wallet's records", async () => {
     const ops = wallet(DEMO_ACCOUNTS.operationsWallet).address.toLowerCase();
-    const { page, errors, hosts } = await newPage(browser.context);
-    // A hostile server: every list of records it serves silently omits those naming the operations wallet.
-    await page.route(/\/api\/v1\/(records|batches\/\d+\/records)/, async (route) => {
-      const answer = await route.fetch();
-      const body = (await answer.json()) as { records: unknown[] };
-      body.records = body.records.filter((r) => !JSON.stringify(r).toLowerCase().includes(ops.slice(2)));
-      await route.fulfill({ response: answer, json: body });
+    await withCheckedPage(browser.context, async (page) => {
+      // A hostile server: every list of records it serves silently omits those naming the operations wallet.
+      await page.route(/\/api\/v1\/(records|batches\/\d+\/records)/, async (route) => {
+        const answer = await route.fetch();
+        const body = (await answer.json()) as { records: unknown[] };
+        body.records = body.records.filter((r) => !JSON.stringify(r).toLowerCase().includes(ops.slice(2)));
+        await route.fulfill({ response: answer, json: body });
+      });
+      await page.goto(`${stack.baseUrl}/holdings`);
+      const alert = page.locator(".holdings-unverified");
+      await alert.waitFor({ timeout: 30_000 });
+      expect(await alert.textContent()).to.contain("do not all match the registry this page trusts");
+      expect(await page.locator("td.verdict").count()).to.equal(0);
     });
-    await page.goto(`${stack.baseUrl}/holdings`);
-    const alert = page.locator(".holdings-unverified");
-    await alert.waitFor({ timeout: 30_000 });
-    expect(await alert.textContent()).to.contain("do not all match the registry this page trusts");
-    expect(await page.locator("td.verdict").count()).to.equal(0);
-    await closeCheckedPage(page, errors, hosts);
   });
 });

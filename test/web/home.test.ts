@@ -5,17 +5,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { runExport } from "../../scripts/cli/export";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import {
-  chromiumAvailable,
   closeCheckedPage,
-  ensurePageBuilt,
-  launchBrowser,
+  exportMirror,
   newPage,
   screenshot,
-  startStaticHost,
-  buildBakedPage,
+  startBakedHost,
+  startBrowser,
   startTamperingProxy,
   verdictOf,
   type Browser,
@@ -44,8 +41,7 @@ describe("web: the landing shows the newest records and how a check works", func
   let failedAnswers: string[];
 
   before(async function () {
-    if (!chromiumAvailable()) return this.skip();
-    ensurePageBuilt();
+    browser = (await startBrowser()) ?? this.skip();
     const now = Math.floor(Date.now() / 1000);
     anchored = await startTestStack({ batchIntervalMs: 200 });
     const first = await postRecords(anchored, [
@@ -95,21 +91,8 @@ describe("web: the landing shows the newest records and how a check works", func
     await postRecords(pending, [sampleRecord({ asset: "BNB", amount: "42", valueUsd: "25000" })]);
 
     mirrorDir = fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-mirror-"));
-    const io = {
-      out: () => undefined,
-      err: () => undefined,
-      errIsTty: false,
-      now: () => Math.floor(Date.now() / 1000),
-    };
-    expect(await runExport(["--server", anchored.baseUrl, "--out", mirrorDir], io)).to.equal(0);
-    const trust = {
-      format: "aiqyn-trust/1",
-      chainId: anchored.chainId,
-      registry: anchored.registryAddress,
-      deploymentBlock: 0,
-    };
-    host = await startStaticHost(mirrorDir, buildBakedPage(trust, [anchored.rpcUrl]));
-    browser = await launchBrowser();
+    await exportMirror(anchored.baseUrl, mirrorDir);
+    host = await startBakedHost(mirrorDir, anchored);
   });
 
   beforeEach(async function () {

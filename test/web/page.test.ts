@@ -10,12 +10,10 @@ import { postRecords, sampleRecord, startTestStack, type TestStack } from "../he
 import { createFetchTransport } from "../../web/src/rpc";
 import { formatUtc } from "../../web/src/format";
 import {
-  chromiumAvailable,
   closeCheckedPage,
   closedPort,
-  ensurePageBuilt,
-  launchBrowser,
   newPage,
+  startBrowser,
   screenshot,
   startTamperingProxy,
   verdictOf,
@@ -92,8 +90,7 @@ describe("web: the citizens' page in Chromium", function () {
   let hosts: Set<string>;
 
   before(async function () {
-    if (!chromiumAvailable()) return this.skip();
-    ensurePageBuilt();
+    browser = (await startBrowser()) ?? this.skip();
     const now = Math.floor(Date.now() / 1000);
     anchored = await startTestStack({ batchIntervalMs: 200, server: { explorerUrl: EXPLORER } });
     // Corrections may only name records that exist: post them in a second request.
@@ -106,7 +103,6 @@ describe("web: the citizens' page in Chromium", function () {
     await anchored.waitForAnchored(7);
     pending = await startTestStack({ batchIntervalMs: 3_600_000 });
     await postRecords(pending, [sampleRecord({ asset: "BNB", amount: "42", valueUsd: "25000" })]);
-    browser = await launchBrowser();
   });
 
   beforeEach(async function () {

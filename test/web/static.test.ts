@@ -5,19 +5,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { runExport } from "../../scripts/cli/export";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
-import {
-  chromiumAvailable,
-  ensurePageBuilt,
-  launchBrowser,
-  newPage,
-  screenshot,
-  startStaticHost,
-  buildBakedPage,
-  verdictOf,
-  type Browser,
-} from "./browser";
+import { exportMirror, newPage, screenshot, startBakedHost, startBrowser, verdictOf, type Browser } from "./browser";
 
 describe("web: the page as static files (mirror and remote server)", function () {
   this.timeout(180_000);
@@ -29,8 +18,7 @@ describe("web: the page as static files (mirror and remote server)", function ()
   let errors: string[];
 
   before(async function () {
-    if (!chromiumAvailable()) return this.skip();
-    ensurePageBuilt();
+    browser = (await startBrowser()) ?? this.skip();
     stack = await startTestStack({ batchIntervalMs: 200 });
     const receipts = await postRecords(stack, [
       sampleRecord({ asset: "BTC", amount: "3" }),
@@ -39,24 +27,11 @@ describe("web: the page as static files (mirror and remote server)", function ()
     ]);
     await stack.waitForAnchored(receipts[2]!.seq);
     mirrorDir = fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-mirror-"));
-    const io = {
-      out: () => undefined,
-      err: () => undefined,
-      errIsTty: false,
-      now: () => Math.floor(Date.now() / 1000),
-    };
-    expect(await runExport(["--server", stack.baseUrl, "--out", mirrorDir, "--bundles"], io)).to.equal(0);
+    await exportMirror(stack.baseUrl, mirrorDir, { bundles: true });
     // A mirror need not carry every proof file.
     fs.rmSync(path.join(mirrorDir, "bundles", "2.json"));
     // A static host has no server to bake the trust root in: the build does (web/build.mjs --trust --rpc).
-    const trust = {
-      format: "aiqyn-trust/1",
-      chainId: stack.chainId,
-      registry: stack.registryAddress,
-      deploymentBlock: 0,
-    };
-    host = await startStaticHost(mirrorDir, buildBakedPage(trust, [stack.rpcUrl]));
-    browser = await launchBrowser();
+    host = await startBakedHost(mirrorDir, stack);
   });
 
   beforeEach(async function () {
