@@ -6,6 +6,7 @@
  */
 import { createEvmChainReader, reconcile, registryCaip10, type RecordV1, type RpcRequest } from "../../core";
 import { ledgerRecord, movementRef, signedDeclaration } from "../../server/sample-records";
+import { serveHardhatNetwork, type Hre } from "../hardhat-rpc";
 import { fmt, heading, log, table, type SectionContext, type SectionOutcome } from "./harness";
 
 export interface ReconcileBenchResult {
@@ -19,8 +20,6 @@ export interface ReconcileBenchResult {
   rpcBusyShare: number;
   callsByMethod: Record<string, number>;
 }
-
-type Hre = typeof import("hardhat");
 
 /** An HTTP JSON-RPC transport that counts calls and the wall time with at least one call in flight. */
 function meteredRpc(url: string) {
@@ -46,23 +45,6 @@ function meteredRpc(url: string) {
     }
   };
   return { request, stats };
-}
-
-async function serveChain(hre: Hre): Promise<{ url: string; close(): Promise<void> }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { TASK_NODE_CREATE_SERVER } = require("hardhat/builtin-tasks/task-names") as {
-    TASK_NODE_CREATE_SERVER: string;
-  };
-  const server = (await hre.run(TASK_NODE_CREATE_SERVER, {
-    hostname: "127.0.0.1",
-    port: 0,
-    provider: hre.network.provider,
-  })) as {
-    listen(): Promise<{ port: number }>;
-    close(): Promise<void>;
-  };
-  const { port } = await server.listen();
-  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
 }
 
 const record = (seq: number, fields: Partial<RecordV1>): RecordV1 => ledgerRecord(seq, fields, "bench");
@@ -132,7 +114,7 @@ export async function runReconcileBench(movements = 10_000, accountCount = 5): P
       }),
     );
 
-  const chain = await serveChain(hre);
+  const chain = await serveHardhatNetwork(hre, 0);
   try {
     const rpc = meteredRpc(chain.url);
     const reader = createEvmChainReader(rpc.request);
