@@ -95,15 +95,7 @@ export function checkBatchRecords(
     previousSeq: -Infinity,
     outOfOrder: false,
   };
-  if (entries.length !== chain.leafCount) {
-    scan.findings.push({
-      code: "LEAF_COUNT_MISMATCH",
-      batchId,
-      message: `the source served ${entries.length} record(s) for batch ${batchId}; the chain says ${chain.leafCount}`,
-      expected: chain.leafCount,
-      actual: entries.length,
-    });
-  }
+  if (entries.length !== chain.leafCount) scan.findings.push(leafCountMismatch(batchId, chain, entries.length));
   entries.forEach((entry, index) => scanEntry(scan, entry, index));
   const { records, leaves, missing } = inSeqOrder(scan);
   if (missing > 0) return { findings: scan.findings, rootOk: false, recomputedRoot: null, records, leaves };
@@ -111,6 +103,16 @@ export function checkBatchRecords(
   const rootOk = root === chain.root.toLowerCase();
   if (!rootOk) scan.findings.push(rootMismatch(batchId, chain, root, leaves.length));
   return { findings: scan.findings, rootOk, recomputedRoot: root, records, leaves };
+}
+
+function leafCountMismatch(batchId: number, chain: OnChainBatch, served: number): BatchFinding {
+  return {
+    code: "LEAF_COUNT_MISMATCH",
+    batchId,
+    message: `the source served ${served} record(s) for batch ${batchId}; the chain says ${chain.leafCount}`,
+    expected: chain.leafCount,
+    actual: served,
+  };
 }
 
 function rootMismatch(batchId: number, chain: OnChainBatch, root: Hex, leafCount: number): BatchFinding {
@@ -131,15 +133,7 @@ function scanEntry(scan: BatchScan, entry: ServedBatchEntry, index: number): voi
   const problems = recordProblems(entry.record, scan.skipCorrectsNotEarlier);
   if (problems.length > 0) findings.push(invalidRecordFinding(batchId, index, seq, problems));
   if (seq === undefined) return;
-  if (seq < scan.previousSeq && !scan.outOfOrder) {
-    scan.outOfOrder = true; // named once per batch
-    findings.push({
-      code: "RECORDS_OUT_OF_ORDER",
-      batchId,
-      message: `the source served batch ${batchId}'s records out of seq order`,
-    });
-  }
-  scan.previousSeq = seq;
+  noteOrder(scan, seq);
   if (seq < scan.first || seq >= scan.end) {
     findings.push({
       code: "RECORD_OUTSIDE_BATCH",
@@ -162,6 +156,19 @@ function scanEntry(scan: BatchScan, entry: ServedBatchEntry, index: number): voi
   }
   const leaf = servedLeaf(scan, entry, seq);
   if (leaf) scan.bySeq.set(seq, { record: entry.record as RecordV1, leaf });
+}
+
+/** RECORDS_OUT_OF_ORDER, once per batch, when a seq comes after a higher one. */
+function noteOrder(scan: BatchScan, seq: number): void {
+  if (seq < scan.previousSeq && !scan.outOfOrder) {
+    scan.outOfOrder = true;
+    scan.findings.push({
+      code: "RECORDS_OUT_OF_ORDER",
+      batchId: scan.batchId,
+      message: `the source served batch ${scan.batchId}'s records out of seq order`,
+    });
+  }
+  scan.previousSeq = seq;
 }
 
 /** The record's validation problems, less corrects ≥ seq when the caller reports that itself. */
