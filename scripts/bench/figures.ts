@@ -24,7 +24,7 @@ import {
   type RecordV1,
   type TrustRoot,
 } from "../../core";
-import { checkBatchRecords } from "../../core/batch-check";
+import { batchVerdict } from "../../core/batch-check";
 import { computeTotals } from "../../core/totals";
 import { batchRoot } from "../../core/tree-levels";
 import { chainRpcUrl, deployTestRegistry, testProvider } from "../../test/helpers/chain";
@@ -99,7 +99,7 @@ async function nodeCheck(json: string[], trust: TrustRoot, rpcUrl: string) {
       const entries = (JSON.parse(json[id - 1]!) as { records: Served[] }).records;
       times.parse += msSince(t);
       t = process.hrtime.bigint();
-      const check = checkBatchRecords(entries, onChain[k]!);
+      const check = batchVerdict(id, entries, onChain[k]!);
       times.check += msSince(t);
       if (!check.ok) throw new Error(`batch ${id} failed: ${check.problem}`);
       records.push(...check.records);

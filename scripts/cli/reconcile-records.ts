@@ -6,7 +6,7 @@
  */
 import { AiqynError, createRegistryReader, type RecordV1, type RpcRequest, type TrustRoot } from "../../core";
 import { keccak256, type Keccak } from "../../core/keccak";
-import { checkBatchRecords } from "./audit/check-batch";
+import { checkBatchRecords } from "../../core/batch-check";
 import type { AuditSource } from "./audit/source";
 
 export interface VerifiedRecords {
@@ -49,7 +49,7 @@ export async function loadVerifiedRecords(
         "RECORDS_UNVERIFIED",
         `batch ${id}: ${source.description} serves no records (${served.message})`,
       );
-    const checked = checkBatchRecords(id, chain, served.value.items, keccak);
+    const checked = checkBatchRecords(id, chain, served.value.items, { keccak });
     if (!checked.rootOk || checked.records.length !== chain.leafCount)
       throw new AiqynError(
         "RECORDS_UNVERIFIED",

@@ -6,7 +6,7 @@
  * The Holdings view reconciles only when every batch passed: partial records could call a forgery clean.
  */
 import type { ChainReads, RecordV1, TrustRoot } from "../../core/index";
-import { checkBatchRecords } from "../../core/batch-check";
+import { batchVerdict } from "../../core/batch-check";
 import { anchoredBatches, type FailedBatch } from "./figures";
 import type { BatchInfo as Batch, DataSource } from "./source";
 
@@ -32,7 +32,7 @@ async function checkOne(source: DataSource, reads: ChainReads, batch: Batch): Pr
   const [onChain, entries] = await Promise.allSettled([reads.batch(batch.id), source.batchRecords(batch)]);
   if (onChain.status === "rejected") return { failed: { id: batch.id, problem: "chain" } };
   if (entries.status === "rejected") return { failed: { id: batch.id, problem: "source" } };
-  const check = checkBatchRecords(entries.value, onChain.value);
+  const check = batchVerdict(batch.id, entries.value, onChain.value);
   if (!check.ok) return { failed: { id: batch.id, problem: check.problem, seq: check.seq } };
   return { records: check.records };
 }

@@ -17,7 +17,7 @@ import {
   type TrustRoot,
 } from "../../core/index";
 // Imported directly, not through core/index: these stay in the fund view's chunk, off the verify path.
-import { checkBatchRecords, type BatchProblem } from "../../core/batch-check";
+import { batchVerdict, type BatchProblem } from "../../core/batch-check";
 import { computeTotals, type TotalsRecord } from "../../core/totals";
 import { batchCacheKey, cachedBatches, rememberBatch } from "./figures-cache";
 import { createFetchTransport } from "./rpc";
@@ -126,7 +126,7 @@ async function checkOne(opts: FiguresOptions, batch: Batch, served: Served): Pro
   } catch {
     return { failed: { id: batch.id, problem: "source" } };
   }
-  const check = checkBatchRecords(entries, chain);
+  const check = batchVerdict(batch.id, entries, chain);
   if (!check.ok) return { failed: { id: batch.id, problem: check.problem, seq: check.seq } };
   const records = check.records.map(digest);
   void rememberBatch(batchCacheKey(opts.trust.chainId, opts.trust.registry, batch.id, chain!.root), records);

@@ -18,8 +18,9 @@ import {
   type RpcRequest,
   type TrustRoot,
 } from "../../../core";
+import { checkBatchRecords } from "../../../core/batch-check";
 import { readChainFacts, chainRead, ChainUnavailableError, type ChainFacts } from "./chain-facts";
-import { checkAnchorLog, checkBatchRecords, checkChainBatch, checkListedBatch } from "./check-batch";
+import { checkAnchorLog, checkChainBatch, checkListedBatch } from "./check-batch";
 import type { CompiledRegistry } from "./code-check";
 import { correctionReport, CorrectionsTracker, type CorrectionChain } from "./corrections";
 import { FindingCollector, type FindingInput } from "./findings";
@@ -396,7 +397,7 @@ class BatchWalker {
 
   private checkRecords(id: number, chain: OnChainBatch, items: ServedItem[], row: BatchRow): BatchRow["records"] {
     const { add, totals, book } = this.ctx;
-    const result = checkBatchRecords(id, chain, items, this.keccak);
+    const result = checkBatchRecords(id, chain, items, { keccak: this.keccak, skipCorrectsNotEarlier: true });
     result.findings.forEach(add);
     for (const record of result.records) this.corrections.add(record, id).forEach(add);
     totals.recordsChecked += items.length;
