@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { isAddress, makeTrustRoot, parseTrustRootText, type TrustRoot } from "../../core/trust";
+import { takeJsonFlag, type Io, type JsonTarget } from "./io";
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
@@ -17,7 +18,8 @@ export class UsageError extends Error {
   }
 }
 
-type Options = NonNullable<ParseArgsConfig["options"]>;
+/** A command's option table, as parseArgs takes it. */
+export type Options = NonNullable<ParseArgsConfig["options"]>;
 
 export interface Parsed {
   values: Record<string, string | boolean | string[] | undefined>;
@@ -32,6 +34,41 @@ export function parse(args: string[], options: Options, allowPositionals: boolea
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** -h/--help, which every command takes. */
+export const HELP_OPTIONS = { help: { type: "boolean", short: "h" } } as const satisfies Options;
+
+/** --timeout SECONDS and -h/--help, which every command that reads the network takes. */
+export const COMMON_OPTIONS = { timeout: { type: "string" }, ...HELP_OPTIONS } as const satisfies Options;
+
+/** What a command parses: its option table (HELP_OPTIONS among them), its help text, whether it takes files. */
+export interface CommandSyntax {
+  options: Options;
+  help: string;
+  positionals?: boolean;
+}
+
+/**
+ * A command's argv parsed against its options. With -h/--help the command's help goes to stdout and the answer
+ * is null: the command then does nothing else and exits 0.
+ */
+export function parseCommand(argv: string[], syntax: CommandSyntax, io: Pick<Io, "out">): Parsed | null {
+  const parsed = parse(argv, syntax.options, syntax.positionals === true);
+  if (parsed.values.help !== true) return parsed;
+  io.out(syntax.help);
+  return null;
+}
+
+/** parseCommand for the commands with the one `--json [FILE]` convention (io.ts takeJsonFlag). */
+export function parseJsonCommand(
+  argv: string[],
+  syntax: CommandSyntax,
+  io: Pick<Io, "out">,
+): { parsed: Parsed; json: JsonTarget | null } | null {
+  const { argv: rest, json } = takeJsonFlag(argv);
+  const parsed = parseCommand(rest, syntax, io);
+  return parsed && { parsed, json };
 }
 
 export function stringOption(parsed: Parsed, name: string): string | undefined {

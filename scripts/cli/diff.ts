@@ -5,8 +5,8 @@
  * different contract); new batches are listed.
  */
 import { readFile } from "node:fs/promises";
-import { EXIT_FINDINGS, EXIT_OK, parse, UsageError } from "./args";
-import { table, takeJsonFlag, textOut, writeJson, type Io } from "./io";
+import { EXIT_FINDINGS, EXIT_OK, HELP_OPTIONS, parseJsonCommand, UsageError } from "./args";
+import { table, textOut, writeJson, type Io } from "./io";
 import { AUDIT_REPORT_FORMAT } from "./audit/report";
 
 export const DIFF_HELP = `Usage: aiqyn diff <older-report.json> <newer-report.json> [--json[=FILE]]
@@ -130,12 +130,9 @@ function diffText(d: DiffResult): string {
 }
 
 export async function runDiff(argv: string[], io: Io): Promise<number> {
-  const { argv: rest, json } = takeJsonFlag(argv);
-  const parsed = parse(rest, { help: { type: "boolean", short: "h" } }, true);
-  if (parsed.values.help) {
-    io.out(DIFF_HELP);
-    return EXIT_OK;
-  }
+  const command = parseJsonCommand(argv, { options: HELP_OPTIONS, help: DIFF_HELP, positionals: true }, io);
+  if (!command) return EXIT_OK;
+  const { parsed, json } = command;
   if (parsed.positionals.length !== 2) throw new UsageError("give exactly two audit reports: older.json newer.json");
   const [older, newer] = await Promise.all(parsed.positionals.map(loadReport));
   if (older!.chainId !== newer!.chainId || older!.registry !== newer!.registry)

@@ -6,11 +6,11 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { AiqynError } from "../../core";
-import { EXIT_OK, httpUrlOption, parse, requireOption, secondsOption } from "./args";
+import { COMMON_OPTIONS, EXIT_OK, httpUrlOption, parseJsonCommand, requireOption, secondsOption } from "./args";
 import { MIRROR_BATCH_FORMAT, MIRROR_FORMAT, mirrorBatchFile, parseRegistryInfo } from "./audit/source";
 import { writeFileAtomic } from "./fs-atomic";
 import { fetchJson, isObject, joinUrl } from "./http";
-import { takeJsonFlag, textOut, writeJson, type Io } from "./io";
+import { textOut, writeJson, type Io } from "./io";
 
 export const EXPORT_HELP = `Usage: aiqyn export --server URL --out DIR [--bundles] [--json[=FILE]] [--timeout SECONDS]
 
@@ -26,23 +26,18 @@ Only anchored batches are exported. Nothing is checked against the chain here: r
 Exit status: 0 written; 2 usage error or the server failed (the previous index.json, if any, is left as it was).
 `;
 
+/** --server, --out, --bundles, --timeout and --help (--json is taken out of argv first). */
+const OPTIONS = {
+  server: { type: "string" },
+  out: { type: "string" },
+  bundles: { type: "boolean" },
+  ...COMMON_OPTIONS,
+} as const;
+
 export async function runExport(argv: string[], io: Io): Promise<number> {
-  const { argv: rest, json } = takeJsonFlag(argv);
-  const parsed = parse(
-    rest,
-    {
-      server: { type: "string" },
-      out: { type: "string" },
-      bundles: { type: "boolean" },
-      timeout: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    false,
-  );
-  if (parsed.values.help) {
-    io.out(EXPORT_HELP);
-    return EXIT_OK;
-  }
+  const command = parseJsonCommand(argv, { options: OPTIONS, help: EXPORT_HELP }, io);
+  if (!command) return EXIT_OK;
+  const { parsed, json } = command;
   const server = httpUrlOption(parsed, "server", true);
   const out = requireOption(parsed, "out");
   const timeoutMs = secondsOption(parsed, "timeout", 60);

@@ -15,20 +15,15 @@ import {
   EXIT_FINDINGS,
   EXIT_OK,
   EXIT_USAGE,
-  httpUrlOption,
   integerOption,
-  parse,
-  secondsOption,
-  stringOption,
+  parseCommand,
   TRUST_HELP,
-  TRUST_OPTIONS,
-  trustOption,
   UsageError,
   type Parsed,
 } from "./args";
-import { mirrorSource, serverSource } from "./audit/source";
+import { pinnedChainOptions, RECORDS_OPTIONS, recordsSourceOption } from "./chain-options";
 import { fastKeccak } from "./fast-keccak";
-import { table, type Io } from "./io";
+import { table, writeJson, type Io } from "./io";
 import { loadVerifiedRecords } from "./reconcile-records";
 import { createHttpRpc } from "./rpc";
 
@@ -133,40 +128,23 @@ export function reportTable(report: ReconcileReport): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** --chain-rpc, --to-block, --confirmations, --log-chunk and --json, besides the options every such command takes. */
+const OPTIONS = {
+  ...RECORDS_OPTIONS,
+  "to-block": { type: "string", multiple: true },
+  confirmations: { type: "string" },
+  "log-chunk": { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
 export async function runReconcileCommand(argv: string[], io: Io): Promise<number> {
-  const parsed = parse(
-    argv,
-    {
-      ...TRUST_OPTIONS,
-      rpc: { type: "string" },
-      server: { type: "string" },
-      mirror: { type: "string" },
-      "chain-rpc": { type: "string", multiple: true },
-      "to-block": { type: "string", multiple: true },
-      confirmations: { type: "string" },
-      "log-chunk": { type: "string" },
-      json: { type: "boolean" },
-      timeout: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    false,
-  );
-  if (parsed.values.help) {
-    io.out(RECONCILE_HELP);
-    return EXIT_OK;
-  }
-  const trust = trustOption(parsed);
-  const rpcUrl = httpUrlOption(parsed, "rpc", true);
-  const serverUrl = httpUrlOption(parsed, "server", false);
-  const mirrorDir = stringOption(parsed, "mirror");
-  if ((serverUrl === undefined) === (mirrorDir === undefined))
-    throw new UsageError("give exactly one of --server URL and --mirror DIR");
-  const timeoutMs = secondsOption(parsed, "timeout", 30);
-  const source =
-    serverUrl !== undefined ? serverSource(serverUrl, { timeoutMs, retries: 1 }) : mirrorSource(mirrorDir!);
+  const parsed = parseCommand(argv, { options: OPTIONS, help: RECONCILE_HELP }, io);
+  if (!parsed) return EXIT_OK;
+  const { trust, rpcUrl, rpc, timeoutMs } = pinnedChainOptions(parsed);
+  const { source } = recordsSourceOption(parsed, timeoutMs, 1);
   const urls = rpcUrls(parsed, `eip155:${trust.chainId}`, rpcUrl);
   const keccak = await fastKeccak();
-  const verified = await loadVerifiedRecords(createHttpRpc(rpcUrl, { timeoutMs }), trust, source, keccak.keccak);
+  const verified = await loadVerifiedRecords(rpc, trust, source, keccak.keccak);
   const { targets } = await chainTargets(parsed, urls, timeoutMs);
   const report = await reconcile({
     records: verified.records,
@@ -176,11 +154,8 @@ export async function runReconcileCommand(argv: string[], io: Io): Promise<numbe
     onProgress: progressWriter(io),
   });
   if (io.errIsTty) io.err("\n");
-  io.out(
-    parsed.values.json
-      ? `${JSON.stringify({ format: "aiqyn-reconcile/1", ...report }, null, 2)}\n`
-      : reportTable(report),
-  );
+  if (parsed.values.json) await writeJson(io, { stdout: true }, { format: "aiqyn-reconcile/1", ...report });
+  else io.out(reportTable(report));
   if (report.findings.length > 0) return EXIT_FINDINGS;
   const missingRpc = report.unchecked.some((u) => u.reason.startsWith("no RPC for chain"));
   if (missingRpc) io.err("aiqyn reconcile: the records name a chain without --chain-rpc: not judged\n");

@@ -20,10 +20,11 @@ import {
   type TrustRoot,
 } from "../../core";
 import {
+  COMMON_OPTIONS,
   EXIT_FINDINGS,
   EXIT_OK,
   EXIT_USAGE,
-  parse,
+  parseJsonCommand,
   secondsOption,
   TRUST_HELP,
   TRUST_OPTIONS,
@@ -32,7 +33,7 @@ import {
   type Parsed,
 } from "./args";
 import { addDocumentCheck, type DocumentCheck } from "./document";
-import { mark, takeJsonFlag, textOut, writeJson, type Io } from "./io";
+import { mark, textOut, writeJson, type Io } from "./io";
 import { createHttpRpc } from "./rpc";
 
 export const VERIFY_HELP = `Usage: aiqyn verify <bundle.json>... --rpc URL [--rpc URL2] (--trust FILE | --chain-id N --registry ADDRESS)
@@ -98,24 +99,19 @@ function verifyRun(parsed: Parsed): VerifyRun {
   return { trust, rpcUrls, chain, document };
 }
 
+/** The trust root, up to two --rpc, --offline, --document, --timeout and --help. */
+const OPTIONS = {
+  ...TRUST_OPTIONS,
+  rpc: { type: "string", multiple: true },
+  offline: { type: "boolean" },
+  document: { type: "string" },
+  ...COMMON_OPTIONS,
+} as const;
+
 export async function runVerify(argv: string[], io: Io): Promise<number> {
-  const { argv: rest, json } = takeJsonFlag(argv);
-  const parsed = parse(
-    rest,
-    {
-      ...TRUST_OPTIONS,
-      rpc: { type: "string", multiple: true },
-      offline: { type: "boolean" },
-      document: { type: "string" },
-      timeout: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    true,
-  );
-  if (parsed.values.help) {
-    io.out(VERIFY_HELP);
-    return EXIT_OK;
-  }
+  const command = parseJsonCommand(argv, { options: OPTIONS, help: VERIFY_HELP, positionals: true }, io);
+  if (!command) return EXIT_OK;
+  const { parsed, json } = command;
   const run = verifyRun(parsed);
   const outcomes: BundleOutcome[] = [];
   for (const file of parsed.positionals) outcomes.push(await verifyFile(file, run));

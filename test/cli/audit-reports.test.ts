@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bytesToHex, keccak256, utf8Bytes } from "../../core";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
-import { catchUpWithChainClock, runCli } from "./cli-helpers";
+import { catchUpWithChainClock, chainArgs, runCli } from "./cli-helpers";
 
 interface Report {
   format: string;
@@ -29,7 +29,7 @@ describe("cli: publishable audit reports, diff, CSV and documents", function () 
   let firstBatchBlock: number;
   const documentText = "Almaty District Court, order 2-1/2025: seizure of 1.5 BTC\n";
 
-  const trust = () => ["--rpc", stack.rpcUrl, "--chain-id", String(stack.chainId), "--registry", stack.registryAddress];
+  const trust = () => chainArgs(stack);
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), "aiqyn-cli-reports-"));
@@ -183,17 +183,7 @@ describe("cli: publishable audit reports, diff, CSV and documents", function () 
     const run = await runCli(["audit", "--rpc", stack.rpcUrl, "--server", stack.baseUrl]);
     expect(run.code).to.equal(2);
     expect(run.stderr).to.contain("a trust root is required");
-    const other = await runCli([
-      "audit",
-      "--rpc",
-      stack.rpcUrl,
-      "--chain-id",
-      "1",
-      "--registry",
-      stack.registryAddress,
-      "--server",
-      stack.baseUrl,
-    ]);
+    const other = await runCli(["audit", ...chainArgs(stack, { chainId: 1 }), "--server", stack.baseUrl]);
     expect(other.code).to.equal(2);
     expect(other.stderr).to.contain("CHAIN_ID_MISMATCH");
   });

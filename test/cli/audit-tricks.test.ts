@@ -2,16 +2,16 @@
 // audited with the real `aiqyn` binary. This stack's registry promises a short maxAnchorDelay() so that late
 // anchoring can be produced by pausing the registry (no time travel: other tests share the chain).
 import { expect } from "chai";
-import { Contract, getBytes, Wallet } from "ethers";
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { Contract } from "ethers";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ANCHORER_ROLE, leafHash, receiptDigest, type Hex, type Receipt } from "../../core";
+import { ANCHORER_ROLE, leafHash, type Receipt } from "../../core";
 import { createFastKeccak, createReceiptSigner } from "../../server/crypto";
 import { openSqliteStore } from "../../server/store/sqlite";
 import { fundedWallet } from "../helpers/chain";
 import { postRecords, sampleRecord, startTestStack, TEST_PUBLISHER, type TestStack } from "../helpers/stack";
-import { catchUpWithChainClock, runCli, startLyingProxy, type CliRun } from "./cli-helpers";
+import { auditReport, catchUpWithChainClock, chainArgs, signReceipt, startLyingProxy } from "./cli-helpers";
 
 /** The registry's promise in this stack (seconds). */
 const DELAY = 10;
@@ -42,28 +42,10 @@ describe("cli: aiqyn audit against the operator's tricks (issue #12)", function 
   let genuine: Receipt[];
   let backdatedSeq: number;
 
-  const audit = async (source: string[], extra: string[] = []): Promise<{ run: CliRun; report: Report }> => {
-    const jsonFile = join(work, `report-${Math.random().toString(36).slice(2)}.json`);
-    const trust = ["--chain-id", String(stack.chainId), "--registry", stack.registryAddress];
-    const run = await runCli(["audit", "--rpc", stack.rpcUrl, ...trust, ...source, `--json=${jsonFile}`, ...extra]);
-    try {
-      return { run, report: JSON.parse(await readFile(jsonFile, "utf8")) as Report };
-    } catch {
-      throw new Error(`no JSON report (exit ${run.code})\n${run.stdout}\n${run.stderr}`);
-    }
-  };
+  const audit = (source: string[], extra: string[] = []) =>
+    auditReport<Report>(work, [...chainArgs(stack), ...source, ...extra]);
   const codes = (report: Report, seq?: number) =>
     [...new Set(report.findings.filter((f) => seq === undefined || f.seq === seq).map((f) => f.code))].sort();
-  const sign = async (wallet: Wallet, seq: number, leaf: Hex, publishedAt: number): Promise<Receipt> => {
-    const digest = receiptDigest(stack.chainId, stack.registryAddress, seq, leaf, publishedAt);
-    return {
-      seq,
-      leaf,
-      publishedAt,
-      signer: wallet.address,
-      signature: (await wallet.signMessage(getBytes(digest))) as Hex,
-    };
-  };
   const receiptsFile = async (name: string, receipts: unknown): Promise<string> => {
     const file = join(work, name);
     await writeFile(file, JSON.stringify(receipts));
@@ -102,7 +84,9 @@ describe("cli: aiqyn audit against the operator's tricks (issue #12)", function 
     await (await (registry.connect(stack.wallets.pauser) as Contract).getFunction("pause")()).wait();
     lateReceipt = (await postRecords(stack, [sampleRecord({ asset: "ETH" })]))[0]!;
     for (let i = 0; i < 200 && (await batchStatus(lateReceipt.seq)) === null; i++) await sleep(50);
-    await sleep((DELAY + 1) * 1000); // past the promise: the sealed batch is overdue
+    // Past the promise on the wall clock the audit judges by (the stack's server stamps publishedAt on the chain's
+    // clock, which may run ahead of the wall clock after earlier suites): the sealed batch is overdue.
+    await sleep((lateReceipt.publishedAt + DELAY + 1) * 1000 - Date.now());
     const { run, report } = await audit(["--server", stack.baseUrl]);
     expect(run.code, run.stdout).to.equal(1);
     expect(codes(report)).to.include("BATCH_OVERDUE");
@@ -181,7 +165,8 @@ describe("cli: aiqyn audit against the operator's tricks (issue #12)", function 
   });
 
   it("a key rotation (grant new, revoke old) keeps RECEIPT_LEAF_MISMATCH and RECEIPT_LATE, and genuine old receipts valid", async () => {
-    const swapped = await sign(
+    const swapped = await signReceipt(
+      stack,
       stack.wallets.anchorer,
       genuine[1]!.seq,
       `0x${"5a".repeat(32)}`,
@@ -192,7 +177,13 @@ describe("cli: aiqyn audit against the operator's tricks (issue #12)", function 
     await (await admin.getFunction("grantRole")(ANCHORER_ROLE, newKey.address)).wait();
     const revoked = await (await admin.getFunction("revokeRole")(ANCHORER_ROLE, stack.wallets.anchorer.address)).wait();
     const revokedAt = (await stack.provider.getBlock(revoked!.blockNumber))!.timestamp;
-    const afterRevocation = await sign(stack.wallets.anchorer, 9_999, `0x${"5b".repeat(32)}`, revokedAt + 1);
+    const afterRevocation = await signReceipt(
+      stack,
+      stack.wallets.anchorer,
+      9_999,
+      `0x${"5b".repeat(32)}`,
+      revokedAt + 1,
+    );
     const dir = join(work, "rotation");
     await mkdir(dir);
     await writeFile(join(dir, "genuine.json"), JSON.stringify({ receipts: [genuine[0], genuine[2]] }));
@@ -218,7 +209,13 @@ describe("cli: aiqyn audit against the operator's tricks (issue #12)", function 
         : undefined,
     );
     try {
-      const never = await sign(stack.wallets.anchorer, 9_000, `0x${"5c".repeat(32)}`, lateReceipt.publishedAt);
+      const never = await signReceipt(
+        stack,
+        stack.wallets.anchorer,
+        9_000,
+        `0x${"5c".repeat(32)}`,
+        lateReceipt.publishedAt,
+      );
       const file = await receiptsFile("proxy.json", [lateReceipt, never]);
       const { run, report } = await audit(["--server", proxy.url, "--receipts", file]);
       expect(run.code).to.equal(1);

@@ -3,13 +3,21 @@
 import { expect } from "chai";
 import Database from "better-sqlite3";
 import hre from "hardhat";
-import { Contract, ContractFactory, getBytes, Wallet } from "ethers";
+import { Contract, ContractFactory, Wallet } from "ethers";
 import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createRegistryReader, receiptDigest, type Hex, type Receipt } from "../../core";
+import { createRegistryReader, type Hex, type Receipt } from "../../core";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
-import { catchUpWithChainClock, runCli, startLyingProxy, type CliRun } from "./cli-helpers";
+import {
+  auditReport,
+  catchUpWithChainClock,
+  chainArgs,
+  runCli,
+  signReceipt,
+  startLyingProxy,
+  trustArgs,
+} from "./cli-helpers";
 import type { TestServer } from "./fixtures";
 
 interface Report {
@@ -31,28 +39,8 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
   let work: string;
   const receipts: Receipt[][] = [];
 
-  const audit = async (source: string[], extra: string[] = []): Promise<{ run: CliRun; report: Report }> => {
-    const jsonFile = join(work, `report-${Math.random().toString(36).slice(2)}.json`);
-    const run = await runCli([
-      "audit",
-      "--rpc",
-      stack.rpcUrl,
-      "--chain-id",
-      String(stack.chainId),
-      "--registry",
-      stack.registryAddress,
-      ...source,
-      `--json=${jsonFile}`,
-      ...extra,
-    ]);
-    let report: Report;
-    try {
-      report = JSON.parse(await readFile(jsonFile, "utf8")) as Report;
-    } catch {
-      throw new Error(`no JSON report (exit ${run.code})\n${run.stdout}\n${run.stderr}`);
-    }
-    return { run, report };
-  };
+  const audit = (source: string[], extra: string[] = []) =>
+    auditReport<Report>(work, [...chainArgs(stack), ...source, ...extra]);
   // Info findings (a view not comparable while the records are not all verified) are left out.
   const codesOf = (report: Report) =>
     [...new Set(report.findings.filter((f) => f.severity !== "info").map((f) => f.code))].sort();
@@ -143,17 +131,8 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
     expect(report.clean).to.equal(true);
     expect(report.totals.recordsChecked).to.equal(10);
 
-    const verified = await runCli([
-      "verify",
-      "--rpc",
-      stack.rpcUrl,
-      "--chain-id",
-      String(stack.chainId),
-      "--registry",
-      stack.registryAddress,
-      join(out, "bundles", "1.json"),
-      join(out, "bundles", "10.json"),
-    ]);
+    const bundles = [join(out, "bundles", "1.json"), join(out, "bundles", "10.json")];
+    const verified = await runCli(["verify", ...chainArgs(stack), ...bundles]);
     expect(verified.code, verified.stdout).to.equal(0);
     expect(verified.stdout).to.contain("2 of 2 bundle(s) anchored and valid");
   });
@@ -324,16 +303,6 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
   });
 
   describe("receipts", () => {
-    const anchorerSign = async (wallet: Wallet, seq: number, leaf: Hex, publishedAt: number): Promise<Receipt> => {
-      const digest = receiptDigest(stack.chainId, stack.registryAddress, seq, leaf, publishedAt);
-      return {
-        seq,
-        leaf,
-        publishedAt,
-        signer: wallet.address,
-        signature: (await wallet.signMessage(getBytes(digest))) as Hex,
-      };
-    };
     const receiptsDir = async (name: string, files: Record<string, unknown>): Promise<string> => {
       const dir = join(work, name);
       await (await import("node:fs/promises")).mkdir(dir);
@@ -360,17 +329,18 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
       const otherLeaf = `0x${"5a".repeat(32)}` as Hex;
       const good = receipts[0]![1]!;
       const forged = { ...receipts[0]![0]!, publishedAt: receipts[0]![0]!.publishedAt + 1 };
-      const stranger = await anchorerSign(
-        Wallet.createRandom() as unknown as Wallet,
+      const stranger = await signReceipt(
+        stack,
+        Wallet.createRandom(),
         3,
         receipts[0]![2]!.leaf,
         receipts[0]![2]!.publishedAt,
       );
       const dir = await receiptsDir("receipts-broken", {
-        "never-anchored.json": await anchorerSign(anchorer, 50, otherLeaf, twoDaysAgo),
-        "not-yet-due.json": await anchorerSign(anchorer, 51, otherLeaf, now),
-        "other-leaf.json": await anchorerSign(anchorer, good.seq, otherLeaf, good.publishedAt),
-        "late.json": await anchorerSign(anchorer, receipts[2]![0]!.seq, receipts[2]![0]!.leaf, twoDaysAgo),
+        "never-anchored.json": await signReceipt(stack, anchorer, 50, otherLeaf, twoDaysAgo),
+        "not-yet-due.json": await signReceipt(stack, anchorer, 51, otherLeaf, now),
+        "other-leaf.json": await signReceipt(stack, anchorer, good.seq, otherLeaf, good.publishedAt),
+        "late.json": await signReceipt(stack, anchorer, receipts[2]![0]!.seq, receipts[2]![0]!.leaf, twoDaysAgo),
         "forged.json": forged,
         "stranger.json": stranger,
         "garbage.json": { hello: "world" },
@@ -395,41 +365,20 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
   });
 
   it("an unreachable chain is fatal: exit 2", async () => {
-    const run = await runCli([
-      "audit",
-      "--rpc",
-      "http://127.0.0.1:9",
-      "--chain-id",
-      String(stack.chainId),
-      "--registry",
-      stack.registryAddress,
-      "--server",
-      stack.baseUrl,
-    ]);
+    const run = await runCli(["audit", "--rpc", "http://127.0.0.1:9", ...trustArgs(stack), "--server", stack.baseUrl]);
     expect(run.code).to.equal(2);
     expect(run.stderr).to.contain("CHAIN_UNAVAILABLE");
   });
 
   it("usage errors: exit 2", async () => {
-    const run = await runCli([
-      "audit",
-      "--rpc",
-      stack.rpcUrl,
-      "--chain-id",
-      "31337",
-      "--registry",
-      stack.registryAddress,
-    ]);
+    const run = await runCli(["audit", ...chainArgs(stack)]);
     expect(run.code).to.equal(2);
     expect(run.stderr).to.contain("give exactly one of --server URL and --mirror DIR");
   });
 
   describe("the registry's code", () => {
-    const auditAt = async (trust: string[], source: string[]) => {
-      const jsonFile = join(work, `report-${Math.random().toString(36).slice(2)}.json`);
-      const run = await runCli(["audit", "--rpc", stack.rpcUrl, ...trust, ...source, `--json=${jsonFile}`]);
-      return { run, report: JSON.parse(await readFile(jsonFile, "utf8")) as Report };
-    };
+    const auditAt = (trust: string[], source: string[]) =>
+      auditReport<Report>(work, ["--rpc", stack.rpcUrl, ...trust, ...source]);
 
     it("a look-alike contract answering the same reads and logs: REGISTRY_CODE_MISMATCH, and ROOT_MISMATCH once it rewrites a root", async () => {
       const artifact = await hre.artifacts.readArtifact("LookAlikeRegistry");
@@ -445,7 +394,7 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
         path === "/api/v1/registry" ? { status, json: { ...(json as object), registry: fakeAddress } } : undefined,
       );
       try {
-        const trust = ["--chain-id", String(stack.chainId), "--registry", fakeAddress];
+        const trust = trustArgs(stack, { registry: fakeAddress });
         const before = await auditAt(trust, ["--server", proxy.url]);
         expect(before.run.code).to.equal(1);
         expect(codesOf(before.report)).to.include("REGISTRY_CODE_MISMATCH");

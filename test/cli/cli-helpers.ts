@@ -1,8 +1,12 @@
-// Running the real `aiqyn` binary as a child process, and a lying proxy in front of the real server.
+// Running the real `aiqyn` binary as a child process (pinned to a test stack's registry), receipts signed for
+// that registry, and a lying proxy in front of the real server.
 import { spawn } from "node:child_process";
-import type { JsonRpcProvider } from "ethers";
+import { getBytes, type JsonRpcProvider, type Wallet } from "ethers";
+import { readFile } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
+import { receiptDigest, type Hex, type Receipt } from "../../core";
+import type { TestStack } from "../helpers/stack";
 import { startServer, type TestServer } from "./fixtures";
 
 const BIN = path.resolve(__dirname, "../../bin/aiqyn");
@@ -31,6 +35,46 @@ export function runCli(args: string[], timeoutMs = 90_000): Promise<CliRun> {
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** The registry a test stack runs, as the CLI is pointed at it. */
+type StackChain = Pick<TestStack, "rpcUrl" | "chainId" | "registryAddress">;
+
+/** --chain-id and --registry pinning the stack's registry; `pin` names another chain id or address instead. */
+export function trustArgs(stack: StackChain, pin: { chainId?: number; registry?: string } = {}): string[] {
+  return ["--chain-id", String(pin.chainId ?? stack.chainId), "--registry", pin.registry ?? stack.registryAddress];
+}
+
+/** --rpc to the stack's chain and the trust root of trustArgs: what every command that reads the chain takes. */
+export function chainArgs(stack: StackChain, pin: { chainId?: number; registry?: string } = {}): string[] {
+  return ["--rpc", stack.rpcUrl, ...trustArgs(stack, pin)];
+}
+
+/**
+ * Runs `aiqyn audit ...args --json=FILE` (FILE a fresh name in `dir`) and reads the report it wrote; without one,
+ * an Error carrying the exit code and output.
+ */
+export async function auditReport<R>(dir: string, args: string[]): Promise<{ run: CliRun; report: R }> {
+  const jsonFile = path.join(dir, `report-${Math.random().toString(36).slice(2)}.json`);
+  const run = await runCli(["audit", ...args, `--json=${jsonFile}`]);
+  try {
+    return { run, report: JSON.parse(await readFile(jsonFile, "utf8")) as R };
+  } catch {
+    throw new Error(`no JSON report (exit ${run.code})\n${run.stdout}\n${run.stderr}`);
+  }
+}
+
+/** A receipt for (seq, leaf, publishedAt) on the stack's registry, signed by `wallet` (an anchorer or not). */
+export async function signReceipt(
+  stack: Pick<TestStack, "chainId" | "registryAddress">,
+  wallet: Pick<Wallet, "address" | "signMessage">,
+  seq: number,
+  leaf: Hex,
+  publishedAt: number,
+): Promise<Receipt> {
+  const digest = receiptDigest(stack.chainId, stack.registryAddress, seq, leaf, publishedAt);
+  const signature = (await wallet.signMessage(getBytes(digest))) as Hex;
+  return { seq, leaf, publishedAt, signer: wallet.address, signature };
 }
 
 /** What the proxy does with one upstream answer: pass it, replace it, stall, or send garbage. */

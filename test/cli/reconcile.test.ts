@@ -5,7 +5,7 @@ import hre from "hardhat";
 import { Contract, HDNodeWallet, Mnemonic, parseUnits } from "ethers";
 import { chainDemoRecords, DEMO_ACCOUNTS } from "../../server/demo-chain";
 import { postRecords, startTestStack, type TestStack } from "../helpers/stack";
-import { runCli } from "./cli-helpers";
+import { chainArgs, runCli } from "./cli-helpers";
 
 interface Report {
   findings: { code: string; seq: number; movement: string | null; actual: string }[];
@@ -19,20 +19,7 @@ describe("cli: aiqyn reconcile (real server, the demo's transfers on the in-proc
   let token: string;
 
   const reconcile = (extra: string[] = []) =>
-    runCli([
-      "reconcile",
-      "--chain-id",
-      "31337",
-      "--registry",
-      stack.registryAddress,
-      "--rpc",
-      stack.rpcUrl,
-      "--server",
-      stack.baseUrl,
-      "--confirmations",
-      "0",
-      ...extra,
-    ]);
+    runCli(["reconcile", ...chainArgs(stack), "--server", stack.baseUrl, "--confirmations", "0", ...extra]);
 
   before(async () => {
     stack = await startTestStack({ batchIntervalMs: 200 });
@@ -61,19 +48,8 @@ describe("cli: aiqyn reconcile (real server, the demo's transfers on the in-proc
   });
 
   it("aiqyn audit --chain-rpc runs the same reconciliation after the audit", async () => {
-    const run = await runCli([
-      "audit",
-      "--rpc",
-      stack.rpcUrl,
-      "--chain-id",
-      String(stack.chainId),
-      "--registry",
-      stack.registryAddress,
-      "--server",
-      stack.baseUrl,
-      "--chain-rpc",
-      `eip155:31337=${stack.rpcUrl}`,
-    ]);
+    const chainRpc = `eip155:31337=${stack.rpcUrl}`;
+    const run = await runCli(["audit", ...chainArgs(stack), "--server", stack.baseUrl, "--chain-rpc", chainRpc]);
     expect(run.code, run.stdout + run.stderr).to.equal(0);
     expect(run.stdout).to.contain("Reconciliation with the chains:");
     expect(run.stdout).to.contain("No findings: the records and the chains agree.");
@@ -86,17 +62,8 @@ describe("cli: aiqyn reconcile (real server, the demo's transfers on the in-proc
   });
 
   it("refuses records from a registry other than the pinned one (exit 2)", async () => {
-    const run = await runCli([
-      "reconcile",
-      "--chain-id",
-      "31337",
-      "--registry",
-      "0x000000000000000000000000000000000000dEaD",
-      "--rpc",
-      stack.rpcUrl,
-      "--server",
-      stack.baseUrl,
-    ]);
+    const elsewhere = chainArgs(stack, { registry: "0x000000000000000000000000000000000000dEaD" });
+    const run = await runCli(["reconcile", ...elsewhere, "--server", stack.baseUrl]);
     expect(run.code).to.equal(2);
     expect(run.stderr).to.contain("REGISTRY_NOT_FOUND");
   });

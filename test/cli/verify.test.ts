@@ -1,13 +1,13 @@
 // `aiqyn verify` end to end: real bundles from the real server, checked by the real binary against the
 // in-process chain; every kind of damage refused with its reason and exit 1.
 import { expect } from "chai";
-import { getBytes, Wallet } from "ethers";
+import { Wallet } from "ethers";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { receiptDigest, type Hex } from "../../core";
+import type { Hex } from "../../core";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
-import { runCli } from "./cli-helpers";
+import { runCli, signReceipt, trustArgs } from "./cli-helpers";
 
 interface Outcome {
   file: string;
@@ -45,7 +45,7 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
     await writeFile(file, typeof content === "string" ? content : JSON.stringify(content, null, 2));
     return file;
   };
-  const pin = () => ["--chain-id", String(stack.chainId), "--registry", stack.registryAddress];
+  const pin = () => trustArgs(stack);
   const damaged = (change: (b: Bundle) => void): Bundle => {
     const copy = JSON.parse(JSON.stringify(good)) as Bundle;
     change(copy);
@@ -109,18 +109,8 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
   });
 
   it("each kind of damage is refused with the right reason (exit 1); the good one still passes", async () => {
-    const stranger = Wallet.createRandom();
-    const strangerSig = (await stranger.signMessage(
-      getBytes(
-        receiptDigest(
-          stack.chainId,
-          stack.registryAddress,
-          good.receipt.seq,
-          good.receipt.leaf,
-          good.receipt.publishedAt,
-        ),
-      ),
-    )) as Hex;
+    const { seq, leaf, publishedAt } = good.receipt;
+    const stranger = await signReceipt(stack, Wallet.createRandom(), seq, leaf, publishedAt);
     const cases: [string, unknown, string, string[]][] = [
       // name, content, expected verdict, failing checks (or the error code for a refused file)
       ["good", good, "anchored", []],
@@ -162,7 +152,7 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
       ["receipt-tampered", damaged((b) => (b.receipt.publishedAt += 1)), "mismatch", ["receipt"]],
       [
         "receipt-stranger",
-        damaged((b) => Object.assign(b.receipt, { signer: stranger.address, signature: strangerSig })),
+        damaged((b) => Object.assign(b.receipt, { signer: stranger.signer, signature: stranger.signature })),
         "mismatch",
         ["receipt-role"],
       ],

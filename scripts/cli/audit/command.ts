@@ -4,26 +4,21 @@ import { resolve } from "node:path";
 import {
   EXIT_FINDINGS,
   EXIT_OK,
-  httpUrlOption,
   integerOption,
-  parse,
-  secondsOption,
+  parseJsonCommand,
   stringOption,
   TRUST_HELP,
-  TRUST_OPTIONS,
-  trustOption,
   UsageError,
   type Parsed,
 } from "../args";
+import { pinnedChainOptions, RECORDS_OPTIONS, recordsSourceOption, type RecordsSource } from "../chain-options";
 import { fastKeccak } from "../fast-keccak";
-import { takeJsonFlag, textOut, writeJson, type Io } from "../io";
-import { createHttpRpc } from "../rpc";
+import { textOut, writeJson, type Io } from "../io";
 import { loadCompiledRegistry, DEFAULT_ARTIFACTS } from "./code-check";
 import { writeAuditCsv } from "./csv";
 import { loadReceipts } from "./receipts";
 import { isClean, jsonReport, summaryText, type ReportMeta } from "./report";
 import { runAudit, type AuditOptions } from "./run";
-import { mirrorSource, serverSource } from "./source";
 
 export const AUDIT_HELP = `Usage: aiqyn audit --rpc URL (--trust FILE | --chain-id N --registry ADDRESS) (--server URL | --mirror DIR) [options]
 
@@ -59,10 +54,7 @@ no contract, no compiled registry).
 `;
 
 const OPTIONS = {
-  ...TRUST_OPTIONS,
-  rpc: { type: "string" },
-  server: { type: "string" },
-  mirror: { type: "string" },
+  ...RECORDS_OPTIONS,
   block: { type: "string" },
   "as-of": { type: "string" },
   receipts: { type: "string", multiple: true },
@@ -71,20 +63,14 @@ const OPTIONS = {
   "view-sample": { type: "string" },
   artifacts: { type: "string" },
   concurrency: { type: "string" },
-  timeout: { type: "string" },
   retries: { type: "string" },
-  "chain-rpc": { type: "string", multiple: true },
-  help: { type: "boolean", short: "h" },
 } as const;
 
 export async function runAuditCommand(argv: string[], io: Io): Promise<number> {
-  const { argv: rest, json } = takeJsonFlag(argv);
-  const parsed = parse(rest, OPTIONS, false);
-  if (parsed.values.help) {
-    io.out(AUDIT_HELP);
-    return EXIT_OK;
-  }
-  const { options, rpcUrl } = await auditOptions(parsed, io);
+  const command = parseJsonCommand(argv, { options: OPTIONS, help: AUDIT_HELP }, io);
+  if (!command) return EXIT_OK;
+  const { parsed, json } = command;
+  const { options, rpcUrl, from } = await auditOptions(parsed, io);
   const keccak = await fastKeccak();
   const started = new Date();
   const result = await runAudit({ ...options, keccak: keccak.keccak });
@@ -103,43 +89,40 @@ export async function runAuditCommand(argv: string[], io: Io): Promise<number> {
   const csvDir = stringOption(parsed, "csv");
   if (csvDir !== undefined) await writeAuditCsv(csvDir, result);
   const code = isClean(result) ? EXIT_OK : EXIT_FINDINGS;
-  return Math.max(code, await reconcileToo(parsed, options, rpcUrl, io));
+  return Math.max(code, await reconcileToo(parsed, options, rpcUrl, from, io));
 }
 
 /** With --chain-rpc, the records are also reconciled with the asset chains (aiqyn reconcile), same trust root. */
-async function reconcileToo(parsed: Parsed, options: AuditOptions, rpcUrl: string, io: Io): Promise<number> {
+async function reconcileToo(
+  parsed: Parsed,
+  options: AuditOptions,
+  rpcUrl: string,
+  from: RecordsSource,
+  io: Io,
+): Promise<number> {
   const chainRpcs = parsed.values["chain-rpc"];
   if (!Array.isArray(chainRpcs) || chainRpcs.length === 0) return EXIT_OK;
   const { reconcileAfterAudit } = await import("../reconcile");
-  const server = stringOption(parsed, "server");
-  const from = server !== undefined ? ["--server", server] : ["--mirror", stringOption(parsed, "mirror")!];
   const { chainId, registry } = options.trust;
-  return reconcileAfterAudit(chainId, registry, rpcUrl, from, chainRpcs, io);
+  return reconcileAfterAudit(chainId, registry, rpcUrl, from.args, chainRpcs, io);
 }
 
 async function auditOptions(
   parsed: Parsed,
   io: Io,
-): Promise<{ options: Omit<AuditOptions, "keccak">; rpcUrl: string }> {
-  const rpcUrl = httpUrlOption(parsed, "rpc", true);
-  const trust = trustOption(parsed);
-  const serverUrl = httpUrlOption(parsed, "server", false);
-  const mirrorDir = stringOption(parsed, "mirror");
-  if ((serverUrl === undefined) === (mirrorDir === undefined))
-    throw new UsageError("give exactly one of --server URL and --mirror DIR");
-  const timeoutMs = secondsOption(parsed, "timeout", 30);
-  const retries = integerOption(parsed, "retries", 1, 0, 10);
-  const source = serverUrl !== undefined ? serverSource(serverUrl, { timeoutMs, retries }) : mirrorSource(mirrorDir!);
+): Promise<{ options: Omit<AuditOptions, "keccak">; rpcUrl: string; from: RecordsSource }> {
+  const { trust, rpcUrl, rpc, timeoutMs } = pinnedChainOptions(parsed);
+  const from = recordsSourceOption(parsed, timeoutMs, integerOption(parsed, "retries", 1, 0, 10));
   const stricter = stringOption(parsed, "max-delay");
   const block = stringOption(parsed, "block");
   const options: Omit<AuditOptions, "keccak"> = {
-    rpc: createHttpRpc(rpcUrl, { timeoutMs }),
+    rpc,
     trust,
-    source,
+    source: from.source,
     views:
-      serverUrl !== undefined
-        ? { server: serverUrl, timeoutMs, sample: integerOption(parsed, "view-sample", 200, 0, 1e9) }
-        : { mirror: mirrorDir! },
+      from.server !== undefined
+        ? { server: from.server, timeoutMs, sample: integerOption(parsed, "view-sample", 200, 0, 1e9) }
+        : { mirror: from.mirror },
     compiled: await compiledRegistry(stringOption(parsed, "artifacts")),
     concurrency: integerOption(parsed, "concurrency", 4, 1, 64),
     ...(await receiptsOption(parsed)),
@@ -151,7 +134,7 @@ async function auditOptions(
     now: io.now(),
     ...(io.errIsTty ? { progress: io.err } : {}),
   };
-  return { options, rpcUrl };
+  return { options, rpcUrl, from };
 }
 
 /** --as-of DATE: a UTC day (through its last second) or unix seconds. */

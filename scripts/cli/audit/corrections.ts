@@ -108,6 +108,12 @@ export function correctionReport(
   return chains;
 }
 
+/** The fields a correction must keep from the record it corrects, each with its finding when it does not. */
+const CHANGED_FIELD_CODES = [
+  ["kind", "CORRECTION_CHANGES_KIND"],
+  ["asset", "CORRECTION_CHANGES_ASSET"],
+] as const;
+
 function checkCorrection(
   record: RecordV1,
   target: RecordV1 | undefined,
@@ -124,20 +130,13 @@ function checkCorrection(
     });
     return;
   }
-  if (record.kind !== target.kind)
-    add({
-      code: "CORRECTION_CHANGES_KIND",
-      seq,
-      message: `record ${seq} corrects ${target.seq} and changes its kind`,
-      expected: target.kind,
-      actual: record.kind,
-    });
-  if (record.asset !== target.asset)
-    add({
-      code: "CORRECTION_CHANGES_ASSET",
-      seq,
-      message: `record ${seq} corrects ${target.seq} and changes its asset`,
-      expected: target.asset,
-      actual: record.asset,
-    });
+  for (const [field, code] of CHANGED_FIELD_CODES)
+    if (record[field] !== target[field])
+      add({
+        code,
+        seq,
+        message: `record ${seq} corrects ${target.seq} and changes its ${field}`,
+        expected: target[field],
+        actual: record[field],
+      });
 }
