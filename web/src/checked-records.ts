@@ -8,7 +8,7 @@
 import type { ChainReads, RecordV1, TrustRoot } from "../../core/index";
 import { batchVerdict } from "../../core/batch-check";
 import { anchoredBatches, type FailedBatch } from "./figures";
-import type { BatchInfo as Batch, DataSource } from "./source";
+import type { BatchInfo, DataSource } from "./source";
 
 export interface CheckedRecords {
   /** The records of the batches that passed, in seq order. */
@@ -28,7 +28,7 @@ async function firstUnlisted(ids: number[], reads: ChainReads): Promise<number |
 
 type Outcome = { records: RecordV1[] } | { failed: FailedBatch };
 
-async function checkOne(source: DataSource, reads: ChainReads, batch: Batch): Promise<Outcome> {
+async function checkOne(source: DataSource, reads: ChainReads, batch: BatchInfo): Promise<Outcome> {
   const [onChain, entries] = await Promise.allSettled([reads.batch(batch.id), source.batchRecords(batch)]);
   if (onChain.status === "rejected") return { failed: { id: batch.id, problem: "chain" } };
   if (entries.status === "rejected") return { failed: { id: batch.id, problem: "source" } };

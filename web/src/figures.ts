@@ -21,7 +21,7 @@ import { batchVerdict, type BatchProblem } from "../../core/batch-check";
 import { computeTotals, type TotalsRecord } from "../../core/totals";
 import { batchCacheKey, cachedBatches, rememberBatch } from "./figures-cache";
 import { createFetchTransport } from "./rpc";
-import type { BatchInfo as Batch, DataSource } from "./source";
+import type { BatchInfo, DataSource } from "./source";
 
 /** Batches checked per round: their batch(id) reads share one JSON-RPC request. */
 const ROUND = 25;
@@ -73,7 +73,7 @@ export function pinnedBatchCount(trust: TrustRoot, rpcUrls: string[]): () => Pro
 }
 
 /** The chain's batches that the source did not list (a source that hides batches hides records). */
-function unlisted(chainCount: number | null, listed: Batch[]): FailedBatch[] {
+function unlisted(chainCount: number | null, listed: BatchInfo[]): FailedBatch[] {
   const ids = new Set(listed.map((b) => b.id));
   const out: FailedBatch[] = [];
   for (let id = 1; id <= (chainCount ?? 0); id++) if (!ids.has(id)) out.push({ id, problem: "missing" });
@@ -84,15 +84,15 @@ function unlisted(chainCount: number | null, listed: Batch[]): FailedBatch[] {
  * The batches to check, oldest first, each id once: those the source calls anchored, and those the chain holds
  * whatever status the source gives them (a source cannot hide an anchored batch by calling it pending).
  */
-async function batchesToCheck(source: DataSource, chainCount: number | null): Promise<Batch[]> {
-  const byId = new Map<number, Batch>();
+async function batchesToCheck(source: DataSource, chainCount: number | null): Promise<BatchInfo[]> {
+  const byId = new Map<number, BatchInfo>();
   let cursor: string | null = null;
   do {
     const page = await source.batches(cursor, 500);
     for (const b of page.items) if (!byId.has(b.id)) byId.set(b.id, b);
     cursor = page.nextCursor;
   } while (cursor);
-  const onChain = (b: Batch) => b.status === "anchored" || (chainCount !== null && b.id <= chainCount);
+  const onChain = (b: BatchInfo) => b.status === "anchored" || (chainCount !== null && b.id <= chainCount);
   return [...byId.values()].filter(onChain).sort((a, b) => a.id - b.id);
 }
 
@@ -113,7 +113,7 @@ interface Served {
   entries: Promise<{ record: unknown; leaf: unknown }[]>;
 }
 
-async function checkOne(opts: FiguresOptions, batch: Batch, served: Served): Promise<Outcome> {
+async function checkOne(opts: FiguresOptions, batch: BatchInfo, served: Served): Promise<Outcome> {
   let chain: OnChainBatch | null;
   try {
     chain = await served.onChain;
@@ -140,7 +140,7 @@ export async function checkFigures(opts: FiguresOptions): Promise<CheckedFigures
     throw new AiqynError("WRONG_CHAIN", `the RPC serves chain ${chainId}, not the trusted chain ${opts.trust.chainId}`);
   const chainCount = opts.chainBatchCount ? await opts.chainBatchCount() : null;
   const batches = await batchesToCheck(opts.source, chainCount);
-  const keyOf = (b: Batch) => batchCacheKey(opts.trust.chainId, opts.trust.registry, b.id, b.root);
+  const keyOf = (b: BatchInfo) => batchCacheKey(opts.trust.chainId, opts.trust.registry, b.id, b.root);
   const cached = await cachedBatches(batches.map(keyOf));
   const records: TotalsRecord[] = batches.flatMap((b) => cached.get(keyOf(b)) ?? []);
   const todo = batches.filter((b) => !cached.has(keyOf(b)));
@@ -166,6 +166,6 @@ export async function checkFigures(opts: FiguresOptions): Promise<CheckedFigures
 }
 
 /** Every batch the source lists as anchored, oldest first, each id once (the Holdings view's starting list). */
-export function anchoredBatches(source: DataSource): Promise<Batch[]> {
+export function anchoredBatches(source: DataSource): Promise<BatchInfo[]> {
   return batchesToCheck(source, null);
 }

@@ -14,6 +14,7 @@ import {
   type Receipt,
   type RoleEvent,
 } from "../../../core";
+import { isAddress } from "../../../core/trust";
 import { isObject } from "../http";
 import type { FindingInput } from "./findings";
 
@@ -94,7 +95,7 @@ function asReceipt(value: unknown): Receipt | null {
   if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) return null;
   if (!isBytes32Hex(leaf)) return null;
   if (typeof publishedAt !== "number" || !Number.isSafeInteger(publishedAt) || publishedAt < 0) return null;
-  if (typeof signer !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(signer)) return null;
+  if (!isAddress(signer)) return null;
   if (typeof signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(signature)) return null;
   return { seq, leaf: leaf as Hex, publishedAt, signer, signature: signature as Hex };
 }

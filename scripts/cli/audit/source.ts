@@ -5,6 +5,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
+import { isAddress } from "../../../core/trust";
 import { fetchJson, isObject, joinUrl } from "../http";
 
 /** The source's /api/v1/registry object (only the fields the audit uses are required). */
@@ -62,8 +63,7 @@ export function parseRegistryInfo(json: unknown, where: string): SourceResult<Re
   if (!isObject(json)) return fail(`${where}: the registry description is not a JSON object`);
   const { chainId, registry, maxAnchorDelaySeconds } = json;
   if (typeof chainId !== "number" || !Number.isSafeInteger(chainId)) return fail(`${where}: chainId is not an integer`);
-  if (typeof registry !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(registry))
-    return fail(`${where}: registry is not an address`);
+  if (typeof registry !== "string" || !isAddress(registry)) return fail(`${where}: registry is not an address`);
   const delay =
     typeof maxAnchorDelaySeconds === "number" && Number.isFinite(maxAnchorDelaySeconds) && maxAnchorDelaySeconds >= 0
       ? maxAnchorDelaySeconds
