@@ -219,16 +219,16 @@ function localChecks(bundle: ProofBundle, leaf: Hex, computedRoot: Hex, options:
   return checks;
 }
 
+/** `id` passes when `actual` (lowercase hex, recomputed) equals the bundle's `claimed` (any case). */
+function hexEqualCheck(id: CheckId, claimed: Hex, actual: Hex, passed: string, failed: string): Check {
+  return actual === claimed.toLowerCase()
+    ? { id, ok: true, message: passed }
+    : { id, ok: false, message: failed, expected: claimed, actual };
+}
+
 function leafCheck(bundle: ProofBundle, leaf: Hex): Check {
-  return leaf === bundle.leaf.toLowerCase()
-    ? { id: "leaf", ok: true, message: "the leaf recomputed from the record equals the bundle's leaf" }
-    : {
-        id: "leaf",
-        ok: false,
-        message: "the record does not hash to the bundle's leaf",
-        expected: bundle.leaf,
-        actual: leaf,
-      };
+  const passed = "the leaf recomputed from the record equals the bundle's leaf";
+  return hexEqualCheck("leaf", bundle.leaf, leaf, passed, "the record does not hash to the bundle's leaf");
 }
 
 function seqInBatchCheck({ record, batch }: ProofBundle): Check {
@@ -256,15 +256,8 @@ function proofLengthCheck({ proof, batch }: ProofBundle): Check {
 }
 
 function proofRootCheck({ batch }: ProofBundle, computedRoot: Hex): Check {
-  return computedRoot === batch.root.toLowerCase()
-    ? { id: "proof-root", ok: true, message: "the proof leads from the recomputed leaf to the batch root" }
-    : {
-        id: "proof-root",
-        ok: false,
-        message: "the proof does not lead to the batch root",
-        expected: batch.root,
-        actual: computedRoot,
-      };
+  const passed = "the proof leads from the recomputed leaf to the batch root";
+  return hexEqualCheck("proof-root", batch.root, computedRoot, passed, "the proof does not lead to the batch root");
 }
 
 function chainIdentityCheck({ anchor }: ProofBundle, trusted: NonNullable<VerifyOptions["trusted"]>): Check {

@@ -7,7 +7,16 @@
  */
 import { parseDecimal } from "./decimal";
 import { checkReconciliationFields } from "./reconcile-refs";
-import { bareName, fields, isPlainObject, matches, optional, problem, type Check, type FieldProblem } from "./shape";
+import {
+  bareName,
+  fields,
+  isPlainObject,
+  matches,
+  optional,
+  problem,
+  type FieldCheck,
+  type FieldProblem,
+} from "./shape";
 
 export type { FieldProblem } from "./shape";
 
@@ -155,7 +164,7 @@ export function checkText(field: string, value: unknown, maxChars: number, minCh
 }
 
 /** An integer JSON number from `min` to LIMITS.maxInteger: WRONG_TYPE, else INTEGER_OUT_OF_RANGE. */
-function integerFrom(min: number): Check {
+function integerFrom(min: number): FieldCheck {
   return (value, field) => {
     if (typeof value !== "number" || !Number.isInteger(value)) {
       return problem(field, "WRONG_TYPE", `${field} must be an integer JSON number`);
@@ -167,7 +176,7 @@ function integerFrom(min: number): Check {
 
 /** Free text of at most `maxChars` code points (checkText). */
 const text =
-  (maxChars: number): Check =>
+  (maxChars: number): FieldCheck =>
   (value, field) =>
     checkText(field, value, maxChars);
 
@@ -179,7 +188,7 @@ function decimalProblem(field: string, failure: { code: string; message: string 
 /** Kinds whose amount may be 0: a snapshot, a retraction, a declaration of an empty account. */
 const ZERO_AMOUNT_KINDS: ReadonlySet<RecordKind> = new Set(["VALUATION", "RETRACTION", "WALLET_DECLARED"]);
 
-const checkKind: Check = (kind, field) =>
+const checkKind: FieldCheck = (kind, field) =>
   isRecordKind(kind)
     ? []
     : problem(
@@ -189,7 +198,7 @@ const checkKind: Check = (kind, field) =>
       );
 
 /** A decimal with AMOUNT_DECIMALS; 0 for a RETRACTION, positive unless the kind may be 0. */
-const checkAmount: Check = (value, field, { kind }) => {
+const checkAmount: FieldCheck = (value, field, { kind }) => {
   const amount = parseDecimal(value, AMOUNT_DECIMALS);
   if (!amount.ok) return decimalProblem(field, amount);
   if (kind === "RETRACTION" && amount.value !== 0n)
@@ -199,7 +208,7 @@ const checkAmount: Check = (value, field, { kind }) => {
   return [];
 };
 
-const checkValueUsd: Check = (value, field) => {
+const checkValueUsd: FieldCheck = (value, field) => {
   const valueUsd = parseDecimal(value, VALUE_USD_DECIMALS);
   return valueUsd.ok ? [] : decimalProblem(field, valueUsd);
 };
@@ -207,7 +216,7 @@ const checkValueUsd: Check = (value, field) => {
 const seqOrZero = integerFrom(0);
 
 /** A seq or 0; a RETRACTION must name the seq it voids. */
-const checkCorrects: Check = (value, field, { kind }) => {
+const checkCorrects: FieldCheck = (value, field, { kind }) => {
   const problems = seqOrZero(value, field, {});
   if (problems.length === 0 && kind === "RETRACTION" && value === 0)
     return problem(field, "CORRECTS_REQUIRED", "a RETRACTION must name the seq it voids in corrects");
@@ -230,9 +239,9 @@ const INPUT_SHAPE = {
     "0x followed by 64 hex digits (the zero hash if there is no document)",
   ),
   corrects: checkCorrects,
-} satisfies Record<keyof RecordInput, Check>;
+} satisfies Record<keyof RecordInput, FieldCheck>;
 
-const serverSet: Check = (_value, field) =>
+const serverSet: FieldCheck = (_value, field) =>
   problem(field, "FIELD_SERVER_SET", `${field} is set by the server and must not be sent`);
 
 /** What a publisher sends: the server's fields are refused as FIELD_SERVER_SET (not FIELD_UNKNOWN). */
@@ -252,7 +261,7 @@ const recordFields = fields(
       "1–64 characters of a–z, 0–9, '.', '_' and '-', starting with a letter or digit",
     ),
     ...INPUT_SHAPE,
-  } satisfies Record<keyof RecordV1, Check>,
+  } satisfies Record<keyof RecordV1, FieldCheck>,
   bareName,
 );
 

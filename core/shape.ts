@@ -15,10 +15,10 @@ export interface FieldProblem {
 }
 
 /** Checks one present field's value, named `field`; `owner` is the object holding it (for cross-field rules). */
-export type Check = (value: unknown, field: string, owner: Record<string, unknown>) => FieldProblem[];
+export type FieldCheck = (value: unknown, field: string, owner: Record<string, unknown>) => FieldProblem[];
 
 /** An object's fields and the check of each. Every field is required unless its check is `optional(…)`. */
-export type Shape = Readonly<Record<string, Check>>;
+export type Shape = Readonly<Record<string, FieldCheck>>;
 
 /** How a field is named from its object's path and its key. */
 export type Join = (path: string, key: string) => string;
@@ -57,12 +57,12 @@ export function problem(field: string, code: string, message: string): FieldProb
 }
 
 /** WRONG_TYPE "`field` must be `what`" unless `test` holds. */
-export function satisfies(test: (value: unknown) => boolean, what: string): Check {
+export function satisfies(test: (value: unknown) => boolean, what: string): FieldCheck {
   return (value, field) => (test(value) ? [] : problem(field, "WRONG_TYPE", `${field} must be ${what}`));
 }
 
 /** A string matching `pattern`: WRONG_TYPE for a non-string, else `code` "`field` must be `what`". */
-export function matches(pattern: RegExp, code: string, what: string): Check {
+export function matches(pattern: RegExp, code: string, what: string): FieldCheck {
   return (value, field) => {
     if (typeof value !== "string") return problem(field, "WRONG_TYPE", `${field} must be a string`);
     return pattern.test(value) ? [] : problem(field, code, `${field} must be ${what}`);
@@ -70,23 +70,23 @@ export function matches(pattern: RegExp, code: string, what: string): Check {
 }
 
 /** An integer JSON number from `min` to `max` (WRONG_TYPE otherwise). */
-export const integer = (min: number, max = Number.MAX_SAFE_INTEGER): Check =>
+export const integer = (min: number, max = Number.MAX_SAFE_INTEGER): FieldCheck =>
   satisfies(
     (value) => typeof value === "number" && Number.isInteger(value) && value >= min && value <= max,
     `an integer from ${min} to ${max}`,
   );
 /** 0x + 32 bytes of hex. */
-export const bytes32: Check = satisfies(isBytes32Hex, "0x followed by 64 hex digits");
+export const bytes32: FieldCheck = satisfies(isBytes32Hex, "0x followed by 64 hex digits");
 /** 0x + 20 bytes of hex. */
-export const address: Check = satisfies(isAddress, "a 20-byte 0x address");
+export const address: FieldCheck = satisfies(isAddress, "a 20-byte 0x address");
 /** 0x + 65 bytes of hex. */
-export const signature: Check = satisfies(isSignatureHex, "a 65-byte 0x signature");
+export const signature: FieldCheck = satisfies(isSignatureHex, "a 65-byte 0x signature");
 
-const optionalChecks = new WeakSet<Check>();
+const optionalChecks = new WeakSet<FieldCheck>();
 
 /** A field that may be absent (or undefined); when present, `check` judges it. */
-export function optional(check: Check): Check {
-  const wrapped: Check = (value, field, owner) => (value === undefined ? [] : check(value, field, owner));
+export function optional(check: FieldCheck): FieldCheck {
+  const wrapped: FieldCheck = (value, field, owner) => (value === undefined ? [] : check(value, field, owner));
   optionalChecks.add(wrapped);
   return wrapped;
 }
@@ -122,7 +122,7 @@ function unknownFieldMessage(key: string): string {
 }
 
 /** A nested object's check: WRONG_TYPE "`field` must be an object", else `fields(shape, join)`. */
-export function object(shape: Shape, join: Join = pointer): Check {
+export function object(shape: Shape, join: Join = pointer): FieldCheck {
   const check = fields(shape, join);
   return (value, field) =>
     isObject(value) ? check(value, field) : problem(field, "WRONG_TYPE", `${field} must be an object`);
