@@ -82,6 +82,9 @@ export const address: FieldCheck = satisfies(isAddress, "a 20-byte 0x address");
 /** 0x + 65 bytes of hex. */
 export const signature: FieldCheck = satisfies(isSignatureHex, "a 65-byte 0x signature");
 
+// Object.hasOwn is ES2022; the page is built for ES2020.
+const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
+
 const optionalChecks = new WeakSet<FieldCheck>();
 
 /** A field that may be absent (or undefined); when present, `check` judges it. */
@@ -100,12 +103,12 @@ export function fields(shape: Shape, join: Join) {
   return (value: Record<string, unknown>, path: string): FieldProblem[] => {
     const problems: FieldProblem[] = [];
     for (const key of Object.keys(value)) {
-      if (!Object.hasOwn(shape, key)) {
+      if (!hasOwn(shape, key)) {
         problems.push({ field: join(path, key), code: "FIELD_UNKNOWN", message: unknownFieldMessage(key) });
       }
     }
     for (const { key, check, required } of entries) {
-      if (Object.hasOwn(value, key)) {
+      if (hasOwn(value, key)) {
         const found = check(value[key], join(path, key), value);
         if (found.length > 0) problems.push(...found);
       } else if (required) {
