@@ -5,13 +5,26 @@
  * problem with a stable code; verifyBundle recomputes everything it can and asks the chain, through an
  * injected reader, only for the batch. It never touches the network itself.
  */
-import { isBytes32Hex, type Hex } from "./bytes";
+import type { Hex } from "./bytes";
 import { AiqynError } from "./errors";
 import { leafHash } from "./encoding";
 import { maxProofLength, processProof } from "./proof";
 import { receiptSignatureValid, type Receipt } from "./receipt";
-import { validateRecord, type FieldProblem, type RecordV1 } from "./record";
-import { isAddress } from "./trust";
+import { validateRecord, type RecordV1 } from "./record";
+import {
+  address,
+  bytes32,
+  fields,
+  integer,
+  isObject,
+  object,
+  optional,
+  parseJson,
+  pointer,
+  problem,
+  signature,
+  type Shape,
+} from "./shape";
 
 export const BUNDLE_FORMAT = "aiqyn-proof/1";
 /** No real batch is deeper than this (2^64 leaves); a longer proof is garbage. */
@@ -43,93 +56,36 @@ export interface ProofBundle {
   receipt?: Receipt;
 }
 
-type Shape = Record<string, (value: unknown, path: string) => FieldProblem[]>;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function problem(field: string, code: string, message: string): FieldProblem[] {
-  return [{ field, code, message }];
-}
-
-const integer =
-  (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  (value: unknown, path: string) =>
-    typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
-      ? []
-      : problem(path, "WRONG_TYPE", `${path} must be an integer from ${min} to ${max}`);
-const bytes32 = (value: unknown, path: string) =>
-  isBytes32Hex(value) ? [] : problem(path, "WRONG_TYPE", `${path} must be 0x followed by 64 hex digits`);
-const address = (value: unknown, path: string) =>
-  isAddress(value) ? [] : problem(path, "WRONG_TYPE", `${path} must be a 20-byte 0x address`);
-const signature = (value: unknown, path: string) =>
-  typeof value === "string" && /^0x[0-9a-fA-F]{130}$/.test(value)
-    ? []
-    : problem(path, "WRONG_TYPE", `${path} must be a 65-byte 0x signature`);
-
-function object(shape: Shape) {
-  return (value: unknown, path: string): FieldProblem[] => {
-    if (!isObject(value)) return problem(path, "WRONG_TYPE", `${path} must be an object`);
-    const problems: FieldProblem[] = [];
-    for (const key of Object.keys(value)) {
-      if (!Object.prototype.hasOwnProperty.call(shape, key)) {
-        problems.push(
-          ...problem(
-            `${path}/${key}`.slice(0, 200),
-            "FIELD_UNKNOWN",
-            `unknown field ${JSON.stringify(key).slice(0, 80)}`,
-          ),
-        );
-      }
-    }
-    for (const [key, check] of Object.entries(shape)) {
-      if (!Object.prototype.hasOwnProperty.call(value, key)) {
-        problems.push(...problem(`${path}/${key}`, "FIELD_REQUIRED", `${path}/${key} is required`));
-      } else {
-        problems.push(...check(value[key], `${path}/${key}`));
-      }
-    }
-    return problems;
-  };
-}
-
 const bundleShape: Shape = {
-  format: (value, path) =>
-    value === BUNDLE_FORMAT ? [] : problem(path, "UNSUPPORTED_FORMAT", `format must be "${BUNDLE_FORMAT}"`),
-  record: (value, path) => {
+  format: (value, field) =>
+    value === BUNDLE_FORMAT ? [] : problem(field, "UNSUPPORTED_FORMAT", `format must be "${BUNDLE_FORMAT}"`),
+  record: (value, field) => {
     const result = validateRecord(value);
-    return result.ok ? [] : result.errors.map((p) => ({ ...p, field: p.field ? `${path}/${p.field}` : path }));
+    return result.ok ? [] : result.errors.map((p) => ({ ...p, field: p.field ? `${field}/${p.field}` : field }));
   },
   leaf: bytes32,
-  proof: (value, path) => {
-    if (!Array.isArray(value)) return problem(path, "WRONG_TYPE", `${path} must be an array`);
+  proof: (value, field) => {
+    if (!Array.isArray(value)) return problem(field, "WRONG_TYPE", `${field} must be an array`);
     if (value.length > MAX_PROOF_ELEMENTS)
-      return problem(path, "PROOF_TOO_LONG", `${path} has more than ${MAX_PROOF_ELEMENTS} elements`);
-    return value.flatMap((element, i) => bytes32(element, `${path}/${i}`));
+      return problem(field, "PROOF_TOO_LONG", `${field} has more than ${MAX_PROOF_ELEMENTS} elements`);
+    return value.flatMap((element, i) => bytes32(element, `${field}/${i}`, {}));
   },
   batch: object({ id: integer(1), root: bytes32, firstSeq: integer(1), leafCount: integer(1, 2 ** 32 - 1) }),
   anchor: object({ chainId: integer(1), registry: address, txHash: bytes32, blockNumber: integer(0) }),
+  receipt: optional(object({ seq: integer(1), leaf: bytes32, publishedAt: integer(0), signer: address, signature })),
 };
-const receiptShape = object({ seq: integer(1), leaf: bytes32, publishedAt: integer(0), signer: address, signature });
+const bundleFields = fields(bundleShape, pointer);
 
 /** Checks an already-parsed JSON value; throws AiqynError INVALID_BUNDLE with every problem in `details`. */
 export function parseBundle(input: unknown): ProofBundle {
   if (!isObject(input)) throw new AiqynError("INVALID_BUNDLE", "a proof bundle must be a JSON object", { details: [] });
-  const problems = object(bundleShape)(
-    Object.fromEntries(Object.entries(input).filter(([key]) => key !== "receipt")),
-    "",
-  );
-  if ("receipt" in input && input.receipt !== undefined) problems.push(...receiptShape(input.receipt, "/receipt"));
+  // Every field is a pointer ("/…"): the shape's, and the record's prefixed with "/record".
+  const problems = bundleFields(input, "");
   if (problems.length > 0) {
     const first = problems[0]!;
-    throw new AiqynError(
-      "INVALID_BUNDLE",
-      `not a valid ${BUNDLE_FORMAT} bundle: ${first.field || "/"} ${first.message}`,
-      {
-        details: problems.map((p) => ({ ...p, field: p.field.startsWith("/") ? p.field : `/${p.field}` })),
-      },
-    );
+    throw new AiqynError("INVALID_BUNDLE", `not a valid ${BUNDLE_FORMAT} bundle: ${first.field} ${first.message}`, {
+      details: problems,
+    });
   }
   return input as unknown as ProofBundle;
 }
@@ -138,13 +94,7 @@ export function parseBundle(input: unknown): ProofBundle {
 export function parseBundleText(text: string): ProofBundle {
   if (text.length > MAX_BUNDLE_BYTES)
     throw new AiqynError("BUNDLE_TOO_LARGE", `a bundle is at most ${MAX_BUNDLE_BYTES} bytes`);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new AiqynError("INVALID_JSON", "the bundle is not valid JSON", { cause });
-  }
-  return parseBundle(json);
+  return parseBundle(parseJson(text, "INVALID_JSON", "the bundle is not valid JSON"));
 }
 
 /** What the chain says of a batch: TransparencyRegistry.batch(id). */
@@ -269,16 +219,16 @@ function localChecks(bundle: ProofBundle, leaf: Hex, computedRoot: Hex, options:
   return checks;
 }
 
+/** `id` passes when `actual` (lowercase hex, recomputed) equals the bundle's `claimed` (any case). */
+function hexEqualCheck(id: CheckId, claimed: Hex, actual: Hex, passed: string, failed: string): Check {
+  return actual === claimed.toLowerCase()
+    ? { id, ok: true, message: passed }
+    : { id, ok: false, message: failed, expected: claimed, actual };
+}
+
 function leafCheck(bundle: ProofBundle, leaf: Hex): Check {
-  return leaf === bundle.leaf.toLowerCase()
-    ? { id: "leaf", ok: true, message: "the leaf recomputed from the record equals the bundle's leaf" }
-    : {
-        id: "leaf",
-        ok: false,
-        message: "the record does not hash to the bundle's leaf",
-        expected: bundle.leaf,
-        actual: leaf,
-      };
+  const passed = "the leaf recomputed from the record equals the bundle's leaf";
+  return hexEqualCheck("leaf", bundle.leaf, leaf, passed, "the record does not hash to the bundle's leaf");
 }
 
 function seqInBatchCheck({ record, batch }: ProofBundle): Check {
@@ -306,15 +256,8 @@ function proofLengthCheck({ proof, batch }: ProofBundle): Check {
 }
 
 function proofRootCheck({ batch }: ProofBundle, computedRoot: Hex): Check {
-  return computedRoot === batch.root.toLowerCase()
-    ? { id: "proof-root", ok: true, message: "the proof leads from the recomputed leaf to the batch root" }
-    : {
-        id: "proof-root",
-        ok: false,
-        message: "the proof does not lead to the batch root",
-        expected: batch.root,
-        actual: computedRoot,
-      };
+  const passed = "the proof leads from the recomputed leaf to the batch root";
+  return hexEqualCheck("proof-root", batch.root, computedRoot, passed, "the proof does not lead to the batch root");
 }
 
 function chainIdentityCheck({ anchor }: ProofBundle, trusted: NonNullable<VerifyOptions["trusted"]>): Check {

@@ -12,7 +12,8 @@
  * namespace (`eip155:`), so "court order 2-17/2025" is still a valid reference.
  */
 import { parseCaip10, parseCaip19, parseCaip2, type Caip10, type Caip19, type Caip2, type CaipResult } from "./caip";
-import type { FieldProblem, RecordKind } from "./record";
+import type { RecordKind } from "./record";
+import { isSignatureHex, type FieldProblem } from "./shape";
 
 export const CONTROL_MESSAGE_PREFIX = "aiqyn-wallet/1";
 
@@ -122,7 +123,7 @@ function checkAccountAndPoint(input: Record<string, unknown>): FieldProblem[] {
 }
 
 function checkControlSignature(memo: unknown): FieldProblem[] {
-  if (typeof memo !== "string" || /^0x[0-9a-fA-F]{130}$/.test(memo)) return [];
+  if (typeof memo !== "string" || isSignatureHex(memo)) return [];
   return [
     problem("memo", {
       code: "CONTROL_SIGNATURE_FORMAT",

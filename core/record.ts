@@ -7,6 +7,18 @@
  */
 import { parseDecimal } from "./decimal";
 import { checkReconciliationFields } from "./reconcile-refs";
+import {
+  bareName,
+  fields,
+  isPlainObject,
+  matches,
+  optional,
+  problem,
+  type FieldCheck,
+  type FieldProblem,
+} from "./shape";
+
+export type { FieldProblem } from "./shape";
 
 /** Kind names and their uint8 codes in the leaf encoding. Codes are fixed forever. */
 export const RECORD_KINDS = {
@@ -101,14 +113,6 @@ export const RECORD_FIELDS = [
   "corrects",
 ] as const satisfies readonly (keyof RecordV1)[];
 
-export interface FieldProblem {
-  /** The field's name (a JSON pointer segment); "" for the record as a whole. */
-  field: string;
-  /** Stable machine-readable code, e.g. FIELD_REQUIRED, STRING_NOT_NFC, DECIMAL_TOO_PRECISE. */
-  code: string;
-  message: string;
-}
-
 export type Validation<T> = { ok: true; value: T } | { ok: false; errors: FieldProblem[] };
 
 export interface InputValidationOptions {
@@ -116,12 +120,6 @@ export interface InputValidationOptions {
   now: number;
   /** Tolerated clock difference between publisher and server (default 300 s). */
   maxClockSkewSeconds?: number;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
 }
 
 // C0, DEL and C1 controls: invisible, and able to make two different records look alike on a page.
@@ -165,150 +163,126 @@ export function checkText(field: string, value: unknown, maxChars: number, minCh
   return problems;
 }
 
-function checkInteger(field: string, value: unknown, min: number): FieldProblem[] {
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    return [{ field, code: "WRONG_TYPE", message: `${field} must be an integer JSON number` }];
-  }
-  if (value < min || value > LIMITS.maxInteger) {
-    return [
-      { field, code: "INTEGER_OUT_OF_RANGE", message: `${field} must be between ${min} and ${LIMITS.maxInteger}` },
-    ];
-  }
-  return [];
+/** An integer JSON number from `min` to LIMITS.maxInteger: WRONG_TYPE, else INTEGER_OUT_OF_RANGE. */
+function integerFrom(min: number): FieldCheck {
+  return (value, field) => {
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      return problem(field, "WRONG_TYPE", `${field} must be an integer JSON number`);
+    }
+    if (value >= min && value <= LIMITS.maxInteger) return [];
+    return problem(field, "INTEGER_OUT_OF_RANGE", `${field} must be between ${min} and ${LIMITS.maxInteger}`);
+  };
 }
 
-function checkPattern(field: string, value: unknown, pattern: RegExp, code: string, what: string): FieldProblem[] {
-  if (typeof value !== "string") return [{ field, code: "WRONG_TYPE", message: `${field} must be a string` }];
-  return pattern.test(value) ? [] : [{ field, code, message: `${field} must be ${what}` }];
+/** Free text of at most `maxChars` code points (checkText). */
+const text =
+  (maxChars: number): FieldCheck =>
+  (value, field) =>
+    checkText(field, value, maxChars);
+
+function decimalProblem(field: string, failure: { code: string; message: string }): FieldProblem[] {
+  const code = failure.code === "DECIMAL_NOT_STRING" ? "WRONG_TYPE" : failure.code;
+  return problem(field, code, `${field} ${failure.message}`);
 }
 
 /** Kinds whose amount may be 0: a snapshot, a retraction, a declaration of an empty account. */
 const ZERO_AMOUNT_KINDS: ReadonlySet<RecordKind> = new Set(["VALUATION", "RETRACTION", "WALLET_DECLARED"]);
 
-/** Checks the publisher's fields of `input` (already known to be an object) and their cross-field rules. */
-function checkInputFields(input: Record<string, unknown>): FieldProblem[] {
-  const problems: FieldProblem[] = [];
-  const kind = input.kind;
-  if (!isRecordKind(kind)) {
-    problems.push({
-      field: "kind",
-      code: typeof kind === "string" ? "KIND_UNKNOWN" : "WRONG_TYPE",
-      message: `kind must be one of ${RECORD_KIND_NAMES.join(", ")}`,
-    });
-  }
-  problems.push(...checkInteger("occurredAt", input.occurredAt, 0));
-  problems.push(
-    ...checkPattern(
-      "asset",
-      input.asset,
-      LIMITS.assetPattern,
-      "ASSET_FORMAT",
-      "1–16 characters of A–Z, 0–9, '.' and '-'",
+const checkKind: FieldCheck = (kind, field) =>
+  isRecordKind(kind)
+    ? []
+    : problem(
+        field,
+        typeof kind === "string" ? "KIND_UNKNOWN" : "WRONG_TYPE",
+        `kind must be one of ${RECORD_KIND_NAMES.join(", ")}`,
+      );
+
+/** A decimal with AMOUNT_DECIMALS; 0 for a RETRACTION, positive unless the kind may be 0. */
+const checkAmount: FieldCheck = (value, field, { kind }) => {
+  const amount = parseDecimal(value, AMOUNT_DECIMALS);
+  if (!amount.ok) return decimalProblem(field, amount);
+  if (kind === "RETRACTION" && amount.value !== 0n)
+    return problem(field, "AMOUNT_NOT_ZERO", "a RETRACTION must have amount 0");
+  if (isRecordKind(kind) && !ZERO_AMOUNT_KINDS.has(kind) && amount.value === 0n)
+    return problem(field, "AMOUNT_NOT_POSITIVE", `amount must be greater than 0 for ${kind}`);
+  return [];
+};
+
+const checkValueUsd: FieldCheck = (value, field) => {
+  const valueUsd = parseDecimal(value, VALUE_USD_DECIMALS);
+  return valueUsd.ok ? [] : decimalProblem(field, valueUsd);
+};
+
+const seqOrZero = integerFrom(0);
+
+/** A seq or 0; a RETRACTION must name the seq it voids. */
+const checkCorrects: FieldCheck = (value, field, { kind }) => {
+  const problems = seqOrZero(value, field, {});
+  if (problems.length === 0 && kind === "RETRACTION" && value === 0)
+    return problem(field, "CORRECTS_REQUIRED", "a RETRACTION must name the seq it voids in corrects");
+  return problems;
+};
+
+/** The publisher's fields, in the order their problems are reported. */
+const INPUT_SHAPE = {
+  kind: checkKind,
+  occurredAt: integerFrom(0),
+  asset: matches(LIMITS.assetPattern, "ASSET_FORMAT", "1–16 characters of A–Z, 0–9, '.' and '-'"),
+  amount: checkAmount,
+  valueUsd: checkValueUsd,
+  counterparty: text(LIMITS.counterpartyChars),
+  reference: text(LIMITS.referenceChars),
+  memo: text(LIMITS.memoChars),
+  documentHash: matches(
+    /^0x[0-9a-fA-F]{64}$/,
+    "DOCUMENT_HASH_FORMAT",
+    "0x followed by 64 hex digits (the zero hash if there is no document)",
+  ),
+  corrects: checkCorrects,
+} satisfies Record<keyof RecordInput, FieldCheck>;
+
+const serverSet: FieldCheck = (_value, field) =>
+  problem(field, "FIELD_SERVER_SET", `${field} is set by the server and must not be sent`);
+
+/** What a publisher sends: the server's fields are refused as FIELD_SERVER_SET (not FIELD_UNKNOWN). */
+const inputFields = fields(
+  { seq: optional(serverSet), publishedAt: optional(serverSet), publisher: optional(serverSet), ...INPUT_SHAPE },
+  bareName,
+);
+
+/** A whole record: the server's fields, then the publisher's. */
+const recordFields = fields(
+  {
+    seq: integerFrom(1),
+    publishedAt: integerFrom(0),
+    publisher: matches(
+      LIMITS.publisherPattern,
+      "PUBLISHER_FORMAT",
+      "1–64 characters of a–z, 0–9, '.', '_' and '-', starting with a letter or digit",
     ),
-  );
+    ...INPUT_SHAPE,
+  } satisfies Record<keyof RecordV1, FieldCheck>,
+  bareName,
+);
 
-  const amount = parseDecimal(input.amount, AMOUNT_DECIMALS);
-  if (!amount.ok) {
-    problems.push({
-      field: "amount",
-      code: amount.code === "DECIMAL_NOT_STRING" ? "WRONG_TYPE" : amount.code,
-      message: `amount ${amount.message}`,
-    });
-  } else if (kind === "RETRACTION" && amount.value !== 0n) {
-    problems.push({ field: "amount", code: "AMOUNT_NOT_ZERO", message: "a RETRACTION must have amount 0" });
-  } else if (isRecordKind(kind) && !ZERO_AMOUNT_KINDS.has(kind) && amount.value === 0n) {
-    problems.push({
-      field: "amount",
-      code: "AMOUNT_NOT_POSITIVE",
-      message: `amount must be greater than 0 for ${kind}`,
-    });
+const notAnObject = (): Validation<never> => ({
+  ok: false,
+  errors: problem("", "WRONG_TYPE", "a record must be a JSON object"),
+});
+
+/** The fields' and the reconciliation rules' problems (a missing field has no other problem). */
+function recordProblems(input: Record<string, unknown>, check: typeof inputFields): FieldProblem[] {
+  const problems = check(input, "");
+  if (isRecordKind(input.kind)) {
+    const reconciliation = checkReconciliationFields(input);
+    if (reconciliation.length > 0) problems.push(...reconciliation);
   }
-
-  const valueUsd = parseDecimal(input.valueUsd, VALUE_USD_DECIMALS);
-  if (!valueUsd.ok) {
-    problems.push({
-      field: "valueUsd",
-      code: valueUsd.code === "DECIMAL_NOT_STRING" ? "WRONG_TYPE" : valueUsd.code,
-      message: `valueUsd ${valueUsd.message}`,
-    });
-  }
-
-  problems.push(...checkText("counterparty", input.counterparty, LIMITS.counterpartyChars));
-  problems.push(...checkText("reference", input.reference, LIMITS.referenceChars));
-  problems.push(...checkText("memo", input.memo, LIMITS.memoChars));
-  problems.push(
-    ...checkPattern(
-      "documentHash",
-      input.documentHash,
-      /^0x[0-9a-fA-F]{64}$/,
-      "DOCUMENT_HASH_FORMAT",
-      "0x followed by 64 hex digits (the zero hash if there is no document)",
-    ),
-  );
-
-  const corrects = checkInteger("corrects", input.corrects, 0);
-  problems.push(...corrects);
-  if (corrects.length === 0 && kind === "RETRACTION" && input.corrects === 0) {
-    problems.push({
-      field: "corrects",
-      code: "CORRECTS_REQUIRED",
-      message: "a RETRACTION must name the seq it voids in corrects",
-    });
-  }
-  if (isRecordKind(kind)) problems.push(...checkReconciliationFields(input));
   return problems;
 }
 
-function unknownFieldProblems(input: Record<string, unknown>, allowed: readonly string[]): FieldProblem[] {
-  return Object.keys(input)
-    .filter((key) => !allowed.includes(key))
-    .map((key) => ({
-      field: key,
-      code: "FIELD_UNKNOWN",
-      message: `unknown field ${JSON.stringify(key).slice(0, 80)}`,
-    }));
-}
-
-function missingFieldProblems(input: Record<string, unknown>, required: readonly string[]): FieldProblem[] {
-  return required
-    .filter((key) => !Object.prototype.hasOwnProperty.call(input, key))
-    .map((key) => ({ field: key, code: "FIELD_REQUIRED", message: `${key} is required` }));
-}
-
-/**
- * Validates what a publisher sent: exactly the ten publisher fields, no server field, every rule of
- * Record v1, and occurredAt not in the future. Returns every problem at once.
- */
-export function validateRecordInput(input: unknown, options: InputValidationOptions): Validation<RecordInput> {
-  if (!isPlainObject(input)) {
-    return { ok: false, errors: [{ field: "", code: "WRONG_TYPE", message: "a record must be a JSON object" }] };
-  }
-  const problems: FieldProblem[] = [];
-  for (const key of SERVER_FIELDS) {
-    if (Object.prototype.hasOwnProperty.call(input, key)) {
-      problems.push({
-        field: key,
-        code: "FIELD_SERVER_SET",
-        message: `${key} is set by the server and must not be sent`,
-      });
-    }
-  }
-  problems.push(...unknownFieldProblems(input, [...INPUT_FIELDS, ...SERVER_FIELDS]));
-  const missing = missingFieldProblems(input, INPUT_FIELDS);
-  problems.push(...missing);
-  const missingNames = new Set(missing.map((p) => p.field));
-  problems.push(...checkInputFields(input).filter((p) => !missingNames.has(p.field)));
-
-  const skew = options.maxClockSkewSeconds ?? 300;
-  if (
-    typeof input.occurredAt === "number" &&
-    Number.isInteger(input.occurredAt) &&
-    input.occurredAt > options.now + skew
-  ) {
-    problems.push({ field: "occurredAt", code: "OCCURRED_IN_FUTURE", message: "occurredAt must not be in the future" });
-  }
-  if (problems.length > 0) return { ok: false, errors: problems };
-  const value: RecordInput = {
+/** A copy of the publisher's fields (a literal: far faster than copying by a key list). */
+function inputOf(input: Record<string, unknown>): RecordInput {
+  return {
     kind: input.kind as RecordKind,
     occurredAt: input.occurredAt as number,
     asset: input.asset as string,
@@ -320,46 +294,11 @@ export function validateRecordInput(input: unknown, options: InputValidationOpti
     memo: input.memo as string,
     corrects: input.corrects as number,
   };
-  return { ok: true, value };
 }
 
-/**
- * Validates a whole record as found in a bundle or an API answer: every field of Record v1, nothing else.
- * It checks the record's own rules (including corrects < seq) but not time against a clock: a verifier
- * judges what was anchored, not when it reads it.
- */
-export function validateRecord(input: unknown): Validation<RecordV1> {
-  if (!isPlainObject(input)) {
-    return { ok: false, errors: [{ field: "", code: "WRONG_TYPE", message: "a record must be a JSON object" }] };
-  }
-  const problems: FieldProblem[] = [];
-  problems.push(...unknownFieldProblems(input, RECORD_FIELDS));
-  const missing = missingFieldProblems(input, RECORD_FIELDS);
-  problems.push(...missing);
-  const missingNames = new Set(missing.map((p) => p.field));
-  const own: FieldProblem[] = [
-    ...checkInteger("seq", input.seq, 1),
-    ...checkInteger("publishedAt", input.publishedAt, 0),
-    ...checkPattern(
-      "publisher",
-      input.publisher,
-      LIMITS.publisherPattern,
-      "PUBLISHER_FORMAT",
-      "1–64 characters of a–z, 0–9, '.', '_' and '-', starting with a letter or digit",
-    ),
-    ...checkInputFields(input),
-  ];
-  problems.push(...own.filter((p) => !missingNames.has(p.field)));
-  if (
-    typeof input.seq === "number" &&
-    typeof input.corrects === "number" &&
-    input.corrects !== 0 &&
-    input.corrects >= input.seq
-  ) {
-    problems.push({ field: "corrects", code: "CORRECTS_NOT_EARLIER", message: "corrects must name an earlier seq" });
-  }
-  if (problems.length > 0) return { ok: false, errors: problems };
-  const record: RecordV1 = {
+/** A copy of a whole record's fields, in leaf order. */
+function recordOf(input: Record<string, unknown>): RecordV1 {
+  return {
     seq: input.seq as number,
     kind: input.kind as RecordKind,
     occurredAt: input.occurredAt as number,
@@ -374,7 +313,36 @@ export function validateRecord(input: unknown): Validation<RecordV1> {
     memo: input.memo as string,
     corrects: input.corrects as number,
   };
-  return { ok: true, value: record };
+}
+
+/**
+ * Validates what a publisher sent: exactly the ten publisher fields, no server field, every rule of
+ * Record v1, and occurredAt not in the future. Returns every problem at once.
+ */
+export function validateRecordInput(input: unknown, options: InputValidationOptions): Validation<RecordInput> {
+  if (!isPlainObject(input)) return notAnObject();
+  const problems = recordProblems(input, inputFields);
+  const { occurredAt } = input;
+  const latest = options.now + (options.maxClockSkewSeconds ?? 300);
+  if (typeof occurredAt === "number" && Number.isInteger(occurredAt) && occurredAt > latest)
+    problems.push(...problem("occurredAt", "OCCURRED_IN_FUTURE", "occurredAt must not be in the future"));
+  if (problems.length > 0) return { ok: false, errors: problems };
+  return { ok: true, value: inputOf(input) };
+}
+
+/**
+ * Validates a whole record as found in a bundle or an API answer: every field of Record v1, nothing else.
+ * It checks the record's own rules (including corrects < seq) but not time against a clock: a verifier
+ * judges what was anchored, not when it reads it.
+ */
+export function validateRecord(input: unknown): Validation<RecordV1> {
+  if (!isPlainObject(input)) return notAnObject();
+  const problems = recordProblems(input, recordFields);
+  const { seq, corrects } = input;
+  if (typeof seq === "number" && typeof corrects === "number" && corrects !== 0 && corrects >= seq)
+    problems.push(...problem("corrects", "CORRECTS_NOT_EARLIER", "corrects must name an earlier seq"));
+  if (problems.length > 0) return { ok: false, errors: problems };
+  return { ok: true, value: recordOf(input) };
 }
 
 /** A record's standing once later records are known. */

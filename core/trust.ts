@@ -5,6 +5,9 @@
  * See docs/PROTOCOL.md "Trust root".
  */
 import { AiqynError } from "./errors";
+import { address, bareName, fields, isObject, optional, parseJson, problem, satisfies, type Shape } from "./shape";
+
+export { isAddress } from "./shape";
 
 export const TRUST_FORMAT = "aiqyn-trust/1";
 
@@ -17,55 +20,39 @@ export interface TrustRoot {
   deploymentBlock: number;
 }
 
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const FIELDS = ["format", "chainId", "registry", "deploymentBlock"] as const;
-
-/** True for a 20-byte 0x address (any case; the checksum is not required). */
-export function isAddress(value: unknown): value is string {
-  return typeof value === "string" && ADDRESS.test(value);
-}
-
-function isSafeUint(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-}
+const isSafeUint = (value: unknown) => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+const trustShape: Shape = {
+  format: (value, field) =>
+    value === TRUST_FORMAT ? [] : problem(field, "WRONG_TYPE", `format must be "${TRUST_FORMAT}"`),
+  chainId: satisfies((value) => isSafeUint(value) && value !== 0, "a positive integer"),
+  registry: address,
+  // Absent means 0 (scan from genesis), as makeTrustRoot's default.
+  deploymentBlock: optional(satisfies(isSafeUint, "a non-negative integer")),
+};
+const trustFields = fields(trustShape, bareName);
 
 /** Builds a trust root from its three facts, refusing anything that is not one (code TRUST_INVALID). */
 export function makeTrustRoot(chainId: unknown, registry: unknown, deploymentBlock: unknown = 0): TrustRoot {
-  const problems: string[] = [];
-  if (!isSafeUint(chainId) || chainId === 0) problems.push("chainId must be a positive integer");
-  if (!isAddress(registry)) problems.push("registry must be a 20-byte 0x address");
-  if (!isSafeUint(deploymentBlock)) problems.push("deploymentBlock must be a non-negative integer");
-  if (problems.length > 0) throw new AiqynError("TRUST_INVALID", `not a trust root: ${problems.join("; ")}`);
-  return {
-    format: TRUST_FORMAT,
-    chainId: chainId as number,
-    registry: registry as string,
-    deploymentBlock: deploymentBlock as number,
-  };
+  return parseTrustRoot({ format: TRUST_FORMAT, chainId, registry, deploymentBlock });
 }
 
-/** Parses an `aiqyn-trust/1` object strictly: every field present, no other field. */
+/** Parses an `aiqyn-trust/1` object strictly: format, chainId and registry present, no other field. */
 export function parseTrustRoot(input: unknown): TrustRoot {
-  if (typeof input !== "object" || input === null || Array.isArray(input))
-    throw new AiqynError("TRUST_INVALID", "not a trust root: expected a JSON object");
-  const object = input as Record<string, unknown>;
-  if (object.format !== TRUST_FORMAT)
-    throw new AiqynError("TRUST_INVALID", `not a trust root: format must be "${TRUST_FORMAT}"`);
-  const unknown = Object.keys(object).filter((key) => !(FIELDS as readonly string[]).includes(key));
-  if (unknown.length > 0)
-    throw new AiqynError("TRUST_INVALID", `not a trust root: unknown field(s) ${unknown.join(", ")}`);
-  return makeTrustRoot(object.chainId, object.registry, object.deploymentBlock);
+  if (!isObject(input)) throw new AiqynError("TRUST_INVALID", "not a trust root: expected a JSON object");
+  const problems = trustFields(input, "");
+  if (problems.length > 0)
+    throw new AiqynError("TRUST_INVALID", `not a trust root: ${problems.map((p) => p.message).join("; ")}`);
+  return {
+    format: TRUST_FORMAT,
+    chainId: input.chainId as number,
+    registry: input.registry as string,
+    deploymentBlock: (input.deploymentBlock ?? 0) as number,
+  };
 }
 
 /** Parses the text of an `aiqyn-trust/1` file. */
 export function parseTrustRootText(text: string): TrustRoot {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (cause) {
-    throw new AiqynError("TRUST_INVALID", "not a trust root: the file is not JSON", { cause });
-  }
-  return parseTrustRoot(value);
+  return parseTrustRoot(parseJson(text, "TRUST_INVALID", "not a trust root: the file is not JSON"));
 }
 
 /** The canonical file text: fixed key order, one trailing newline. */
