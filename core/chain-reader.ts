@@ -14,6 +14,7 @@ import {
   type Hex,
 } from "./bytes";
 import { AiqynError } from "./errors";
+import { isObject } from "./shape";
 import { keccak256 } from "./keccak";
 import { createGetLogs, parseChainLog, type ChainLog, type GetLogs } from "./log-scan";
 import type { RpcRequest } from "./registry-reader";
@@ -99,10 +100,6 @@ function parseReceipt(raw: Record<string, unknown>): ChainReceipt {
     fee: toBigInt(raw.gasUsed, "receipt gasUsed") * toBigInt(gasPrice, "receipt effectiveGasPrice"),
     logs: Array.isArray(raw.logs) ? raw.logs.map(parseChainLog) : [],
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
 }
 
 /** JSON-RPC execution errors (code 3 or -32000 with "revert"): the contract said no. */

@@ -25,6 +25,7 @@ import {
 import { checkMovements, checkNativeBalances, checkNonces, findUndisclosedTransfers } from "./reconcile-movements";
 import { planReconciliation, tracksBlock, type ReconcilePlan, type TrackedAsset } from "./reconcile-plan";
 import { controlMessage } from "./reconcile-refs";
+import { isSignatureHex } from "./shape";
 
 export interface ChainTarget {
   reader: EvmChainReader;
@@ -60,7 +61,7 @@ export interface ReconcileReport {
 }
 
 async function controlProven(ctx: ChainContext, d: TrackedAsset): Promise<{ ok: boolean; actual: string }> {
-  if (!/^0x[0-9a-fA-F]{130}$/.test(d.signature)) return { ok: false, actual: "no 65-byte signature" };
+  if (!isSignatureHex(d.signature)) return { ok: false, actual: "no 65-byte signature" };
   const message = controlMessage(ctx.registry, d.account.text, d.asset.text);
   const hash = personalMessageHashOf(utf8Bytes(message));
   const address = d.account.address;

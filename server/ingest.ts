@@ -5,6 +5,7 @@
 import { leafHash, validateRecordInput, type FieldProblem, type Keccak, type Receipt, type RecordInput } from "../core";
 import type { Batcher } from "./batcher";
 import type { ReceiptSigner } from "./crypto";
+import { isObject } from "../core/shape";
 import { ProblemError } from "./problem";
 import type { Store, StoredRecord } from "./store/types";
 
@@ -36,13 +37,9 @@ export const receiptOf = (s: StoredRecord): Receipt => ({
   signature: s.signature,
 });
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** The body's records (one record or a bulk {records}), how to name their fields, and the bulk's own problems. */
 function readBody(body: unknown): { inputs: unknown[]; prefix: (i: number) => string; problems: FieldProblem[] } {
-  if (!isPlainObject(body) || !Object.prototype.hasOwnProperty.call(body, "records")) {
+  if (!isObject(body) || !Object.prototype.hasOwnProperty.call(body, "records")) {
     return { inputs: [body], prefix: () => "", problems: [] };
   }
   const problems: FieldProblem[] = Object.keys(body)

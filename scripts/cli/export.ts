@@ -9,7 +9,8 @@ import { AiqynError } from "../../core";
 import { COMMON_OPTIONS, EXIT_OK, httpUrlOption, parseJsonCommand, requireOption, secondsOption } from "./args";
 import { MIRROR_BATCH_FORMAT, MIRROR_FORMAT, mirrorBatchFile, parseRegistryInfo } from "./audit/source";
 import { writeFileAtomic } from "./fs-atomic";
-import { fetchJson, isObject, joinUrl } from "./http";
+import { isObject } from "../../core/shape";
+import { fetchJson, joinUrl } from "./http";
 import { textOut, writeJson, type Io } from "./io";
 
 export const EXPORT_HELP = `Usage: aiqyn export --server URL --out DIR [--bundles] [--json[=FILE]] [--timeout SECONDS]

@@ -4,6 +4,7 @@
  * audit can turn it into a finding and carry on.
  */
 import { readCappedText } from "../../core/json-rpc";
+import { isObject } from "../../core/shape";
 import { describeFetchError } from "./rpc";
 
 export type FetchFailureKind = "timeout" | "unreachable" | "http-status" | "too-large" | "not-json";
@@ -78,10 +79,6 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
     return { ok: false, kind: "http-status", status, json, message: `GET ${url}: HTTP ${status}${code}` };
   }
   return { ok: true, status, json, bytes: text.length };
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function describeText(text: string): string {

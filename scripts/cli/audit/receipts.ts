@@ -14,8 +14,7 @@ import {
   type Receipt,
   type RoleEvent,
 } from "../../../core";
-import { isAddress } from "../../../core/trust";
-import { isObject } from "../http";
+import { isAddress, isObject, isSignatureHex } from "../../../core/shape";
 import type { FindingInput } from "./findings";
 
 export interface LoadedReceipt {
@@ -96,7 +95,7 @@ function asReceipt(value: unknown): Receipt | null {
   if (!isBytes32Hex(leaf)) return null;
   if (typeof publishedAt !== "number" || !Number.isSafeInteger(publishedAt) || publishedAt < 0) return null;
   if (!isAddress(signer)) return null;
-  if (typeof signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(signature)) return null;
+  if (!isSignatureHex(signature)) return null;
   return { seq, leaf: leaf as Hex, publishedAt, signer, signature: signature as Hex };
 }
 

@@ -6,7 +6,8 @@
 import { readFile, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { isAddress } from "../../../core/trust";
-import { fetchJson, isObject, joinUrl } from "../http";
+import { isObject } from "../../../core/shape";
+import { fetchJson, joinUrl } from "../http";
 
 /** The source's /api/v1/registry object (only the fields the audit uses are required). */
 export interface RegistryInfo {

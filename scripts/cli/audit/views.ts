@@ -6,7 +6,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { RECORD_FIELDS, verifyProof, type Hex, type RecordStanding, type RecordV1 } from "../../../core";
-import { fetchJson, isObject, joinUrl } from "../http";
+import { isObject } from "../../../core/shape";
+import { fetchJson, joinUrl } from "../http";
 import type { FindingInput } from "./findings";
 import type { FundFigures } from "../../../core/totals";
 
