@@ -11,9 +11,18 @@
  * Free text stays free: a reference is held to a movement or snapshot format only when it starts with a CAIP-2
  * namespace (`eip155:`), so "court order 2-17/2025" is still a valid reference.
  */
-import { parseCaip10, parseCaip19, parseCaip2, type Caip10, type Caip19, type Caip2, type CaipResult } from "./caip";
+import {
+  parseCaip10,
+  parseCaip19,
+  parseCaip2,
+  type Caip10,
+  type Caip19,
+  type Caip2,
+  type CaipError,
+  type CaipResult,
+} from "./caip";
 import type { RecordKind } from "./record";
-import { isSignatureHex, type FieldProblem } from "./shape";
+import { isSignatureHex, type FieldProblem, type FieldProblemCode } from "./shape";
 
 export const CONTROL_MESSAGE_PREFIX = "aiqyn-wallet/1";
 
@@ -95,7 +104,7 @@ export const MOVEMENT_KINDS: ReadonlySet<string> = new Set<RecordKind>([
   "TRANSFER",
 ]);
 
-const problem = (field: string, error: { code: string; message: string }): FieldProblem => ({
+const problem = (field: string, error: { code: FieldProblemCode; message: string }): FieldProblem => ({
   field,
   code: error.code,
   message: `${field}: ${error.message}`,
@@ -143,7 +152,8 @@ function checkRetractionEnd(reference: unknown): FieldProblem[] {
   if (!reference.startsWith("@") && !looksLikeChainReference(reference)) return [];
   if (parseTrackingEnd(reference) !== null) return [];
   const parsed = reference.startsWith("@") ? null : parseAssetAtBlock(reference);
-  const error = parsed && !parsed.ok ? parsed.error : { code: "REFERENCE_FORMAT", message: "expected @<block>" };
+  const error: CaipError =
+    parsed && !parsed.ok ? parsed.error : { code: "REFERENCE_FORMAT", message: "expected @<block>" };
   return [problem("reference", error)];
 }
 

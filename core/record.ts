@@ -5,7 +5,7 @@
  * refused, not normalised, because the leaf hashes the exact UTF-8 bytes that were sent. Every problem is
  * reported at once, each as { field, code, message }.
  */
-import { parseDecimal } from "./decimal";
+import { parseDecimal, type DecimalErrorCode } from "./decimal";
 import { checkReconciliationFields } from "./reconcile-refs";
 import {
   bareName,
@@ -131,7 +131,7 @@ const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Checks a free-text field; returns its problems (empty when fine). Length counts Unicode code points. */
-export function checkText(field: string, value: unknown, maxChars: number, minChars = 0): FieldProblem[] {
+function checkText(field: string, value: unknown, maxChars: number): FieldProblem[] {
   if (typeof value !== "string") return [{ field, code: "WRONG_TYPE", message: `${field} must be a string` }];
   // Cheap bound first so a huge string is refused without scanning it.
   if (value.length > maxChars * 2) {
@@ -157,8 +157,6 @@ export function checkText(field: string, value: unknown, maxChars: number, minCh
   for (const _ of value) chars++;
   if (chars > maxChars) {
     problems.push({ field, code: "STRING_TOO_LONG", message: `${field} must be at most ${maxChars} characters` });
-  } else if (chars < minChars) {
-    problems.push({ field, code: "STRING_TOO_SHORT", message: `${field} must not be empty` });
   }
   return problems;
 }
@@ -180,7 +178,7 @@ const text =
   (value, field) =>
     checkText(field, value, maxChars);
 
-function decimalProblem(field: string, failure: { code: string; message: string }): FieldProblem[] {
+function decimalProblem(field: string, failure: { code: DecimalErrorCode; message: string }): FieldProblem[] {
   const code = failure.code === "DECIMAL_NOT_STRING" ? "WRONG_TYPE" : failure.code;
   return problem(field, code, `${field} ${failure.message}`);
 }

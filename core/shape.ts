@@ -6,11 +6,62 @@
 import { isBytes32Hex } from "./bytes";
 import { AiqynError, type AiqynCode } from "./errors";
 
+/**
+ * Every code a field problem carries (docs/API.md lists them): the shape's own, the record's rules, a decimal's
+ * (core/decimal.ts) and a reconciliation reference's (core/caip.ts), and the server's bulk body.
+ */
+export const FIELD_PROBLEM_CODES = [
+  "WRONG_TYPE",
+  "FIELD_UNKNOWN",
+  "FIELD_REQUIRED",
+  "FIELD_SERVER_SET",
+  "UNSUPPORTED_FORMAT",
+  "PROOF_TOO_LONG",
+  "INTEGER_OUT_OF_RANGE",
+  "KIND_UNKNOWN",
+  "ASSET_FORMAT",
+  "PUBLISHER_FORMAT",
+  "DOCUMENT_HASH_FORMAT",
+  "DECIMAL_SYNTAX",
+  "DECIMAL_LEADING_ZERO",
+  "DECIMAL_TOO_PRECISE",
+  "DECIMAL_OVERFLOW",
+  "AMOUNT_NOT_POSITIVE",
+  "AMOUNT_NOT_ZERO",
+  "STRING_TOO_LONG",
+  "STRING_ILL_FORMED",
+  "STRING_NOT_NFC",
+  "STRING_CONTROL_CHAR",
+  "STRING_BIDI_CONTROL",
+  "CORRECTS_REQUIRED",
+  "CORRECTS_NOT_EARLIER",
+  "CORRECTS_UNKNOWN",
+  "OCCURRED_IN_FUTURE",
+  "CAIP2_FORMAT",
+  "CAIP10_FORMAT",
+  "CAIP19_FORMAT",
+  "CAIP_ADDRESS",
+  "CAIP_ADDRESS_CHECKSUM",
+  "CAIP_NAMESPACE_UNSUPPORTED",
+  "REFERENCE_FORMAT",
+  "REFERENCE_CHAIN_MISMATCH",
+  "CONTROL_SIGNATURE_FORMAT",
+  "BULK_SIZE",
+] as const;
+
+/**
+ * Every code a field problem carries (docs/PROTOCOL.md §1.4 and §3, docs/API.md): the shape's own, the
+ * record's rules, a decimal's (core/decimal.ts) and a reconciliation reference's (core/caip.ts), and the
+ * server's bulk body. core/decimal.ts's and core/caip.ts's codes are passed on as field problems, so a code
+ * added there and not here does not compile.
+ */
+export type FieldProblemCode = (typeof FIELD_PROBLEM_CODES)[number];
+
 export interface FieldProblem {
   /** The field's name (a JSON pointer segment); "" for the record as a whole. */
   field: string;
   /** Stable machine-readable code, e.g. FIELD_REQUIRED, STRING_NOT_NFC, DECIMAL_TOO_PRECISE. */
-  code: string;
+  code: FieldProblemCode;
   message: string;
 }
 
@@ -52,7 +103,7 @@ export function isSignatureHex(value: unknown): value is string {
 }
 
 /** One problem, as the one-element list a check returns. */
-export function problem(field: string, code: string, message: string): FieldProblem[] {
+export function problem(field: string, code: FieldProblemCode, message: string): FieldProblem[] {
   return [{ field, code, message }];
 }
 
@@ -62,7 +113,7 @@ export function satisfies(test: (value: unknown) => boolean, what: string): Fiel
 }
 
 /** A string matching `pattern`: WRONG_TYPE for a non-string, else `code` "`field` must be `what`". */
-export function matches(pattern: RegExp, code: string, what: string): FieldCheck {
+export function matches(pattern: RegExp, code: FieldProblemCode, what: string): FieldCheck {
   return (value, field) => {
     if (typeof value !== "string") return problem(field, "WRONG_TYPE", `${field} must be a string`);
     return pattern.test(value) ? [] : problem(field, code, `${field} must be ${what}`);

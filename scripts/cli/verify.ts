@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import {
   AiqynError,
   agreeingChainReads,
+  type AiqynCode,
   parseBundleText,
   rpcChainReads,
   verifyPinnedBundle,
@@ -67,7 +68,8 @@ export interface BundleOutcome {
   ok: boolean;
   seq?: number;
   batchId?: number;
-  error?: { code: string; message: string; problems?: FieldProblem[] };
+  /** FILE_UNREADABLE: the file could not be read at all; else why the bundle was refused. */
+  error?: { code: AiqynCode | "FILE_UNREADABLE"; message: string; problems?: FieldProblem[] };
   checks: (Check | DocumentCheck)[];
   leaf?: Hex;
   computedRoot?: Hex | null;
