@@ -30,6 +30,7 @@ import {
   type RecordV1,
 } from "../core";
 import { hashMessage, SigningKey } from "ethers";
+import type { FieldProblemCode } from "../core/shape";
 import { buildBatchTree } from "../core/tree";
 import { declarationFields, declarationMessage, EMPTY_FIELDS } from "../server/sample-records";
 
@@ -78,7 +79,7 @@ export interface RefusedRecordCase {
   record: Record<string, unknown>;
   /** The leaf it would hash to (the encoder accepts it), or null when it cannot be encoded at all. */
   leaf: Hex | null;
-  expected: { problems: { field: string; code: string }[] };
+  expected: { problems: { field: string; code: FieldProblemCode }[] };
 }
 
 const PUBLISHED_AT = 1_761_955_200;
@@ -464,7 +465,7 @@ export function refusedRecordVectors() {
     name: string,
     reason: string,
     change: Record<string, unknown>,
-    problems: { field: string; code: string }[],
+    problems: { field: string; code: FieldProblemCode }[],
     from: RecordV1 = base,
   ): RefusedRecordCase => {
     const record = { ...from, ...change } as RecordV1;
@@ -533,7 +534,7 @@ type MakeCase = (
   name: string,
   reason: string,
   change: Record<string, unknown>,
-  problems: { field: string; code: string }[],
+  problems: { field: string; code: FieldProblemCode }[],
   from?: RecordV1,
 ) => RefusedRecordCase;
 
