@@ -45,3 +45,14 @@ export function refuseDevelopmentKey(chainId: number, privateKey: string): void 
 export function effectiveConfirmations(configured: number | null, chainId: number): number {
   return configured ?? (isLocalChain(chainId) ? 1 : SAFE_CONFIRMATIONS);
 }
+
+/**
+ * What is weak about the page's chain reads with these PUBLIC_RPC_URLS on a chain that is not local, or null.
+ * One RPC is trusted whole by every citizen's check (a lying one could report a forged root); two must agree.
+ */
+export function publicRpcWarning(chainId: number, publicRpcUrls: readonly string[]): string | null {
+  if (isLocalChain(chainId) || publicRpcUrls.length >= 2) return null;
+  if (publicRpcUrls.length === 0)
+    return "PUBLIC_RPC_URLS is empty: the page has no RPC to read the chain with, so citizens see every record unchecked unless they add one";
+  return "PUBLIC_RPC_URLS names one RPC: every citizen's check trusts it whole; list a second, independent one and the page makes them agree";
+}

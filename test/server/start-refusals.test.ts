@@ -11,7 +11,7 @@ import { Contract, Wallet, id, toQuantity } from "ethers";
 import { startServer } from "../../server";
 import { REGISTRY_ABI } from "../../server/chain";
 import { serverConfig } from "../../server/config";
-import { DEV_MNEMONIC, SAFE_CONFIRMATIONS } from "../../server/start-checks";
+import { DEV_MNEMONIC, SAFE_CONFIRMATIONS, publicRpcWarning } from "../../server/start-checks";
 import { prepareChildServer, spawnServer, type ChildServer } from "../helpers/child-server";
 import { postJson } from "../helpers/http";
 import { sampleRecord } from "../helpers/stack";
@@ -85,6 +85,38 @@ describe("server: start-up refusals and defaults", function () {
     await grantAnchorer(setup, new Wallet(HARDHAT_0).address);
     child = spawnServer({ ...setup.env, ANCHORER_KEY: HARDHAT_0 });
     expect(await child.url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it("warns at start, off a local chain, when the page would read the chain through fewer than two public RPCs", async () => {
+    const setup = await prepareChildServer("readers");
+    const sepolia = await chainIdProxy(setup.rpcUrl, SEPOLIA);
+    const anchorer = setup.registry.anchorer.privateKey;
+    try {
+      child = spawnServer({
+        ...setup.env,
+        LOG_LEVEL: "warn",
+        RPC_URL: sepolia.url,
+        ANCHORER_KEY: anchorer,
+        PUBLIC_RPC_URLS: sepolia.url,
+      });
+      await child.url;
+      expect(child.stdout()).to.include("PUBLIC_RPC_URLS names one RPC");
+      await child.stop();
+      const two = `${sepolia.url},${setup.rpcUrl}`;
+      child = spawnServer({
+        ...setup.env,
+        LOG_LEVEL: "warn",
+        RPC_URL: sepolia.url,
+        ANCHORER_KEY: anchorer,
+        PUBLIC_RPC_URLS: two,
+      });
+      await child.url;
+      expect(child.stdout()).not.to.include("PUBLIC_RPC_URLS");
+    } finally {
+      await sepolia.close();
+    }
+    expect(publicRpcWarning(SEPOLIA, [])).to.include("PUBLIC_RPC_URLS is empty");
+    expect(publicRpcWarning(31337, [])).to.equal(null);
   });
 
   it("derives the development accounts from the public test mnemonic", () => {

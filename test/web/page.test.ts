@@ -158,6 +158,8 @@ describe("web: the citizens' page in Chromium", function () {
     ]);
     expect(steps.filter(([, ok]) => ok !== "true")).to.deep.equal([]);
     expect(await page.locator("#trusted-rpc").textContent()).to.equal(anchored.rpcUrl);
+    // One RPC is trusted whole: the page says so, and how to have it cross-checked.
+    expect(await page.locator("#trusted-one-rpc").textContent()).to.include("one RPC");
     expect(await page.locator("#trusted-chain").textContent()).to.equal("31337");
     expect(await page.locator("#trusted").getAttribute("data-official")).to.equal("true");
     const trustFile = decodeURIComponent(
@@ -284,6 +286,7 @@ describe("web: the citizens' page in Chromium", function () {
     expect(await verdictOf(page)).to.equal("rpc-unreachable");
     // The citizen's RPC is asked first, beside the deployment's public one (the two must agree).
     expect(await page.locator("#trusted-rpc").textContent()).to.equal(`${dead} + ${anchored.rpcUrl}`);
+    expect(await page.locator("#trusted-one-rpc").count()).to.equal(0);
     // Local checks still ran: the record hash and the proof are fine; the chain was not confirmed.
     expect(await page.locator('[data-step="leaf"]').getAttribute("data-ok")).to.equal("true");
     await screenshot(page, "rpc-unreachable");

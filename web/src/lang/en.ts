@@ -44,6 +44,8 @@ export const en = {
   "verify.record": "The record",
   "verify.trusted": "What this check trusted",
   "verify.trustedRpc": "RPC",
+  "verify.oneRpc":
+    "Read through one RPC only: this check trusts it to report the chain truthfully. Add a second, independent RPC in the settings and the two must agree.",
   "verify.trustedChain": "Chain id",
   "verify.trustedRegistry": "Registry contract",
   "verify.trustedNote":

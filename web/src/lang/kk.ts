@@ -44,6 +44,8 @@ export const kk: Record<keyof typeof en, string> = {
   "verify.record": "Жазба",
   "verify.trusted": "Бұл тексеру неге сенді",
   "verify.trustedRpc": "RPC",
+  "verify.oneRpc":
+    "Тек бір RPC арқылы оқылды: бұл тексеру оның блокчейн туралы шындықты айтатынына сенеді. Баптауларда екінші, тәуелсіз RPC қосыңыз — сонда екеуі сәйкес келуі керек.",
   "verify.trustedChain": "Желі идентификаторы",
   "verify.trustedRegistry": "Тізілім келісімшарты",
   "verify.trustedNote": "Тек блокчейннің жауабына сенеміз; деректер сервері тек жазба мен дәлелді береді.",

@@ -44,6 +44,8 @@ export const ru: Record<keyof typeof en, string> = {
   "verify.record": "Запись",
   "verify.trusted": "Чему доверяла эта проверка",
   "verify.trustedRpc": "RPC",
+  "verify.oneRpc":
+    "Прочитано только через один RPC: эта проверка доверяет ему правдиво сообщать о блокчейне. Добавьте в настройках второй, независимый RPC — тогда их ответы должны совпасть.",
   "verify.trustedChain": "Идентификатор сети",
   "verify.trustedRegistry": "Контракт реестра",
   "verify.trustedNote": "Доверяем только ответу блокчейна; сервер данных лишь передаёт запись и доказательство.",

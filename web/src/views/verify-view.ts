@@ -496,6 +496,8 @@ function trustBox(o: Outcome): HTMLElement {
       {},
       h("dt", {}, t("verify.trustedRpc")),
       h("dd", { class: "mono", id: "trusted-rpc" }, view.rpcUrls.join(" + ") || "—"),
+      // One RPC is trusted whole (a lying one could report a forged root); two must agree (core/chain-reads.ts).
+      view.rpcUrls.length === 1 ? h("dd", { class: "warning", id: "trusted-one-rpc" }, t("verify.oneRpc")) : null,
       h("dt", {}, t("verify.trustedChain")),
       h("dd", { id: "trusted-chain" }, String(view.trust.chainId)),
       h("dt", {}, t("verify.trustedRegistry")),
