@@ -3,6 +3,7 @@
  * Served at /api/v1/openapi.json.
  */
 import { RECORD_KIND_NAMES } from "../core";
+import { FIELD_PROBLEM_CODES } from "../core/shape";
 import { PROBLEM_CODES } from "./problem";
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const problem = (description: string) => ({
@@ -62,6 +63,19 @@ export const openApiDocument = {
         required: ["field", "code", "message"],
         properties: {
           field: { type: "string", description: 'JSON-pointer-like path, e.g. "amount" or "records/3/amount"' },
+          // Every field problem code: the one list in core/shape.ts.
+          code: { type: "string", enum: [...FIELD_PROBLEM_CODES] },
+          message: { type: "string" },
+        },
+      },
+      Problem: {
+        type: "object",
+        required: ["type", "title", "status", "detail", "code"],
+        properties: {
+          type: { type: "string" },
+          title: { type: "string" },
+          status: { type: "integer" },
+          detail: { type: "string" },
           // Every code the server answers with: the one table in server/problem.ts.
           code: { type: "string", enum: [...PROBLEM_CODES] },
           instance: { type: "string" },
