@@ -64,7 +64,8 @@ class Stopping extends Error {}
 
 /**
  * What a failed anchoring step is known by: our own code, ethers' code for an error ethers made (e.g.
- * INSUFFICIENT_FUNDS, which tells the operator what to do), or ANCHOR_FAILED for anything else.
+ * INSUFFICIENT_FUNDS, which tells the operator what to do), STORE_FULL / STORE_UNAVAILABLE for the store's
+ * own failures, or ANCHOR_FAILED for anything else (the log has the error itself).
  */
 export type AnchorErrorCode = AiqynCode | EthersErrorCode | "ANCHOR_FAILED";
 
@@ -77,10 +78,24 @@ function isEthersError(error: unknown): error is Error & { code: EthersErrorCode
   );
 }
 
-function errorCode(error: unknown): AnchorErrorCode {
+/**
+ * A store's own failure (SQLite's or PostgreSQL's code, or the system's): STORE_FULL when the disk is full
+ * (SQLITE_FULL, ENOSPC, PostgreSQL's 53100 disk_full), else STORE_UNAVAILABLE; null when it is not one.
+ */
+function storeFailure(error: unknown): "STORE_FULL" | "STORE_UNAVAILABLE" | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return null;
+  if (code === "SQLITE_FULL" || code === "ENOSPC" || code === "53100") return "STORE_FULL";
+  // SQLite's codes, PostgreSQL's five-character SQLSTATEs, and the system's errno names (EIO, EACCES…).
+  return /^SQLITE_|^[0-9A-Z]{5}$|^E[A-Z]+$/.test(code) ? "STORE_UNAVAILABLE" : null;
+}
+
+/** The code a failed anchoring step is reported by (/readyz, aiqyn_anchor_errors_total). */
+export function anchorErrorCode(error: unknown): AnchorErrorCode {
   if (error instanceof AiqynError) return error.code;
   if (isConnectionError(error)) return "CHAIN_UNAVAILABLE";
-  return isEthersError(error) ? error.code : "ANCHOR_FAILED";
+  if (isEthersError(error)) return error.code;
+  return storeFailure(error) ?? "ANCHOR_FAILED";
 }
 
 function errorMessage(error: unknown): string {
@@ -157,7 +172,7 @@ export class Anchorer {
           this.options.onError?.(error.code);
           break;
         }
-        const code = errorCode(error);
+        const code = anchorErrorCode(error);
         this.status.consecutiveFailures += 1;
         this.status.lastError = { code, message: errorMessage(error), at: Math.floor(Date.now() / 1000) };
         this.options.onError?.(code);
