@@ -118,6 +118,16 @@ function isValidSignatureCall(hash: Hex, signature: Hex): string {
   return `0x${SELECTORS.isValidSignature}${hash.slice(2)}${uintWordHex(0x40)}${length}${padded}`;
 }
 
+/**
+ * JSON null is "no such transaction"; anything else that is not an object is a bad answer, never "none": a
+ * hostile RPC must not turn a real movement into a phantom one.
+ */
+function objectOrNull(raw: unknown, method: string): Record<string, unknown> | null {
+  if (raw === null) return null;
+  if (!isObject(raw)) throw new AiqynError("RPC_BAD_ANSWER", `${method}: not an object or null`);
+  return raw;
+}
+
 /** An EvmChainReader over a JSON-RPC transport. */
 export function createEvmChainReader(request: RpcRequest): EvmChainReader {
   const call = (to: string, data: string, block: number) => request("eth_call", [{ to, data }, quantity(block)]);
@@ -140,14 +150,14 @@ export function createEvmChainReader(request: RpcRequest): EvmChainReader {
     },
     getLogs: createGetLogs(request),
     transaction: async (hash) => {
-      const raw = await request("eth_getTransactionByHash", [hash]);
-      if (!isObject(raw)) return null;
+      const raw = objectOrNull(await request("eth_getTransactionByHash", [hash]), "eth_getTransactionByHash");
+      if (!raw) return null;
       const value = toBigInt(raw.value, "transaction value");
       return { hash: hash.toLowerCase() as Hex, from: lowerAddress(raw.from) ?? "", to: lowerAddress(raw.to), value };
     },
     receipt: async (hash) => {
-      const raw = await request("eth_getTransactionReceipt", [hash]);
-      return isObject(raw) ? parseReceipt(raw) : null;
+      const raw = objectOrNull(await request("eth_getTransactionReceipt", [hash]), "eth_getTransactionReceipt");
+      return raw ? parseReceipt(raw) : null;
     },
     nonce: async (address, block) =>
       toNumber(await request("eth_getTransactionCount", [address, quantity(block)]), "eth_getTransactionCount"),

@@ -60,6 +60,27 @@ describe("core/reconcile: hostile answers from a token, a contract account or an
     expect(await check(`0x1626ba7e${"0".repeat(56)}${"0".repeat(64)}`)).to.equal(false);
   });
 
+  it("a transaction or receipt answered as anything but an object or null is a bad answer, never 'no such transaction'", async () => {
+    const [holder, other] = await ethers.getSigners();
+    const token = await deployDemoToken(holder!.address, 10n);
+    const hash = await token.transfer(holder!, other!.address, 1n);
+    const honest = createEvmChainReader(rpc);
+    expect((await honest.receipt(hash))?.transactionHash).to.equal(hash.toLowerCase());
+    expect(await honest.receipt(`0x${"00".repeat(32)}`)).to.equal(null);
+    for (const answer of [[], "0x", 7]) {
+      const lying: RpcRequest = async (method, params) =>
+        method.startsWith("eth_getTransaction") ? answer : rpc(method, params);
+      const liar = createEvmChainReader(lying);
+      for (const read of [() => liar.receipt(hash), () => liar.transaction(hash)]) {
+        const error = await read().then(
+          () => null,
+          (e: { code?: string }) => e,
+        );
+        expect(error?.code, JSON.stringify(answer)).to.equal("RPC_BAD_ANSWER");
+      }
+    }
+  });
+
   it("a movement on this chain never matches a declaration of the same address on another chain", () => {
     const address = "0x" + "42".repeat(20);
     const declared = (chain: string): TrackedAsset => ({
