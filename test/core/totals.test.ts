@@ -6,6 +6,7 @@ import { computeTotals, fundFigures } from "../../core/totals";
 import { buildBatchTree } from "../../core/tree";
 import { batchRoot } from "../../core/tree-levels";
 import { fastKeccak } from "../../scripts/cli/fast-keccak";
+import { referenceStats } from "../helpers/reference-stats";
 import { sampleRecord, seededRecords } from "./fixtures";
 
 const TOTALS = { records: 0, anchored: 0, pending: 0, batches: 0 };
@@ -34,6 +35,11 @@ describe("core/totals: the fund's figures from records", () => {
       sampleRecord({ seq: 4, kind: "RETRACTION", corrects: 3 }),
     ];
     expect(computeTotals(records, TOTALS).holdings.map((x) => x.seq)).to.deep.equal([1]);
+  });
+
+  it("equals a naive reference written from docs/API.md on 600 seeded records", () => {
+    const records = seededRecords(7, 1, 600);
+    expect(computeTotals(records, TOTALS)).to.deep.equal(referenceStats(records, TOTALS));
   });
 
   it("judges standing over more records when the caller decides it (a correction outside the subset)", () => {

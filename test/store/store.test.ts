@@ -9,6 +9,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { recordStandings, type Hex, type RecordInput } from "../../core";
 import { computeTotals } from "../../core/totals";
+import { referenceStats } from "../helpers/reference-stats";
 import { statsFromAggregates } from "../../server/store/aggregates";
 import { openPostgresStore } from "../../server/store/postgres";
 import { SqliteStore } from "../../server/store/sqlite";
@@ -304,7 +305,9 @@ for (const backend of BACKENDS) {
       const all = await store.allRecords();
       const totals = { records: count, anchored: 0, pending: count, batches: 0 };
       const { rows, holdings } = await store.aggregates();
-      expect(statsFromAggregates(rows, holdings, totals)).to.deep.equal(computeTotals(all, totals));
+      const served = statsFromAggregates(rows, holdings, totals);
+      expect(served).to.deep.equal(computeTotals(all, totals));
+      expect(served).to.deep.equal(referenceStats(all, totals));
       const standings = recordStandings(all);
       for (const r of all) expect((await store.getRecord(r.seq))!.standing).to.equal(standings.get(r.seq));
     });
