@@ -55,6 +55,15 @@ export function parseDecimal(text: unknown, scale: number): DecimalResult {
   return { ok: true, value };
 }
 
+/**
+ * A decimal of a record already validated (or anchored as it is) scaled to an integer; 0 for text that is not
+ * a canonical decimal, so a sum over such records never throws (the figures and the reconciler's amounts).
+ */
+export function scaledOrZero(text: string, scale: number): bigint {
+  const parsed = parseDecimal(text, scale);
+  return parsed.ok ? parsed.value : 0n;
+}
+
 /** Formats a scaled integer back into its shortest decimal string (no trailing zeros). */
 export function formatDecimal(value: bigint, scale: number): string {
   if (value < 0n) throw new RangeError("negative decimal");

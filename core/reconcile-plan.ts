@@ -4,8 +4,8 @@
  * records, plus a retracted declaration whose RETRACTION names an end block (it was tracked until then).
  */
 import { parseCaip10, type Caip10, type Caip19 } from "./caip";
-import { parseDecimal } from "./decimal";
-import type { RecordKind, RecordV1 } from "./record";
+import { scaledOrZero } from "./decimal";
+import { AMOUNT_DECIMALS, type RecordKind, type RecordV1 } from "./record";
 import {
   MOVEMENT_KINDS,
   parseAssetAtBlock,
@@ -57,10 +57,7 @@ export interface ReconcilePlan {
   unchecked: { seq: number; reason: string }[];
 }
 
-const amountOf = (record: RecordV1): bigint => {
-  const parsed = parseDecimal(record.amount, 18);
-  return parsed.ok ? parsed.value : 0n;
-};
+const amountOf = (record: RecordV1): bigint => scaledOrZero(record.amount, AMOUNT_DECIMALS);
 
 function declarationOf(record: RecordV1, end: TrackingEnd | null): TrackedAsset | null {
   const account = parseCaip10(record.counterparty);

@@ -6,7 +6,7 @@
  * `recordStandings`, the one rule); retractions themselves move nothing.
  * Inflow kinds: INFLOW_* and INVESTMENT; outflow kinds: DIVESTMENT, GRANT, EXPENSE (docs/API.md).
  */
-import { formatDecimal, parseDecimal } from "./decimal";
+import { formatDecimal, scaledOrZero } from "./decimal";
 import { AMOUNT_DECIMALS, VALUE_USD_DECIMALS, type RecordKind, type RecordStanding, type RecordV1 } from "./record";
 import type { Stats } from "./api";
 import { recordStandings } from "./standing";
@@ -33,12 +33,6 @@ export const countsInFigures = (record: Pick<RecordV1, "kind">, standing: Record
 /** The month (UTC, YYYY-MM) of a unix time in seconds: the byMonth key. */
 export const monthOf = (occurredAt: number): string => new Date(occurredAt * 1000).toISOString().slice(0, 7);
 
-/** A checked record's decimal scaled to an integer; 0 for text that is not a canonical decimal. */
-function scaled(text: string, decimals: number): bigint {
-  const parsed = parseDecimal(text, decimals);
-  return parsed.ok ? parsed.value : 0n;
-}
-
 /** What one counting record adds to the sums, as scaled integers. */
 export interface Contribution {
   value: bigint;
@@ -48,9 +42,9 @@ export interface Contribution {
 }
 
 export function contributionOf(r: TotalsRecord): Contribution {
-  const amount = scaled(r.amount, AMOUNT_DECIMALS);
+  const amount = scaledOrZero(r.amount, AMOUNT_DECIMALS);
   return {
-    value: scaled(r.valueUsd, VALUE_USD_DECIMALS),
+    value: scaledOrZero(r.valueUsd, VALUE_USD_DECIMALS),
     inflow: STATS_INFLOW_KINDS.has(r.kind) ? amount : 0n,
     outflow: STATS_OUTFLOW_KINDS.has(r.kind) ? amount : 0n,
     month: monthOf(r.occurredAt),
