@@ -6,8 +6,7 @@
  * The Holdings view reconciles only when every batch passed: partial records could call a forgery clean.
  */
 import type { ChainReads, RecordV1, TrustRoot } from "../../core/index";
-import { batchVerdict } from "../../core/batch-check";
-import { anchoredBatches, type FailedBatch } from "./figures";
+import { anchoredBatches, judgeBatch, type FailedBatch } from "./figures";
 import type { BatchInfo, DataSource } from "./source";
 
 export interface CheckedRecords {
@@ -28,13 +27,8 @@ async function firstUnlisted(ids: number[], reads: ChainReads): Promise<number |
 
 type Outcome = { records: RecordV1[] } | { failed: FailedBatch };
 
-async function checkOne(source: DataSource, reads: ChainReads, batch: BatchInfo): Promise<Outcome> {
-  const [onChain, entries] = await Promise.allSettled([reads.batch(batch.id), source.batchRecords(batch)]);
-  if (onChain.status === "rejected") return { failed: { id: batch.id, problem: "chain" } };
-  if (entries.status === "rejected") return { failed: { id: batch.id, problem: "source" } };
-  const check = batchVerdict(batch.id, entries.value, onChain.value);
-  if (!check.ok) return { failed: { id: batch.id, problem: check.problem, seq: check.seq } };
-  return { records: check.records };
+function checkOne(source: DataSource, reads: ChainReads, batch: BatchInfo): Promise<Outcome> {
+  return judgeBatch(batch, { onChain: reads.batch(batch.id), entries: source.batchRecords(batch) });
 }
 
 /** Checks every batch the source lists; `stillCurrent` false stops early (the rest count as failed). */

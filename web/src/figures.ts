@@ -13,6 +13,7 @@ import {
   rpcChainReads,
   type ChainReads,
   type OnChainBatch,
+  type RecordV1,
   type Stats,
   type TrustRoot,
 } from "../../core/index";
@@ -108,28 +109,33 @@ const digest = (r: TotalsRecord): TotalsRecord => ({
   occurredAt: r.occurredAt,
 });
 
-interface Served {
+/** One batch's chain answer (batch(id) on the pinned registry) and the records the source serves for it. */
+export interface Served {
   onChain: Promise<OnChainBatch | null>;
   entries: Promise<{ record: unknown; leaf: unknown }[]>;
 }
 
-async function checkOne(opts: FiguresOptions, batch: BatchInfo, served: Served): Promise<Outcome> {
-  let chain: OnChainBatch | null;
-  try {
-    chain = await served.onChain;
-  } catch {
-    return { failed: { id: batch.id, problem: "chain" } };
-  }
-  let entries: { record: unknown; leaf: unknown }[];
-  try {
-    entries = await served.entries;
-  } catch {
-    return { failed: { id: batch.id, problem: "source" } };
-  }
-  const check = batchVerdict(batch.id, entries, chain);
+/**
+ * One batch judged by core's batchVerdict, for the figures and the Holdings view alike: a failed chain read
+ * is "chain", a failed source read "source" (in that order), else the verdict's problem or the records.
+ */
+export async function judgeBatch(
+  batch: BatchInfo,
+  served: Served,
+): Promise<{ records: RecordV1[]; root: string } | { failed: FailedBatch }> {
+  const [onChain, entries] = await Promise.allSettled([served.onChain, served.entries]);
+  if (onChain.status === "rejected") return { failed: { id: batch.id, problem: "chain" } };
+  if (entries.status === "rejected") return { failed: { id: batch.id, problem: "source" } };
+  const check = batchVerdict(batch.id, entries.value, onChain.value);
   if (!check.ok) return { failed: { id: batch.id, problem: check.problem, seq: check.seq } };
-  const records = check.records.map(digest);
-  void rememberBatch(batchCacheKey(opts.trust.chainId, opts.trust.registry, batch.id, chain!.root), records);
+  return { records: check.records, root: onChain.value!.root };
+}
+
+async function checkOne(opts: FiguresOptions, batch: BatchInfo, served: Served): Promise<Outcome> {
+  const judged = await judgeBatch(batch, served);
+  if ("failed" in judged) return judged;
+  const records = judged.records.map(digest);
+  void rememberBatch(batchCacheKey(opts.trust.chainId, opts.trust.registry, batch.id, judged.root), records);
   return { records };
 }
 
