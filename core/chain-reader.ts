@@ -17,6 +17,7 @@ import { AiqynError } from "./errors";
 import { isObject } from "./shape";
 import { keccak256 } from "./keccak";
 import { createGetLogs, parseChainLog, type ChainLog, type GetLogs } from "./log-scan";
+import { createTraceReader, type ValueMove } from "./call-trace";
 import type { RpcRequest } from "./registry-reader";
 
 /** The parts of eth_getTransactionReceipt the reconciler reads. Addresses lowercase. */
@@ -54,6 +55,18 @@ export interface EvmChainReader {
   hasCode(address: string, block: number): Promise<boolean>;
   /** ERC-1271: true when `account` answers the magic value 0x1626ba7e for (hash, signature). */
   isValidSignature(account: string, hash: Hex, signature: Hex, block: number): Promise<boolean>;
+  /**
+   * The transaction's native value moves from a call trace (core/call-trace.ts), internal calls included; null
+   * when the RPC offers no trace. Optional: a reader without it is one whose RPC offers none.
+   */
+  valueMoves?(hash: string): Promise<ValueMove[] | null>;
+  /** A Safe's owners (lowercase) and threshold at `block`; null when the account does not answer as a Safe. */
+  safeSetup?(account: string, block: number): Promise<SafeSetup | null>;
+}
+
+export interface SafeSetup {
+  owners: string[];
+  threshold: number;
 }
 
 /** keccak256("Transfer(address,address,uint256)"): topic 0 of an ERC-20 Transfer log. */
@@ -65,6 +78,8 @@ const SELECTORS = {
   balanceOf: selector("balanceOf(address)"),
   decimals: selector("decimals()"),
   isValidSignature: selector("isValidSignature(bytes32,bytes)"),
+  getOwners: selector("getOwners()"),
+  getThreshold: selector("getThreshold()"),
 };
 
 const quantity = (n: number) => `0x${n.toString(16)}`;
@@ -116,6 +131,16 @@ function isValidSignatureCall(hash: Hex, signature: Hex): string {
     .padEnd(Math.ceil(sig.length / 32) * 64, "0");
   const length = uintWordHex(sig.length);
   return `0x${SELECTORS.isValidSignature}${hash.slice(2)}${uintWordHex(0x40)}${length}${padded}`;
+}
+
+/** getOwners()'s ABI answer (offset, length, addresses), or null when it is not one. */
+function decodeAddressList(answer: unknown): string[] | null {
+  if (!isHexData(answer) || answer.length < 130) return null;
+  const words = answer.slice(2).match(/.{64}/g) ?? [];
+  const offset = Number(BigInt(`0x${words[0]}`)) / 32;
+  const length = words[offset] === undefined ? NaN : Number(BigInt(`0x${words[offset]}`));
+  if (!Number.isInteger(offset) || !(length >= 0 && length <= words.length - offset - 1)) return null;
+  return words.slice(offset + 1, offset + 1 + length).map((w) => `0x${w.slice(24)}`);
 }
 
 /**
@@ -172,6 +197,21 @@ export function createEvmChainReader(request: RpcRequest): EvmChainReader {
         return typeof answer === "string" && answer.toLowerCase() === ERC1271_MAGIC.padEnd(66, "0");
       } catch (error) {
         if (isRevert(error)) return false; // a revert is a refusal; a transport error is not an answer
+        throw error;
+      }
+    },
+    valueMoves: createTraceReader(request),
+    safeSetup: async (account, block) => {
+      try {
+        const [owners, threshold] = await Promise.all([
+          call(account, `0x${SELECTORS.getOwners}`, block),
+          call(account, `0x${SELECTORS.getThreshold}`, block),
+        ]);
+        const list = decodeAddressList(owners);
+        if (!list || !isHexData(threshold) || threshold.length !== 66) return null;
+        return { owners: list, threshold: Number(BigInt(threshold)) };
+      } catch (error) {
+        if (isRevert(error)) return null;
         throw error;
       }
     },

@@ -27,3 +27,6 @@ export * from "./chain-reader";
 export * from "./reconcile-plan";
 export * from "./reconcile-context";
 export * from "./reconcile";
+export * from "./call-trace";
+export * from "./reconcile-control";
+export * from "./reconcile-native";

@@ -37,6 +37,26 @@ export interface Finding {
   message: string;
 }
 
+/**
+ * Information the report carries beside its findings (never a finding, never a failing exit):
+ * CONTROL_CHANGED — a contract account's owners or threshold changed after it proved control at its
+ * declaration's block; NATIVE_PER_TX_UNVERIFIED — a named transaction's native amount moved by internal calls
+ * the RPC cannot trace, so only the balance checkpoints judge it; NATIVE_NET_ONLY — a contract account's native
+ * value is checked only as net changes between checkpoints (no call trace), so an undisclosed inflow and an
+ * undisclosed outflow of the same amount cancel out there.
+ */
+export const NOTE_CODES = ["CONTROL_CHANGED", "NATIVE_PER_TX_UNVERIFIED", "NATIVE_NET_ONLY"] as const;
+export type NoteCode = (typeof NOTE_CODES)[number];
+
+export interface ReconcileNote {
+  code: NoteCode;
+  seq: number;
+  chain: string;
+  account: string | null;
+  movement: string | null;
+  message: string;
+}
+
 export interface ReconcileProgress {
   chain: string;
   phase: "declarations" | "snapshots" | "movements" | "logs" | "nonces" | "native";
@@ -54,6 +74,7 @@ export interface ChainContext {
   plan: ReconcilePlan;
   findings: Finding[];
   unchecked: { seq: number; reason: string }[];
+  notes: ReconcileNote[];
   logChunkSize?: number;
   /** The first block the Transfer log scan reads (0: from each declaration's start). */
   scanFrom: number;

@@ -23,6 +23,7 @@ import {
   type Finding,
 } from "./reconcile-context";
 import type { Caip19 } from "./caip";
+import { namedNativeMove, type NativeMove } from "./reconcile-native";
 
 /** What the records name on this chain, as the chain shows it. */
 export interface NamedOnChain {
@@ -30,8 +31,8 @@ export interface NamedOnChain {
   logs: Set<string>;
   /** Every named transaction that exists up to the final block, by hash. */
   txs: Map<string, ChainReceipt>;
-  /** Named native movements: who sent what to whom (value 0 for a failed transaction). */
-  native: { block: number; from: string; to: string | null; value: bigint }[];
+  /** Named native movements: who sent what to whom (value 0 for a failed transaction; internal calls traced). */
+  native: NativeMove[];
 }
 
 type Moved = { from: string; to: string | null; value: bigint; key: string; decimals: number; asset: Caip19 | null };
@@ -89,14 +90,10 @@ async function checkNativeMovement(ctx: ChainContext, m: MovementClaim, named: N
   if (receipt.blockNumber > ctx.toBlock)
     return ctx.unchecked.push({ seq: m.seq, reason: `${m.ref.key} is after the final block ${ctx.toBlock}` });
   named.txs.set(m.ref.txHash, receipt);
-  const value = receipt.success ? tx.value : 0n; // a failed transaction moves no value
-  named.native.push({ block: receipt.blockNumber, from: tx.from, to: tx.to, value });
-  compareMovement(
-    ctx,
-    m,
-    { from: tx.from, to: tx.to, value, key: "native", decimals: 18, asset: null },
-    receipt.blockNumber,
-  );
+  const move = await namedNativeMove(ctx, m, tx, receipt);
+  named.native.push(move);
+  if (move.claimed) return; // the record's claim, not verifiable per transaction here (a note says so)
+  compareMovement(ctx, m, { ...move, key: "native", decimals: 18, asset: null }, receipt.blockNumber);
 }
 
 /** Reports every record but the first that names an already named movement; returns the first of each. */

@@ -5,8 +5,10 @@
  * - snapshot / declaration point: `<CAIP-19>@<block>` (the balance at the end of that block);
  * - movement: `<CAIP-2>/tx/<0x tx hash>` (a transaction's native value) or `<CAIP-2>/tx/<0x tx hash>/log/<i>`
  *   (a token Transfer log, `i` its index in the block);
- * - the control proof in a declaration's memo: `0x` + 65 bytes, a signature of
- *   `aiqyn-wallet/1 <registry CAIP-10> <account CAIP-10> <asset CAIP-19>`.
+ * - the control proof in a declaration's memo: `0x` + the signature bytes of
+ *   `aiqyn-wallet/1 <registry CAIP-10> <account CAIP-10> <asset CAIP-19>`: 65 bytes for a key (EOA), whatever
+ *   the contract account accepts through ERC-1271 for a contract (a Safe's owners' signatures concatenated, any
+ *   length the memo holds), and `0x` alone for a message the contract approved on chain (Safe's SignMessageLib).
  *
  * Free text stays free: a reference is held to a movement or snapshot format only when it starts with a CAIP-2
  * namespace (`eip155:`), so "court order 2-17/2025" is still a valid reference.
@@ -22,7 +24,7 @@ import {
   type CaipResult,
 } from "./caip";
 import type { RecordKind } from "./record";
-import { isSignatureHex, type FieldProblem, type FieldProblemCode } from "./shape";
+import { type FieldProblem, type FieldProblemCode } from "./shape";
 
 export const CONTROL_MESSAGE_PREFIX = "aiqyn-wallet/1";
 
@@ -131,12 +133,23 @@ function checkAccountAndPoint(input: Record<string, unknown>): FieldProblem[] {
   return problems;
 }
 
+/**
+ * The shape of a declaration's control signature: `0x` and whole bytes (none for an on-chain approved message).
+ * Which length is right depends on the account (65 bytes for a key), which only the chain can tell: the
+ * reconciler judges it (core/reconcile-control.ts); the memo's own limit bounds the length.
+ */
+export function isControlSignatureHex(value: unknown): value is string {
+  return typeof value === "string" && /^0x(?:[0-9a-fA-F]{2})*$/.test(value);
+}
+
 function checkControlSignature(memo: unknown): FieldProblem[] {
-  if (typeof memo !== "string" || isSignatureHex(memo)) return [];
+  if (typeof memo !== "string" || isControlSignatureHex(memo)) return [];
   return [
     problem("memo", {
       code: "CONTROL_SIGNATURE_FORMAT",
-      message: "a WALLET_DECLARED memo is the 65-byte control signature: 0x + 130 hex digits",
+      message:
+        "a WALLET_DECLARED memo is the control signature as 0x + hex bytes: 65 bytes for a key, the bytes the " +
+        "contract account accepts for a contract (a Safe's owners' signatures), 0x alone for a message approved on chain",
     }),
   ];
 }

@@ -8,10 +8,8 @@
  */
 import { type Caip19 } from "./caip";
 import type { EvmChainReader } from "./chain-reader";
-import { bytesToHex, utf8Bytes, type Hex } from "./bytes";
 import { formatDecimal } from "./decimal";
 import type { RecordV1 } from "./record";
-import { personalMessageHashOf, recoverAddress } from "./receipt";
 import {
   balanceAt,
   decimalsOf,
@@ -20,12 +18,13 @@ import {
   sameAmount,
   type ChainContext,
   type Finding,
+  type ReconcileNote,
   type ReconcileProgress,
 } from "./reconcile-context";
+import { judgeControl, laterControlChange, type ControlClaim } from "./reconcile-control";
+import { checkTracedNative } from "./reconcile-native";
 import { checkMovements, checkNativeBalances, checkNonces, findUndisclosedTransfers } from "./reconcile-movements";
 import { planReconciliation, tracksBlock, type ReconcilePlan, type TrackedAsset } from "./reconcile-plan";
-import { controlMessage } from "./reconcile-refs";
-import { isSignatureHex } from "./shape";
 
 export interface ChainTarget {
   reader: EvmChainReader;
@@ -57,24 +56,31 @@ export interface ReconcileReport {
   findings: Finding[];
   /** Records with chain references that could not be judged, and why. */
   unchecked: { seq: number; reason: string }[];
+  /** Information beside the findings (a later change of a Safe's owners, what a net check cannot see). */
+  notes: ReconcileNote[];
   chains: { chain: string; toBlock: number; declarations: number; snapshots: number; movements: number }[];
 }
 
-async function controlProven(ctx: ChainContext, d: TrackedAsset): Promise<{ ok: boolean; actual: string }> {
-  if (!isSignatureHex(d.signature)) return { ok: false, actual: "no 65-byte signature" };
-  const message = controlMessage(ctx.registry, d.account.text, d.asset.text);
-  const hash = personalMessageHashOf(utf8Bytes(message));
-  const address = d.account.address;
-  if (await ctx.reader.hasCode(address, ctx.toBlock)) {
-    const ok = await ctx.reader.isValidSignature(address, bytesToHex(hash), d.signature as Hex, ctx.toBlock);
-    return { ok, actual: ok ? address : "the contract account refuses the signature (ERC-1271)" };
-  }
-  try {
-    const signer = recoverAddress(hash, d.signature as Hex);
-    return { ok: signer === address.toLowerCase(), actual: `signed by ${signer}` };
-  } catch {
-    return { ok: false, actual: "the signature recovers to no key" };
-  }
+const controlClaim = (ctx: ChainContext, d: TrackedAsset): ControlClaim => ({
+  registry: ctx.registry,
+  account: d.account,
+  asset: d.asset.text,
+  signature: d.signature,
+  block: d.startBlock,
+});
+
+/** A proven contract account whose owners, threshold or answer changed by the final block: a note. */
+async function noteControlChange(ctx: ChainContext, d: TrackedAsset) {
+  const change = await laterControlChange(ctx.reader, controlClaim(ctx, d), ctx.toBlock);
+  if (change)
+    ctx.notes.push({
+      code: "CONTROL_CHANGED",
+      seq: d.seq,
+      chain: ctx.chain,
+      account: d.account.text,
+      movement: `blocks ${d.startBlock + 1}-${ctx.toBlock}`,
+      message: `seq ${d.seq}: ${change}`,
+    });
 }
 
 function balanceFinding(
@@ -101,7 +107,8 @@ function balanceFinding(
 }
 
 async function checkDeclaration(ctx: ChainContext, d: TrackedAsset) {
-  const control = await controlProven(ctx, d);
+  const control = await judgeControl(ctx.reader, controlClaim(ctx, d));
+  if (control.ok && control.contract) await noteControlChange(ctx, d);
   if (!control.ok)
     ctx.findings.push({
       code: "CONTROL_UNPROVEN",
@@ -180,6 +187,7 @@ async function reconcileChain(ctx: ChainContext, scope: ReconcileOptions["scope"
   const named = await checkMovements(ctx);
   await findUndisclosedTransfers(ctx, named);
   await checkNonces(ctx, named);
+  await checkTracedNative(ctx, named);
   await checkNativeBalances(ctx, named);
 }
 
@@ -199,6 +207,7 @@ function contextFor(
     plan,
     findings: report.findings,
     unchecked: report.unchecked,
+    notes: report.notes,
     logChunkSize: options.logChunkSize,
     scanFrom: options.scanFrom?.[chain] ?? 0,
     concurrency: options.concurrency ?? 8,
@@ -234,7 +243,7 @@ async function extendRetractedWindows(ctx: ChainContext): Promise<void> {
 /** Reconciles the records with every chain they name. Findings come sorted by seq, then code. */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
   const plan = planReconciliation(options.records);
-  const report: ReconcileReport = { findings: [], unchecked: [...plan.unchecked], chains: [] };
+  const report: ReconcileReport = { findings: [], unchecked: [...plan.unchecked], notes: [], chains: [] };
   for (const [chain, seqs] of chainsOf(plan)) {
     if (!options.chains[chain]) {
       for (const seq of [...new Set(seqs)]) report.unchecked.push({ seq, reason: `no RPC for chain ${chain}` });
@@ -254,5 +263,6 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   }
   report.findings.sort((a, b) => a.seq - b.seq || a.code.localeCompare(b.code));
   report.unchecked.sort((a, b) => a.seq - b.seq);
+  report.notes.sort((a, b) => a.seq - b.seq || a.code.localeCompare(b.code));
   return report;
 }
