@@ -4,6 +4,7 @@
  */
 import { leafHash, validateRecordInput, type FieldProblem, type Keccak, type Receipt, type RecordInput } from "../core";
 import type { Batcher } from "./batcher";
+import type { ControlCheck } from "./control-check";
 import type { ReceiptSigner } from "./crypto";
 import { isObject } from "../core/shape";
 import { ProblemError } from "./problem";
@@ -19,6 +20,8 @@ export interface IngestDeps {
   now: () => number;
   onAccepted?: (count: number) => void;
   onStoreError?: (error: unknown) => void;
+  /** Judges declarations' control signatures on the server's chain (server/control-check.ts); none: shape only. */
+  checkControl?: ControlCheck;
 }
 
 export interface PublisherRights {
@@ -83,6 +86,20 @@ function validate(body: unknown, at: number, maxSeq: number): RecordInput[] {
   return valid;
 }
 
+/** Declarations whose control signature the chain refuses: 400 INVALID_RECORD, field by field, nothing stored. */
+async function requireControl(check: ControlCheck | undefined, body: unknown, valid: readonly RecordInput[]) {
+  if (!check || !valid.some((input) => input.kind === "WALLET_DECLARED")) return;
+  const refused = await check(valid);
+  if (refused.length === 0) return;
+  const bulk = isObject(body) && Object.prototype.hasOwnProperty.call(body, "records");
+  const problems = refused.map(({ index, problem }) => ({
+    ...problem,
+    field: bulk ? `records/${index}/${problem.field}` : problem.field,
+  }));
+  const detail = `${problems.length} problem(s); first: ${problems[0]!.field}: ${problems[0]!.message}`;
+  throw new ProblemError(400, "INVALID_RECORD", detail, { errors: problems });
+}
+
 /** A publisher corrects or retracts only its own records unless an operator gave it that right. */
 async function requireOwnCorrections(store: Store, publisher: string, inputs: readonly RecordInput[]): Promise<void> {
   const targets = [...new Set(inputs.map((i) => i.corrects).filter((seq) => seq !== 0))];
@@ -122,6 +139,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     async ingest(publisher, body, rights = { mayCorrectOthers: false }) {
       const valid = validate(body, now(), await store.maxSeq());
       if (!rights.mayCorrectOthers) await requireOwnCorrections(store, publisher, valid);
+      await requireControl(deps.checkControl, body, valid);
       let stored: StoredRecord[];
       try {
         stored = await store.appendRecords(valid, publisher, finish, now);

@@ -29,6 +29,7 @@ const TITLES = {
   INTERNAL: "Internal error",
   INVALID_REQUEST: "The request could not be read",
   EXPECTATION_FAILED: "The Expect header cannot be met",
+  CHAIN_UNAVAILABLE: "The chain could not be read",
 } as const satisfies Partial<Record<AiqynCode, string>>;
 
 export type ProblemCode = keyof typeof TITLES;

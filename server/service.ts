@@ -9,6 +9,7 @@ import type { Batcher } from "./batcher";
 import type { ChainClient } from "./chain";
 import type { ServerConfig } from "./config";
 import type { ReceiptSigner } from "./crypto";
+import { createControlCheck } from "./control-check";
 import { createIngest, type Ingest } from "./ingest";
 import type { Leadership } from "./leader";
 import { storeProblem } from "./problem-store";
@@ -41,7 +42,13 @@ export type Service = Ingest & Queries;
 export function createService(deps: ServiceDeps): Service {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   return guardStore({
-    ...createIngest({ ...deps, now }),
+    ...createIngest({
+      ...deps,
+      now,
+      checkControl: createControlCheck(deps.chain.chainId, deps.chain.registry, (method, params) =>
+        deps.chain.provider.send(method, params),
+      ),
+    }),
     ...createQueries(deps),
   });
 }
