@@ -122,6 +122,7 @@ export function reportTable(report: ReconcileReport): string {
     lines.push(table([["seq", "finding", "account", "movement", "records say", "chain shows"], ...rows]));
   }
   for (const u of report.unchecked) lines.push(`not checked: seq ${u.seq}: ${u.reason}`);
+  for (const n of report.notes ?? []) lines.push(`note (${n.code}): ${n.message}`);
   lines.push(
     "Not visible to this check: holdings off chain (ETF units, equities, bank accounts), assets at exchanges.",
   );

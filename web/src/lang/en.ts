@@ -311,4 +311,10 @@ export const en = {
   "fund.problem.chain": "the chain could not be read for it",
   "fund.problem.missing": "the chain holds it, but the data source does not list it",
   "fund.checkDone": "Done: checked {checked} of {total} batches against the blockchain.",
+  "holdings.note.CONTROL_CHANGED":
+    "ℹ {account}: its owners or threshold changed after it proved control in declaration #{seq}. Control is judged at the declaration's block, so this is information, not a problem.",
+  "holdings.note.NATIVE_PER_TX_UNVERIFIED":
+    "ℹ Record #{seq}: this RPC offers no call trace, so the amount moved inside {movement} could not be checked per transaction; the balance checks judge it.",
+  "holdings.note.NATIVE_NET_ONLY":
+    "ℹ {account} is a contract account and this RPC offers no call trace: its native coin is checked only as net changes between checks, where an undisclosed inflow and an equal undisclosed outflow cancel out. An RPC with call traces sees each transaction.",
 };

@@ -12,6 +12,7 @@ import {
   registryCaip10,
   type EvmChainReader,
   type Finding,
+  type ReconcileNote,
   type RecordV1,
   type ReconcilePlan,
   type TrackedAsset,
@@ -183,6 +184,25 @@ function reportLines(findings: Finding[]) {
   );
 }
 
+/** The report's notes (information, never a verdict): a Safe's later owner change, what no call trace showed. */
+function noteLines(notes: ReconcileNote[]) {
+  return h(
+    "ul",
+    { class: "notes" },
+    notes.map((n) =>
+      h(
+        "li",
+        { "data-code": n.code, title: n.message },
+        t(`holdings.note.${n.code}` as MessageKey, {
+          seq: n.seq,
+          account: n.account ?? "",
+          movement: n.movement ?? "",
+        }),
+      ),
+    ),
+  );
+}
+
 async function scanMovements(ctx: Context, chain: string, rpcUrl: string, range: number, out: HTMLElement) {
   const progress = h("progress", { max: 100, value: 0 });
   replace(out, h("p", {}, t("holdings.scanning")), progress);
@@ -202,7 +222,12 @@ async function scanMovements(ctx: Context, chain: string, rpcUrl: string, range:
     report.findings.length === 0
       ? t("holdings.scanClean", { from, to: latest })
       : t("holdings.scanFindings", { from, to: latest, count: report.findings.length });
-  replace(out, h("p", { id: `scan-result-${chain}`, role: "status" }, summary), reportLines(report.findings));
+  replace(
+    out,
+    h("p", { id: `scan-result-${chain}`, role: "status" }, summary),
+    reportLines(report.findings),
+    noteLines(report.notes),
+  );
 }
 
 function scanControls(ctx: Context, chain: string, rpcInput: HTMLInputElement) {
@@ -237,7 +262,14 @@ function scanControls(ctx: Context, chain: string, rpcInput: HTMLInputElement) {
   );
 }
 
-async function fillTable(ctx: Context, chain: string, rpcUrl: string, body: HTMLElement, status: HTMLElement) {
+async function fillTable(
+  ctx: Context,
+  chain: string,
+  rpcUrl: string,
+  body: HTMLElement,
+  status: HTMLElement,
+  notes: HTMLElement,
+) {
   replace(status, t("common.loading"));
   const reader = createEvmChainReader(createFetchTransport(rpcUrl, { timeoutMs: 20_000 }));
   const latest = await reader.latestBlock();
@@ -250,6 +282,7 @@ async function fillTable(ctx: Context, chain: string, rpcUrl: string, body: HTML
   const mine = ctx.plan.declarations.filter((d) => d.account.chain.text === chain && d.startBlock <= latest);
   replace(body, ...(await Promise.all(mine.map((d) => holdingRow(ctx, reader, d, report.findings, latest)))));
   replace(status, t("holdings.readAt", { block: latest, rpc: rpcUrl }));
+  replace(notes, noteLines(report.notes));
 }
 
 function chainSection(ctx: Context, chain: string) {
@@ -262,11 +295,12 @@ function chainSection(ctx: Context, chain: string) {
   });
   const body = h("tbody", {});
   const status = h("p", { class: "read-status", role: "status" });
+  const notes = h("div", { class: "holdings-notes" });
   const read = () => {
     const url = rpc.value.trim();
     if (!/^https?:\/\//.test(url)) return void replace(status, t("holdings.chooseRpc"));
     saveRpc(chain, url);
-    fillTable(ctx, chain, url, body, status).catch((error: unknown) =>
+    fillTable(ctx, chain, url, body, status, notes).catch((error: unknown) =>
       replace(status, t("holdings.rpcFailed", { message: errorMessage(error) })),
     );
   };
@@ -303,6 +337,7 @@ function chainSection(ctx: Context, chain: string) {
       ),
       body,
     ),
+    notes,
     h("h3", {}, t("holdings.lastMovements")),
     movementList(ctx, chain),
     scanControls(ctx, chain, rpc),
