@@ -7,6 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { Contract, getAddress, ZeroAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { UsageError } from "./args";
+import { readSafe } from "./safe";
 import {
   ANCHORER_ROLE,
   checkedAddress,
@@ -95,7 +96,10 @@ async function execute(ctx: CommandContext, r: Resolved, plan: Plan): Promise<Se
     return [];
   }
   if (ctx.printTx) {
-    const batch = safeBatch(r.chainId, `aiqyn: ${plan.name}`, plan.txs);
+    const safe = await roleSafe(ctx, r, plan.role);
+    const batch = safeBatch(r.chainId, `aiqyn: ${plan.name}`, plan.txs, safe);
+    if (!safe) ctx.log(`note: no holder of ${ROLE_NAMES[plan.role]} is a Safe; the batch names none (createdFromSafeAddress "")`);
+    else ctx.log(`Safe ${safe} holds ${ROLE_NAMES[plan.role]}: the batch is made for it`);
     ctx.log(
       `${plan.name}: ${plan.txs.length} transaction(s) for an account holding ${ROLE_NAMES[plan.role]}, in this order:`,
     );
@@ -204,22 +208,13 @@ export async function rotateAnchorerCommand(ctx: CommandContext, newArg: string 
  * first means the registry always has an admin; renouncing (not revoking) means only the holder gives it up.
  */
 /** The Safe's owners and threshold, or undefined when the contract does not answer as a Safe. */
-async function safeInfo(
-  ctx: CommandContext,
-  address: string,
-): Promise<{ owners: string[]; threshold: number } | undefined> {
-  const safe = new Contract(
-    address,
-    ["function getOwners() view returns (address[])", "function getThreshold() view returns (uint256)"],
-    ctx.hre.ethers.provider,
-  );
-  try {
-    const owners = ((await safe.getFunction("getOwners").staticCall()) as string[]).map((a) => getAddress(a));
-    const threshold = Number(await safe.getFunction("getThreshold").staticCall());
-    return owners.length > 0 && threshold >= 1 && threshold <= owners.length ? { owners, threshold } : undefined;
-  } catch {
-    return undefined;
-  }
+const safeInfo = (ctx: CommandContext, address: string) => readSafe(ctx.hre.ethers.provider, address);
+
+/** The holder of `role` that is a Safe (--from first, when given): the Safe a --print-tx batch is made for. */
+async function roleSafe(ctx: CommandContext, r: Resolved, role: string): Promise<string | undefined> {
+  const candidates = [...(ctx.from ? [ctx.from] : []), ...(await holdersOf(ctx, r, role))];
+  for (const candidate of candidates) if (await safeInfo(ctx, candidate)) return getAddress(candidate);
+  return undefined;
 }
 
 /**

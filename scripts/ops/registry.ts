@@ -19,6 +19,7 @@ import {
   type DeploymentRoles,
 } from "../../server/deployment-check";
 import { UsageError } from "./args";
+import { txBuilderChecksum } from "./safe";
 
 export { ANCHORER_ROLE, DEFAULT_ADMIN_ROLE, PAUSER_ROLE };
 
@@ -261,22 +262,35 @@ export async function sendPlanned(
   return sent;
 }
 
+/** The Transaction Builder version whose batch file format safeBatch writes. */
+export const TX_BUILDER_VERSION = "1.17.1";
+
 /**
  * Safe Transaction Builder batch file (the JSON its "drag and drop" accepts): the multisig executes the
- * transactions in this order, atomically, as one MultiSend.
+ * transactions in this order, atomically, as one MultiSend. `meta` carries what the builder checks: the Safe it
+ * was made for (`createdFromSafeAddress`, "" when no role holder is a Safe) and its checksum (scripts/ops/safe.ts).
  */
 export function safeBatch(chainId: number, name: string, planned: readonly PlannedTx[], safe?: string): object {
-  return {
+  const batch = {
     version: "1.0",
     chainId: String(chainId),
     createdAt: Date.now(),
     meta: {
       name,
       description: planned.map((tx, i) => `${i + 1}. ${tx.description}`).join("; "),
-      ...(safe ? { createdFromSafeAddress: safe } : {}),
+      txBuilderVersion: TX_BUILDER_VERSION,
+      createdFromSafeAddress: safe ?? "",
+      createdFromOwnerAddress: "",
     },
-    transactions: planned.map((tx) => ({ to: tx.to, value: tx.value, data: tx.data })),
+    transactions: planned.map((tx) => ({
+      to: tx.to,
+      value: tx.value,
+      data: tx.data,
+      contractMethod: null,
+      contractInputsValues: null,
+    })),
   };
+  return { ...batch, meta: { ...batch.meta, checksum: txBuilderChecksum(batch) } };
 }
 
 /** Local development chains (Hardhat, Ganache/Anvil-style 1337), where the maintainers' confirmations are not asked. */

@@ -6,7 +6,8 @@
 import { formatEther, getAddress, parseEther } from "ethers";
 import { codeHash, type DeploymentRoles } from "../../server/deployment-check";
 import { resolveRegistry, type CommandContext, type Resolved } from "./commands";
-import { maybeReadDeployment, roleHolders } from "./registry";
+import { LOCAL_CHAIN_IDS, maybeReadDeployment, roleHolders } from "./registry";
+import { readSafe, type SafeSetup } from "./safe";
 
 export interface StatusOptions {
   /** Base URL of the Aiqyn server, for its pending anchors. */
@@ -29,6 +30,8 @@ export interface StatusReport {
   head: string;
   lastBatches: { id: number; root: string; firstSeq: number; leafCount: number; anchoredAt: string; head: string }[];
   roles: DeploymentRoles;
+  /** Each admin: a Safe (its owners and threshold), a plain key, or a contract that is no Safe. */
+  admins: { address: string; kind: "safe" | "key" | "contract"; safe?: SafeSetup }[];
   anchorerBalances: { address: string; balanceWei: string; balance: string; low: boolean }[];
   minBalance: string;
   server?: { url: string; ready?: number; pending: Record<string, number>; error?: string };
@@ -92,6 +95,20 @@ export async function statusCommand(ctx: CommandContext, opts: StatusOptions): P
   }
   const roles = await roleHolders(hre, reg);
   const warnings: string[] = [];
+  const admins = await Promise.all(
+    roles.admin.map(async (address): Promise<StatusReport["admins"][number]> => {
+      const safe = await readSafe(provider, address);
+      if (safe) return { address, kind: "safe", safe };
+      return { address, kind: (await provider.getCode(address)) === "0x" ? "key" : "contract" };
+    }),
+  );
+  // On a local development chain a plain admin key is the norm; elsewhere it is one key holding every role.
+  const local = LOCAL_CHAIN_IDS.includes(r.chainId);
+  for (const a of admins.filter((a) => a.kind !== "safe" && !local))
+    warnings.push(
+      `admin ${a.address} is ${a.kind === "key" ? "a plain key" : "a contract that does not answer as a Safe"}: ` +
+        "hand the admin role to a Safe (ops transfer-admin)",
+    );
 
   const minBalance = opts.minBalance ?? process.env.ANCHORER_MIN_BALANCE ?? DEFAULT_MIN_BALANCE;
   const minWei = parseEther(minBalance);
@@ -126,6 +143,7 @@ export async function statusCommand(ctx: CommandContext, opts: StatusOptions): P
     head: await read<string>("head"),
     lastBatches,
     roles,
+    admins,
     anchorerBalances,
     minBalance,
     deploymentFile,
@@ -153,6 +171,13 @@ function printStatus(s: StatusReport, log: (line: string) => void): void {
     );
   }
   log(`  admin       ${s.roles.admin.join(", ") || "(none)"}`);
+  for (const a of s.admins) {
+    if (!a.safe) log(`    ${a.address} is ${a.kind === "key" ? "a plain key" : "a contract, not a Safe"}`);
+    else {
+      log(`    ${a.address} is a Safe: ${a.safe.threshold} of ${a.safe.owners.length} owners must sign`);
+      for (const owner of a.safe.owners) log(`      owner ${owner}`);
+    }
+  }
   log(`  anchorers   ${s.roles.anchorers.join(", ") || "(none)"}`);
   for (const a of s.anchorerBalances) log(`    ${a.address} balance ${a.balance} ETH${a.low ? "  LOW" : ""}`);
   log(`  pausers     ${s.roles.pausers.join(", ") || "(none)"}`);
