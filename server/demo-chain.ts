@@ -2,11 +2,13 @@
  * The demo's on-chain half (`npm start -- --demo`): a DemoStablecoin on the local chain, real transfers between
  * some of Hardhat's default accounts, and the records that disclose them truthfully — declarations with real
  * control signatures, movements naming their logs and transactions, snapshots — so that `aiqyn reconcile` and
- * the page's Holdings view find the records and the chain in agreement. docs/RECONCILIATION.md lists the
- * accounts (their keys are public: local use only).
+ * the page's Holdings view find the records and the chain in agreement; then the multisig treasury, a real
+ * 2-of-3 Safe (server/demo-treasury.ts). docs/RECONCILIATION.md lists the accounts (their keys are public:
+ * local use only).
  */
 import { ContractFactory, formatEther, HDNodeWallet, JsonRpcProvider, Mnemonic, parseUnits, type Wallet } from "ethers";
 import { registryCaip10, type RecordInput } from "../core";
+import { treasuryDemoRecords, TREASURY_OWNERS } from "./demo-treasury";
 import { EMPTY_FIELDS, movementRef, signedDeclaration, snapshotFields, type Holding } from "./sample-records";
 
 /** Hardhat's default accounts the demo uses, by index of the default mnemonic's path. */
@@ -142,7 +144,19 @@ export async function chainDemoRecords(options: ChainDemoOptions): Promise<Recor
     await snapshot(ctx, wallets.coldWallet, usd, "DUSDT", "210000");
     await snapshot(ctx, wallets.operationsWallet, usd, "DUSDT", "27499.5");
     await snapshot(ctx, wallets.coldWallet, eth, "ETH", await coldEther());
-    return ctx.records;
+    const treasury = await treasuryDemoRecords({
+      chain: ctx.chain,
+      registry: ctx.registry,
+      token: token.address,
+      owners: TREASURY_OWNERS.map(wallet),
+      exchange: wallets.exchange,
+      grantee: wallets.grantee.address,
+      custodian: wallets.custodian.address,
+      blockNumber: () => provider.getBlockNumber(),
+      balance: (address) => provider.getBalance(address),
+      now: options.now,
+    });
+    return [...ctx.records, ...treasury];
   } finally {
     provider.destroy();
   }

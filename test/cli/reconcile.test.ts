@@ -43,8 +43,19 @@ describe("cli: aiqyn reconcile (real server, the demo's transfers on the in-proc
   it("the demo's records and the chain agree: exit 0, a table that says so", async () => {
     const run = await reconcile();
     expect(run.code, run.stderr).to.equal(0);
-    expect(run.stdout).to.contain("3 declaration(s), 3 snapshot(s), 4 movement(s)");
+    expect(run.stdout).to.contain("5 declaration(s), 5 snapshot(s), 8 movement(s)");
     expect(run.stdout).to.contain("No findings");
+  });
+
+  it("the demo's treasury is a real 2-of-3 Safe paying through execTransaction; without call traces the report says what it could not verify", async () => {
+    const run = await reconcile(["--json"]);
+    expect(run.code, run.stderr).to.equal(0);
+    const report = JSON.parse(run.stdout) as Report & { notes: { code: string; movement: string | null }[] };
+    // Hardhat offers no call trace: the Safe's ETH expense is judged by the balance checkpoints, and said so.
+    expect(report.notes.map((n) => n.code)).to.deep.equal(["NATIVE_NET_ONLY", "NATIVE_PER_TX_UNVERIFIED"]);
+    const text = await reconcile();
+    expect(text.stdout).to.contain("note (NATIVE_NET_ONLY)");
+    expect(text.stdout).to.contain("cancel out");
   });
 
   it("aiqyn audit --chain-rpc runs the same reconciliation after the audit", async () => {
