@@ -1,15 +1,16 @@
 /**
  * No ops command can hand the registry to an address that cannot act, or send by surprise: by the real
- * commands against a `hardhat node` with chain id 31338 (a testnet stand-in). The Safe is stood in for by a
- * small contract compiled here with solc that has a Safe's read interface (getOwners, getThreshold) and can
- * execute a call for its first owner, so the test also shows the new admin can act.
+ * commands against a `hardhat node` with chain id 31338 (a testnet stand-in). The new admin is a real Safe 1.4.1
+ * (2-of-3, server/demo-safe.ts), so the test also shows it can act through execTransaction; the one stand-in
+ * left is the broken case, a contract compiled here with solc that does not answer as a Safe.
  */
 import { expect } from "chai";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import hre from "hardhat";
-import { Contract, ContractFactory, keccak256, Wallet, ZeroAddress } from "ethers";
+import { Contract, ContractFactory, keccak256, NonceManager, Wallet, ZeroAddress } from "ethers";
+import { createSafe, deploySafeInfrastructure, type DemoSafe } from "../../server/demo-safe";
 import {
   deployWithRoles,
   expectOk as ok,
@@ -25,18 +26,6 @@ const ANCHORER = keccak256(Buffer.from("ANCHORER_ROLE"));
 
 const SOURCE = `// SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
-contract SafeStandIn {
-    address[] private owners;
-    uint256 private threshold;
-    constructor(address[] memory owners_, uint256 threshold_) { owners = owners_; threshold = threshold_; }
-    function getOwners() external view returns (address[] memory) { return owners; }
-    function getThreshold() external view returns (uint256) { return threshold; }
-    function exec(address to, bytes calldata data) external {
-        require(msg.sender == owners[0], "owner");
-        (bool ok, ) = to.call(data);
-        require(ok, "call");
-    }
-}
 contract NotASafe { uint256 public x; }`;
 
 interface Compiled {
@@ -49,7 +38,7 @@ function compile(): Record<string, Compiled> {
   const solc = require("solc") as { compile(input: string): string };
   const input = {
     language: "Solidity",
-    sources: { "SafeStandIn.sol": { content: SOURCE } },
+    sources: { "NotASafe.sol": { content: SOURCE } },
     settings: { evmVersion: "cancun", outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } } },
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
@@ -58,7 +47,7 @@ function compile(): Record<string, Compiled> {
   };
   const errors = (output.errors ?? []).filter((e) => e.severity === "error");
   if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
-  return output.contracts["SafeStandIn.sol"]!;
+  return output.contracts["NotASafe.sol"]!;
 }
 
 describe("ops: transfer-admin and role changes cannot lose the registry or send by surprise", function () {
@@ -69,7 +58,7 @@ describe("ops: transfer-admin and role changes cannot lose the registry or send 
   let env: Record<string, string>;
   let registry: Contract;
   let admin: string, anchorer: string, pauser: string, other: string;
-  let safe: Contract, notASafe: string;
+  let safe: DemoSafe, notASafe: string;
   const id = `test-admin-${process.pid}-${Date.now()}`;
 
   const ops = (...args: string[]) => runOps(env, ...args);
@@ -90,11 +79,9 @@ describe("ops: transfer-admin and role changes cannot lose the registry or send 
     const address = /Deployed at (0x[0-9a-fA-F]{40})/.exec(r.stdout)![1]!;
     registry = new Contract(address, (await hre.artifacts.readArtifact("TransparencyRegistry")).abi, node.provider);
     const compiled = compile();
-    const deployer = new Wallet(node.keys[5]!, node.provider);
-    const standIn = compiled.SafeStandIn!;
-    const factory = new ContractFactory(standIn.abi as never, standIn.evm.bytecode.object, deployer);
-    const owners = [node.accounts[6]!, node.accounts[7]!, node.accounts[8]!];
-    safe = (await (await factory.deploy(owners, 2)).waitForDeployment()) as unknown as Contract;
+    const deployer = new NonceManager(new Wallet(node.keys[5]!, node.provider));
+    const owners = [6, 7, 8].map((i) => new NonceManager(new Wallet(node.keys[i]!, node.provider)));
+    safe = await createSafe(deployer, await deploySafeInfrastructure(deployer), owners, 2, 3n);
     const plain = compiled.NotASafe!;
     const plainFactory = new ContractFactory(plain.abi as never, plain.evm.bytecode.object, deployer);
     notASafe = await (await (await plainFactory.deploy()).waitForDeployment()).getAddress();
@@ -125,8 +112,8 @@ describe("ops: transfer-admin and role changes cannot lose the registry or send 
     refused(await ops("transfer-admin", await registry.getAddress(), "--yes"), "the registry itself");
     refused(await ops("transfer-admin", other, "--yes"), "has no code");
     refused(await ops("transfer-admin", notASafe, "--yes"), "not a Safe");
-    refused(await ops("transfer-admin", await safe.getAddress()), "needs --yes");
-    for (const candidate of [ZeroAddress, other, notASafe, await safe.getAddress()])
+    refused(await ops("transfer-admin", safe.address), "needs --yes");
+    for (const candidate of [ZeroAddress, other, notASafe, safe.address])
       expect(await hasRole(ADMIN, candidate)).to.equal(false);
     expect(await hasRole(ADMIN, admin)).to.equal(true);
   });
@@ -149,7 +136,7 @@ describe("ops: transfer-admin and role changes cannot lose the registry or send 
   });
 
   it("transfer-admin to a Safe prints its owners and threshold, and the Safe can then act", async function () {
-    const safeAddress = await safe.getAddress();
+    const safeAddress = safe.address;
     const r = await ops("transfer-admin", safeAddress, "--yes");
     ok(r, "transfer-admin");
     expect(r.stdout).to.contain("2 of 3 owners must sign");
@@ -157,13 +144,7 @@ describe("ops: transfer-admin and role changes cannot lose the registry or send 
     expect(await hasRole(ADMIN, safeAddress)).to.equal(true);
     expect(await hasRole(ADMIN, admin)).to.equal(false);
     const data = registry.interface.encodeFunctionData("revokeRole", [ANCHORER, other]);
-    const owner = new Wallet(node.keys[6]!, node.provider);
-    await (
-      await safe
-        .connect(owner)
-        .getFunction("exec")
-        .send(await registry.getAddress(), data)
-    ).wait();
+    await safe.exec(await registry.getAddress(), 0n, data); // two of the three owners sign
     expect(await hasRole(ANCHORER, other)).to.equal(false);
   });
 });
