@@ -26,7 +26,9 @@ function bad(what: string): never {
 }
 
 const address = (value: unknown, what: string): string =>
-  typeof value === "string" && /^0x[0-9a-fA-F]{40}$/.test(value) ? value.toLowerCase() : bad(`${what} is not an address`);
+  typeof value === "string" && /^0x[0-9a-fA-F]{40}$/.test(value)
+    ? value.toLowerCase()
+    : bad(`${what} is not an address`);
 
 const amount = (value: unknown): bigint => {
   if (value === undefined || value === null) return 0n;
@@ -87,8 +89,7 @@ export function movesFromParityTraces(traces: unknown): ValueMove[] {
     return { path: entry.traceAddress.join("/"), failed, move: failed ? null : parityMove(entry) };
   });
   const failed = entries.filter((e) => e.failed).map((e) => e.path);
-  const reverted = (path: string) =>
-    failed.some((f) => f === path || f === "" || path.startsWith(`${f}/`));
+  const reverted = (path: string) => failed.some((f) => f === path || f === "" || path.startsWith(`${f}/`));
   return entries.filter((e) => e.move && !reverted(e.path)).map((e) => e.move!);
 }
 

@@ -76,7 +76,13 @@ export async function namedNativeMove(
   receipt: ChainReceipt,
 ): Promise<NativeMove> {
   const block = receipt.blockNumber;
-  const outer: NativeMove = { block, hash: m.ref.txHash, from: tx.from, to: tx.to, value: receipt.success ? tx.value : 0n };
+  const outer: NativeMove = {
+    block,
+    hash: m.ref.txHash,
+    from: tx.from,
+    to: tx.to,
+    value: receipt.success ? tx.value : 0n,
+  };
   if (!receipt.success) return outer; // a failed transaction moves no value
   const traced = await tracedMoves(ctx, m.ref.txHash);
   if (traced) {
@@ -96,7 +102,14 @@ export async function namedNativeMove(
       "call trace, so the amount moved inside it was not verifiable per transaction: the balance checkpoints judge it",
   });
   const into = INFLOW_KINDS.has(m.kind);
-  return { block, hash: m.ref.txHash, from: into ? "" : tx.to!, to: into ? tx.to : null, value: m.amount, claimed: true };
+  return {
+    block,
+    hash: m.ref.txHash,
+    from: into ? "" : tx.to!,
+    to: into ? tx.to : null,
+    value: m.amount,
+    claimed: true,
+  };
 }
 
 /** Declared native accounts with code: where value moves by internal calls. */
@@ -129,7 +142,7 @@ function unexplainedMoves(ctx: ChainContext, moves: ValueMove[], explained: Nati
   return moves.filter((move) => {
     if (!touches(ctx, move, block)) return false;
     const i = left.findIndex((e) => e.from === move.from && e.to === move.to && e.value === move.value);
-    if (i >= 0) return left.splice(i, 1), false;
+    if (i >= 0) return (left.splice(i, 1), false);
     return true;
   });
 }
@@ -168,7 +181,10 @@ function noteNetOnly(ctx: ChainContext, contracts: TrackedAsset[]) {
 }
 
 /** With call traces: every move into or out of a declared account, in named or logging transactions, explained. */
-export async function checkTracedNative(ctx: ChainContext, named: { txs: Map<string, ChainReceipt>; native: NativeMove[] }) {
+export async function checkTracedNative(
+  ctx: ChainContext,
+  named: { txs: Map<string, ChainReceipt>; native: NativeMove[] },
+) {
   const contracts = await nativeContracts(ctx);
   if (contracts.length === 0 && named.txs.size === 0) return;
   const hashes = new Set([...named.txs.keys(), ...(await loggingTransactions(ctx, contracts))]);

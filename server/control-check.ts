@@ -21,7 +21,13 @@ import { ProblemError } from "./problem";
 /** The problems of `inputs`' declarations, each with the input's index; [] when all are proven or not judged here. */
 export type ControlCheck = (inputs: readonly RecordInput[]) => Promise<{ index: number; problem: FieldProblem }[]>;
 
-async function judgeOne(reader: EvmChainReader, registry: string, chain: string, input: RecordInput, head: () => Promise<number>) {
+async function judgeOne(
+  reader: EvmChainReader,
+  registry: string,
+  chain: string,
+  input: RecordInput,
+  head: () => Promise<number>,
+) {
   if (input.kind !== "WALLET_DECLARED") return null;
   const account = parseCaip10(input.counterparty);
   const point = parseAssetAtBlock(input.reference);

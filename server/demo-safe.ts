@@ -19,6 +19,8 @@ import {
 const ARTIFACTS = "@safe-global/safe-contracts/build/artifacts/contracts";
 
 type Artifact = { abi: unknown[]; bytecode: string };
+// The package ships JSON artifacts only; require reads them without adding them to Hardhat's compile.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const artifact = (path: string): Artifact => require(`${ARTIFACTS}/${path}`) as Artifact;
 
 export const SAFE_ARTIFACTS = {
@@ -26,6 +28,7 @@ export const SAFE_ARTIFACTS = {
   factory: () => artifact("proxies/SafeProxyFactory.sol/SafeProxyFactory.json"),
   handler: () => artifact("handler/CompatibilityFallbackHandler.sol/CompatibilityFallbackHandler.json"),
   signMessageLib: () => artifact("libraries/SignMessageLib.sol/SignMessageLib.json"),
+  multiSendCallOnly: () => artifact("libraries/MultiSendCallOnly.sol/MultiSendCallOnly.json"),
 };
 
 /** The deployed Safe contracts one chain needs, shared by every Safe made there. */

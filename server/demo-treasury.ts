@@ -78,7 +78,11 @@ export async function treasuryDemoRecords(demo: TreasuryDemo): Promise<RecordInp
     reference: movementRef(demo.chain, (await ether.wait())!.hash),
   });
   // Paid out by two of the three owners through execTransaction: the ETH leaves by an internal call.
-  const grant = await safe.exec(demo.token, 0n, erc20.encodeFunctionData("transfer", [demo.grantee, parseUnits("15000", 6)]));
+  const grant = await safe.exec(
+    demo.token,
+    0n,
+    erc20.encodeFunctionData("transfer", [demo.grantee, parseUnits("15000", 6)]),
+  );
   add({
     kind: "GRANT",
     asset: "DUSDT",

@@ -98,7 +98,10 @@ async function execute(ctx: CommandContext, r: Resolved, plan: Plan): Promise<Se
   if (ctx.printTx) {
     const safe = await roleSafe(ctx, r, plan.role);
     const batch = safeBatch(r.chainId, `aiqyn: ${plan.name}`, plan.txs, safe);
-    if (!safe) ctx.log(`note: no holder of ${ROLE_NAMES[plan.role]} is a Safe; the batch names none (createdFromSafeAddress "")`);
+    if (!safe)
+      ctx.log(
+        `note: no holder of ${ROLE_NAMES[plan.role]} is a Safe; the batch names none (createdFromSafeAddress "")`,
+      );
     else ctx.log(`Safe ${safe} holds ${ROLE_NAMES[plan.role]}: the batch is made for it`);
     ctx.log(
       `${plan.name}: ${plan.txs.length} transaction(s) for an account holding ${ROLE_NAMES[plan.role]}, in this order:`,

@@ -134,7 +134,15 @@ describe("a real 2-of-3 Safe treasury reconciles (Safe 1.4.1 on Hardhat)", funct
     const ledger = new Ledger();
     const block = await ethers.provider.getBlockNumber();
     ledger.add(
-      await safeDeclaration({ chain: CHAIN, registry: REGISTRY, safe, asset: nativeAsset, symbol: "ETH", amount: "0", block }),
+      await safeDeclaration({
+        chain: CHAIN,
+        registry: REGISTRY,
+        safe,
+        asset: nativeAsset,
+        symbol: "ETH",
+        amount: "0",
+        block,
+      }),
     );
     await safe.changeThreshold(2);
     const report = await runReconcile(ledger.records);

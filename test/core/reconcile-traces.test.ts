@@ -15,6 +15,7 @@ import {
 } from "../../core";
 import { createHttpRpc } from "../../scripts/cli/rpc";
 import { movementRef } from "../../server/sample-records";
+import { SAFE_ARTIFACTS } from "../../server/demo-safe";
 import { startAnvil, type Anvil } from "../helpers/anvil";
 import {
   createSafe,
@@ -101,9 +102,7 @@ describe("native value moved by internal calls, read from call traces (Safe 1.4.
     records.add({ kind: "EXPENSE", asset: "ETH", amount: "3", reference: movementRef(CHAIN, paid) });
     const report = await run();
     const mismatch = report.findings.filter((f) => f.code === "TRANSFER_MISMATCH");
-    expect(mismatch.map((f) => [f.seq, f.actual])).to.deep.equal([
-      [3, `out of ${CHAIN}:${safe.address}: 2.5 ETH`],
-    ]);
+    expect(mismatch.map((f) => [f.seq, f.actual])).to.deep.equal([[3, `out of ${CHAIN}:${safe.address}: 2.5 ETH`]]);
   });
 
   it("an undisclosed inflow and an undisclosed internal outflow of the same amount are each found (#19 item 3)", async () => {
@@ -122,8 +121,12 @@ describe("native value moved by internal calls, read from call traces (Safe 1.4.
 
   it("an extra internal payment hidden inside a disclosed transaction (a delegatecall'd batch) is found", async () => {
     // The Safe pays two recipients in one transaction through a contract it calls; the record names only one.
-    const batchArtifact = require("@safe-global/safe-contracts/build/artifacts/contracts/libraries/MultiSendCallOnly.sol/MultiSendCallOnly.json");
-    const multiSend = await new ContractFactory(batchArtifact.abi, batchArtifact.bytecode, anvil.signer(0)).deploy();
+    const batchArtifact = SAFE_ARTIFACTS.multiSendCallOnly();
+    const multiSend = await new ContractFactory(
+      batchArtifact.abi as never,
+      batchArtifact.bytecode,
+      anvil.signer(0),
+    ).deploy();
     await multiSend.waitForDeployment();
     const encode = (to: string, value: bigint) =>
       `00${to.slice(2)}${value.toString(16).padStart(64, "0")}${"0".repeat(64)}`;
@@ -143,7 +146,12 @@ describe("native value moved by internal calls, read from call traces (Safe 1.4.
     const hidden = await safe.exec(token, 0n, erc20.encodeFunctionData("transfer", [payee(), parseUnits("5", 6)]));
     const logOf = async (hash: string) =>
       (await anvil.provider.getTransactionReceipt(hash))!.logs.find((l) => l.address === token)!.index;
-    records.add({ kind: "GRANT", asset: "DUSDT", amount: "75", reference: movementRef(CHAIN, paid, await logOf(paid)) });
+    records.add({
+      kind: "GRANT",
+      asset: "DUSDT",
+      amount: "75",
+      reference: movementRef(CHAIN, paid, await logOf(paid)),
+    });
     const report = await run();
     expect(report.findings.map((f) => [f.code, f.movement])).to.deep.equal([
       ["UNDISCLOSED_TRANSFER", `${CHAIN}/tx/${hidden}/log/${await logOf(hidden)}`],
@@ -174,7 +182,14 @@ describe("call trace parsing (core/call-trace.ts)", () => {
       calls: [
         { type: "CALL", from: b, to: c, value: "0x5" },
         { type: "DELEGATECALL", from: b, to: c, value: "0x7" },
-        { type: "CALL", from: b, to: c, value: "0x9", error: "execution reverted", calls: [{ type: "CALL", from: c, to: a, value: "0x1" }] },
+        {
+          type: "CALL",
+          from: b,
+          to: c,
+          value: "0x9",
+          error: "execution reverted",
+          calls: [{ type: "CALL", from: c, to: a, value: "0x1" }],
+        },
         { type: "SELFDESTRUCT", from: b, to: a, value: "0x3" },
       ],
     };
@@ -187,7 +202,12 @@ describe("call trace parsing (core/call-trace.ts)", () => {
   it("trace_transaction: drops what a failed trace (or its descendants) moved, keeps creates and self-destructs", () => {
     const traces = [
       { type: "call", action: { callType: "call", from: a, to: b, value: "0x0" }, traceAddress: [] },
-      { type: "call", action: { callType: "call", from: b, to: c, value: "0x4" }, traceAddress: [0], error: "Reverted" },
+      {
+        type: "call",
+        action: { callType: "call", from: b, to: c, value: "0x4" },
+        traceAddress: [0],
+        error: "Reverted",
+      },
       { type: "call", action: { callType: "call", from: c, to: a, value: "0x2" }, traceAddress: [0, 0] },
       { type: "create", action: { from: b, value: "0x6" }, result: { address: c }, traceAddress: [1] },
       { type: "suicide", action: { address: c, refundAddress: a, balance: "0x6" }, traceAddress: [2] },

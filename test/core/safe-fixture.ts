@@ -30,7 +30,8 @@ export async function safeDeclaration(h: SafeHolding, signers?: Signer[]) {
 }
 
 /** Approves the control message on chain (SignMessageLib through the Safe): declare at a block after it. */
-export const approveSafeControl = (h: Omit<SafeHolding, "block">) => h.safe.approveHash(declarationHash({ ...h, block: 0 }));
+export const approveSafeControl = (h: Omit<SafeHolding, "block">) =>
+  h.safe.approveHash(declarationHash({ ...h, block: 0 }));
 
 /** A declaration approved on chain (approveSafeControl first): memo `0x`. */
 export function approvedSafeDeclaration(h: SafeHolding) {

@@ -27,7 +27,7 @@ export async function startAnvil(chainId = 7777): Promise<Anvil> {
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const match = /Listening on (127\.0\.0\.1:\d+)/.exec(out);
-      if (match) clearTimeout(timer), resolve(`http://${match[1]}`);
+      if (match) (clearTimeout(timer), resolve(`http://${match[1]}`));
     });
     child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`anvil exited ${code}: ${out}`))));
   });

@@ -13,7 +13,14 @@ import { Contract, keccak256, NonceManager, toUtf8Bytes, Wallet } from "ethers";
 import { batchHash, txBuilderChecksum } from "../../scripts/ops/safe";
 import type { StatusReport } from "../../scripts/ops/status";
 import { createSafe, deploySafeInfrastructure, type DemoSafe } from "../../server/demo-safe";
-import { deployWithRoles, expectOk as ok, removeIgnitionDeployments, runOps, startNode, type LocalNode } from "./helpers";
+import {
+  deployWithRoles,
+  expectOk as ok,
+  removeIgnitionDeployments,
+  runOps,
+  startNode,
+  type LocalNode,
+} from "./helpers";
 
 const ANCHORER = keccak256(Buffer.from("ANCHORER_ROLE"));
 
@@ -53,7 +60,13 @@ describe("ops: a real Safe 1.4.1 as the registry's admin", function () {
     registry = new Contract(address, (await hre.artifacts.readArtifact("TransparencyRegistry")).abi, node.provider);
     const signer = (i: number) => new NonceManager(new Wallet(node.keys[i]!, node.provider));
     const deployer = signer(9);
-    safe = await createSafe(deployer, await deploySafeInfrastructure(deployer), [signer(6), signer(7), signer(8)], 2, 5n);
+    safe = await createSafe(
+      deployer,
+      await deploySafeInfrastructure(deployer),
+      [signer(6), signer(7), signer(8)],
+      2,
+      5n,
+    );
   });
 
   after(async () => {

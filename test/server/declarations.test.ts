@@ -89,7 +89,8 @@ describe("server: declarations' control signatures at POST", function () {
     const input = { ...declaration(fields), corrects: 0 } as RecordInput;
     await check([input]).then(
       () => expect.fail("accepted without the chain"),
-      (error: { status?: number; code?: string }) => expect([error.status, error.code]).to.deep.equal([503, "CHAIN_UNAVAILABLE"]),
+      (error: { status?: number; code?: string }) =>
+        expect([error.status, error.code]).to.deep.equal([503, "CHAIN_UNAVAILABLE"]),
     );
   });
 });
