@@ -566,7 +566,7 @@ function refusedReconciliationCases(make: MakeCase): RefusedRecordCase[] {
     ),
     make(
       "wallet-memo-not-signature",
-      "a WALLET_DECLARED memo that is not a 65-byte signature",
+      "a WALLET_DECLARED memo that is not 0x + hex bytes (a control signature)",
       { memo: "signed on paper" },
       [{ field: "memo", code: "CONTROL_SIGNATURE_FORMAT" }],
       declared,
