@@ -3,8 +3,8 @@
  * "Native value and call traces":
  *
  * - with a call trace (core/call-trace.ts), a named transaction's movement is the value move inside it that
- *   touches a declared account, and every transaction that touched a declared contract account (it emitted a
- *   log: a Safe logs every execution and every ETH it receives) is traced: a move into or out of a declared
+ *   touches a declared account, and every named native movement and every transaction in which a declared
+ *   contract account emitted a log (a Safe logs every execution and every ETH it receives) is traced: a move into or out of a declared
  *   account that no record names is NATIVE_UNEXPLAINED for that transaction, even when another one cancels it
  *   in the net balance;
  * - without one, a named transaction into a declared contract account with value 0 has an amount the RPC cannot
@@ -186,15 +186,17 @@ export async function checkTracedNative(
   named: { txs: Map<string, ChainReceipt>; native: NativeMove[] },
 ) {
   const contracts = await nativeContracts(ctx);
-  if (contracts.length === 0 && named.txs.size === 0) return;
-  const hashes = new Set([...named.txs.keys(), ...(await loggingTransactions(ctx, contracts))]);
-  await mapLimit([...hashes], ctx.concurrency, async (hash) => {
+  const explained = new Map<string, NativeMove[]>();
+  for (const n of named.native) explained.set(n.hash, [...(explained.get(n.hash) ?? []), n]);
+  // Named token movements of keys are not traced: a key's own value is its transaction's, checked by balance.
+  const logging = stateOf(ctx).offered === false ? [] : [...(await loggingTransactions(ctx, contracts))];
+  const hashes = [...new Set([...explained.keys(), ...logging])];
+  await mapLimit(hashes, ctx.concurrency, async (hash) => {
     const receipt = await receiptOf(ctx, hash);
     if (!receipt || !receipt.success || receipt.blockNumber > ctx.toBlock) return;
     const moves = await tracedMoves(ctx, hash);
     if (!moves) return;
-    const explained = named.native.filter((n) => n.hash === hash);
-    for (const move of unexplainedMoves(ctx, moves, explained, receipt.blockNumber))
+    for (const move of unexplainedMoves(ctx, moves, explained.get(hash) ?? [], receipt.blockNumber))
       reportUnexplained(ctx, hash, move, receipt.blockNumber);
   });
   if (stateOf(ctx).offered !== true) noteNetOnly(ctx, contracts);
