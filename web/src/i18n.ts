@@ -61,8 +61,36 @@ export function hasMessage(key: string): key is MessageKey {
   return Object.prototype.hasOwnProperty.call(en, key);
 }
 
-/** The message for `key` in the current language, with {name} placeholders filled in. */
+/** BCP 47 tags for Intl: Kazakh and Russian as written in Kazakhstan and Russia, English as in the US. */
+export const LOCALES: Record<Lang, string> = { kk: "kk-KZ", ru: "ru-RU", en: "en-US" };
+
+const pluralRules = new Map<Lang, Intl.PluralRules>();
+function pluralCategory(count: number): string {
+  let rules = pluralRules.get(current);
+  if (!rules) pluralRules.set(current, (rules = new Intl.PluralRules(LOCALES[current])));
+  return rules.select(count);
+}
+
+/** `{name, plural, one {# step} few {# шага} other {# steps}}`, a subset of ICU MessageFormat. */
+const PLURAL = /\{(\w+), plural,((?:\s*(?:zero|one|two|few|many|other)\s*\{[^{}]*\})+)\s*\}/g;
+const PLURAL_FORM = /(zero|one|two|few|many|other)\s*\{([^{}]*)\}/g;
+
+function pluralize(text: string, params: Record<string, string | number>): string {
+  return text.replace(PLURAL, (match, name: string, body: string) => {
+    const count = Number(params[name]);
+    if (!(name in params) || !Number.isFinite(count)) return match;
+    const forms = new Map([...body.matchAll(PLURAL_FORM)].map((m) => [m[1]!, m[2]!]));
+    const form = forms.get(pluralCategory(count)) ?? forms.get("other") ?? "";
+    return form.replace(/#/g, new Intl.NumberFormat(LOCALES[current]).format(count));
+  });
+}
+
+/**
+ * The message for `key` in the current language, with {name} placeholders filled in and plural forms chosen by
+ * the language's own plural rules (Intl.PluralRules: one, few, many, other).
+ */
 export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
   const text = DICTIONARIES[current][key] ?? en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
+  const filled = text.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
+  return pluralize(filled, params);
 }

@@ -46,7 +46,7 @@ export const en = {
   "verify.trustedRpc": "RPC",
   "verify.oneRpc":
     "Read through one RPC only: this check trusts it to report the chain truthfully. Add a second, independent RPC in the settings and the two must agree.",
-  "verify.trustedChain": "Chain id",
+  "verify.trustedChain": "Chain",
   "verify.trustedRegistry": "Registry contract",
   "verify.trustedNote":
     "Only the blockchain's answer is trusted; the data server only supplies the record and the proof.",
@@ -119,6 +119,15 @@ export const en = {
   "verdict.invalidBundleText": "{message}",
   "verdict.bundleMissing": "No proof file here",
   "verdict.srPrefix": "Verification result:",
+  "verdict.retracted": "Retracted — void",
+  "verdict.retractedText":
+    "Record {seq} was retracted by a later record: it is void and counts for nothing. Do not rely on it.",
+  "verdict.superseded": "Superseded — see record {seq}",
+  "verdict.supersededNoLink": "Superseded by a later record",
+  "verdict.supersededText": "Record {seq} was corrected by a later record. Rely on the correction, not on this one.",
+  "verify.factRetracted": "As a fact of the ledger's history:",
+  "verify.factSuperseded": "As a fact of the ledger's history:",
+  "chain.id": "chain id {id}",
 
   "step.passed": "passed",
   "step.failed": "failed",

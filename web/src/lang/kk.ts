@@ -116,6 +116,15 @@ export const kk: Record<keyof typeof en, string> = {
   "verdict.invalidBundleText": "{message}",
   "verdict.bundleMissing": "Дәлел файлы жоқ",
   "verdict.srPrefix": "Тексеру нәтижесі:",
+  "verdict.retracted": "Күші жойылған — жарамсыз",
+  "verdict.retractedText":
+    "{seq} жазбаның күшін кейінгі жазба жойды: ол жарамсыз және ешнәрсеге есептелмейді. Оған сүйенбеңіз.",
+  "verdict.superseded": "Ауыстырылған — {seq} жазбаны қараңыз",
+  "verdict.supersededNoLink": "Кейінгі жазбамен ауыстырылған",
+  "verdict.supersededText": "{seq} жазба кейінгі жазбамен түзетілді. Осы жазбаға емес, түзетуге сүйеніңіз.",
+  "verify.factRetracted": "Тізілім тарихының дерегі ретінде:",
+  "verify.factSuperseded": "Тізілім тарихының дерегі ретінде:",
+  "chain.id": "id {id} желісі",
 
   "step.passed": "өтті",
   "step.failed": "өтпеді",

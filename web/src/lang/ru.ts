@@ -119,6 +119,16 @@ export const ru: Record<keyof typeof en, string> = {
   "verdict.invalidBundleText": "{message}",
   "verdict.bundleMissing": "Файла доказательства нет",
   "verdict.srPrefix": "Результат проверки:",
+  "verdict.retracted": "Отозвана — недействительна",
+  "verdict.retractedText":
+    "Запись {seq} отозвана более поздней записью: она недействительна и ни во что не засчитывается. Не полагайтесь на неё.",
+  "verdict.superseded": "Заменена — см. запись {seq}",
+  "verdict.supersededNoLink": "Заменена более поздней записью",
+  "verdict.supersededText":
+    "Запись {seq} исправлена более поздней записью. Полагайтесь на исправление, а не на эту запись.",
+  "verify.factRetracted": "Как факт истории реестра:",
+  "verify.factSuperseded": "Как факт истории реестра:",
+  "chain.id": "сеть с id {id}",
 
   "step.passed": "пройдено",
   "step.failed": "не пройдено",
