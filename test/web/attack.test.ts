@@ -254,7 +254,7 @@ describe("web + cli: the attack suite of issue #10 (no link, source, bundle or R
     await screenshot(page, "attack-upload-other-registry");
     await page.setInputFiles("#bundle-file", file("other-chain.json", otherChain));
     await page.locator('#verify-result [data-verdict="other-registry"][data-checks]').waitFor();
-    expect(await page.locator(".verdict-text").textContent()).to.contain("on chain 1");
+    expect(await page.locator(".verdict-text").textContent()).to.contain("on Ethereum (chain id 1)");
     await never("bundle for another chain");
     await screenshot(page, "attack-upload-other-chain");
   });

@@ -134,7 +134,9 @@ describe("web: the landing shows the newest records and how a check works", func
     expect(await row(10).locator(".badge").count()).to.equal(1); // a current record carries only its status
     expect(await row(9).locator("td").first().textContent()).to.equal("Retraction");
     expect(await row(3).locator("td").nth(1).textContent()).to.equal("1,000 IBIT");
-    expect(await row(10).locator("time").textContent()).to.match(/^\d{4}-\d{2}-\d{2}$/);
+    // The day in words, in UTC; the machine-readable date beside it.
+    expect(await row(10).locator("time").getAttribute("datetime")).to.match(/^\d{4}-\d{2}-\d{2}$/);
+    expect(await row(10).locator("time").textContent()).to.match(/^[A-Z][a-z]+ \d{1,2}, \d{4}$/);
     expect(await page.locator("#latest-table caption").textContent()).to.equal("The newest records, newest first");
     expect(await page.locator("#latest-all").getAttribute("href")).to.match(/\/ledger$/);
 

@@ -7,7 +7,45 @@ import { KNOWN_NETWORKS } from "../../core/networks";
 import { lang, LOCALES, t, type Lang } from "./i18n";
 
 export function locale(language: Lang = lang()): string {
-  return LOCALES[language];
+  return language === "kk" && !hasKazakhData() ? KAZAKH_NUMBERS_FALLBACK : LOCALES[language];
+}
+
+/**
+ * Some browsers' Intl has no Kazakh data (Debian's Chromium answers "2026 M12 7" and "$ 1,234.50"). Kazakh
+ * writes numbers and dollars exactly as Russian does in Kazakhstan (CLDR: "1 234,50 $"), so numbers then go
+ * through ru-KZ; dates are put together from CLDR's Kazakh pattern ("2026 ж. 7 желтоқсан") and month names.
+ */
+const KAZAKH_NUMBERS_FALLBACK = "ru-KZ";
+const KAZAKH_MONTHS = [
+  "қаңтар",
+  "ақпан",
+  "наурыз",
+  "сәуір",
+  "мамыр",
+  "маусым",
+  "шілде",
+  "тамыз",
+  "қыркүйек",
+  "қазан",
+  "қараша",
+  "желтоқсан",
+];
+/** CLDR's abbreviated Kazakh months (for chart axes). */
+const KAZAKH_MONTHS_SHORT = ["қаң.", "ақп.", "нау.", "сәу.", "мам.", "мау.", "шіл.", "там.", "қыр.", "қаз.", "қар.", "жел."];
+let kazakhData: boolean | null = null;
+function hasKazakhData(): boolean {
+  kazakhData ??=
+    new Intl.DateTimeFormat(LOCALES.kk, { timeZone: "UTC", month: "long" }).format(Date.UTC(2026, 0, 15)) ===
+    KAZAKH_MONTHS[0];
+  return kazakhData;
+}
+
+function kazakhDate(date: Date, withTime: boolean, withDay = true): string {
+  const day = withDay ? `${date.getUTCDate()} ` : "";
+  const text = `${date.getUTCFullYear()} ж. ${day}${KAZAKH_MONTHS[date.getUTCMonth()]}`;
+  if (!withTime) return text;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${text}, ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}`;
 }
 
 const cache = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
@@ -21,30 +59,47 @@ function dateTimeFormat(language: Lang, withTime: boolean): Intl.DateTimeFormat 
   return cached(`dt|${language}|${withTime}`, () => {
     const options: Intl.DateTimeFormatOptions = { timeZone: "UTC", year: "numeric", month: "long", day: "numeric" };
     if (withTime) Object.assign(options, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-    return new Intl.DateTimeFormat(locale(language), options);
+    return new Intl.DateTimeFormat(LOCALES[language], options);
   });
 }
 
 /** "7 December 2026, 14:05 UTC" / "7 декабря 2026 г., 14:05 UTC" / "2026 ж. 7 желтоқсан, 14:05 UTC". */
 export function formatUtc(unixSeconds: number | null | undefined, language: Lang = lang()): string {
   if (typeof unixSeconds !== "number" || !Number.isFinite(unixSeconds)) return "—";
-  return `${dateTimeFormat(language, true).format(new Date(unixSeconds * 1000))} UTC`;
+  const date = new Date(unixSeconds * 1000);
+  if (language === "kk" && !hasKazakhData()) return `${kazakhDate(date, true)} UTC`;
+  return `${dateTimeFormat(language, true).format(date)} UTC`;
 }
 
 /** The date alone, in UTC ("7 December 2026"). */
 export function formatUtcDate(unixSeconds: number, language: Lang = lang()): string {
-  return dateTimeFormat(language, false).format(new Date(unixSeconds * 1000));
+  const date = new Date(unixSeconds * 1000);
+  if (language === "kk" && !hasKazakhData()) return kazakhDate(date, false);
+  return dateTimeFormat(language, false).format(date);
 }
 
 /** "December 2026" / "декабрь 2026 г." / "2026 ж. желтоқсан", for a "YYYY-MM" month. */
 export function formatMonth(month: string, language: Lang = lang()): string {
   const ms = Date.parse(`${month}-01T00:00:00Z`);
   if (!/^\d{4}-\d{2}$/.test(month) || Number.isNaN(ms)) return month;
+  if (language === "kk" && !hasKazakhData()) return kazakhDate(new Date(ms), false, false);
   const format = cached(
     `month|${language}`,
-    () => new Intl.DateTimeFormat(locale(language), { timeZone: "UTC", year: "numeric", month: "long" }),
+    () => new Intl.DateTimeFormat(LOCALES[language], { timeZone: "UTC", year: "numeric", month: "long" }),
   );
   return format.format(new Date(ms));
+}
+
+/** A chart's time axis label, in UTC: "Mar 2026", "мар. 2026 г.", "2026 ж. нау.". */
+export function formatAxisMonth(unixSeconds: number, language: Lang = lang()): string {
+  const date = new Date(unixSeconds * 1000);
+  if (language === "kk" && !hasKazakhData())
+    return `${date.getUTCFullYear()} ж. ${KAZAKH_MONTHS_SHORT[date.getUTCMonth()]}`;
+  const format = cached(
+    `axis|${language}`,
+    () => new Intl.DateTimeFormat(LOCALES[language], { timeZone: "UTC", year: "numeric", month: "short" }),
+  );
+  return format.format(date);
 }
 
 /** The language's digit grouping and decimal sign, e.g. en "1,234,567.5", ru and kk "1 234 567,5". */

@@ -6,6 +6,7 @@
 import { en } from "./lang/en";
 import { ru } from "./lang/ru";
 import { kk } from "./lang/kk";
+import { formatCount } from "./format";
 
 export type Lang = "kk" | "ru" | "en";
 export const LANGS: readonly Lang[] = ["kk", "ru", "en"];
@@ -81,7 +82,7 @@ function pluralize(text: string, params: Record<string, string | number>): strin
     if (!(name in params) || !Number.isFinite(count)) return match;
     const forms = new Map([...body.matchAll(PLURAL_FORM)].map((m) => [m[1]!, m[2]!]));
     const form = forms.get(pluralCategory(count)) ?? forms.get("other") ?? "";
-    return form.replace(/#/g, new Intl.NumberFormat(LOCALES[current]).format(count));
+    return form.replace(/#/g, formatCount(count));
   });
 }
 

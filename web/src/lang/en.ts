@@ -119,6 +119,11 @@ export const en = {
   "verdict.invalidBundleText": "{message}",
   "verdict.bundleMissing": "No proof file here",
   "verdict.srPrefix": "Verification result:",
+  "verify.chooseFile": "Choose a file",
+  "verify.noFile": "No file chosen",
+  "ledger.datePlaceholder": "YYYY-MM-DD",
+  "ledger.dateHint": "Dates in UTC, as year-month-day, e.g. 2026-03-31.",
+  "ledger.badDate": "A date is written as year-month-day, e.g. 2026-03-31.",
   "verdict.retracted": "Retracted — void",
   "verdict.retractedText":
     "Record {seq} was retracted by a later record: it is void and counts for nothing. Do not rely on it.",

@@ -8,7 +8,7 @@ export const holdingsEn = {
   "holdings.intro":
     "For every account the fund declared on a public chain: the balance the fund disclosed beside the balance this browser reads now from the RPC you choose. Nothing here is taken from the fund's server but the anchored records themselves (each can be checked on the Verify page).",
   "holdings.none": "The fund has declared no accounts on public chains yet.",
-  "holdings.chain": "Chain {chain}",
+  "holdings.chain": "{chain}",
   "holdings.rpc": "RPC for this chain",
   "holdings.read": "Read balances",
   "holdings.chooseRpc": "Choose an RPC for this chain (an http or https address) to read its balances.",
@@ -56,7 +56,7 @@ export const holdingsRu: Record<keyof typeof holdingsEn, string> = {
   "holdings.intro":
     "Для каждого счёта, заявленного фондом в публичном блокчейне: раскрытый фондом баланс рядом с балансом, который этот браузер читает сейчас через выбранный вами RPC. С сервера фонда берутся только сами закреплённые записи (каждую можно проверить на странице «Проверить»).",
   "holdings.none": "Фонд пока не заявил счетов в публичных блокчейнах.",
-  "holdings.chain": "Сеть {chain}",
+  "holdings.chain": "{chain}",
   "holdings.rpc": "RPC для этой сети",
   "holdings.read": "Прочитать балансы",
   "holdings.chooseRpc": "Выберите RPC для этой сети (адрес http или https), чтобы прочитать балансы.",
@@ -105,7 +105,7 @@ export const holdingsKk: Record<keyof typeof holdingsEn, string> = {
   "holdings.intro":
     "Қор ашық блокчейнде жариялаған әр шот үшін: қор ашқан қалдық және осы браузер сіз таңдаған RPC арқылы қазір оқыған қалдық қатар көрсетіледі. Қордың серверінен тек бекітілген жазбалардың өзі алынады (әрқайсысын «Тексеру» бетінде тексеруге болады).",
   "holdings.none": "Қор әзірге ашық блокчейндерде шот жарияламаған.",
-  "holdings.chain": "{chain} желісі",
+  "holdings.chain": "{chain}",
   "holdings.rpc": "Осы желіге арналған RPC",
   "holdings.read": "Қалдықтарды оқу",
   "holdings.chooseRpc": "Қалдықтарды оқу үшін осы желіге RPC таңдаңыз (http немесе https мекенжайы).",

@@ -116,6 +116,11 @@ export const kk: Record<keyof typeof en, string> = {
   "verdict.invalidBundleText": "{message}",
   "verdict.bundleMissing": "Дәлел файлы жоқ",
   "verdict.srPrefix": "Тексеру нәтижесі:",
+  "verify.chooseFile": "Файлды таңдау",
+  "verify.noFile": "Файл таңдалмады",
+  "ledger.datePlaceholder": "ЖЖЖЖ-АА-КК",
+  "ledger.dateHint": "Күндер UTC бойынша жыл-ай-күн түрінде, мысалы 2026-03-31.",
+  "ledger.badDate": "Күн жыл-ай-күн түрінде жазылады, мысалы 2026-03-31.",
   "verdict.retracted": "Күші жойылған — жарамсыз",
   "verdict.retractedText":
     "{seq} жазбаның күшін кейінгі жазба жойды: ол жарамсыз және ешнәрсеге есептелмейді. Оған сүйенбеңіз.",

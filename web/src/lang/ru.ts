@@ -119,6 +119,11 @@ export const ru: Record<keyof typeof en, string> = {
   "verdict.invalidBundleText": "{message}",
   "verdict.bundleMissing": "Файла доказательства нет",
   "verdict.srPrefix": "Результат проверки:",
+  "verify.chooseFile": "Выбрать файл",
+  "verify.noFile": "Файл не выбран",
+  "ledger.datePlaceholder": "ГГГГ-ММ-ДД",
+  "ledger.dateHint": "Даты по UTC в виде год-месяц-день, например 2026-03-31.",
+  "ledger.badDate": "Дата пишется как год-месяц-день, например 2026-03-31.",
   "verdict.retracted": "Отозвана — недействительна",
   "verdict.retractedText":
     "Запись {seq} отозвана более поздней записью: она недействительна и ни во что не засчитывается. Не полагайтесь на неё.",
@@ -229,7 +234,7 @@ export const ru: Record<keyof typeof en, string> = {
   "ledger.from": "С (дата)",
   "ledger.to": "По (дата)",
   "ledger.apply": "Применить",
-  "ledger.proof": "Доказательство",
+  "ledger.proof": "Файл",
 
   "fund.title": "Фонд",
   "fund.intro":

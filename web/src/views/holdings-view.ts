@@ -90,6 +90,8 @@ function latestStatement(ctx: Context, d: TrackedAsset): { seq: number; block: n
   return s ? { seq: s.seq, block: s.block, amount: s.amount } : { seq: d.seq, block: d.startBlock, amount: d.amount };
 }
 
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
 
 function findingText(f: Finding): string {
@@ -285,7 +287,7 @@ function chainSection(ctx: Context, chain: string) {
   const section = h(
     "section",
     { class: "holdings-chain", "data-chain": chain },
-    h("h2", { title: chain }, t("holdings.chain", { chain: caip2Name(chain) })),
+    h("h2", { title: chain }, t("holdings.chain", { chain: capitalized(caip2Name(chain)) })),
     h(
       "div",
       { class: "rpc-choice" },

@@ -158,17 +158,27 @@ function bundleForm(result: HTMLElement, announce: HTMLElement): HTMLElement {
     type: "file",
     accept: ".json,application/json",
     "aria-describedby": "bundle-hint",
+    class: "file-input",
     onchange: async (event: Event) => {
       const file = (event.target as HTMLInputElement).files?.[0];
+      fileName.textContent = file ? file.name : t("verify.noFile");
       if (file) check(await file.text());
     },
   });
+  // The browser's own file button speaks the browser's language, not the page's: ours is a label for it.
+  const fileName = h("span", { class: "file-name", id: "bundle-file-name" }, t("verify.noFile"));
   const paste = h("textarea", { id: "bundle-text", rows: 3, spellcheck: "false" });
   const zone = h(
     "div",
     { class: "dropzone", id: "bundle-drop" },
-    h("label", { for: "bundle-file" }, t("verify.bundleLabel")),
-    fileInput,
+    h("p", { class: "dropzone-title" }, t("verify.bundleLabel")),
+    h(
+      "div",
+      { class: "file-row" },
+      fileInput,
+      h("label", { for: "bundle-file", class: "button-link file-button" }, t("verify.chooseFile")),
+      fileName,
+    ),
     h("p", { class: "hint", id: "bundle-hint" }, t("verify.bundleHint")),
   );
   zone.addEventListener("dragover", (event) => {
