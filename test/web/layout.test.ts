@@ -33,7 +33,7 @@ function measure({ phone, wide }: { phone: boolean; wide: boolean }): LayoutProb
   const describe = (el: Element) =>
     `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.className ? `.${String(el.className).split(" ")[0]}` : ""}`;
 
-  const tablesOverflowing = [...document.querySelectorAll("main table")].flatMap((table) => {
+  const tablesOverflowing = Array.from(document.querySelectorAll("main table")).flatMap((table) => {
     const parent = table.parentElement!;
     if (table.getBoundingClientRect().width <= parent.clientWidth + 1) return [];
     const wrap = table.closest(".table-wrap");
@@ -62,13 +62,17 @@ function measure({ phone, wide }: { phone: boolean; wide: boolean }): LayoutProb
       const range = document.createRange();
       range.setStart(node, match.index!);
       range.setEnd(node, match.index! + match[0].length);
-      const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      const tops = new Set(
+        Array.from(range.getClientRects())
+          .filter((r) => r.width > 0)
+          .map((r) => Math.round(r.top)),
+      );
       if (tops.size > 1) brokenWords.push(`${match[0]} in ${describe(parent)}`);
     }
   }
 
   const trustedPairs: string[] = [];
-  for (const dt of document.querySelectorAll("#trusted dl > dt")) {
+  for (const dt of Array.from(document.querySelectorAll("#trusted dl > dt"))) {
     const dd = dt.nextElementSibling;
     const label = dt.textContent ?? "";
     if (!dd || dd.tagName !== "DD") {
@@ -139,7 +143,7 @@ describe("web: the page's layout in every view, at 360, 768 and 1280 px, in en, 
     {
       name: "verify-anchored",
       url: () => `${stack.baseUrl}/verify/${seqs.anchored}`,
-      ready: async (page) => expect(await verdictOf(page)).to.equal("anchored"),
+      ready: async (page) => void expect(await verdictOf(page)).to.equal("anchored"),
     },
     {
       name: "verify-retracted",
@@ -152,7 +156,7 @@ describe("web: the page's layout in every view, at 360, 768 and 1280 px, in en, 
     {
       name: "verify-pending",
       url: () => `${pending.baseUrl}/verify/1`,
-      ready: async (page) => expect(await verdictOf(page)).to.equal("pending"),
+      ready: async (page) => void expect(await verdictOf(page)).to.equal("pending"),
     },
     {
       name: "ledger",

@@ -31,7 +31,20 @@ const KAZAKH_MONTHS = [
   "желтоқсан",
 ];
 /** CLDR's abbreviated Kazakh months (for chart axes). */
-const KAZAKH_MONTHS_SHORT = ["қаң.", "ақп.", "нау.", "сәу.", "мам.", "мау.", "шіл.", "там.", "қыр.", "қаз.", "қар.", "жел."];
+const KAZAKH_MONTHS_SHORT = [
+  "қаң.",
+  "ақп.",
+  "нау.",
+  "сәу.",
+  "мам.",
+  "мау.",
+  "шіл.",
+  "там.",
+  "қыр.",
+  "қаз.",
+  "қар.",
+  "жел.",
+];
 let kazakhData: boolean | null = null;
 function hasKazakhData(): boolean {
   kazakhData ??=

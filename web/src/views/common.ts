@@ -11,6 +11,11 @@ export function kindLabel(kind: string): string {
 
 const KIND_KEYS: Record<string, true> = Object.fromEntries(RECORD_KIND_NAMES.map((k) => [`kind.${k}`, true]));
 
+/** A batch's status: its own words (a batch is "anchored" in its own grammatical gender, ru "закреплён"). */
+export function batchStatusLabel(status: string): string {
+  return status === "anchored" ? t("status.batchAnchored") : statusLabel(status);
+}
+
 export function statusLabel(status: string): string {
   const known = ["pending", "anchored", "sealed", "submitted"];
   return known.includes(status) ? t(`status.${status}` as MessageKey) : status;

@@ -17,6 +17,7 @@ import {
 import { dataSource, routeLink } from "../app";
 import { h, replace } from "../dom";
 import {
+  chainName,
   formatAxisMonth,
   formatCount,
   formatMonth,
@@ -162,7 +163,7 @@ function checkedNote(result: CheckedFigures, trust: TrustRoot, serverStats: Stat
     h(
       "p",
       { class: "ok", id: "fund-checked", role: "note" },
-      t("fund.checked", { records, batches, registry: trust.registry, chainId: trust.chainId }),
+      t("fund.checked", { records, batches, registry: trust.registry, chainId: chainName(trust.chainId) }),
     ),
     ...(notCounted > 0
       ? [h("p", { class: "warning", id: "fund-not-counted" }, t("fund.notCounted", { count: notCounted }))]
@@ -492,6 +493,8 @@ const usdAxis = (): uPlot.Axis => ({
 /** Months on the axis in the page's language, in UTC (as every date on the page); one label per tick. */
 const timeAxis = (): uPlot.Axis => ({
   values: (_u, ticks) => ticks.map((ts) => formatAxisMonth(ts)),
+  // Room for "2026 ж. нау." / "мар. 2026 г.": uPlot picks fewer ticks rather than overlapping labels.
+  space: 100,
 });
 
 /** What uPlot shows and uses for time: UTC, never the browser's own zone. */

@@ -9,7 +9,7 @@ import { formatCount, formatUsd, formatUtc, formatUtcDate, groupDecimal, isoDate
 import { t } from "../i18n";
 import { errorMessage } from "../rpc";
 import type { BatchInfo, RecordFilter, RecordItem, RegistryInfo } from "../source";
-import { kindLabel, standingLabel, statusLabel, txLink } from "./common";
+import { batchStatusLabel, kindLabel, standingLabel, statusLabel, txLink } from "./common";
 import { badge } from "./home";
 
 const BATCH_PAGE = 20;
@@ -102,7 +102,7 @@ function batchRow(b: BatchInfo, info: RegistryInfo | null): HTMLElement {
     ),
     h("td", {}, txLink(info?.explorerUrl, b.txHash)),
     h("td", {}, formatUtc(b.anchoredAt)),
-    h("td", {}, statusLabel(b.status)),
+    h("td", {}, batchStatusLabel(b.status)),
   );
 }
 

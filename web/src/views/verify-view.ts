@@ -9,9 +9,7 @@ import { hasMessage, t, type MessageKey } from "../i18n";
 import { createFetchTransport, errorMessage } from "../rpc";
 import { effectiveTrust, linkQuery, readerUrls } from "../settings";
 import { blank, verifyBundleText, verifySeq, type Outcome, type Step, type VerdictKind } from "../verify";
-import { verifyRecordOnChain } from "../verify-record-call";
 import { recordTable, txLink } from "./common";
-import { homeSections } from "./home";
 import { linkBanner, settingsPanel, trustDownload } from "./trust-settings";
 
 const VERDICT_TITLE: Record<VerdictKind, MessageKey> = {
@@ -57,6 +55,8 @@ export function renderVerify(main: HTMLElement, route: string, options: { langua
   const seq = match ? Number(match[1]) : null;
   const result = h("div", { class: "result", id: "verify-result" });
   const announce = h("p", { class: "sr-only", role: "status", "aria-live": "polite", id: "verify-announce" });
+  // Only while no record is shown: a citizen who lands here gets the newest records and how a check works.
+  const home = seq === null && !/^verify\/./.test(route) ? h("div", { id: "home-slot" }) : null;
 
   replace(
     main,
@@ -67,10 +67,14 @@ export function renderVerify(main: HTMLElement, route: string, options: { langua
     bundleForm(result, announce),
     announce,
     result,
-    // Only while no record is shown: a citizen who lands here gets the newest records and how a check works.
-    seq === null && !/^verify\/./.test(route) ? homeSections(dataSource(), options) : null,
+    home,
     settingsPanel(() => (shown = { route: "", outcome: null })),
   );
+  // Loaded on demand (not on the way to a verdict); dropped if a check started meanwhile.
+  if (home)
+    void import("./home").then(({ homeSections }) => {
+      if (home.isConnected) home.replaceWith(homeSections(dataSource(), options));
+    });
 
   if (options.languageChanged && shown.route === route && shown.outcome) {
     renderOutcome(result, shown.outcome);
@@ -94,6 +98,7 @@ async function run(
 ): Promise<void> {
   const token = ++runToken;
   document.getElementById("home")?.remove(); // a record is being shown now
+  document.getElementById("home-slot")?.remove();
   result.setAttribute("aria-busy", "true");
   replace(result, h("p", { class: "loading", "data-verdict": "checking" }, busy));
   let outcome: Outcome;
@@ -494,6 +499,7 @@ function actions(o: Outcome): HTMLElement {
             button.disabled = true;
             opinion.textContent = t("common.loading");
             try {
+              const { verifyRecordOnChain } = await import("../verify-record-call");
               const ok = await verifyRecordOnChain(
                 createFetchTransport(trust.rpcUrls[0]!),
                 trust.trust.registry,
