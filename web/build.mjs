@@ -68,6 +68,8 @@ const js = await build({
   minify: true,
   sourcemap: false,
   legalComments: "none",
+  // Cyrillic as UTF-8, not \uXXXX escapes (three times the bytes; module scripts are always read as UTF-8).
+  charset: "utf8",
   outdir: outDir,
   entryNames: "[name]",
   chunkNames: "chunks/[name]-[hash]",

@@ -424,6 +424,8 @@ describe("web: the citizens' page in Chromium", function () {
 
   it("is usable by keyboard: skip link, labelled form, focus moves to the verdict", async function () {
     await page.goto(`${anchored.baseUrl}/verify`);
+    // The page draws itself once its language pack has arrived (loaded on demand).
+    await page.locator("#seq-input").waitFor();
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => document.activeElement?.className)).to.equal("skip-link");
     await page.focus("#seq-input");

@@ -94,7 +94,8 @@ function recordRow(item: RecordItem): HTMLElement {
       routeLink(`verify/${r.seq}`, { "aria-label": `${t("common.verify")} #${r.seq}` }, `#${r.seq}`),
     ),
     h("td", { class: "kind" }, kindLabel(r.kind)),
-    h("td", { class: "num amount" }, `${groupDecimal(String(r.amount))} ${r.asset}`),
+    // The asset may go under a long amount (18 decimals), never the digits apart: they are grouped with no-break spaces.
+    h("td", { class: "num amount" }, `${groupDecimal(String(r.amount))} `, h("span", { class: "asset" }, r.asset)),
     h(
       "td",
       { class: "date" },
