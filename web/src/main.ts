@@ -33,7 +33,8 @@ function renderShell(): void {
       id: "lang-select",
       onchange: async (event: Event) => {
         // The chosen language's messages load first (each language is its own chunk), then the page redraws.
-        await setLang((event.target as HTMLSelectElement).value as Lang);
+        // If they cannot be fetched, the page stays in its language.
+        await setLang((event.target as HTMLSelectElement).value as Lang).catch(() => undefined);
         renderAll(true);
       },
     },
@@ -96,7 +97,8 @@ function renderAll(languageChanged = false): void {
 }
 
 async function start(): Promise<void> {
-  await useLang(loadLang());
+  // A language pack that cannot be fetched falls back to English (still one chunk, fetched only then).
+  await useLang(loadLang()).catch(() => useLang("en").catch(() => undefined));
   readLinkOverrides(location.search);
   header = document.getElementById("site-header")!;
   main = document.getElementById("main")!;
