@@ -36,8 +36,30 @@ if (!/^\/[A-Za-z0-9._~/-]*$/.test(base)) {
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 
+/**
+ * core/ is pure (no module does anything on import), but esbuild cannot know it: without this, every module
+ * core/index.ts re-exports (the reconciler among them) lands in the verify path's chunk though only the
+ * Holdings view uses it. Marked side-effect free, a module goes where it is imported.
+ */
+const coreIsPure = {
+  name: "core-is-pure",
+  setup(b) {
+    b.onResolve({ filter: /(^|\/)core\// }, async (args) => {
+      if (args.pluginData?.resolving) return undefined;
+      const resolved = await b.resolve(args.path, {
+        resolveDir: args.resolveDir,
+        kind: args.kind,
+        importer: args.importer,
+        pluginData: { resolving: true },
+      });
+      return resolved.errors.length ? undefined : { ...resolved, sideEffects: false };
+    });
+  },
+};
+
 const js = await build({
   entryPoints: { app: join(webDir, "src/main.ts") },
+  plugins: [coreIsPure],
   metafile: true,
   bundle: true,
   format: "esm",
@@ -46,6 +68,8 @@ const js = await build({
   minify: true,
   sourcemap: false,
   legalComments: "none",
+  // Cyrillic as UTF-8, not \uXXXX escapes (three times the bytes; module scripts are always read as UTF-8).
+  charset: "utf8",
   outdir: outDir,
   entryNames: "[name]",
   chunkNames: "chunks/[name]-[hash]",
@@ -101,16 +125,31 @@ const visit = (out) => {
 };
 visit(Object.keys(outputs).find((o) => o.endsWith("/app.js")));
 const initialNames = new Set([...initialFiles].map((o) => relative(outDir, o)));
+// The page also loads one language pack (web/src/lang/<lang>.ts, its own chunk) before it renders anything.
+const langChunks = Object.entries(outputs)
+  .filter(([, out]) => Object.keys(out.inputs).some((input) => /web\/src\/lang\/\w+\.ts$/.test(input)))
+  .map(([path, out]) => ({
+    name: relative(outDir, path),
+    lang: Object.keys(out.inputs)
+      .find((input) => /web\/src\/lang\/\w+\.ts$/.test(input))
+      .replace(/^.*\/(\w+)\.ts$/, "$1"),
+  }));
 let initial = 0;
 let total = 0;
+const gzipped = new Map();
 for (const path of files(outDir).filter((p) => p.endsWith(".js") || p.endsWith(".css"))) {
   const raw = readFileSync(path);
   const gz = gzipSync(raw, { level: 9 }).length;
   const name = relative(outDir, path);
+  gzipped.set(name, gz);
   if (name.endsWith(".js")) total += gz;
   if (initialNames.has(name)) initial += gz;
   console.log(`  ${name.padEnd(36)} ${kb(raw.length).padStart(9)}  gzip ${kb(gz).padStart(8)}`);
 }
+const largest = langChunks.reduce((a, b) => ((gzipped.get(b.name) ?? 0) > (gzipped.get(a?.name) ?? 0) ? b : a), null);
+const langGz = largest ? gzipped.get(largest.name) : 0;
 console.log(
-  `web/dist built (base ${base}): ${kb(initial)} of JS gzipped on the verify path; all JS ${kb(total)} gzipped`,
+  `web/dist built (base ${base}): ${kb(initial + langGz)} of JS gzipped on the verify path` +
+    ` (with the largest language pack, ${largest?.lang ?? "none"}: ${kb(langGz)});` +
+    ` all JS ${kb(total)} gzipped`,
 );

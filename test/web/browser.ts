@@ -139,6 +139,15 @@ export async function verdictOf(page: Page): Promise<string> {
   return (await locator.getAttribute("data-verdict")) ?? "";
 }
 
+/**
+ * Picks a language in the page's own selector and waits until the page shows it: each language is its own chunk,
+ * loaded on demand, and the page redraws once it has arrived.
+ */
+export async function chooseLanguage(page: Page, lang: "en" | "kk" | "ru"): Promise<void> {
+  await page.selectOption("#lang-select", lang);
+  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });

@@ -16,6 +16,7 @@ import {
   startTamperingProxy,
   verdictOf,
   type Browser,
+  chooseLanguage,
 } from "./browser";
 
 const DAY = 86_400;
@@ -134,7 +135,9 @@ describe("web: the landing shows the newest records and how a check works", func
     expect(await row(10).locator(".badge").count()).to.equal(1); // a current record carries only its status
     expect(await row(9).locator("td").first().textContent()).to.equal("Retraction");
     expect(await row(3).locator("td").nth(1).textContent()).to.equal("1,000 IBIT");
-    expect(await row(10).locator("time").textContent()).to.match(/^\d{4}-\d{2}-\d{2}$/);
+    // The day in words, in UTC; the machine-readable date beside it.
+    expect(await row(10).locator("time").getAttribute("datetime")).to.match(/^\d{4}-\d{2}-\d{2}$/);
+    expect(await row(10).locator("time").textContent()).to.match(/^[A-Z][a-z]+ \d{1,2}, \d{4}$/);
     expect(await page.locator("#latest-table caption").textContent()).to.equal("The newest records, newest first");
     expect(await page.locator("#latest-all").getAttribute("href")).to.match(/\/ledger$/);
 
@@ -186,16 +189,16 @@ describe("web: the landing shows the newest records and how a check works", func
     page.on("request", (request) => {
       if (request.url().includes("/api/v1/")) asked += 1;
     });
-    await page.selectOption("#lang-select", "kk");
+    await chooseLanguage(page, "kk");
     expect(await page.locator("#latest-title").textContent()).to.equal("Соңғы жазбалар");
     expect(await page.locator("#how-title").textContent()).to.equal("Бұл қалай жұмыс істейді");
     expect(await page.locator('#latest-table tr[data-seq="4"] .badge-muted').textContent()).to.equal("ауыстырылған");
-    await page.selectOption("#lang-select", "ru");
+    await chooseLanguage(page, "ru");
     expect(await page.locator("#latest-title").textContent()).to.equal("Последние записи");
     expect(await page.locator('#latest-table tr[data-seq="3"] .badge-ok').textContent()).to.equal("закреплена");
     await screenshot(page, "home-ru");
     expect(asked, "API requests after a language switch").to.equal(0);
-    await page.selectOption("#lang-select", "en");
+    await chooseLanguage(page, "en");
   });
 
   it("from a static mirror, lists the records of the mirror's last batch", async function () {

@@ -18,6 +18,7 @@ import {
   startTamperingProxy,
   verdictOf,
   type Browser,
+  chooseLanguage,
 } from "./browser";
 
 const DAY = 86_400;
@@ -160,7 +161,18 @@ describe("web: the citizens' page in Chromium", function () {
     expect(await page.locator("#trusted-rpc").textContent()).to.equal(anchored.rpcUrl);
     // One RPC is trusted whole: the page says so, and how to have it cross-checked.
     expect(await page.locator("#trusted-one-rpc").textContent()).to.include("one RPC");
-    expect(await page.locator("#trusted-chain").textContent()).to.equal("31337");
+    // A chain core's network table does not name (a local Hardhat chain) is shown by its id, in words.
+    expect(await page.locator("#trusted-chain").textContent()).to.equal("chain id 31337");
+    // The one-RPC warning sits inside the RPC's own value: every label stays beside its value.
+    const pairs = await page
+      .locator("#trusted dl")
+      .evaluate((dl) =>
+        Array.from(dl.querySelectorAll("dt")).map((dt) => [dt.textContent, dt.nextElementSibling?.tagName]),
+      );
+    expect(pairs.map(([, next]) => next)).to.deep.equal(pairs.map(() => "DD"));
+    expect(await page.locator("#trusted dl > dd").count()).to.equal(pairs.length);
+    // The record table names the kind in words only.
+    expect(await page.locator('.record-table tr[data-field="kind"] td').textContent()).to.equal("Mining (inflow)");
     expect(await page.locator("#trusted").getAttribute("data-official")).to.equal("true");
     const trustFile = decodeURIComponent(
       (await page.locator("#download-trust").getAttribute("href"))!.replace(
@@ -186,10 +198,11 @@ describe("web: the citizens' page in Chromium", function () {
     await screenshot(page, "second-opinion");
   });
 
-  it("a superseded record says so and links the newer record; a retracted one says retracted", async function () {
+  it("a superseded record leads with its correction; a retracted one says “retracted — void” before anything else", async function () {
     await page.goto(`${anchored.baseUrl}/verify/1`);
     expect(await verdictOf(page)).to.equal("anchored");
     expect(await page.locator("[data-standing]").getAttribute("data-standing")).to.equal("superseded");
+    expect(await page.locator(".verdict-title").textContent()).to.match(/Superseded — see record 6$/);
     const newer = page.locator(".newer-link");
     expect(await newer.getAttribute("href")).to.match(/\/verify\/6$/);
     await screenshot(page, "superseded");
@@ -200,8 +213,18 @@ describe("web: the citizens' page in Chromium", function () {
 
     await page.goto(`${anchored.baseUrl}/verify/4`);
     expect(await verdictOf(page)).to.equal("anchored");
-    expect(await page.locator("[data-standing]").getAttribute("data-standing")).to.equal("retracted");
+    const verdict = page.locator("#verify-result .verdict");
+    expect(await verdict.getAttribute("data-standing")).to.equal("retracted");
+    // The first words a citizen (or a screen reader) meets say void; nothing green, no check mark.
+    expect(await verdict.getAttribute("class")).to.equal("verdict verdict-retracted");
+    expect(await page.locator(".verdict-title").textContent()).to.match(/Retracted — void$/);
+    expect(await page.locator(".verdict-icon").textContent()).to.equal("✗");
+    expect(await page.locator(".verdict-text").textContent()).to.match(/^Record 4 was retracted/);
+    expect(await page.locator("#verify-announce").textContent()).to.match(/^Verification result: Retracted — void\./);
+    // The anchoring of the voided record stays visible, below, as a fact.
+    expect(await page.locator("#verdict-fact").textContent()).to.contain("anchored on the blockchain in batch");
     expect(await page.locator(".newer-link").getAttribute("href")).to.match(/\/verify\/7$/);
+    await screenshot(page, "retracted");
   });
 
   it("a pending record shows “pending” with its checked receipt and the promised time", async function () {
@@ -326,19 +349,19 @@ describe("web: the citizens' page in Chromium", function () {
   it("switches to Kazakh and Russian, and remembers the choice after a reload", async function () {
     await page.goto(`${anchored.baseUrl}/verify/2`);
     expect(await verdictOf(page)).to.equal("anchored");
-    await page.selectOption("#lang-select", "kk");
+    await chooseLanguage(page, "kk");
     expect(await page.getAttribute("html", "lang")).to.equal("kk");
     expect(await page.locator("h1").textContent()).to.equal("Жазбаны тексеру");
     expect(await page.locator(".verdict-title").textContent()).to.contain("Бекітілген");
     await screenshot(page, "lang-kk");
     await page.reload();
-    expect(await page.getAttribute("html", "lang")).to.equal("kk");
     expect(await verdictOf(page)).to.equal("anchored");
+    expect(await page.getAttribute("html", "lang")).to.equal("kk");
     expect(await page.locator(".verdict-title").textContent()).to.contain("Бекітілген");
-    await page.selectOption("#lang-select", "ru");
+    await chooseLanguage(page, "ru");
     expect(await page.locator("h1").textContent()).to.equal("Проверить запись");
     await screenshot(page, "lang-ru");
-    await page.selectOption("#lang-select", "en");
+    await chooseLanguage(page, "en");
     expect(await page.locator("h1").textContent()).to.equal("Verify a record");
   });
 
@@ -401,6 +424,8 @@ describe("web: the citizens' page in Chromium", function () {
 
   it("is usable by keyboard: skip link, labelled form, focus moves to the verdict", async function () {
     await page.goto(`${anchored.baseUrl}/verify`);
+    // The page draws itself once its language pack has arrived (loaded on demand).
+    await page.locator("#seq-input").waitFor();
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => document.activeElement?.className)).to.equal("skip-link");
     await page.focus("#seq-input");

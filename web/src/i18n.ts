@@ -2,10 +2,12 @@
  * Kazakh, Russian and English. The choice is remembered in localStorage; without one, the first of the
  * browser's languages that we speak wins, and otherwise English: a browser that asks for none of kk, ru and
  * en is most likely a visitor's from abroad, and Kazakh citizens' browsers nearly always list kk or ru.
+ *
+ * Each language is its own chunk (web/src/lang/<lang>.ts), loaded on demand: a visitor downloads only the
+ * language the page is shown in. The page renders once its dictionary has arrived (useLang).
  */
-import { en } from "./lang/en";
-import { ru } from "./lang/ru";
-import { kk } from "./lang/kk";
+import type { en } from "./lang/en";
+import { formatCount } from "./format";
 
 export type Lang = "kk" | "ru" | "en";
 export const LANGS: readonly Lang[] = ["kk", "ru", "en"];
@@ -13,10 +15,21 @@ export const LANG_NAMES: Record<Lang, string> = { kk: "Қазақша", ru: "Р�
 export type MessageKey = keyof typeof en;
 export type Dictionary = Record<MessageKey, string>;
 
-const DICTIONARIES: Record<Lang, Dictionary> = { en, ru, kk };
+/** BCP 47 tags for Intl: Kazakh and Russian as written in Kazakhstan and Russia, English as in the US. */
+export const LOCALES: Record<Lang, string> = { kk: "kk-KZ", ru: "ru-RU", en: "en-US" };
+
+/** One dynamic import per language, so the bundler gives each its own chunk. */
+const LOADERS: Record<Lang, () => Promise<Dictionary>> = {
+  en: () => import("./lang/en").then((m) => m.en),
+  ru: () => import("./lang/ru").then((m) => m.ru),
+  kk: () => import("./lang/kk").then((m) => m.kk),
+};
 const STORAGE_KEY = "aiqyn.lang";
 
+const loaded: Partial<Record<Lang, Dictionary>> = {};
 let current: Lang = "en";
+/** The current language's messages; empty until useLang() has loaded them (t() then answers the key). */
+let messages: Partial<Dictionary> = {};
 
 function isLang(value: unknown): value is Lang {
   return typeof value === "string" && (LANGS as readonly string[]).includes(value);
@@ -31,6 +44,7 @@ export function initialLang(stored: string | null, browserLanguages: readonly st
   return "en";
 }
 
+/** The language to show: the remembered choice, else the browser's. Its messages still need useLang(). */
 export function loadLang(): Lang {
   let stored: string | null = null;
   try {
@@ -38,16 +52,22 @@ export function loadLang(): Lang {
   } catch {
     // Storage may be disabled; the page still works in the browser's language.
   }
-  current = initialLang(stored, navigator.languages ?? [navigator.language]);
-  document.documentElement.lang = current;
-  return current;
+  return initialLang(stored, navigator.languages ?? [navigator.language]);
 }
 
-export function setLang(lang: Lang): void {
-  current = lang;
-  document.documentElement.lang = lang;
+/** Loads `language`'s messages (once) and makes it current; the page's `lang` attribute follows. */
+export async function useLang(language: Lang): Promise<void> {
+  const dictionary = (loaded[language] ??= await LOADERS[language]());
+  current = language;
+  messages = dictionary;
+  if (typeof document !== "undefined") document.documentElement.lang = language;
+}
+
+/** Switches to `language` and remembers the choice. */
+export async function setLang(language: Lang): Promise<void> {
+  await useLang(language);
   try {
-    localStorage.setItem(STORAGE_KEY, lang);
+    localStorage.setItem(STORAGE_KEY, language);
   } catch {
     // Not remembered, but switched.
   }
@@ -58,11 +78,43 @@ export function lang(): Lang {
 }
 
 export function hasMessage(key: string): key is MessageKey {
-  return Object.prototype.hasOwnProperty.call(en, key);
+  return Object.prototype.hasOwnProperty.call(messages, key);
 }
 
-/** The message for `key` in the current language, with {name} placeholders filled in. */
+const pluralRules = new Map<Lang, Intl.PluralRules>();
+function pluralCategory(language: Lang, count: number): string {
+  let rules = pluralRules.get(language);
+  if (!rules) pluralRules.set(language, (rules = new Intl.PluralRules(LOCALES[language])));
+  return rules.select(count);
+}
+
+/** `{name, plural, one {# step} few {# шага} other {# steps}}`, a subset of ICU MessageFormat. */
+const PLURAL = /\{(\w+), plural,((?:\s*(?:zero|one|two|few|many|other)\s*\{[^{}]*\})+)\s*\}/g;
+const PLURAL_FORM = /(zero|one|two|few|many|other)\s*\{([^{}]*)\}/g;
+
+/** The names a message takes: its {name} placeholders and its {name, plural, …} counts. */
+export function messageParams(text: string): string[] {
+  const names = [...text.matchAll(/\{(\w+)(?:\}|, plural,)/g)].map((m) => m[1]!);
+  return [...new Set(names)].sort();
+}
+
+/**
+ * Fills `text`'s {name} placeholders from `params`, then picks each plural form by `language`'s own plural rules
+ * (Intl.PluralRules: one, few, many, other; "other" when the language has no form for the category), with `#`
+ * the count grouped as the language groups numbers.
+ */
+export function formatMessage(text: string, params: Record<string, string | number>, language: Lang): string {
+  const filled = text.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
+  return filled.replace(PLURAL, (match, name: string, body: string) => {
+    const count = Number(params[name]);
+    if (!(name in params) || !Number.isFinite(count)) return match;
+    const forms = new Map([...body.matchAll(PLURAL_FORM)].map((m) => [m[1]!, m[2]!]));
+    const form = forms.get(pluralCategory(language, count)) ?? forms.get("other") ?? "";
+    return form.replace(/#/g, formatCount(count, language));
+  });
+}
+
+/** The message for `key` in the current language, its placeholders and plural forms filled in. */
 export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
-  const text = DICTIONARIES[current][key] ?? en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
+  return formatMessage(messages[key] ?? key, params, current);
 }

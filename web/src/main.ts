@@ -4,10 +4,9 @@
  */
 import { currentRoute, routeLink, setRouteListener } from "./app";
 import { h, replace } from "./dom";
-import { LANG_NAMES, LANGS, lang, loadLang, setLang, t, type Lang } from "./i18n";
+import { LANG_NAMES, LANGS, lang, loadLang, setLang, t, useLang, type Lang } from "./i18n";
 import { readLinkOverrides } from "./settings";
 import { renderVerify } from "./views/verify-view";
-import { renderLedger } from "./views/ledger-view";
 
 type View = "verify" | "ledger" | "fund" | "holdings";
 
@@ -32,8 +31,10 @@ function renderShell(): void {
     "select",
     {
       id: "lang-select",
-      onchange: (event: Event) => {
-        setLang((event.target as HTMLSelectElement).value as Lang);
+      onchange: async (event: Event) => {
+        // The chosen language's messages load first (each language is its own chunk), then the page redraws.
+        // If they cannot be fetched, the page stays in its language.
+        await setLang((event.target as HTMLSelectElement).value as Lang).catch(() => undefined);
         renderAll(true);
       },
     },
@@ -77,7 +78,8 @@ async function renderRoute(languageChanged: boolean): Promise<void> {
   if (view === "verify") {
     renderVerify(main, route, { languageChanged });
   } else if (view === "ledger") {
-    renderLedger(main);
+    const { renderLedger } = await import("./views/ledger-view");
+    if (token === renderToken) renderLedger(main);
   } else if (view === "holdings") {
     // Loaded on demand: the reconciler is not part of the verify path's bundle.
     const { renderHoldings } = await import("./views/holdings-view");
@@ -94,8 +96,9 @@ function renderAll(languageChanged = false): void {
   void renderRoute(languageChanged);
 }
 
-function start(): void {
-  loadLang();
+async function start(): Promise<void> {
+  // A language pack that cannot be fetched falls back to English (still one chunk, fetched only then).
+  await useLang(loadLang()).catch(() => useLang("en").catch(() => undefined));
   readLinkOverrides(location.search);
   header = document.getElementById("site-header")!;
   main = document.getElementById("main")!;
@@ -110,5 +113,5 @@ function start(): void {
   renderAll();
 }
 
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-else start();
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => void start());
+else void start();

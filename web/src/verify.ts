@@ -28,6 +28,7 @@ import {
   type TrustRoot,
 } from "../../core/index";
 import { pageConfig, supersededEntry } from "./config";
+import { formatUtc } from "./format";
 import type { MessageKey } from "./i18n";
 import { createFetchTransport, errorMessage } from "./rpc";
 import type { DataSource, ProofAnswer, RecordItem } from "./source";
@@ -375,7 +376,7 @@ function bundleDifferences(report: PinnedReport, bundle: ProofBundle): Differenc
 }
 
 function formatUnix(seconds: number): string {
-  return `${new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return formatUtc(seconds);
 }
 
 /** Fields where the data server's record and the proof file's record differ (exact JSON values). */

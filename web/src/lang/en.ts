@@ -1,8 +1,54 @@
-/** English: the reference dictionary; its keys are the type every other language must fill. */
-import { holdingsEn } from "./holdings";
-
+/**
+ * English: the reference dictionary; its keys are the type every other language must fill. Words as in the
+ * glossary of docs/WEB.md. Plural forms: {name, plural, one {# record} other {# records}} (see i18n.ts).
+ */
 export const en = {
-  ...holdingsEn,
+  "nav.holdings": "Holdings",
+  "holdings.title": "Holdings on public chains",
+  "holdings.noTrustRoot": "This page has no pinned registry, so it cannot check the fund's declarations.",
+  "holdings.unverified":
+    "The data source's records do not all match the registry this page trusts (batch {batches}), so no holding is judged here. Try another server or mirror, or check the batch on the Verify page.",
+  "holdings.intro":
+    "For every account the fund declared on a public chain: the balance the fund disclosed beside the balance this browser reads now from the RPC you choose. Nothing here is taken from the fund's server but the anchored records themselves (each can be checked on the Verify page).",
+  "holdings.none": "The fund has declared no accounts on public chains yet.",
+  "holdings.chain": "{chain}",
+  "holdings.rpc": "RPC for this chain",
+  "holdings.read": "Read balances",
+  "holdings.chooseRpc": "Choose an RPC for this chain (an http or https address) to read its balances.",
+  "holdings.rpcFailed": "The RPC did not answer: {message}",
+  "holdings.readAt": "Read at block {block} from {rpc}.",
+  "holdings.account": "Account",
+  "holdings.asset": "Asset",
+  "holdings.disclosed": "Disclosed balance",
+  "holdings.onChain": "On chain now",
+  "holdings.verdict": "Verdict",
+  "holdings.atBlock": "block {block}",
+  "holdings.verdict.matches": "Matches: the chain holds exactly what the fund disclosed at block {block}.",
+  "holdings.verdict.changed":
+    "Changed by {change} since the disclosure at block {block}. Check movements to see whether every change was disclosed.",
+  "holdings.verdict.balance": "Does not match: at block {block} the chain shows {actual}, not what the fund disclosed.",
+  "holdings.verdict.control": "Not proven: this account did not sign the fund's declaration.",
+  "holdings.lastMovements": "Last disclosed movements",
+  "holdings.noMovements": "No movements disclosed on this chain.",
+  "holdings.scanRange": "Blocks to check",
+  "holdings.checkMovements": "Check movements",
+  "holdings.scanning": "Reading every transfer of the declared accounts…",
+  "holdings.scanClean":
+    "Blocks {from}–{to}: every transfer in and out of the declared accounts is disclosed, and the disclosures match the chain.",
+  "holdings.scanFindings": "Blocks {from}–{to}: {count, plural, one {# problem} other {# problems}} found.",
+  "holdings.offChain":
+    "What cannot be checked here: holdings off chain (ETF units, equities, bank accounts), assets held at exchanges, and chains without an adapter. For those, only the anchored records speak.",
+  "holdings.finding.CONTROL_UNPROVEN": "Record #{seq}: the account {account} did not sign the declaration ({actual}).",
+  "holdings.finding.BALANCE_MISMATCH": "Record #{seq}: the fund disclosed {expected} but the chain shows {actual}.",
+  "holdings.finding.UNDISCLOSED_TRANSFER": "A transfer no record discloses: {actual} ({movement}).",
+  "holdings.finding.PHANTOM_TRANSFER": "Record #{seq} names a movement the chain does not show: {actual} ({movement}).",
+  "holdings.finding.TRANSFER_MISMATCH": "Record #{seq} says {expected}; the chain shows {actual}.",
+  "holdings.finding.DUPLICATE_REFERENCE": "Record #{seq} names a movement another record already names ({actual}).",
+  "holdings.finding.UNDISCLOSED_TX":
+    "{account} sent transactions no record discloses: {actual}, records name {expected}.",
+  "holdings.finding.NATIVE_UNEXPLAINED":
+    "{account}'s balance changed by {actual} in {movement}; the disclosures explain {expected}.",
+
   "app.tagline": "Public ledger of the state crypto fund, anchored on a blockchain",
   "app.skip": "Skip to content",
   "nav.verify": "Verify",
@@ -43,10 +89,10 @@ export const en = {
   "verify.secondOpinionError": "The contract could not be asked: {message}",
   "verify.record": "The record",
   "verify.trusted": "What this check trusted",
-  "verify.trustedRpc": "RPC",
+  "verify.trustedRpc": "RPC node",
   "verify.oneRpc":
     "Read through one RPC only: this check trusts it to report the chain truthfully. Add a second, independent RPC in the settings and the two must agree.",
-  "verify.trustedChain": "Chain id",
+  "verify.trustedChain": "Chain",
   "verify.trustedRegistry": "Registry contract",
   "verify.trustedNote":
     "Only the blockchain's answer is trusted; the data server only supplies the record and the proof.",
@@ -119,6 +165,20 @@ export const en = {
   "verdict.invalidBundleText": "{message}",
   "verdict.bundleMissing": "No proof file here",
   "verdict.srPrefix": "Verification result:",
+  "verify.chooseFile": "Choose a file",
+  "verify.noFile": "No file chosen",
+  "ledger.datePlaceholder": "YYYY-MM-DD",
+  "ledger.dateHint": "Dates in UTC, as year-month-day, e.g. 2026-03-31.",
+  "ledger.badDate": "A date is written as year-month-day, e.g. 2026-03-31.",
+  "verdict.retracted": "Retracted — void",
+  "verdict.retractedText":
+    "Record {seq} was retracted by a later record: it is void and counts for nothing. Do not rely on it.",
+  "verdict.superseded": "Superseded — see record {seq}",
+  "verdict.supersededNoLink": "Superseded by a later record",
+  "verdict.supersededText": "Record {seq} was corrected by a later record. Rely on the correction, not on this one.",
+  "verify.factRetracted": "As a fact of the ledger's history:",
+  "verify.factSuperseded": "As a fact of the ledger's history:",
+  "chain.id": "chain id {id}",
 
   "step.passed": "passed",
   "step.failed": "failed",
@@ -131,7 +191,8 @@ export const en = {
   "step.api-record.fail": "The data server and the proof file show different records",
   "step.seq-in-batch.ok": "Record {seq} lies in batch {batch} (records {first}–{last})",
   "step.seq-in-batch.fail": "Record {seq} lies outside batch {batch} (records {first}–{last})",
-  "step.proof-length.ok": "The proof has {steps} steps, no more than such a batch needs",
+  "step.proof-length.ok":
+    "The proof has {steps, plural, one {# step} other {# steps}}, no more than such a batch needs",
   "step.proof-length.fail": "The proof is longer than such a batch can need",
   "step.proof-root.ok": "The proof leads from the record hash to root {root}",
   "step.proof-root.fail": "The proof does not lead to the batch root",
@@ -165,7 +226,7 @@ export const en = {
   "settings.saved": "Saved.",
   "settings.invalidRpc": "The RPC URL must start with http:// or https://.",
   "settings.invalidRegistry": "A contract address is 0x followed by 40 hex digits.",
-  "settings.current": "Now checking through RPC {rpc} against registry {registry} on chain {chainId}.",
+  "settings.current": "Now checking through RPC {rpc} against registry {registry} on {chainId}.",
 
   "field.seq": "Number",
   "field.kind": "Kind",
@@ -200,6 +261,7 @@ export const en = {
   "status.anchored": "anchored",
   "status.sealed": "sealed",
   "status.submitted": "submitted",
+  "status.batchAnchored": "anchored",
   "standing.current": "current",
   "standing.superseded": "superseded",
   "standing.retracted": "retracted",
@@ -238,9 +300,11 @@ export const en = {
   "fund.value": "Value (USD)",
   "fund.asOf": "As of",
   "fund.month": "Month",
+  "fund.date": "Date",
   "fund.inflow": "In",
   "fund.outflow": "Out",
-  "fund.totals": "{records} records, {anchored} anchored, {pending} pending, in {batches} batches.",
+  "fund.totals":
+    "{records, plural, one {# record} other {# records}}: {anchored} anchored, {pending} pending, in {batches, plural, one {# batch} other {# batches}}.",
   "fund.investmentsByAsset": "Investments by asset",
   "verify.downloadTrust": "Download the trust root (aiqyn-trust.json)",
   "verify.trustedOfficial": "This is the official registry this page was published with.",
@@ -250,9 +314,9 @@ export const en = {
   "verify.diffRegistry": "Registry (chain): trusted vs. proof file",
   "verdict.otherRegistry": "Proof for another registry",
   "verdict.otherRegistryText":
-    "This proof names registry {registry} on chain {chainId}, not the registry this page trusts. It proves nothing about the official registry: the record is NOT anchored there.",
+    "This proof names registry {registry} on {chainId}, not the registry this page trusts. It proves nothing about the official registry: the record is NOT anchored there.",
   "verdict.otherRegistrySupersededText":
-    "This proof names registry {registry} on chain {chainId}: the old registry this fund replaced after its keys were stolen. Records there prove nothing; the record is NOT anchored in the current registry.",
+    "This proof names registry {registry} on {chainId}: the old registry this fund replaced after its keys were stolen. Records there prove nothing; the record is NOT anchored in the current registry.",
   "verdict.wrongChain": "RPC on another chain",
   "verdict.wrongChainText":
     "The RPC answers for another blockchain than the one the registry lives on. Nothing is confirmed. Choose another RPC.",
@@ -286,16 +350,17 @@ export const en = {
   "settings.chainId": "Chain id",
   "settings.deploymentBlock": "Deployment block",
   "settings.trustWarning":
-    "Warning: the official registry of this page is {official} on chain {officialChain}. You chose {chosen} on chain {chosenChain}. Records anchored there prove nothing about the official registry.",
+    "Warning: the official registry of this page is {official} on {officialChain}. You chose {chosen} on {chosenChain}. Records anchored there prove nothing about the official registry.",
   "settings.trustConfirm": "I understand: trust the registry I chose instead of the official one",
   "settings.trustConfirmNeeded": "Tick the box to confirm that you want to trust another registry.",
   "fund.unchecked":
     "These totals are the data server's own figures, not yet checked against the blockchain. Check any record in “Verify” to see it on the chain yourself.",
-  "fund.checkProgress": "Checking the figures against the blockchain: checked {checked} of {total} batches…",
+  "fund.checkProgress":
+    "Checking the figures against the blockchain: checked {checked} of {total, plural, one {# batch} other {# batches}}…",
   "fund.checked":
-    "Checked against the chain: these figures were computed in your browser from {records} records in {batches} anchored batches; every record's leaf and every batch's root were recomputed here and match registry {registry} on chain {chainId}.",
+    "Checked against the chain: these figures were computed in your browser from {records, plural, one {# record} other {# records}} in {batches, plural, one {# anchored batch} other {# anchored batches}}; every record's hash and every batch's root were recomputed here and match registry {registry} on {chainId}.",
   "fund.notCounted":
-    "{count} records the data server reports are not counted here (not yet anchored, or in a batch that failed the check).",
+    "{count, plural, one {# record the data server reports is} other {# records the data server reports are}} not counted here (not yet anchored, or in a batch that failed the check).",
   "fund.batchFailed": "Batch {id} failed the check: {reason}. Its records are not counted.",
   "fund.cannotCheck": "These figures cannot be checked here: {reason}",
   "fund.noTrust": "this page has no trust root (which registry on which chain to trust).",
@@ -305,16 +370,17 @@ export const en = {
   "fund.problem.leaf-count": "it holds a different number of records than the chain says",
   "fund.problem.invalid-record": "record #{seq} as served is not a valid record",
   "fund.problem.seq": "record #{seq} is not where the chain puts it",
-  "fund.problem.leaf": "record #{seq} does not hash to the leaf served for it",
+  "fund.problem.leaf": "record #{seq} does not hash to the record hash served for it",
   "fund.problem.root": "its records do not hash to the root anchored on the chain",
   "fund.problem.source": "its records could not be read from the data source",
   "fund.problem.chain": "the chain could not be read for it",
   "fund.problem.missing": "the chain holds it, but the data source does not list it",
-  "fund.checkDone": "Done: checked {checked} of {total} batches against the blockchain.",
   "holdings.note.CONTROL_CHANGED":
     "ℹ {account}: its owners or threshold changed after it proved control in declaration #{seq}. Control is judged at the declaration's block, so this is information, not a problem.",
   "holdings.note.NATIVE_PER_TX_UNVERIFIED":
     "ℹ Record #{seq}: this RPC offers no call trace, so the amount moved inside {movement} could not be checked per transaction; the balance checks judge it.",
   "holdings.note.NATIVE_NET_ONLY":
     "ℹ {account} is a contract account and this RPC offers no call trace: its native coin is checked only as net changes between checks, where an undisclosed inflow and an equal undisclosed outflow cancel out. An RPC with call traces sees each transaction.",
+  "fund.checkDone":
+    "Done: checked {checked} of {total, plural, one {# batch} other {# batches}} against the blockchain.",
 };

@@ -1,8 +1,8 @@
 /** Pieces several views share: record tables, status labels, explorer links. */
 import { RECORD_FIELDS, RECORD_KIND_NAMES, type RecordV1 } from "../../../core/index";
 import { h } from "../dom";
-import { groupDecimal, formatUtc } from "../format";
-import { lang, t, type MessageKey } from "../i18n";
+import { formatUsd, formatUtc, groupDecimal } from "../format";
+import { t, type MessageKey } from "../i18n";
 
 export function kindLabel(kind: string): string {
   const key = `kind.${kind}` as MessageKey;
@@ -10,6 +10,11 @@ export function kindLabel(kind: string): string {
 }
 
 const KIND_KEYS: Record<string, true> = Object.fromEntries(RECORD_KIND_NAMES.map((k) => [`kind.${k}`, true]));
+
+/** A batch's status: its own words (a batch is "anchored" in its own grammatical gender, ru "закреплён"). */
+export function batchStatusLabel(status: string): string {
+  return status === "anchored" ? t("status.batchAnchored") : statusLabel(status);
+}
 
 export function statusLabel(status: string): string {
   const known = ["pending", "anchored", "sealed", "submitted"];
@@ -40,15 +45,16 @@ export function txLink(
 function fieldValue(field: (typeof RECORD_FIELDS)[number], record: RecordV1): string {
   const value = record[field];
   switch (field) {
+    // Words only: the code name (INFLOW_SEIZURE) means nothing to a citizen; auditors have the proof file.
     case "kind":
-      return `${kindLabel(record.kind)} (${record.kind})`;
+      return kindLabel(record.kind);
     case "occurredAt":
     case "publishedAt":
-      return `${formatUtc(value as number)} (${value})`;
+      return formatUtc(value as number);
     case "amount":
-      return `${groupDecimal(record.amount, lang())} ${record.asset}`;
+      return `${groupDecimal(record.amount)} ${record.asset}`;
     case "valueUsd":
-      return `$${groupDecimal(record.valueUsd, lang())}`;
+      return formatUsd(record.valueUsd);
     case "corrects":
       return record.corrects === 0 ? "—" : String(record.corrects);
     default:
@@ -70,7 +76,16 @@ export function recordTable(record: RecordV1): HTMLElement {
           "tr",
           { "data-field": field },
           h("th", { scope: "row" }, t(`field.${field}` as MessageKey)),
-          h("td", { class: field === "documentHash" ? "mono" : "" }, fieldValue(field, record)),
+          h(
+            "td",
+            {
+              class: field === "documentHash" ? "mono" : "",
+              // The exact stored value (unix seconds, the kind's code) for whoever needs it.
+              title:
+                field === "kind" || field === "occurredAt" || field === "publishedAt" ? String(record[field]) : null,
+            },
+            fieldValue(field, record),
+          ),
         ),
       ),
     ),

@@ -16,7 +16,17 @@ import {
 } from "../../../core/index";
 import { dataSource, routeLink } from "../app";
 import { h, replace } from "../dom";
-import { formatUsd, formatUtc, groupDecimal } from "../format";
+import {
+  chainName,
+  formatAxisMonth,
+  formatCount,
+  formatMonth,
+  formatUsd,
+  formatUsdCompact,
+  formatUtc,
+  formatUtcDate,
+  groupDecimal,
+} from "../format";
 import { lang, t } from "../i18n";
 import { errorMessage } from "../rpc";
 import { checkFigures, pinnedBatchCount, pinnedChainReads, type CheckedFigures } from "../figures";
@@ -153,7 +163,7 @@ function checkedNote(result: CheckedFigures, trust: TrustRoot, serverStats: Stat
     h(
       "p",
       { class: "ok", id: "fund-checked", role: "note" },
-      t("fund.checked", { records, batches, registry: trust.registry, chainId: trust.chainId }),
+      t("fund.checked", { records, batches, registry: trust.registry, chainId: chainName(trust.chainId) }),
     ),
     ...(notCounted > 0
       ? [h("p", { class: "warning", id: "fund-not-counted" }, t("fund.notCounted", { count: notCounted }))]
@@ -194,30 +204,34 @@ function kindCard(id: string, title: string, stats: Stats, kinds: string[]): HTM
     h("h2", { id: `${id}-title` }, title),
     h("p", { class: "card-total" }, formatUsd(total, lang())),
     h(
-      "table",
-      { class: "data-table compact" },
-      h("caption", { class: "sr-only" }, title),
+      "div",
+      { class: "table-wrap" },
       h(
-        "thead",
-        {},
+        "table",
+        { class: "data-table compact" },
+        h("caption", { class: "sr-only" }, title),
         h(
-          "tr",
+          "thead",
           {},
-          h("th", { scope: "col" }, t("field.kind")),
-          h("th", { scope: "col" }, t("fund.count")),
-          h("th", { scope: "col", class: "num" }, t("fund.value")),
-        ),
-      ),
-      h(
-        "tbody",
-        {},
-        rows.map((r) =>
           h(
             "tr",
-            { "data-kind": r.kind },
-            h("th", { scope: "row" }, kindLabel(r.kind)),
-            h("td", {}, String(r.count)),
-            h("td", { class: "num" }, formatUsd(r.valueUsd, lang())),
+            {},
+            h("th", { scope: "col" }, t("field.kind")),
+            h("th", { scope: "col" }, t("fund.count")),
+            h("th", { scope: "col", class: "num" }, t("fund.value")),
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          rows.map((r) =>
+            h(
+              "tr",
+              { "data-kind": r.kind },
+              h("th", { scope: "row" }, kindLabel(r.kind)),
+              h("td", { class: "num" }, formatCount(r.count)),
+              h("td", { class: "num" }, formatUsd(r.valueUsd, lang())),
+            ),
           ),
         ),
       ),
@@ -263,7 +277,7 @@ function holdingsSection(stats: Stats): HTMLElement {
                   h("th", { scope: "row" }, x.asset),
                   h("td", { class: "num" }, groupDecimal(x.amount, lang())),
                   h("td", { class: "num" }, h("span", { class: "bar-cell" }, bar, formatUsd(x.valueUsd, lang()))),
-                  h("td", {}, formatUtc(x.occurredAt)),
+                  h("td", { title: formatUtc(x.occurredAt) }, formatUtcDate(x.occurredAt)),
                   h("td", {}, routeLink(`verify/${x.seq}`, {}, `#${x.seq}`)),
                 );
               }),
@@ -306,7 +320,7 @@ function byAssetSection(stats: Stats): HTMLElement {
               h("th", { scope: "row" }, a.asset),
               h("td", { class: "num" }, groupDecimal(a.inflow, lang())),
               h("td", { class: "num" }, groupDecimal(a.outflow, lang())),
-              h("td", {}, String(a.count)),
+              h("td", { class: "num" }, formatCount(a.count)),
             ),
           ),
         ),
@@ -376,7 +390,7 @@ function investmentTable(items: Listed[]): HTMLElement {
               h("th", { scope: "row" }, asset),
               h("td", { class: "num" }, groupDecimal(formatDecimal(e.amount, AMOUNT_DECIMALS), lang())),
               h("td", { class: "num" }, formatUsd(formatDecimal(e.value, VALUE_USD_DECIMALS), lang())),
-              h("td", {}, String(e.count)),
+              h("td", { class: "num" }, formatCount(e.count)),
             ),
           ),
       ),
@@ -429,7 +443,7 @@ function monthTable(stats: Stats): HTMLElement {
             h(
               "tr",
               {},
-              h("th", { scope: "row" }, m.month),
+              h("th", { scope: "row" }, h("time", { datetime: m.month }, formatMonth(m.month))),
               h("td", { class: "num" }, formatUsd(m.inflow, lang())),
               h("td", { class: "num" }, formatUsd(m.outflow, lang())),
             ),
@@ -462,16 +476,35 @@ function mount(
   if (figure.parentElement) observer.observe(figure.parentElement);
 }
 
+const monthOf = (ts: number) => new Date(ts * 1000).toISOString().slice(0, 7);
+
 /** A lone point gets a month either side instead of uPlot's degenerate range. */
 const timeScale = (): uPlot.Scale => ({
   time: true,
   range: (_u, min, max) => (min === max ? [min - 30 * 86_400, max + 30 * 86_400] : [min, max]),
 });
 
+/** Dollars on the axis in the page's language ("$1.2M", "1,2 млн $"). */
 const usdAxis = (): uPlot.Axis => ({
-  values: (_u, ticks) => ticks.map((v) => `$${Intl.NumberFormat("en", { notation: "compact" }).format(v)}`),
-  size: 60,
+  values: (_u, ticks) => ticks.map((v) => formatUsdCompact(v)),
+  size: 70,
 });
+
+/** Months on the axis in the page's language, in UTC (as every date on the page); one label per tick. */
+const timeAxis = (): uPlot.Axis => ({
+  values: (_u, ticks) => ticks.map((ts) => formatAxisMonth(ts)),
+  // Room for "2026 ж. нау." / "мар. 2026 г.": uPlot picks fewer ticks rather than overlapping labels.
+  space: 100,
+});
+
+/** What uPlot shows and uses for time: UTC, never the browser's own zone. */
+const utc = {
+  tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
+};
+
+/** A series' legend value: dollars in the page's language, a dash where there is none. */
+const usdValue = (_u: uPlot, value: number | null) =>
+  value === null || value === undefined ? "—" : formatUsd(value.toFixed(2).replace(/\.00$/, ""));
 
 function drawCourse(figure: HTMLElement, stats: Stats): void {
   const rows = monthRows(stats);
@@ -481,12 +514,20 @@ function drawCourse(figure: HTMLElement, stats: Stats): void {
     figure,
     t("fund.courseCaption"),
     {
+      ...utc,
       scales: { x: timeScale() },
-      axes: [{}, usdAxis()],
+      axes: [timeAxis(), usdAxis()],
       series: [
-        {},
-        { label: t("fund.inflows"), stroke: PALETTE[0], width: 2, points: { show: true } },
-        { label: t("fund.outflows"), stroke: PALETTE[1], width: 2, dash: [6, 4], points: { show: true } },
+        { label: t("fund.month"), value: (_u, ts) => (ts === null ? "—" : formatMonth(monthOf(ts))) },
+        { label: t("fund.inflows"), stroke: PALETTE[0], width: 2, points: { show: true }, value: usdValue },
+        {
+          label: t("fund.outflows"),
+          stroke: PALETTE[1],
+          width: 2,
+          dash: [6, 4],
+          points: { show: true },
+          value: usdValue,
+        },
       ],
     },
     [xs, rows.map((r) => Number(r.inflow)), rows.map((r) => Number(r.outflow))],
@@ -512,14 +553,16 @@ function drawHoldings(figure: HTMLElement, valuations: Listed[]): void {
     figure,
     t("fund.holdingsCaption"),
     {
+      ...utc,
       scales: { x: timeScale() },
-      axes: [{}, usdAxis()],
+      axes: [timeAxis(), usdAxis()],
       series: [
-        {},
+        { label: t("fund.date"), value: (_u, ts) => (ts === null ? "—" : formatUtcDate(ts)) },
         ...assets.map((asset, i) => ({
           label: asset,
           stroke: PALETTE[i % PALETTE.length],
           width: 2,
+          value: usdValue,
           paths: uPlot.paths.stepped!({ align: 1 }),
         })),
       ],

@@ -23,6 +23,7 @@ import { pageConfig } from "../config";
 import { pinnedChainReads } from "../figures";
 import { dataSource } from "../app";
 import { h, replace } from "../dom";
+import { caip2Name, groupDecimal } from "../format";
 import { t, type MessageKey } from "../i18n";
 import { createFetchTransport, errorMessage } from "../rpc";
 import { effectiveTrust, readerUrls } from "../settings";
@@ -90,6 +91,8 @@ function latestStatement(ctx: Context, d: TrackedAsset): { seq: number; block: n
   return s ? { seq: s.seq, block: s.block, amount: s.amount } : { seq: d.seq, block: d.startBlock, amount: d.amount };
 }
 
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
 
 function findingText(f: Finding): string {
@@ -124,7 +127,9 @@ function verdictFor(
     return { ok: false, text: t("holdings.verdict.balance", { block: stated.block, actual: mismatch.actual }) };
   if (now === stated.amount) return { ok: true, text: t("holdings.verdict.matches", { block: stated.block }) };
   const change =
-    now > stated.amount ? `+${formatDecimal(now - stated.amount, 18)}` : `-${formatDecimal(stated.amount - now, 18)}`;
+    now > stated.amount
+      ? `+${groupDecimal(formatDecimal(now - stated.amount, 18))}`
+      : `−${groupDecimal(formatDecimal(stated.amount - now, 18))}`;
   return { ok: null, text: t("holdings.verdict.changed", { block: stated.block, change: `${change} ${d.symbol}` }) };
 }
 
@@ -145,10 +150,12 @@ async function holdingRow(ctx: Context, reader: EvmChainReader, d: TrackedAsset,
     h(
       "td",
       { class: "num" },
-      `${formatDecimal(stated.amount, 18)} (${t("holdings.atBlock", { block: stated.block })})`,
+      groupDecimal(formatDecimal(stated.amount, 18)),
+      h("br"),
+      h("span", { class: "hint" }, t("holdings.atBlock", { block: stated.block })),
     ),
-    h("td", { class: "num" }, formatDecimal(now.scaled, 18)),
-    h("td", { class: "verdict" }, `${mark} ${verdict.text}`),
+    h("td", { class: "num" }, groupDecimal(formatDecimal(now.scaled, 18))),
+    h("td", { class: "holding-verdict" }, `${mark} ${verdict.text}`),
   );
 }
 
@@ -167,7 +174,7 @@ function movementList(ctx: Context, chain: string) {
       return h(
         "li",
         {},
-        `#${m.seq} · ${kindLabel(m.kind)} · ${formatDecimal(m.amount, 18)} ${m.symbol} · `,
+        `#${m.seq} · ${kindLabel(m.kind)} · ${groupDecimal(formatDecimal(m.amount, 18))} ${m.symbol} · `,
         link
           ? h("a", { href: link, rel: "noopener noreferrer", target: "_blank" }, label)
           : h("span", { class: "mono" }, label),
@@ -314,7 +321,7 @@ function chainSection(ctx: Context, chain: string) {
   const section = h(
     "section",
     { class: "holdings-chain", "data-chain": chain },
-    h("h2", {}, t("holdings.chain", { chain })),
+    h("h2", { title: chain }, t("holdings.chain", { chain: capitalized(caip2Name(chain)) })),
     h(
       "div",
       { class: "rpc-choice" },
@@ -324,18 +331,22 @@ function chainSection(ctx: Context, chain: string) {
     ),
     status,
     h(
-      "table",
-      { class: "holdings-table" },
+      "div",
+      { class: "table-wrap" },
       h(
-        "thead",
-        {},
+        "table",
+        { class: "holdings-table" },
         h(
-          "tr",
+          "thead",
           {},
-          headers.map((k) => h("th", { scope: "col" }, t(k))),
+          h(
+            "tr",
+            {},
+            headers.map((k) => h("th", { scope: "col" }, t(k))),
+          ),
         ),
+        body,
       ),
-      body,
     ),
     notes,
     h("h3", {}, t("holdings.lastMovements")),

@@ -5,8 +5,8 @@
  */
 import { routeLink } from "../app";
 import { h, replace } from "../dom";
-import { formatUtc, groupDecimal } from "../format";
-import { lang, t, type MessageKey } from "../i18n";
+import { formatUtc, formatUtcDate, groupDecimal } from "../format";
+import { t, type MessageKey } from "../i18n";
 import type { DataSource, RecordItem } from "../source";
 import { kindLabel, standingLabel, statusLabel } from "./common";
 
@@ -72,14 +72,14 @@ export async function latestRecords(source: DataSource, count = LATEST_COUNT): P
   return items;
 }
 
-function badge(kind: "ok" | "wait" | "muted" | "bad", text: string): HTMLElement {
+export function badge(kind: "ok" | "wait" | "muted" | "bad", text: string): HTMLElement {
   return h("span", { class: `badge badge-${kind}` }, text);
 }
 
 function recordRow(item: RecordItem): HTMLElement {
   const r = item.record as ListedRecord;
   const standing = item.standing === "superseded" || item.standing === "retracted" ? item.standing : null;
-  const date = formatUtc(r.occurredAt);
+  const iso = new Date(r.occurredAt * 1000).toISOString();
   return h(
     "tr",
     {
@@ -94,8 +94,13 @@ function recordRow(item: RecordItem): HTMLElement {
       routeLink(`verify/${r.seq}`, { "aria-label": `${t("common.verify")} #${r.seq}` }, `#${r.seq}`),
     ),
     h("td", { class: "kind" }, kindLabel(r.kind)),
-    h("td", { class: "num amount" }, `${groupDecimal(String(r.amount), lang())} ${r.asset}`),
-    h("td", { class: "date" }, h("time", { datetime: date.slice(0, 10), title: date }, date.slice(0, 10))),
+    // The asset may go under a long amount (18 decimals), never the digits apart: they are grouped with no-break spaces.
+    h("td", { class: "num amount" }, `${groupDecimal(String(r.amount))} `, h("span", { class: "asset" }, r.asset)),
+    h(
+      "td",
+      { class: "date" },
+      h("time", { datetime: iso.slice(0, 10), title: formatUtc(r.occurredAt) }, formatUtcDate(r.occurredAt)),
+    ),
     h(
       "td",
       { class: "badges" },

@@ -5,11 +5,12 @@
 import { RECORD_KIND_NAMES } from "../../../core/index";
 import { dataSource, routeLink } from "../app";
 import { h, replace } from "../dom";
-import { formatUtc, groupDecimal, isoDateToUnix, shortHex } from "../format";
-import { lang, t } from "../i18n";
+import { formatCount, formatUsd, formatUtc, formatUtcDate, groupDecimal, isoDateToUnix, shortHex } from "../format";
+import { t } from "../i18n";
 import { errorMessage } from "../rpc";
 import type { BatchInfo, RecordFilter, RecordItem, RegistryInfo } from "../source";
-import { kindLabel, standingLabel, statusLabel, txLink } from "./common";
+import { batchStatusLabel, kindLabel, standingLabel, statusLabel, txLink } from "./common";
+import { badge } from "./home";
 
 const BATCH_PAGE = 20;
 const RECORD_PAGE = 50;
@@ -94,14 +95,14 @@ function batchRow(b: BatchInfo, info: RegistryInfo | null): HTMLElement {
     h(
       "td",
       {},
-      `${b.leafCount} (`,
+      `${formatCount(b.leafCount)} (`,
       routeLink(`verify/${b.firstSeq}`, {}, `#${b.firstSeq}`),
       b.leafCount > 1 ? ["–", routeLink(`verify/${last}`, {}, `#${last}`)] : null,
       ")",
     ),
     h("td", {}, txLink(info?.explorerUrl, b.txHash)),
     h("td", {}, formatUtc(b.anchoredAt)),
-    h("td", {}, statusLabel(b.status)),
+    h("td", {}, batchStatusLabel(b.status)),
   );
 }
 
@@ -120,11 +121,28 @@ function renderRecords(section: HTMLElement): void {
     autocomplete: "off",
     spellcheck: "false",
   });
-  const from = h("input", { id: "filter-from", name: "from", type: "date" });
-  const to = h("input", { id: "filter-to", name: "to", type: "date" });
+  // Text, not type=date: the browser's date field speaks the browser's language (mm/dd/yyyy), not the page's.
+  const dateInput = (id: string) =>
+    h("input", {
+      id,
+      name: id.slice("filter-".length),
+      type: "text",
+      inputmode: "numeric",
+      placeholder: t("ledger.datePlaceholder"),
+      "aria-describedby": "filter-date-hint",
+      autocomplete: "off",
+      class: "date-input",
+    });
+  const from = dateInput("filter-from");
+  const to = dateInput("filter-to");
   const field = (id: string, label: string, input: HTMLElement) =>
     h("div", { class: "field" }, h("label", { for: id }, label), input);
   const results = h("div", { id: "records-results" });
+  const dateError = h(
+    "p",
+    { class: "form-error", id: "filter-date-error", role: "alert", hidden: true },
+    t("ledger.badDate"),
+  );
   const form = h(
     "form",
     {
@@ -135,8 +153,15 @@ function renderRecords(section: HTMLElement): void {
         const filter: RecordFilter = {};
         if (kind.value) filter.kind = kind.value;
         if (asset.value.trim()) filter.asset = asset.value.trim().toUpperCase();
-        const fromUnix = isoDateToUnix(from.value, false);
-        const toUnix = isoDateToUnix(to.value, true);
+        const fromUnix = isoDateToUnix(from.value.trim(), false);
+        const toUnix = isoDateToUnix(to.value.trim(), true);
+        // A date typed wrong is said, in the page's language (a browser's own validation bubble is not).
+        const wrong = [from, to].find((input, i) => input.value.trim() !== "" && [fromUnix, toUnix][i] === null);
+        for (const input of [from, to])
+          if (input === wrong) input.setAttribute("aria-invalid", "true");
+          else input.removeAttribute("aria-invalid");
+        dateError.hidden = !wrong;
+        if (wrong) return void wrong.focus();
         if (fromUnix !== null) filter.from = fromUnix;
         if (toUnix !== null) filter.to = toUnix;
         void loadRecords(results, filter);
@@ -151,6 +176,8 @@ function renderRecords(section: HTMLElement): void {
       field("filter-from", t("ledger.from"), from),
       field("filter-to", t("ledger.to"), to),
       h("button", { type: "submit", id: "filter-apply" }, t("ledger.apply")),
+      h("p", { class: "hint", id: "filter-date-hint" }, t("ledger.dateHint")),
+      dateError,
     ),
   );
   section.append(form, results);
@@ -164,12 +191,10 @@ async function loadRecords(results: HTMLElement, filter: RecordFilter): Promise<
   const headers = [
     t("field.seq"),
     t("field.kind"),
-    t("field.asset"),
     t("field.amount"),
     t("field.valueUsd"),
     t("field.occurredAt"),
     t("field.status"),
-    t("field.standing"),
     t("ledger.proof"),
   ];
   replace(
@@ -231,13 +256,20 @@ function recordRow(item: RecordItem): HTMLElement {
       { scope: "row" },
       routeLink(`verify/${r.seq}`, { "aria-label": `${t("common.verify")} #${r.seq}` }, `#${r.seq}`),
     ),
-    h("td", {}, kindLabel(r.kind)),
-    h("td", {}, r.asset),
-    h("td", { class: "num" }, groupDecimal(String(r.amount), lang())),
-    h("td", { class: "num" }, `$${groupDecimal(String(r.valueUsd), lang())}`),
-    h("td", {}, formatUtc(r.occurredAt)),
-    h("td", {}, statusLabel(item.status)),
-    h("td", {}, standingLabel(item.standing)),
+    h("td", { class: "kind" }, kindLabel(r.kind)),
+    h("td", { class: "num" }, `${groupDecimal(String(r.amount))} `, h("span", { class: "asset" }, r.asset)),
+    h("td", { class: "num" }, formatUsd(String(r.valueUsd))),
+    // The day is enough in a list (the record's own page gives the minute).
+    h("td", { title: formatUtc(r.occurredAt) }, formatUtcDate(r.occurredAt)),
+    // One column for both: whether it is on the chain, and (only when it no longer stands) that it is void.
+    h(
+      "td",
+      { class: "badges" },
+      badge(item.status === "anchored" ? "ok" : "wait", statusLabel(item.status)),
+      item.standing === "superseded" || item.standing === "retracted"
+        ? [" ", badge(item.standing === "retracted" ? "bad" : "muted", standingLabel(item.standing))]
+        : null,
+    ),
     h(
       "td",
       {},

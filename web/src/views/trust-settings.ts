@@ -6,6 +6,7 @@
 import { formatTrustRoot, makeTrustRoot, sameRegistry, type TrustRoot } from "../../../core/index";
 import { pageConfig } from "../config";
 import { h } from "../dom";
+import { chainName } from "../format";
 import { t } from "../i18n";
 import {
   acceptLinkRpc,
@@ -130,9 +131,9 @@ function updateWarning(fields: TrustFields): void {
   if (other)
     fields.warning.textContent = t("settings.trustWarning", {
       official: pageConfig().trust?.registry ?? "—",
-      officialChain: pageConfig().trust?.chainId ?? "—",
+      officialChain: pageConfig().trust ? chainName(pageConfig().trust!.chainId) : "—",
       chosen: chosen.registry,
-      chosenChain: chosen.chainId,
+      chosenChain: chainName(chosen.chainId),
     });
 }
 
@@ -163,7 +164,7 @@ function currentLine(): string {
   return t("settings.current", {
     rpc: readerUrls().join(" + ") || "—",
     registry: trust?.registry ?? "—",
-    chainId: trust?.chainId ?? "—",
+    chainId: trust ? chainName(trust.chainId) : "—",
   });
 }
 

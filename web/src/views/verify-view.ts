@@ -4,14 +4,12 @@
  */
 import { dataSource, navigate, routeHref, routeLink } from "../app";
 import { h, replace, srOnly, type Child } from "../dom";
-import { formatUtc } from "../format";
+import { chainName, formatUtc } from "../format";
 import { hasMessage, t, type MessageKey } from "../i18n";
 import { createFetchTransport, errorMessage } from "../rpc";
 import { effectiveTrust, linkQuery, readerUrls } from "../settings";
 import { blank, verifyBundleText, verifySeq, type Outcome, type Step, type VerdictKind } from "../verify";
-import { verifyRecordOnChain } from "../verify-record-call";
 import { recordTable, txLink } from "./common";
-import { homeSections } from "./home";
 import { linkBanner, settingsPanel, trustDownload } from "./trust-settings";
 
 const VERDICT_TITLE: Record<VerdictKind, MessageKey> = {
@@ -57,6 +55,8 @@ export function renderVerify(main: HTMLElement, route: string, options: { langua
   const seq = match ? Number(match[1]) : null;
   const result = h("div", { class: "result", id: "verify-result" });
   const announce = h("p", { class: "sr-only", role: "status", "aria-live": "polite", id: "verify-announce" });
+  // Only while no record is shown: a citizen who lands here gets the newest records and how a check works.
+  const home = seq === null && !/^verify\/./.test(route) ? h("div", { id: "home-slot" }) : null;
 
   replace(
     main,
@@ -67,10 +67,14 @@ export function renderVerify(main: HTMLElement, route: string, options: { langua
     bundleForm(result, announce),
     announce,
     result,
-    // Only while no record is shown: a citizen who lands here gets the newest records and how a check works.
-    seq === null && !/^verify\/./.test(route) ? homeSections(dataSource(), options) : null,
+    home,
     settingsPanel(() => (shown = { route: "", outcome: null })),
   );
+  // Loaded on demand (not on the way to a verdict); dropped if a check started meanwhile.
+  if (home)
+    void import("./home").then(({ homeSections }) => {
+      if (home.isConnected) home.replaceWith(homeSections(dataSource(), options));
+    });
 
   if (options.languageChanged && shown.route === route && shown.outcome) {
     renderOutcome(result, shown.outcome);
@@ -94,6 +98,7 @@ async function run(
 ): Promise<void> {
   const token = ++runToken;
   document.getElementById("home")?.remove(); // a record is being shown now
+  document.getElementById("home-slot")?.remove();
   result.setAttribute("aria-busy", "true");
   replace(result, h("p", { class: "loading", "data-verdict": "checking" }, busy));
   let outcome: Outcome;
@@ -109,7 +114,7 @@ async function run(
   renderOutcome(result, outcome);
   // No proof file here: offer the citizen's own.
   if (outcome.verdict === "bundle-missing") document.getElementById("bundle-box")?.setAttribute("open", "");
-  announce.textContent = `${t("verdict.srPrefix")} ${t(VERDICT_TITLE[outcome.verdict])}. ${verdictText(outcome)}`;
+  announce.textContent = `${t("verdict.srPrefix")} ${verdictTitle(outcome)}. ${verdictLead(outcome)}`;
   result.querySelector<HTMLElement>(".verdict-title")?.focus({ preventScroll: false });
 }
 
@@ -158,17 +163,27 @@ function bundleForm(result: HTMLElement, announce: HTMLElement): HTMLElement {
     type: "file",
     accept: ".json,application/json",
     "aria-describedby": "bundle-hint",
+    class: "file-input",
     onchange: async (event: Event) => {
       const file = (event.target as HTMLInputElement).files?.[0];
+      fileName.textContent = file ? file.name : t("verify.noFile");
       if (file) check(await file.text());
     },
   });
+  // The browser's own file button speaks the browser's language, not the page's: ours is a label for it.
+  const fileName = h("span", { class: "file-name", id: "bundle-file-name" }, t("verify.noFile"));
   const paste = h("textarea", { id: "bundle-text", rows: 3, spellcheck: "false" });
   const zone = h(
     "div",
     { class: "dropzone", id: "bundle-drop" },
-    h("label", { for: "bundle-file" }, t("verify.bundleLabel")),
-    fileInput,
+    h("p", { class: "dropzone-title" }, t("verify.bundleLabel")),
+    h(
+      "div",
+      { class: "file-row" },
+      fileInput,
+      h("label", { for: "bundle-file", class: "button-link file-button" }, t("verify.chooseFile")),
+      fileName,
+    ),
     h("p", { class: "hint", id: "bundle-hint" }, t("verify.bundleHint")),
   );
   zone.addEventListener("dragover", (event) => {
@@ -229,7 +244,7 @@ function verdictText(o: Outcome): string {
     case "other-registry":
       return t(o.claimed?.superseded ? "verdict.otherRegistrySupersededText" : "verdict.otherRegistryText", {
         registry: o.claimed?.registry ?? "?",
-        chainId: o.claimed?.chainId ?? "?",
+        chainId: o.claimed ? chainName(o.claimed.chainId) : "?",
       });
     case "wrong-chain":
       return t("verdict.wrongChainText");
@@ -266,30 +281,83 @@ function stepList(steps: Step[]): HTMLElement {
   );
 }
 
-function renderOutcome(result: HTMLElement, o: Outcome): void {
-  const parts: Child[] = [];
-  parts.push(
-    h(
-      "div",
-      {
-        class: `verdict verdict-${o.verdict}`,
-        "data-verdict": o.verdict,
-        // core's own verdict and check ids, the same the CLI prints (for auditors and the parity test).
-        "data-core-verdict": o.core?.verdict ?? "",
-        "data-checks": o.core?.checkIds.join(" ") ?? "",
-      },
-      h(
-        "h2",
-        { class: "verdict-title", tabindex: "-1" },
-        h("span", { class: "verdict-icon", "aria-hidden": "true" }, VERDICT_ICON[o.verdict]),
-        srOnly(`${t("verdict.srPrefix")} `),
-        t(VERDICT_TITLE[o.verdict]),
-      ),
-      h("p", { class: "verdict-text" }, verdictText(o)),
-      o.verdict === "mismatch" && o.message ? h("p", { class: "verdict-detail" }, o.message) : null,
-    ),
+/**
+ * A record that checks out but was voided or corrected: its standing leads, before anything else, so a voided
+ * record can never be read as a valid one. The anchoring is then only a fact of the ledger's history.
+ */
+function voidStanding(o: Outcome): "retracted" | "superseded" | null {
+  if (o.verdict !== "anchored" && o.verdict !== "pending") return null;
+  return o.standing === "retracted" || o.standing === "superseded" ? o.standing : null;
+}
+
+/** The correcting record a superseded one points to: the newest of those that name it. */
+function newest(seqs: number[]): number | null {
+  return seqs.length ? Math.max(...seqs) : null;
+}
+
+function verdictTitle(o: Outcome): string {
+  const standing = voidStanding(o);
+  if (standing === "retracted") return t("verdict.retracted");
+  if (standing === "superseded") {
+    const by = newest(o.correctedBy);
+    return by === null ? t("verdict.supersededNoLink") : t("verdict.superseded", { seq: by });
+  }
+  return t(VERDICT_TITLE[o.verdict]);
+}
+
+function verdictLead(o: Outcome): string {
+  const standing = voidStanding(o);
+  const seq = o.seq ?? "?";
+  if (standing === "retracted") return t("verdict.retractedText", { seq });
+  if (standing === "superseded") return t("verdict.supersededText", { seq });
+  return verdictText(o);
+}
+
+function verdictBox(o: Outcome): HTMLElement {
+  const standing = voidStanding(o);
+  const links = o.correctedBy.map((seq) =>
+    routeLink(`verify/${seq}`, { class: "newer-link" }, t("verify.seeNewer", { seq })),
   );
-  parts.push(standingNotice(o));
+  return h(
+    "div",
+    {
+      class: `verdict verdict-${standing ?? o.verdict}`,
+      "data-verdict": o.verdict,
+      "data-standing": standing ?? o.standing ?? null,
+      // core's own verdict and check ids, the same the CLI prints (for auditors and the parity test).
+      "data-core-verdict": o.core?.verdict ?? "",
+      "data-checks": o.core?.checkIds.join(" ") ?? "",
+    },
+    h(
+      "h2",
+      { class: "verdict-title", tabindex: "-1" },
+      h("span", { class: "verdict-icon", "aria-hidden": "true" }, standing ? "✗" : VERDICT_ICON[o.verdict]),
+      srOnly(`${t("verdict.srPrefix")} `),
+      verdictTitle(o),
+    ),
+    h("p", { class: "verdict-text" }, verdictLead(o)),
+    standing && links.length
+      ? h(
+          "p",
+          { class: "verdict-links" },
+          links.flatMap((link, i) => (i ? [" · ", link] : [link])),
+        )
+      : null,
+    // The anchoring, still true, as a fact below: it proves the record was published, not that it stands.
+    standing
+      ? h(
+          "p",
+          { class: "verdict-fact", id: "verdict-fact" },
+          h("strong", {}, `${t(standing === "retracted" ? "verify.factRetracted" : "verify.factSuperseded")} `),
+          verdictText(o),
+        )
+      : null,
+    o.verdict === "mismatch" && o.message ? h("p", { class: "verdict-detail" }, o.message) : null,
+  );
+}
+
+function renderOutcome(result: HTMLElement, o: Outcome): void {
+  const parts: Child[] = [verdictBox(o), standingNotice(o)];
   if (o.differences.length > 0) parts.push(differencesTable(o));
   if (o.steps.length > 0) parts.push(h("h3", {}, t("verify.steps")), stepList(o.steps));
   if (o.receipt && o.verdict !== "anchored" && o.verdict !== "other-registry") parts.push(receiptBlock(o));
@@ -300,10 +368,8 @@ function renderOutcome(result: HTMLElement, o: Outcome): void {
   replace(result, ...parts);
 }
 
+/** What the standing says when it does not lead: a record that corrects another, or a failed check's standing. */
 function standingNotice(o: Outcome): HTMLElement | null {
-  const links = o.correctedBy.map((seq) =>
-    routeLink(`verify/${seq}`, { class: "newer-link" }, t("verify.seeNewer", { seq })),
-  );
   const corrects =
     o.record && o.record.corrects !== 0
       ? h(
@@ -312,22 +378,15 @@ function standingNotice(o: Outcome): HTMLElement | null {
           routeLink(`verify/${o.record.corrects}`, {}, t("verify.corrects", { seq: o.record.corrects })),
         )
       : null;
-  if (o.standing === "superseded" || o.standing === "retracted") {
+  if (!voidStanding(o) && (o.standing === "superseded" || o.standing === "retracted")) {
     return h(
       "div",
-      { class: `standing standing-${o.standing}`, "data-standing": o.standing, role: "note" },
+      { class: `standing standing-${o.standing}`, role: "note" },
       h(
         "p",
         {},
         h("strong", {}, t(o.standing === "superseded" ? "verify.standingSuperseded" : "verify.standingRetracted")),
       ),
-      links.length
-        ? h(
-            "p",
-            {},
-            links.flatMap((link, i) => (i ? [" · ", link] : [link])),
-          )
-        : null,
       corrects,
     );
   }
@@ -440,6 +499,7 @@ function actions(o: Outcome): HTMLElement {
             button.disabled = true;
             opinion.textContent = t("common.loading");
             try {
+              const { verifyRecordOnChain } = await import("../verify-record-call");
               const ok = await verifyRecordOnChain(
                 createFetchTransport(trust.rpcUrls[0]!),
                 trust.trust.registry,
@@ -495,17 +555,26 @@ function trustBox(o: Outcome): HTMLElement {
       "dl",
       {},
       h("dt", {}, t("verify.trustedRpc")),
-      h("dd", { class: "mono", id: "trusted-rpc" }, view.rpcUrls.join(" + ") || "—"),
-      // One RPC is trusted whole (a lying one could report a forged root); two must agree (core/chain-reads.ts).
-      view.rpcUrls.length === 1 ? h("dd", { class: "warning", id: "trusted-one-rpc" }, t("verify.oneRpc")) : null,
+      h(
+        "dd",
+        {},
+        h("span", { class: "mono", id: "trusted-rpc" }, view.rpcUrls.join(" + ") || "—"),
+        // One RPC is trusted whole (a lying one could report a forged root); two must agree (core/chain-reads.ts).
+        // Inside the RPC's own <dd>: an extra <dd> would shift every later pair of the two-column grid.
+        view.rpcUrls.length === 1 ? h("p", { class: "warning", id: "trusted-one-rpc" }, t("verify.oneRpc")) : null,
+      ),
       h("dt", {}, t("verify.trustedChain")),
-      h("dd", { id: "trusted-chain" }, String(view.trust.chainId)),
+      h("dd", { id: "trusted-chain", "data-chain-id": view.trust.chainId }, chainName(view.trust.chainId)),
       h("dt", {}, t("verify.trustedRegistry")),
       h("dd", { class: "mono", id: "trusted-registry" }, view.trust.registry),
       o.claimed
         ? [
             h("dt", {}, t("verify.claimedRegistry")),
-            h("dd", { class: "mono", id: "claimed-registry" }, `${o.claimed.registry} (${o.claimed.chainId})`),
+            h(
+              "dd",
+              { class: "mono", id: "claimed-registry" },
+              `${o.claimed.registry} · ${chainName(o.claimed.chainId)}`,
+            ),
           ]
         : null,
     ),
