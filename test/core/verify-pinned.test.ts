@@ -98,10 +98,15 @@ describe("core/verify: the pinned verifier against the real chain", function () 
   // The registry's own deployment block: the role-history scan covers its life only (one eth_getLogs here).
   const trust = () => makeTrustRoot(stack.chainId, stack.registryAddress, deploymentBlock);
   const reads = (url: string) => rpcChainReads(createHttpRpc(url, { fetch: globalThis.fetch }), trust());
+  // The record's whole batch, as the server serves it: it binds the record to its seq (leaf-position).
+  const whole = {
+    batchEntries: async (id: number) =>
+      ((await (await fetch(`${stack.baseUrl}/api/v1/batches/${id}/records`)).json()) as { records: [] }).records,
+  };
 
   it("a verdict's chain reads leave as ONE batch request; the role history follows (logs, then block times)", async () => {
     recorder.bodies.length = 0;
-    const report = await verifyPinnedBundle(bundle, trust(), reads(recorder.url));
+    const report = await verifyPinnedBundle(bundle, trust(), reads(recorder.url), whole);
     expect(report.verdict).to.equal("anchored");
     expect(methods(recorder.bodies[0]).sort()).to.deep.equal(
       ["eth_blockNumber", "eth_call", "eth_call", "eth_chainId", "eth_getTransactionReceipt"].sort(),
@@ -110,7 +115,9 @@ describe("core/verify: the pinned verifier against the real chain", function () 
 
     const { receipt: _receipt, ...withoutReceipt } = bundle;
     recorder.bodies.length = 0;
-    expect((await verifyPinnedBundle(withoutReceipt, trust(), reads(recorder.url))).verdict).to.equal("anchored");
+    expect((await verifyPinnedBundle(withoutReceipt, trust(), reads(recorder.url), whole)).verdict).to.equal(
+      "anchored",
+    );
     expect(recorder.bodies.length, "round trips without a receipt").to.equal(1);
   });
 
@@ -169,7 +176,7 @@ describe("core/verify: the pinned verifier against the real chain", function () 
 
   it("two RPCs that agree verify; an RPC on a dead port beside them is chain-unavailable, never anchored", async () => {
     const both = agreeingChainReads(reads(stack.rpcUrl), reads(recorder.url));
-    expect((await verifyPinnedBundle(bundle, trust(), both)).verdict).to.equal("anchored");
+    expect((await verifyPinnedBundle(bundle, trust(), both, whole)).verdict).to.equal("anchored");
     const dead = agreeingChainReads(reads(stack.rpcUrl), reads("http://127.0.0.1:9"));
     const report = await verifyPinnedBundle(bundle, trust(), dead);
     expect(report.verdict).to.equal("chain-unavailable");
@@ -229,6 +236,16 @@ describe("core/verify: the pinned verifier against the real chain", function () 
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+
+  it("without the batch's records a two-record batch is position-unchecked: the chain's reads alone never say anchored", async () => {
+    const report = await verifyPinnedBundle(bundle, trust(), reads(stack.rpcUrl));
+    expect(report.verdict).to.equal("position-unchecked");
+    expect(report.checks.at(-1)).to.deep.include({ id: "leaf-position", ok: null });
+    const failing = await verifyPinnedBundle(bundle, trust(), reads(stack.rpcUrl), {
+      batchEntries: () => Promise.reject(new Error("source down")),
+    });
+    expect(failing.verdict).to.equal("position-unchecked");
   });
 
   it("a trust root on another chain: the bundle is another registry's, and the chain is never asked", async () => {

@@ -13,6 +13,7 @@ import {
   verifyPendingReceipt,
   verifyPinnedBundle,
   RECORD_FIELDS,
+  type BatchEntries,
   type ChainReads,
   type Check,
   type CheckId,
@@ -27,6 +28,7 @@ import {
   type RpcRequest,
   type TrustRoot,
 } from "../../core/index";
+import type { ServedBatchEntry } from "../../core/batch-check";
 import { pageConfig, supersededEntry } from "./config";
 import type { MessageKey } from "./i18n";
 import { createFetchTransport, errorMessage } from "./rpc";
@@ -46,7 +48,8 @@ export type VerdictKind =
   | "rpc-unreachable"
   | "server-unreachable"
   | "invalid-bundle"
-  | "bundle-missing";
+  | "bundle-missing"
+  | "position-unchecked";
 
 /** core's check ids, plus what only the page sees: the data server's own copy of the record. */
 export type StepId = CheckId | "api-leaf" | "api-record" | "record-valid";
@@ -154,6 +157,40 @@ function trustView(deps: VerifyDeps): TrustView | null {
   return trust ? { trust, official, isOfficial, rpcUrls: deps.rpcUrls } : null;
 }
 
+/**
+ * The batch's records from the data source, fetched once per batch (and source and trust root): checking two
+ * records of one batch reads it once. A failed read is asked again next time.
+ */
+const entriesCache = new Map<string, Promise<readonly ServedBatchEntry[]>>();
+
+function cachedEntries(
+  source: DataSource | null,
+  trust: TrustRoot,
+  batch: ProofBundle["batch"],
+): BatchEntries | undefined {
+  if (!source) return undefined;
+  return (batchId) => {
+    const key = `${source.kind}:${source.label}|${trust.chainId}:${trust.registry.toLowerCase()}|${batchId}`;
+    let entries = entriesCache.get(key);
+    if (!entries) {
+      entries = source.batchRecords({ ...batch, id: batchId, ...UNLISTED });
+      entries.catch(() => entriesCache.delete(key));
+      entriesCache.set(key, entries);
+    }
+    return entries;
+  };
+}
+
+/** The BatchInfo fields a source does not need to serve a batch's records. */
+const UNLISTED = {
+  status: "anchored",
+  txHash: null,
+  blockNumber: null,
+  head: null,
+  anchoredAt: null,
+  sealedAt: 0,
+} as const;
+
 /** Verifies record `seq` as served by the data source. */
 export async function verifySeq(seq: number, deps: VerifyDeps): Promise<Outcome> {
   const source = deps.source;
@@ -223,7 +260,10 @@ async function verifyParsed(
   deps: VerifyDeps,
 ): Promise<Outcome> {
   const trust = base.trust!;
-  const report = await verifyPinnedBundle(bundle, trust.trust, chainFor(deps, trust.trust));
+  // The record's position is bound by its whole batch (core/batch-position.ts), read beside the chain.
+  const report = await verifyPinnedBundle(bundle, trust.trust, chainFor(deps, trust.trust), {
+    batchEntries: cachedEntries(deps.source, trust.trust, bundle.batch),
+  });
   const { record, anchor } = bundle;
   const steps = report.checks.map((check) => ({
     id: check.id,
@@ -339,6 +379,8 @@ function bundleParams(check: Check, bundle: ProofBundle, report: PinnedReport): 
       return { batch: batch.id, time: report.onChain ? formatUnix(report.onChain.anchoredAt) : "" };
     case "anchor-tx":
       return { tx: anchor.txHash, batch: batch.id, block: anchor.blockNumber };
+    case "leaf-position":
+      return { index: record.seq - batch.firstSeq, batch: batch.id, count: batch.leafCount };
     default:
       return {};
   }

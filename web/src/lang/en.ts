@@ -311,4 +311,12 @@ export const en = {
   "fund.problem.chain": "the chain could not be read for it",
   "fund.problem.missing": "the chain holds it, but the data source does not list it",
   "fund.checkDone": "Done: checked {checked} of {total} batches against the blockchain.",
+  "verdict.positionUnchecked": "Place in the batch not checked",
+  "verdict.positionUncheckedText":
+    "Record {seq}'s proof leads to the root of batch {batch} anchored on the chain, but the batch's records could not be read, so it is not yet shown that this record is the one anchored under number {seq}. It is not confirmed as anchored.",
+  "step.leaf-position.ok":
+    "All {count} records of batch {batch}, one per number, rebuild the anchored root, and this record is the one at its number",
+  "step.leaf-position.fail":
+    "Batch {batch} anchors another record under this number, or its records as served do not rebuild the anchored root",
+  "step.leaf-position.skip": "The records of batch {batch} could not be read: this record's place in it is not checked",
 };

@@ -29,6 +29,7 @@ const VERDICT_TITLE: Record<VerdictKind, MessageKey> = {
   "rpcs-disagree": "verdict.rpcsDisagree",
   overdue: "verdict.overdue",
   "no-trust-root": "verdict.noTrustRoot",
+  "position-unchecked": "verdict.positionUnchecked",
 };
 
 const VERDICT_ICON: Record<VerdictKind, string> = {
@@ -46,6 +47,7 @@ const VERDICT_ICON: Record<VerdictKind, string> = {
   "rpcs-disagree": "!",
   overdue: "✗",
   "no-trust-root": "!",
+  "position-unchecked": "!",
 };
 
 /** The last outcome shown, so a language switch re-renders it without asking the chain again. */
@@ -239,6 +241,8 @@ function verdictText(o: Outcome): string {
       return t("verdict.overdueText", { seq, time: o.receipt?.promisedBy ? formatUtc(o.receipt.promisedBy) : "—" });
     case "no-trust-root":
       return t("verdict.noTrustRootText");
+    case "position-unchecked":
+      return t("verdict.positionUncheckedText", { seq, batch: o.batchId ?? "?" });
   }
 }
 
