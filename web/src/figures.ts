@@ -11,6 +11,7 @@ import {
   AiqynError,
   createRegistryReader,
   rpcChainReads,
+  RPCS_DISAGREE,
   type ChainReads,
   type OnChainBatch,
   type RecordV1,
@@ -56,6 +57,8 @@ export interface FiguresOptions {
   onProgress?: (checked: number, total: number) => void;
   /** False once the reader left the view: stop early. */
   stillCurrent?: () => boolean;
+  /** Check only the batches from this id on (a record's standing needs its own batch and the later ones). */
+  fromBatch?: number;
 }
 
 /** Reads of the pinned registry through one reader, or two that must agree on chainId and batch(id). */
@@ -67,17 +70,30 @@ export function pinnedChainReads(trust: TrustRoot, rpcUrls: string[]): ChainRead
   return reads.length === 2 ? agreeingChainReads(reads[0]!, reads[1]!) : reads[0]!;
 }
 
-/** A reader of the pinned registry's batchCount() through the first reader. */
-export function pinnedBatchCount(trust: TrustRoot, rpcUrls: string[]): () => Promise<number> {
-  const reader = createRegistryReader(createFetchTransport(rpcUrls[0]!, { timeoutMs: 20_000 }), trust.registry);
-  return () => reader.batchCount();
+/**
+ * The pinned registry's batchCount() through the same readers as batch(id): two must agree, and batch(n + 1) must
+ * be absent (asked through `reads`), so a reader that under-reports the count cannot hide the newest batch.
+ */
+export function pinnedBatchCount(trust: TrustRoot, rpcUrls: string[], reads: ChainReads): () => Promise<number> {
+  const readers = rpcUrls
+    .slice(0, 2)
+    .map((url) => createRegistryReader(createFetchTransport(url, { timeoutMs: 20_000 }), trust.registry));
+  return async () => {
+    const counts = await Promise.all(readers.map((reader) => reader.batchCount()));
+    const count = counts[0]!;
+    if (counts.some((c) => c !== count))
+      throw new AiqynError(RPCS_DISAGREE, `the two RPCs answer batchCount() differently (${counts.join(" vs ")})`);
+    if (await reads.batch(count + 1))
+      throw new AiqynError("RPC_BAD_ANSWER", `batchCount() answers ${count}, but batch ${count + 1} is anchored`);
+    return count;
+  };
 }
 
-/** The chain's batches that the source did not list (a source that hides batches hides records). */
-function unlisted(chainCount: number | null, listed: BatchInfo[]): FailedBatch[] {
+/** The chain's batches from `from` on that the source did not list (a source that hides batches hides records). */
+function unlisted(chainCount: number | null, listed: BatchInfo[], from = 1): FailedBatch[] {
   const ids = new Set(listed.map((b) => b.id));
   const out: FailedBatch[] = [];
-  for (let id = 1; id <= (chainCount ?? 0); id++) if (!ids.has(id)) out.push({ id, problem: "missing" });
+  for (let id = from; id <= (chainCount ?? 0); id++) if (!ids.has(id)) out.push({ id, problem: "missing" });
   return out;
 }
 
@@ -145,12 +161,13 @@ export async function checkFigures(opts: FiguresOptions): Promise<CheckedFigures
   if (chainId !== opts.trust.chainId)
     throw new AiqynError("WRONG_CHAIN", `the RPC serves chain ${chainId}, not the trusted chain ${opts.trust.chainId}`);
   const chainCount = opts.chainBatchCount ? await opts.chainBatchCount() : null;
-  const batches = await batchesToCheck(opts.source, chainCount);
+  const from = opts.fromBatch ?? 1;
+  const batches = (await batchesToCheck(opts.source, chainCount)).filter((b) => b.id >= from);
   const keyOf = (b: BatchInfo) => batchCacheKey(opts.trust.chainId, opts.trust.registry, b.id, b.root);
   const cached = await cachedBatches(batches.map(keyOf));
   const records: TotalsRecord[] = batches.flatMap((b) => cached.get(keyOf(b)) ?? []);
   const todo = batches.filter((b) => !cached.has(keyOf(b)));
-  const failed: FailedBatch[] = unlisted(chainCount, batches);
+  const failed: FailedBatch[] = unlisted(chainCount, batches, from);
   let done = batches.length - todo.length;
   opts.onProgress?.(done, batches.length);
   for (let start = 0; start < todo.length; start += ROUND) {

@@ -319,4 +319,5 @@ export const en = {
   "step.leaf-position.fail":
     "Batch {batch} anchors another record under this number, or its records as served do not rebuild the anchored root",
   "step.leaf-position.skip": "The records of batch {batch} could not be read: this record's place in it is not checked",
+  "fund.noCheckedWhileFailing": "No checked figures are shown while a batch fails the check ({failed} of {total} batches): a record left out, such as a retraction, would change them. The figures above are the data server's own, not checked.",
 };
