@@ -133,7 +133,8 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
     expect(report.totals.recordsChecked).to.equal(10);
 
     const bundles = [join(out, "bundles", "1.json"), join(out, "bundles", "10.json")];
-    const verified = await runCli(["verify", ...chainArgs(stack), ...bundles]);
+    // The mirror also carries each record's batch, which binds it to its seq (leaf-position).
+    const verified = await runCli(["verify", ...chainArgs(stack), ...bundles, "--mirror", out]);
     expect(verified.code, verified.stdout).to.equal(0);
     expect(verified.stdout).to.contain("2 of 2 bundle(s) anchored and valid");
   });
@@ -291,7 +292,11 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
     it("/records/:seq is sampled from the audit's own seed (in the report), not at evenly spaced seqs a liar can skip", async () => {
       // The evenly spaced sample of 3 out of 10 was seqs 1, 6 and 10: a server lying on seq 4 alone stayed CLEAN.
       const seed = Array.from({ length: 500 }, (_, i) => `5eed${i.toString(16).padStart(4, "0")}`).find((s) =>
-        sampleSeqs(Array.from({ length: 10 }, (_, i) => i + 1), 3, s).includes(4),
+        sampleSeqs(
+          Array.from({ length: 10 }, (_, i) => i + 1),
+          3,
+          s,
+        ).includes(4),
       )!;
       proxy = await startLyingProxy(stack.baseUrl, (path, status, json) => {
         if (path !== "/api/v1/records/4") return undefined;

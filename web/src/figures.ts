@@ -14,12 +14,14 @@ import {
   RPCS_DISAGREE,
   type ChainReads,
   type OnChainBatch,
+  type RecordStanding,
   type RecordV1,
   type Stats,
   type TrustRoot,
 } from "../../core/index";
 // Imported directly, not through core/index: these stay in the fund view's chunk, off the verify path.
 import { batchVerdict, type BatchProblem } from "../../core/batch-check";
+import { effectiveCorrectors, recordStandings } from "../../core/standing";
 import { computeTotals, type TotalsRecord } from "../../core/totals";
 import { batchCacheKey, cachedBatches, rememberBatch } from "./figures-cache";
 import { createFetchTransport } from "./rpc";
@@ -191,4 +193,38 @@ export async function checkFigures(opts: FiguresOptions): Promise<CheckedFigures
 /** Every batch the source lists as anchored, oldest first, each id once (the Holdings view's starting list). */
 export function anchoredBatches(source: DataSource): Promise<BatchInfo[]> {
   return batchesToCheck(source, null);
+}
+
+/** A record's standing from the checked batches, or why it could not be checked. */
+export type StandingCheck =
+  | { ok: true; standing: RecordStanding; correctedBy: number[]; batches: number }
+  | { ok: false; failed: FailedBatch[]; message?: string };
+
+/**
+ * Record `seq`'s standing (core/standing.ts) recomputed from its own batch and every later one, each checked
+ * against the pinned registry exactly as the figures are (and cached alike), with batchCount() read through
+ * the agreeing readers and batch(n + 1) probed: a source cannot hide a correction by leaving a batch out.
+ */
+export async function checkedStanding(
+  seq: number,
+  batchId: number,
+  opts: Pick<FiguresOptions, "source" | "trust" | "stillCurrent"> & { rpcUrls: string[] },
+): Promise<StandingCheck> {
+  let result: CheckedFigures;
+  try {
+    const reads = pinnedChainReads(opts.trust, opts.rpcUrls);
+    result = await checkFigures({
+      ...opts,
+      reads,
+      chainBatchCount: pinnedBatchCount(opts.trust, opts.rpcUrls, reads),
+      fromBatch: batchId,
+    });
+  } catch (error) {
+    return { ok: false, failed: [], message: error instanceof Error ? error.message : String(error) };
+  }
+  if (result.failed.length > 0 || !result.records.some((r) => r.seq === seq))
+    return { ok: false, failed: result.failed };
+  const standings = recordStandings(result.records);
+  const correctedBy = effectiveCorrectors(result.records, standings).get(seq) ?? [];
+  return { ok: true, standing: standings.get(seq) ?? "current", correctedBy, batches: result.totalBatches };
 }

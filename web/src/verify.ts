@@ -98,8 +98,18 @@ export interface Outcome {
   computedLeaf: Hex | null;
   computedRoot: Hex | null;
   receipt: { receipt: Receipt; promisedBy: number | null; overdue: boolean } | null;
+  /** The standing shown: the checked one once `standingCheck` is "checked", else the data source's claim. */
   standing: RecordStanding | null;
   correctedBy: number[];
+  /**
+   * Whether `standing` was recomputed here from this record's batch and every later one (checkStanding):
+   * "checking" while that runs, "unchecked" when it could not be (`standingNote` says why), null when there is
+   * nothing to check (not anchored). Until "checked", the standing is only the data source's word.
+   */
+  standingCheck: "checking" | "checked" | "unchecked" | null;
+  standingNote: string | null;
+  /** How many batches the checked standing rests on. */
+  standingBatches: number | null;
   /** Inputs for the contract's verifyRecord() second opinion. */
   secondOpinion: { batchId: number; record: RecordV1; proof: Hex[] } | null;
   bundleUrl: string | null;
@@ -128,6 +138,9 @@ export function blank(verdict: VerdictKind, seq: number | null): Outcome {
     receipt: null,
     standing: null,
     correctedBy: [],
+    standingCheck: null,
+    standingNote: null,
+    standingBatches: null,
     secondOpinion: null,
     bundleUrl: null,
     message: null,
@@ -431,4 +444,34 @@ export function recordDifferences(served: unknown, proven: RecordV1): Difference
       out.push({ label: "verify.diffField", params: { field }, expected: left ?? "—", found: right ?? "—" });
   }
   return out;
+}
+
+/**
+ * The anchored outcome's standing recomputed from checked batches (web/src/figures.ts, loaded on demand so the
+ * verdict's path stays small): the data source's claim is replaced by what this record's batch and every later
+ * one say, or marked unchecked with the reason. Other outcomes are returned as they are.
+ */
+export async function checkStanding(o: Outcome, deps: VerifyDeps, stillCurrent: () => boolean): Promise<Outcome> {
+  const trust = o.trust?.trust;
+  if (o.verdict !== "anchored" || !o.record || o.batchId === null || !trust || !deps.source) return o;
+  if (deps.rpcUrls.length === 0) return { ...o, standingCheck: "unchecked", standingNote: "no RPC" };
+  const { checkedStanding } = await import("./figures");
+  const result = await checkedStanding(o.record.seq, o.batchId, {
+    source: deps.source,
+    trust,
+    rpcUrls: deps.rpcUrls,
+    stillCurrent,
+  });
+  if (!result.ok) {
+    const note = result.message ?? result.failed.map((f) => `batch ${f.id}: ${f.problem}`).join("; ");
+    return { ...o, standingCheck: "unchecked", standingNote: note || "not every batch was checked" };
+  }
+  return {
+    ...o,
+    standing: result.standing,
+    correctedBy: result.correctedBy,
+    standingCheck: "checked",
+    standingNote: null,
+    standingBatches: result.batches,
+  };
 }

@@ -320,4 +320,7 @@ export const en = {
     "Batch {batch} anchors another record under this number, or its records as served do not rebuild the anchored root",
   "step.leaf-position.skip": "The records of batch {batch} could not be read: this record's place in it is not checked",
   "fund.noCheckedWhileFailing": "No checked figures are shown while a batch fails the check ({failed} of {total} batches): a record left out, such as a retraction, would change them. The figures above are the data server's own, not checked.",
+  "verify.standingChecking": "The data source says this record is {standing}. Checking that against this record's batch and every later batch on the chain…",
+  "verify.standingChecked": "Checked here: this record is {standing}, computed from {batches} batches (its own and every later one), each checked against the chain.",
+  "verify.standingUnchecked": "Not checked: the data source says this record is {standing}, but the later batches could not all be checked ({reason}). A correction or retraction may be hidden.",
 };
