@@ -228,3 +228,32 @@ export async function checkedStanding(
   const correctedBy = effectiveCorrectors(result.records, standings).get(seq) ?? [];
   return { ok: true, standing: standings.get(seq) ?? "current", correctedBy, batches: result.totalBatches };
 }
+
+/** What the check of a page of listed records found: each shown record checked or not, standings if complete. */
+export interface ListCheck {
+  /** seq → the checked record's shown fields, for the rows whose batch passed. */
+  checked: Map<number, TotalsRecord>;
+  /** Standings from every batch from the page's first on (null: some batch failed, so none is knowable). */
+  standings: Map<number, RecordStanding> | null;
+  failed: FailedBatch[];
+}
+
+/**
+ * Checks the batches a page of listed records needs: from the lowest batch the page names to the newest on the
+ * chain (the later ones for the standings), as the figures are (cached alike).
+ */
+export async function checkListedRecords(
+  fromBatch: number,
+  opts: Pick<FiguresOptions, "source" | "trust" | "stillCurrent"> & { rpcUrls: string[] },
+): Promise<ListCheck> {
+  const reads = pinnedChainReads(opts.trust, opts.rpcUrls);
+  const result = await checkFigures({
+    ...opts,
+    reads,
+    chainBatchCount: pinnedBatchCount(opts.trust, opts.rpcUrls, reads),
+    fromBatch,
+  });
+  const checked = new Map(result.records.map((r) => [r.seq, r]));
+  const standings = result.failed.length === 0 ? recordStandings(result.records) : null;
+  return { checked, standings, failed: result.failed };
+}
