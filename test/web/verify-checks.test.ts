@@ -225,6 +225,41 @@ describe("web: standing, figures and batchCount are checked, not taken from the 
     });
   });
 
+  it("item 10: the ledger names a non-default source and shows a forged divestment as contradicted, not anchored", async function () {
+    const liar = await startRewritingSource(stack.baseUrl, (path, json) => {
+      if (path !== "/api/v1/records") return undefined;
+      const page = json as { records: { record: Record<string, unknown>; standing: string }[] };
+      const records = page.records.map((item) =>
+        item.record.seq === 2
+          ? { ...item, standing: "current", record: { ...item.record, kind: "DIVESTMENT", valueUsd: "240000000" } }
+          : item,
+      );
+      return { ...page, records };
+    });
+    closers.push(liar.close);
+    await freshPage(async (page) => {
+      await page.goto(via(liar.url, "ledger"));
+      expect(await page.locator("#source-notice").getAttribute("data-source")).to.equal(liar.url);
+      await page.locator("#records-check[data-checked]").waitFor({ timeout: 60_000 });
+      const cell = (seq: number, which: string) => page.locator(`#records-table tr[data-seq="${seq}"] .${which}`);
+      expect(await cell(2, "status-cell").getAttribute("data-checked")).to.equal("false");
+      expect(await cell(2, "status-cell").textContent()).to.contain("not anchored as listed");
+      expect(await cell(1, "status-cell").getAttribute("data-checked")).to.equal("true");
+      expect(await cell(1, "standing-cell").getAttribute("data-standing")).to.equal("retracted");
+      expect(await page.locator("#records-check").getAttribute("data-checked")).to.equal("3");
+      await screenshot(page, "ledger-forged-row");
+    });
+  });
+
+  it("item 10: on the default source no notice is shown, and every row shown is checked", async function () {
+    await freshPage(async (page) => {
+      await page.goto(`${stack.baseUrl}/ledger`);
+      await page.locator("#records-check[data-checked]").waitFor({ timeout: 60_000 });
+      expect(await page.locator("#source-notice").count()).to.equal(0);
+      expect(await page.locator("#records-check").getAttribute("data-checked")).to.equal("4");
+    });
+  });
+
   it("item 8: a first RPC that under-reports batchCount() cannot hide the newest batch", async function () {
     const batchCountSelector = id("batchCount()").slice(0, 10);
     const lying = await startRewritingRpc(stack.rpcUrl, (call, result) =>
@@ -247,9 +282,13 @@ describe("web: standing, figures and batchCount are checked, not taken from the 
         await page.goto(`${baked.url}/?api=${encodeURIComponent(liar.url)}#/fund`);
         const progress = page.locator("#fund-check");
         await page
-          .waitForFunction(() => /cannot|stopped/.test(document.getElementById("fund-check")?.textContent ?? ""), null, {
-            timeout: 30_000,
-          })
+          .waitForFunction(
+            () => /cannot|stopped/.test(document.getElementById("fund-check")?.textContent ?? ""),
+            null,
+            {
+              timeout: 30_000,
+            },
+          )
           .catch(() => undefined);
         expect(await progress.textContent(), readers.join(" + ")).to.match(/batch 3 is anchored|differently/);
         expect(await page.locator("#fund-checked").count()).to.equal(0);
