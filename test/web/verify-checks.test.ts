@@ -260,6 +260,54 @@ describe("web: standing, figures and batchCount are checked, not taken from the 
     });
   });
 
+  it("item 13: checked batches are cached per readers: new readers check every batch again", async function () {
+    const asked: string[] = [];
+    const counting = await startRewritingSource(stack.baseUrl, (path) => {
+      if (/^\/api\/v1\/batches\/\d+\/records$/.test(path)) asked.push(path);
+      return undefined;
+    });
+    closers.push(counting.close);
+    const other = await startRewritingRpc(stack.rpcUrl, (_call, result) => result);
+    closers.push(other.close);
+    const fresh = await launchBrowser();
+    try {
+      const visit = async () =>
+        withCheckedPage(fresh.context, async (page) => {
+          await page.goto(via(counting.url, "fund"));
+          await page.locator('#fund-check[data-done="true"]').waitFor({ timeout: 60_000 });
+          expect(await page.locator("#fund-checked").count()).to.equal(1);
+        });
+      await visit();
+      expect(asked).to.have.length(3);
+      await visit();
+      expect(asked, "same readers: cached").to.have.length(3);
+      // The citizen's own RPC (saved in the settings) goes first: other readers, so nothing cached counts.
+      await withCheckedPage(fresh.context, async (page) => {
+        await page.goto(via(counting.url, "fund"));
+        await page.evaluate(
+          (rpcUrl) => localStorage.setItem("aiqyn.settings.v2", JSON.stringify({ rpcUrl })),
+          other.url,
+        );
+      });
+      await visit();
+      expect(asked, "new readers: every batch again").to.have.length(6);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("item 13: a source that keeps paging a batch's records is refused, and the check ends", async function () {
+    const endless = await startRewritingSource(stack.baseUrl, (path, json) =>
+      path === "/api/v1/batches/1/records" ? { ...(json as object), nextCursor: "again" } : undefined,
+    );
+    closers.push(endless.close);
+    await freshPage(async (page) => {
+      await page.goto(via(endless.url, "fund"));
+      await page.locator('#fund-check[data-done="true"]').waitFor({ timeout: 60_000 });
+      expect(await page.locator('#fund-failed li[data-batch="1"]').getAttribute("data-problem")).to.equal("source");
+    });
+  });
+
   it("item 8: a first RPC that under-reports batchCount() cannot hide the newest batch", async function () {
     const batchCountSelector = id("batchCount()").slice(0, 10);
     const lying = await startRewritingRpc(stack.rpcUrl, (call, result) =>

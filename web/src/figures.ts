@@ -23,7 +23,7 @@ import {
 import { batchVerdict, type BatchProblem } from "../../core/batch-check";
 import { effectiveCorrectors, recordStandings } from "../../core/standing";
 import { computeTotals, type TotalsRecord } from "../../core/totals";
-import { batchCacheKey, cachedBatches, rememberBatch } from "./figures-cache";
+import { batchCacheKey, cachedBatches, rememberBatch, useReaders } from "./figures-cache";
 import { createFetchTransport } from "./rpc";
 import type { BatchInfo, DataSource } from "./source";
 
@@ -61,6 +61,8 @@ export interface FiguresOptions {
   stillCurrent?: () => boolean;
   /** Check only the batches from this id on (a record's standing needs its own batch and the later ones). */
   fromBatch?: number;
+  /** The RPC URLs behind `reads`: the cache is dropped when they change (figures-cache.ts useReaders). */
+  readers?: readonly string[];
 }
 
 /** Reads of the pinned registry through one reader, or two that must agree on chainId and batch(id). */
@@ -157,29 +159,27 @@ async function checkOne(opts: FiguresOptions, batch: BatchInfo, served: Served):
   return { records };
 }
 
-/** Checks every anchored batch (cached ones are not fetched again) and totals the records that passed. */
+/**
+ * Checks every anchored batch and totals the records that passed. Each round of batches is read from the chain
+ * first (one JSON-RPC request); a batch cached under the CHAIN's root for it (figures-cache.ts) is not fetched
+ * from the source again, the others are fetched and judged.
+ */
 export async function checkFigures(opts: FiguresOptions): Promise<CheckedFigures> {
   const chainId = await opts.reads.chainId();
   if (chainId !== opts.trust.chainId)
     throw new AiqynError("WRONG_CHAIN", `the RPC serves chain ${chainId}, not the trusted chain ${opts.trust.chainId}`);
+  if (opts.readers) await useReaders(opts.readers);
   const chainCount = opts.chainBatchCount ? await opts.chainBatchCount() : null;
   const from = opts.fromBatch ?? 1;
   const batches = (await batchesToCheck(opts.source, chainCount)).filter((b) => b.id >= from);
-  const keyOf = (b: BatchInfo) => batchCacheKey(opts.trust.chainId, opts.trust.registry, b.id, b.root);
-  const cached = await cachedBatches(batches.map(keyOf));
-  const records: TotalsRecord[] = batches.flatMap((b) => cached.get(keyOf(b)) ?? []);
-  const todo = batches.filter((b) => !cached.has(keyOf(b)));
+  const records: TotalsRecord[] = [];
   const failed: FailedBatch[] = unlisted(chainCount, batches, from);
-  let done = batches.length - todo.length;
+  let done = 0;
   opts.onProgress?.(done, batches.length);
-  for (let start = 0; start < todo.length; start += ROUND) {
+  for (let start = 0; start < batches.length; start += ROUND) {
     if (opts.stillCurrent && !opts.stillCurrent()) break;
-    const round = todo.slice(start, start + ROUND);
-    // batch(id) asked in one tick: one JSON-RPC batch request for the whole round; records fetched meanwhile.
-    const served = round.map((b) => ({ onChain: opts.reads.batch(b.id), entries: opts.source.batchRecords(b) }));
-    for (const s of served) [s.onChain, s.entries].forEach((p) => p.catch(() => undefined));
-    for (const [i, batch] of round.entries()) {
-      const outcome = await checkOne(opts, batch, served[i]!);
+    const round = batches.slice(start, start + ROUND);
+    for (const outcome of await checkRound(opts, round)) {
       if ("failed" in outcome) failed.push(outcome.failed);
       else records.push(...outcome.records);
       opts.onProgress?.(++done, batches.length);
@@ -188,6 +188,33 @@ export async function checkFigures(opts: FiguresOptions): Promise<CheckedFigures
   const checkedBatches = batches.length - failed.filter((f) => f.problem !== "missing").length;
   const totals = { records: records.length, anchored: records.length, pending: 0, batches: checkedBatches };
   return { stats: computeTotals(records, totals), records, totalBatches: batches.length, failed };
+}
+
+/** One round: batch(id) of each asked in one tick (one JSON-RPC batch request); cache hits by the chain's root. */
+async function checkRound(opts: FiguresOptions, round: BatchInfo[]): Promise<Outcome[]> {
+  const onChain = round.map((b) => opts.reads.batch(b.id));
+  const answers = await Promise.allSettled(onChain);
+  const keyOf = (i: number) => {
+    const answer = answers[i]!;
+    return answer.status === "fulfilled" && answer.value
+      ? batchCacheKey(opts.trust.chainId, opts.trust.registry, round[i]!.id, answer.value.root)
+      : null;
+  };
+  const keys = round.map((_, i) => keyOf(i));
+  const cached = await cachedBatches(keys.filter((k): k is string => k !== null));
+  const served = round.map((b, i) => {
+    const hit = keys[i] ? cached.get(keys[i]!) : undefined;
+    if (hit) return null;
+    const entries = opts.source.batchRecords(b);
+    entries.catch(() => undefined);
+    return { onChain: onChain[i]!, entries };
+  });
+  const out: Outcome[] = [];
+  for (const [i, batch] of round.entries()) {
+    const hit = keys[i] ? cached.get(keys[i]!) : undefined;
+    out.push(hit ? { records: hit } : await checkOne(opts, batch, served[i]!));
+  }
+  return out;
 }
 
 /** Every batch the source lists as anchored, oldest first, each id once (the Holdings view's starting list). */
@@ -216,6 +243,7 @@ export async function checkedStanding(
     result = await checkFigures({
       ...opts,
       reads,
+      readers: opts.rpcUrls,
       chainBatchCount: pinnedBatchCount(opts.trust, opts.rpcUrls, reads),
       fromBatch: batchId,
     });
@@ -250,6 +278,7 @@ export async function checkListedRecords(
   const result = await checkFigures({
     ...opts,
     reads,
+    readers: opts.rpcUrls,
     chainBatchCount: pinnedBatchCount(opts.trust, opts.rpcUrls, reads),
     fromBatch,
   });

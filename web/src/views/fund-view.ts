@@ -124,6 +124,7 @@ async function checkAgainstChain(parts: FundParts, serverStats: Stats | null, st
       source: dataSource(),
       trust,
       reads,
+      readers: urls,
       chainBatchCount: pinnedBatchCount(trust, urls, reads),
       stillCurrent,
       onProgress: (checked, total) => replace(parts.progress, t("fund.checkProgress", { checked, total })),
