@@ -190,7 +190,7 @@ describe("web: standing, figures and batchCount are checked, not taken from the 
       expect(await verdictOf(page)).to.equal("anchored");
       const box = page.locator('#standing-box[data-standing-checked="checked"]');
       await box.waitFor({ timeout: 60_000 });
-      expect(await box.getAttribute("data-standing")).to.equal("superseded");
+      expect(await box.getAttribute("data-shown-standing")).to.equal("superseded");
       expect(await page.locator(".newer-link").getAttribute("href")).to.match(/verify\/4$/);
       expect(await page.locator("#standing-note").textContent()).to.contain("Checked here");
     });
@@ -206,7 +206,7 @@ describe("web: standing, figures and batchCount are checked, not taken from the 
       await page.goto(via(liar.url, "verify/2"));
       const box = page.locator('#standing-box[data-standing-checked="unchecked"]');
       await box.waitFor({ timeout: 60_000 });
-      expect(await box.getAttribute("data-standing")).to.equal("current");
+      expect(await box.getAttribute("data-shown-standing")).to.equal("current");
       expect(await page.locator("#standing-note").textContent()).to.contain("Not checked");
     });
   });

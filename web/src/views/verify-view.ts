@@ -368,7 +368,7 @@ function standingNotice(o: Outcome): HTMLElement {
     "div",
     {
       id: "standing-box",
-      "data-standing": o.standing ?? "",
+      "data-shown-standing": o.standing ?? "",
       "data-standing-checked": o.standingCheck ?? "",
     },
     notice,
