@@ -158,7 +158,7 @@ export function sampleSeqs(seqs: readonly number[], sample: number, seed: string
 /** A uniform integer below n from SHA-256(seed ‖ counter) words, rejection-sampled (no modulo bias). */
 function seededRandom(seed: string): (n: number) => number {
   let counter = 0;
-  let words: number[] = [];
+  const words: number[] = [];
   const next = (): number => {
     if (words.length === 0) {
       const digest = createHash("sha256").update(`${seed}:${counter++}`).digest();

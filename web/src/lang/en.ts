@@ -319,16 +319,24 @@ export const en = {
   "step.leaf-position.fail":
     "Batch {batch} anchors another record under this number, or its records as served do not rebuild the anchored root",
   "step.leaf-position.skip": "The records of batch {batch} could not be read: this record's place in it is not checked",
-  "fund.noCheckedWhileFailing": "No checked figures are shown while a batch fails the check ({failed} of {total} batches): a record left out, such as a retraction, would change them. The figures above are the data server's own, not checked.",
-  "verify.standingChecking": "The data source says this record is {standing}. Checking that against this record's batch and every later batch on the chain…",
-  "verify.standingChecked": "Checked here: this record is {standing}, computed from {batches} batches (its own and every later one), each checked against the chain.",
-  "verify.standingUnchecked": "Not checked: the data source says this record is {standing}, but the later batches could not all be checked ({reason}). A correction or retraction may be hidden.",
-  "ledger.sourceOther": "The records below come from {source}, not from this site's own server. Nothing it says is taken as anchored until this page has checked it against the chain.",
-  "ledger.sourceMirror": "The records below come from the mirror {source}, not from this site's own server. Nothing it says is taken as anchored until this page has checked it against the chain.",
-  "ledger.claimNote": "Statuses and standings in this list are what the data source says, until checked against the chain.",
+  "fund.noCheckedWhileFailing":
+    "No checked figures are shown while a batch fails the check ({failed} of {total} batches): a record left out, such as a retraction, would change them. The figures above are the data server's own, not checked.",
+  "verify.standingChecking":
+    "The data source says this record is {standing}. Checking that against this record's batch and every later batch on the chain…",
+  "verify.standingChecked":
+    "Checked here: this record is {standing}, computed from {batches} batches (its own and every later one), each checked against the chain.",
+  "verify.standingUnchecked":
+    "Not checked: the data source says this record is {standing}, but the later batches could not all be checked ({reason}). A correction or retraction may be hidden.",
+  "ledger.sourceOther":
+    "The records below come from {source}, not from this site's own server. Nothing it says is taken as anchored until this page has checked it against the chain.",
+  "ledger.sourceMirror":
+    "The records below come from the mirror {source}, not from this site's own server. Nothing it says is taken as anchored until this page has checked it against the chain.",
+  "ledger.claimNote":
+    "Statuses and standings in this list are what the data source says, until checked against the chain.",
   "ledger.checking": "Checking the records shown against the chain…",
   "ledger.checked": "Checked against the chain: {checked} of the {shown} records shown are anchored exactly as listed.",
-  "ledger.standingsUnchecked": "Standings are the data source's word: batch(es) {failed} failed the check, so a correction or retraction may be hidden.",
+  "ledger.standingsUnchecked":
+    "Standings are the data source's word: batch(es) {failed} failed the check, so a correction or retraction may be hidden.",
   "ledger.cannotCheck": "They cannot be checked here: {reason}",
   "ledger.statusChecked": "anchored ✓ checked",
   "ledger.statusUnchecked": "anchored? not checked (its batch failed the check)",
