@@ -125,7 +125,8 @@ export type CheckId =
   | "anchor-tx"
   | "receipt-role"
   | "anchor-deadline"
-  | "published-at";
+  | "published-at"
+  | "leaf-position";
 
 export interface Check {
   id: CheckId;

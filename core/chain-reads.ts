@@ -9,8 +9,15 @@ import type { OnChainBatch, ReadBatch } from "./bundle";
 import { AiqynError } from "./errors";
 import { keccak256 } from "./keccak";
 import { ANCHORER_ROLE, createRegistryReader, type RpcRequest } from "./registry-reader";
-import type { ScanOptions } from "./log-scan";
-import { readRoleHistory, type RoleEvent } from "./roles";
+import { parseChainLog, type ChainLog, type ScanOptions } from "./log-scan";
+import {
+  blockTimestamps,
+  readRoleHistory,
+  roleEventOf,
+  ROLE_GRANTED_TOPIC,
+  ROLE_REVOKED_TOPIC,
+  type RoleEvent,
+} from "./roles";
 import type { TrustRoot } from "./trust";
 
 /** topic0 of `BatchAnchored(uint64 indexed batchId, bytes32 root, uint64 firstSeq, uint32 leafCount, bytes32 head)`. */
@@ -63,7 +70,40 @@ export function rpcChainReads(request: RpcRequest, trust: TrustRoot, scan: ScanO
   };
 }
 
+/**
+ * The ANCHORER_ROLE history. First, in the same tick as a verdict's other reads (so in the same JSON-RPC batch
+ * request): every role log from the deployment block to "latest" in one eth_getLogs, and the deployment block's
+ * time, where the registry's constructor grants the role. When every event is in that block (the usual case) the
+ * history costs no round trip of its own; other blocks' times are asked after. An RPC that refuses the whole
+ * range gets the chunked scan (core/log-scan.ts) over [deploymentBlock, eth_blockNumber].
+ */
 async function readAnchorerHistory(request: RpcRequest, trust: TrustRoot, scan: ScanOptions): Promise<RoleEvent[]> {
+  const filter = { address: trust.registry, topics: [[ROLE_GRANTED_TOPIC, ROLE_REVOKED_TOPIC], ANCHORER_ROLE] };
+  const whole = request("eth_getLogs", [{ ...filter, fromBlock: quantity(trust.deploymentBlock), toBlock: "latest" }]);
+  const deployed = request("eth_getBlockByNumber", [quantity(trust.deploymentBlock), false]);
+  let logs: ChainLog[];
+  try {
+    const answer = await whole;
+    if (!Array.isArray(answer)) throw new AiqynError("RPC_BAD_ANSWER", "eth_getLogs did not answer a list");
+    logs = answer.map(parseChainLog).sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
+  } catch {
+    deployed.catch(() => undefined);
+    return scannedAnchorerHistory(request, trust, scan);
+  }
+  const known = new Map<number, number>();
+  const deployedTime = (await deployed.catch(() => null)) as { timestamp?: unknown } | null;
+  if (isHexQuantity(deployedTime?.timestamp)) known.set(trust.deploymentBlock, Number(BigInt(deployedTime.timestamp)));
+  const missing = logs.map((log) => log.blockNumber).filter((block) => !known.has(block));
+  const times = missing.length > 0 ? await blockTimestamps(request, missing) : new Map<number, number>();
+  for (const [block, time] of known) times.set(block, time);
+  return logs
+    .map((log) => roleEventOf(log, ANCHORER_ROLE, times.get(log.blockNumber)!))
+    .filter((event): event is RoleEvent => event !== null);
+}
+
+const quantity = (n: number) => `0x${n.toString(16)}`;
+
+async function scannedAnchorerHistory(request: RpcRequest, trust: TrustRoot, scan: ScanOptions): Promise<RoleEvent[]> {
   const latest = await request("eth_blockNumber", []);
   if (!isHexQuantity(latest)) throw new AiqynError("RPC_BAD_ANSWER", "eth_blockNumber answered garbage");
   const toBlock = Number(BigInt(latest));

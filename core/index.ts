@@ -21,6 +21,7 @@ export * from "./standing";
 export * from "./json-rpc";
 export * from "./chain-reads";
 export * from "./verify";
+export * from "./batch-position";
 export * from "./caip";
 export * from "./reconcile-refs";
 export * from "./chain-reader";

@@ -4,10 +4,13 @@
  * returns: the same ordered checks, with the same ids, and the same verdict.
  *
  * Order of checks: trust-root, leaf, seq-in-batch, proof-length, proof-root, receipt, chain-id, chain-batch,
- * chain-root, chain-range, anchor-tx, receipt-role (pending: receipt, chain-id, receipt-role, published-at, anchor-deadline).
+ * chain-root, chain-range, anchor-tx, receipt-role, leaf-position (pending: receipt, chain-id, receipt-role, published-at,
+ * anchor-deadline).
  * A bundle that names another chain or registry than the trust root is never looked up on chain: it is
  * "other-registry", whatever it claims.
  */
+import type { ServedBatchEntry } from "./batch-check";
+import { leafPositionCheck, type BatchEntries } from "./batch-position";
 import type { Hex } from "./bytes";
 import { verifyBundle, type Check, type OnChainBatch, type ProofBundle } from "./bundle";
 import { emitsBatchAnchored, RPCS_DISAGREE, type ChainReads, type TxReceipt } from "./chain-reads";
@@ -24,7 +27,9 @@ import { sameRegistry, type TrustRoot } from "./trust";
  * chain or registry than the pinned one. wrong-chain: the RPC serves another chain than the pinned one.
  * rpcs-disagree: two RPCs answered differently. chain-unavailable: the chain could not be read.
  * unchecked: consistent, the chain was not asked. pending: a valid receipt within its deadline; overdue:
- * a valid receipt past the registry's maxAnchorDelay(). Only "anchored" says a record is on chain.
+ * a valid receipt past the registry's maxAnchorDelay(). position-unchecked: every check passed, but the batch's
+ * records were not available, so the record's position in its batch is not bound (core/batch-position.ts).
+ * Only "anchored" says a record is on chain.
  */
 export type PinnedVerdict =
   | "anchored"
@@ -36,7 +41,17 @@ export type PinnedVerdict =
   | "chain-unavailable"
   | "unchecked"
   | "pending"
-  | "overdue";
+  | "overdue"
+  | "position-unchecked";
+
+export interface PinnedOptions {
+  /**
+   * The batch's records from a data source, checked whole against the anchored root to bind the record's
+   * position (the leaf-position check, core/batch-position.ts). Without them, a record in a batch of more than
+   * one leaf is at best "position-unchecked".
+   */
+  batchEntries?: BatchEntries;
+}
 
 export interface PinnedReport {
   verdict: PinnedVerdict;
@@ -59,6 +74,7 @@ export async function verifyPinnedBundle(
   bundle: ProofBundle,
   trust: TrustRoot,
   chain?: ChainReads,
+  options: PinnedOptions = {},
 ): Promise<PinnedReport> {
   const identity = trustRootCheck(bundle, trust);
   const local = await verifyBundle(bundle);
@@ -74,6 +90,8 @@ export async function verifyPinnedBundle(
   if (!identity.ok) return offline("other-registry");
   if (!chain) return offline("unchecked", [notAsked("chain-batch", "the chain was not asked (offline)")]);
 
+  // Asked with the chain, not after it: the records come from the data source, the chain's reads stay one trip.
+  const entries = batchEntriesOf(bundle, options);
   let reads: ChainAnswers;
   try {
     reads = await readChain(bundle, chain);
@@ -87,9 +105,32 @@ export async function verifyPinnedBundle(
   const anchorTx = reads.batch ? anchorTxCheck(bundle, trust, reads.receipt) : null;
   if (anchorTx) checks.push(anchorTx.check);
   if (bundle.receipt && reads.history) checks.push(roleCheck(bundle.receipt, reads.history));
+  if (reads.batch)
+    checks.push(leafPositionCheck(bundle.batch.id, bundle.record.seq, local.leaf, reads.batch, await entries));
   const failed = checks.some((c) => c.ok === false && c.id !== "chain-batch");
-  const verdict: PinnedVerdict = failed ? "mismatch" : reads.batch === null ? "not-anchored" : "anchored";
+  const unbound = checks.some((c) => c.id === "leaf-position" && c.ok === null);
+  const verdict: PinnedVerdict = failed
+    ? "mismatch"
+    : reads.batch === null
+      ? "not-anchored"
+      : unbound
+        ? "position-unchecked"
+        : "anchored";
   return { ...base, verdict, checks, onChain: reads.batch, anchorBlock: anchorTx?.block ?? null };
+}
+
+/** The source's records of the bundle's batch, or null when there is none or it failed (then not checked). */
+async function batchEntriesOf(
+  bundle: ProofBundle,
+  options: PinnedOptions,
+): Promise<readonly ServedBatchEntry[] | null> {
+  if (!options.batchEntries || bundle.batch.leafCount === 1) return null;
+  try {
+    const entries = await options.batchEntries(bundle.batch.id);
+    return Array.isArray(entries) ? entries : null;
+  } catch {
+    return null;
+  }
 }
 
 interface ChainAnswers {

@@ -342,6 +342,9 @@ export async function startServer(
       { url, chainId: chain.chainId, registry: chain.registry, signer: signer.address },
       "aiqyn server listening",
     );
+    // Said at start, not found later: without METRICS_TOKEN anyone can read the operational metrics.
+    if (!config.metricsToken)
+      logger.warn({ path: "/metrics" }, "/metrics is public: set METRICS_TOKEN to require a bearer token");
     const close = closer(server, parts, store, chain, logger, () => (shuttingDown = true));
     const { anchorer, batcher, watch, leadership } = parts;
     return {

@@ -25,39 +25,48 @@ import {
   EXIT_FINDINGS,
   EXIT_OK,
   EXIT_USAGE,
+  httpUrlOption,
   parseJsonCommand,
   secondsOption,
+  stringOption,
   TRUST_HELP,
   TRUST_OPTIONS,
   trustOption,
   UsageError,
   type Parsed,
 } from "./args";
+import { mirrorSource, serverSource, type ServedItem } from "./audit/source";
 import { addDocumentCheck, type DocumentCheck } from "./document";
 import { mark, textOut, writeJson, type Io } from "./io";
 import { createHttpRpc } from "./rpc";
 
 export const VERIFY_HELP = `Usage: aiqyn verify <bundle.json>... --rpc URL [--rpc URL2] (--trust FILE | --chain-id N --registry ADDRESS)
-                    [--json] [--offline]
+                    [--server URL | --mirror DIR] [--json] [--offline]
 
 Checks aiqyn-proof/1 bundles against the registry YOU trust: the bundle must name it (else MISMATCH: another
 registry); recomputes the leaf from the record, follows the proof to the batch root, checks the seq lies in the
 batch and the receipt's signature, then asks the chain (through YOUR RPC) for batch(id), the anchoring
 transaction's BatchAnchored log and whether the receipt's signer held ANCHORER_ROLE when it signed. Only the
 chain's answer makes a record "anchored". With two --rpc, both must agree on the chain id and batch(id).
+A proof binds a record to its batch's root but not to its place in the batch, so the batch's records are read
+from --server or --mirror (trusted for nothing): one per seq, in seq order, they must rebuild the anchored root,
+and the record's own leaf must be the one at its seq. Without either, a record in a batch of more than one is
+"POSITION NOT CHECKED".
 
 Options:
 ${TRUST_HELP}
   --rpc URL           JSON-RPC endpoint of a node you trust (required unless --offline); give two to
                       require their agreement
+  --server URL        an Aiqyn server to read each batch's records from (GET /api/v1/batches/:id/records)
+  --mirror DIR        or a static mirror written by "aiqyn export"
   --offline           check everything but the chain; the verdict is then "NOT checked against the chain"
   --document FILE     also check that FILE hashes (keccak256 of its bytes) to the record's documentHash
   --json[=FILE]       the report as JSON: on stdout (the text then on stderr), or written to FILE
   --timeout SECONDS   per-request RPC timeout (default 30)
   -h, --help          this help
 
-Exit status: 0 every bundle anchored and valid; 1 any bundle refused, for another registry, not anchored or not
-checked; 2 usage error (no trust root, no --rpc) or unreadable file.
+Exit status: 0 every bundle anchored and valid; 1 any bundle refused, for another registry, not anchored, not
+checked or its position not checked; 2 usage error (no trust root, no --rpc) or unreadable file.
 `;
 
 export type OutcomeVerdict = PinnedVerdict | "refused" | "unreadable";
@@ -82,6 +91,34 @@ interface VerifyRun {
   chain: ChainReads | undefined;
   /** --document FILE: also check that the file hashes to each record's documentHash. */
   document: string | undefined;
+  /** --server or --mirror: where each batch's records are read (once per batch). */
+  entries: ((batchId: number, leafCount: number) => Promise<ServedItem[]>) | undefined;
+}
+
+/** --server URL or --mirror DIR (at most one), read once per batch; a failed read means "not checked". */
+function entriesOption(parsed: Parsed, timeoutMs: number): VerifyRun["entries"] {
+  const server = httpUrlOption(parsed, "server", false);
+  const mirror = stringOption(parsed, "mirror");
+  if (server !== undefined && mirror !== undefined) throw new UsageError("give at most one of --server and --mirror");
+  const source =
+    server !== undefined
+      ? serverSource(server, { timeoutMs, retries: 1 })
+      : mirror !== undefined
+        ? mirrorSource(mirror)
+        : undefined;
+  if (!source) return undefined;
+  const cache = new Map<number, Promise<ServedItem[]>>();
+  return (batchId, leafCount) => {
+    let entries = cache.get(batchId);
+    if (!entries) {
+      entries = source.batchRecords(batchId, leafCount).then((result) => {
+        if (!result.ok) throw new AiqynError("SOURCE_ERROR", result.message);
+        return result.value.items;
+      });
+      cache.set(batchId, entries);
+    }
+    return entries;
+  };
 }
 
 /** The run's trust root and chain reads from the options; UsageError (exit 2) without a trust root. */
@@ -98,13 +135,15 @@ function verifyRun(parsed: Parsed): VerifyRun {
   const reads = rpcUrls.map((url) => rpcChainReads(createHttpRpc(url, { timeoutMs }), trust));
   const chain = reads.length === 2 ? agreeingChainReads(reads[0]!, reads[1]!) : reads[0];
   const document = typeof parsed.values.document === "string" ? parsed.values.document : undefined;
-  return { trust, rpcUrls, chain, document };
+  return { trust, rpcUrls, chain, document, entries: entriesOption(parsed, timeoutMs) };
 }
 
 /** The trust root, up to two --rpc, --offline, --document, --timeout and --help. */
 const OPTIONS = {
   ...TRUST_OPTIONS,
   rpc: { type: "string", multiple: true },
+  server: { type: "string" },
+  mirror: { type: "string" },
   offline: { type: "boolean" },
   document: { type: "string" },
   ...COMMON_OPTIONS,
@@ -135,7 +174,9 @@ async function verifyFile(file: string, run: VerifyRun): Promise<BundleOutcome> 
   }
   try {
     const bundle = parseBundleText(text);
-    const report = await verifyPinnedBundle(bundle, run.trust, run.chain);
+    const entries = run.entries;
+    const batchEntries = entries ? (id: number) => entries(id, bundle.batch.leafCount) : undefined;
+    const report = await verifyPinnedBundle(bundle, run.trust, run.chain, { batchEntries });
     const outcome: BundleOutcome = {
       file,
       verdict: report.verdict,
@@ -186,6 +227,8 @@ const VERDICT_TEXT: Record<OutcomeVerdict, string> = {
   "chain-unavailable": "NOT VERIFIED: the chain could not be read",
   pending: "PENDING: a valid receipt, not anchored yet",
   overdue: "OVERDUE: a valid receipt past the registry's deadline, not anchored",
+  "position-unchecked":
+    "POSITION NOT CHECKED: the proof leads to the anchored root, but the batch's records were not read, so it is not shown that this record is the one anchored at its seq (give --server URL or --mirror DIR)",
   refused: "REFUSED: not a valid aiqyn-proof/1 bundle",
   unreadable: "ERROR: the file could not be read",
 };

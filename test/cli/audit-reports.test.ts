@@ -171,10 +171,10 @@ describe("cli: publishable audit reports, diff, CSV and documents", function () 
     const wrong = join(work, "other.txt");
     await writeFile(wrong, documentText.replace("1.5", "0.5"));
     const pin = trust();
-    const ok = await runCli(["verify", ...pin, bundle, "--document", right]);
+    const ok = await runCli(["verify", ...pin, bundle, "--document", right, "--server", stack.baseUrl]);
     expect(ok.code, ok.stdout).to.equal(0);
     expect(ok.stdout).to.contain("is the document record 1 names");
-    const bad = await runCli(["verify", ...pin, bundle, "--document", wrong]);
+    const bad = await runCli(["verify", ...pin, bundle, "--document", wrong, "--server", stack.baseUrl]);
     expect(bad.code).to.equal(1);
     expect(bad.stdout).to.contain("not to record 1's documentHash");
   });

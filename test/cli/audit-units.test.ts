@@ -81,11 +81,18 @@ describe("cli audit units", () => {
     expect(() => asOfOption("yesterday")).to.throw("--as-of must be");
   });
 
-  it("views are sampled evenly, first and last included", () => {
+  it("views are sampled from a seed: the same seed draws the same seqs, fresh seeds reach every seq", () => {
     const seqs = Array.from({ length: 100 }, (_, i) => i + 1);
-    expect(sampleSeqs(seqs, 0)).to.have.length(100);
-    expect(sampleSeqs(seqs, 5)).to.deep.equal([1, 26, 51, 75, 100]);
-    expect(sampleSeqs([1, 2], 5)).to.deep.equal([1, 2]);
+    expect(sampleSeqs(seqs, 0, "00")).to.have.length(100);
+    expect(sampleSeqs([1, 2], 5, "00")).to.deep.equal([1, 2]);
+    const drawn = sampleSeqs(seqs, 5, "a1b2c3d4");
+    expect(drawn).to.have.length(5);
+    expect(new Set(drawn).size).to.equal(5);
+    expect(sampleSeqs(seqs, 5, "a1b2c3d4")).to.deep.equal(drawn);
+    expect(sampleSeqs(seqs, 5, "a1b2c3d5")).to.not.deep.equal(drawn);
+    const reached = new Set<number>();
+    for (let i = 0; i < 400; i++) for (const seq of sampleSeqs(seqs, 5, `seed-${i}`)) reached.add(seq);
+    expect(reached.size).to.equal(100);
   });
 
   it("CSV cells are quoted when needed and formulas defused", () => {

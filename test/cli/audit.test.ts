@@ -19,6 +19,7 @@ import {
   trustArgs,
 } from "./cli-helpers";
 import type { TestServer } from "./fixtures";
+import { sampleSeqs } from "../../scripts/cli/audit/views";
 
 interface Report {
   clean: boolean;
@@ -132,7 +133,8 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
     expect(report.totals.recordsChecked).to.equal(10);
 
     const bundles = [join(out, "bundles", "1.json"), join(out, "bundles", "10.json")];
-    const verified = await runCli(["verify", ...chainArgs(stack), ...bundles]);
+    // The mirror also carries each record's batch, which binds it to its seq (leaf-position).
+    const verified = await runCli(["verify", ...chainArgs(stack), ...bundles, "--mirror", out]);
     expect(verified.code, verified.stdout).to.equal(0);
     expect(verified.stdout).to.contain("2 of 2 bundle(s) anchored and valid");
   });
@@ -272,6 +274,46 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
         ["/stats byKind", null],
       ]);
       expect(fields).to.have.length(3);
+    });
+
+    it("a /records/1 that hides its correction (correctedBy [] for the superseded seq 1): VIEW_MISMATCH correctedBy", async () => {
+      proxy = await startLyingProxy(stack.baseUrl, (path, status, json) =>
+        path === "/api/v1/records/1" ? { status, json: { ...(json as object), correctedBy: [] } } : undefined,
+      );
+      const { run, report } = await audit(["--server", proxy.url]);
+      expect(run.code).to.equal(1);
+      expect(report.findings.map((f) => [f.code, f.field, f.seq])).to.deep.include([
+        "VIEW_MISMATCH",
+        "/records/1 correctedBy",
+        1,
+      ]);
+    });
+
+    it("/records/:seq is sampled from the audit's own seed (in the report), not at evenly spaced seqs a liar can skip", async () => {
+      // The evenly spaced sample of 3 out of 10 was seqs 1, 6 and 10: a server lying on seq 4 alone stayed CLEAN.
+      const seed = Array.from({ length: 500 }, (_, i) => `5eed${i.toString(16).padStart(4, "0")}`).find((s) =>
+        sampleSeqs(
+          Array.from({ length: 10 }, (_, i) => i + 1),
+          3,
+          s,
+        ).includes(4),
+      )!;
+      proxy = await startLyingProxy(stack.baseUrl, (path, status, json) => {
+        if (path !== "/api/v1/records/4") return undefined;
+        const item = json as { record: object };
+        return { status, json: { ...item, record: { ...item.record, amount: "999" } } };
+      });
+      const { run, report } = await audit(["--server", proxy.url], ["--view-sample", "3", "--view-seed", seed]);
+      expect(run.code).to.equal(1);
+      expect(report.findings.map((f) => [f.field, f.seq])).to.deep.include(["/records/4 record.amount", 4]);
+      expect((report.totals as unknown as { viewSeed: string }).viewSeed).to.equal(seed);
+      // Without --view-seed, each run draws a fresh seed and prints it.
+      const fresh = await audit(["--server", stack.baseUrl], ["--view-sample", "3"]);
+      const again = await audit(["--server", stack.baseUrl], ["--view-sample", "3"]);
+      const seeds = [fresh, again].map((r) => (r.report.totals as unknown as { viewSeed: string }).viewSeed);
+      expect(seeds[0]).to.match(/^[0-9a-f]{32}$/);
+      expect(seeds[0]).to.not.equal(seeds[1]);
+      expect(fresh.run.stdout + fresh.run.stderr).to.contain(`sample seed ${seeds[0]}`);
     });
 
     it("a server that stalls on one batch and sends garbage for another: SOURCE_ERROR for each, the rest still checked", async () => {

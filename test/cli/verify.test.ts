@@ -74,7 +74,7 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
 
   it("a good bundle: every check printed with ✓, ANCHORED, exit 0", async () => {
     const file = await write("good.json", good);
-    const run = await runCli(["verify", file, "--rpc", stack.rpcUrl, ...pin()]);
+    const run = await runCli(["verify", file, "--rpc", stack.rpcUrl, ...pin(), "--server", stack.baseUrl]);
     expect(run.code, run.stdout + run.stderr).to.equal(0);
     const ids = [...run.stdout.matchAll(/✓ ([a-z-]+):/g)].map((m) => m[1]);
     expect(ids).to.deep.equal([
@@ -90,6 +90,7 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
       "chain-range",
       "anchor-tx",
       "receipt-role",
+      "leaf-position",
     ]);
     expect(run.stdout).not.to.contain("✗");
     expect(run.stdout).to.contain("ANCHORED");
@@ -118,7 +119,7 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
         "record-changed",
         damaged((b) => (b.record.amount = "2.5")),
         "mismatch",
-        ["leaf", "proof-root", "receipt", "chain-root"],
+        ["leaf", "proof-root", "receipt", "chain-root", "leaf-position"],
       ],
       ["leaf-flipped", damaged((b) => (b.leaf = flip(b.leaf))), "mismatch", ["leaf"]],
       [
@@ -134,13 +135,18 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
         "mismatch",
         ["proof-root", "chain-root", "anchor-tx"],
       ],
-      ["other-batch-id", damaged((b) => (b.batch.id = 2)), "mismatch", ["chain-root", "chain-range", "anchor-tx"]],
+      [
+        "other-batch-id",
+        damaged((b) => (b.batch.id = 2)),
+        "mismatch",
+        ["chain-root", "chain-range", "anchor-tx", "leaf-position"],
+      ],
       ["unknown-batch-id", damaged((b) => (b.batch.id = 77)), "not-anchored", ["chain-batch"]],
       [
         "seq-outside-range",
         damaged((b) => (b.record.seq = 4)),
         "mismatch",
-        ["leaf", "seq-in-batch", "proof-root", "receipt", "chain-root"],
+        ["leaf", "seq-in-batch", "proof-root", "receipt", "chain-root", "leaf-position"],
       ],
       ["wrong-chain", damaged((b) => (b.anchor.chainId = 1)), "other-registry", ["trust-root", "receipt"]],
       [
@@ -161,7 +167,16 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
     ];
     const files = [];
     for (const [name, content] of cases) files.push(await write(`${name}.json`, content));
-    const run = await runCli(["verify", ...files, "--rpc", stack.rpcUrl, ...pin(), "--json"]);
+    const run = await runCli([
+      "verify",
+      ...files,
+      "--rpc",
+      stack.rpcUrl,
+      ...pin(),
+      "--server",
+      stack.baseUrl,
+      "--json",
+    ]);
     expect(run.code, run.stderr).to.equal(1);
     const report = JSON.parse(run.stdout) as VerifyReport;
     expect(report.ok).to.equal(false);
@@ -211,6 +226,32 @@ describe("cli: aiqyn verify (real bundles, in-process chain)", function () {
       expect(noTrust.stderr).to.contain("a trust root is required");
       expect(noTrust.stdout).not.to.contain("ANCHORED");
     }
+  });
+
+  it("without --server or --mirror, a record in a batch of three is POSITION NOT CHECKED (exit 1); a mirror binds it", async () => {
+    const file = await write("good-unbound.json", good);
+    const run = await runCli(["verify", file, "--rpc", stack.rpcUrl, ...pin()]);
+    expect(run.code, run.stdout).to.equal(1);
+    expect(run.stdout).to.contain("– leaf-position: the batch's records were not available");
+    expect(run.stdout).to.contain("POSITION NOT CHECKED");
+    expect(run.stdout).not.to.contain("ANCHORED:");
+    const mirror = join(dir, "mirror");
+    expect((await runCli(["export", "--server", stack.baseUrl, "--out", mirror])).code).to.equal(0);
+    const bound = await runCli(["verify", file, "--rpc", stack.rpcUrl, ...pin(), "--mirror", mirror]);
+    expect(bound.code, bound.stdout).to.equal(0);
+    expect(bound.stdout).to.contain("✓ leaf-position: the batch's 3 records rebuild the anchored root");
+    const both = await runCli([
+      "verify",
+      file,
+      "--rpc",
+      stack.rpcUrl,
+      ...pin(),
+      "--mirror",
+      mirror,
+      "--server",
+      stack.baseUrl,
+    ]);
+    expect(both.code).to.equal(2);
   });
 
   it("an unreachable RPC: NOT VERIFIED, exit 1", async () => {

@@ -98,20 +98,50 @@ describe("core/verify: the pinned verifier against the real chain", function () 
   // The registry's own deployment block: the role-history scan covers its life only (one eth_getLogs here).
   const trust = () => makeTrustRoot(stack.chainId, stack.registryAddress, deploymentBlock);
   const reads = (url: string) => rpcChainReads(createHttpRpc(url, { fetch: globalThis.fetch }), trust());
+  // The record's whole batch, as the server serves it: it binds the record to its seq (leaf-position).
+  const whole = {
+    batchEntries: async (id: number) =>
+      ((await (await fetch(`${stack.baseUrl}/api/v1/batches/${id}/records`)).json()) as { records: [] }).records,
+  };
 
-  it("a verdict's chain reads leave as ONE batch request; the role history follows (logs, then block times)", async () => {
+  it("a verdict's chain reads, the role history with them, leave as ONE batch request: one round trip", async () => {
     recorder.bodies.length = 0;
-    const report = await verifyPinnedBundle(bundle, trust(), reads(recorder.url));
+    const report = await verifyPinnedBundle(bundle, trust(), reads(recorder.url), whole);
     expect(report.verdict).to.equal("anchored");
+    // The role is granted by the registry's constructor: the deployment block's time is asked with the logs.
     expect(methods(recorder.bodies[0]).sort()).to.deep.equal(
-      ["eth_blockNumber", "eth_call", "eth_call", "eth_chainId", "eth_getTransactionReceipt"].sort(),
+      [
+        "eth_call",
+        "eth_call",
+        "eth_chainId",
+        "eth_getTransactionReceipt",
+        "eth_getLogs",
+        "eth_getBlockByNumber",
+      ].sort(),
     );
-    expect(recorder.bodies.slice(1).map(methods)).to.deep.equal([["eth_getLogs"], ["eth_getBlockByNumber"]]);
+    expect(recorder.bodies, "round trips").to.have.length(1);
 
     const { receipt: _receipt, ...withoutReceipt } = bundle;
     recorder.bodies.length = 0;
-    expect((await verifyPinnedBundle(withoutReceipt, trust(), reads(recorder.url))).verdict).to.equal("anchored");
+    expect((await verifyPinnedBundle(withoutReceipt, trust(), reads(recorder.url), whole)).verdict).to.equal(
+      "anchored",
+    );
     expect(recorder.bodies.length, "round trips without a receipt").to.equal(1);
+  });
+
+  it("an RPC that will not give the whole log range in one answer gets the chunked scan, and the same verdict", async () => {
+    const refusing = await startLiar(stack.rpcUrl, (call, result) =>
+      call.method === "eth_getLogs" && (call.params[0] as { toBlock?: string }).toBlock === "latest"
+        ? "refused"
+        : result,
+    );
+    try {
+      const report = await verifyPinnedBundle(bundle, trust(), reads(refusing.url), whole);
+      expect(report.verdict).to.equal("anchored");
+      expect(report.checks.find((c) => c.id === "receipt-role")?.ok).to.equal(true);
+    } finally {
+      await refusing.close();
+    }
   });
 
   it("a pending receipt is judged by the registry's own maxAnchorDelay(): pending, then overdue", async () => {
@@ -169,7 +199,7 @@ describe("core/verify: the pinned verifier against the real chain", function () 
 
   it("two RPCs that agree verify; an RPC on a dead port beside them is chain-unavailable, never anchored", async () => {
     const both = agreeingChainReads(reads(stack.rpcUrl), reads(recorder.url));
-    expect((await verifyPinnedBundle(bundle, trust(), both)).verdict).to.equal("anchored");
+    expect((await verifyPinnedBundle(bundle, trust(), both, whole)).verdict).to.equal("anchored");
     const dead = agreeingChainReads(reads(stack.rpcUrl), reads("http://127.0.0.1:9"));
     const report = await verifyPinnedBundle(bundle, trust(), dead);
     expect(report.verdict).to.equal("chain-unavailable");
@@ -229,6 +259,16 @@ describe("core/verify: the pinned verifier against the real chain", function () 
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+
+  it("without the batch's records a two-record batch is position-unchecked: the chain's reads alone never say anchored", async () => {
+    const report = await verifyPinnedBundle(bundle, trust(), reads(stack.rpcUrl));
+    expect(report.verdict).to.equal("position-unchecked");
+    expect(report.checks.at(-1)).to.deep.include({ id: "leaf-position", ok: null });
+    const failing = await verifyPinnedBundle(bundle, trust(), reads(stack.rpcUrl), {
+      batchEntries: () => Promise.reject(new Error("source down")),
+    });
+    expect(failing.verdict).to.equal("position-unchecked");
   });
 
   it("a trust root on another chain: the bundle is another registry's, and the chain is never asked", async () => {

@@ -253,7 +253,11 @@ describe("ops: the thief drill and a stale restore, by the real commands on a te
       expect(bundle.body).not.to.have.property("receipt");
       const file = path.join(work, `bundle-${seq}.json`);
       await writeFile(file, JSON.stringify(bundle.body));
-      const verified = await run(path.join(ROOT, "bin/aiqyn"), ["verify", file, "--rpc", node.rpcUrl, ...pin], env);
+      const verified = await run(
+        path.join(ROOT, "bin/aiqyn"),
+        ["verify", file, "--rpc", node.rpcUrl, ...pin, "--server", url],
+        env,
+      );
       expect(verified.code, `${verified.stdout}\n${verified.stderr}`).to.equal(0);
     }
     const chain = await registryAt(newRegistry);

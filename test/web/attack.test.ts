@@ -287,7 +287,17 @@ describe("web + cli: the attack suite of issue #10 (no link, source, bundle or R
       "unknown-batch": unknownBatch,
     };
     const files = Object.entries(cases).map(([name, bundle]) => file(`parity-${name}.json`, bundle));
-    const cli = await runCli(["verify", ...files, "--rpc", honest.rpcUrl, ...pin(), "--json"]);
+    // The page reads each record's batch from its data source (this server): the CLI is given the same one.
+    const cli = await runCli([
+      "verify",
+      ...files,
+      "--rpc",
+      honest.rpcUrl,
+      ...pin(),
+      "--server",
+      honest.baseUrl,
+      "--json",
+    ]);
     const report = JSON.parse(cli.stdout) as { bundles: { verdict: string; checks: { id: string }[] }[] };
     await page.goto(`${honest.baseUrl}/verify`);
     await page.click("#bundle-box summary");
@@ -315,7 +325,16 @@ describe("web + cli: the attack suite of issue #10 (no link, source, bundle or R
     try {
       expect(honestBundle.receipt?.signer.toLowerCase()).to.equal(anchorer.toLowerCase());
       const target = file("rotated.json", honestBundle);
-      const cli = await runCli(["verify", target, "--rpc", honest.rpcUrl, ...pin(), "--json"]);
+      const cli = await runCli([
+        "verify",
+        target,
+        "--rpc",
+        honest.rpcUrl,
+        ...pin(),
+        "--server",
+        honest.baseUrl,
+        "--json",
+      ]);
       const report = JSON.parse(cli.stdout) as {
         bundles: { verdict: string; checks: { id: string; ok: boolean }[] }[];
       };

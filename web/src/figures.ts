@@ -11,16 +11,19 @@ import {
   AiqynError,
   createRegistryReader,
   rpcChainReads,
+  RPCS_DISAGREE,
   type ChainReads,
   type OnChainBatch,
+  type RecordStanding,
   type RecordV1,
   type Stats,
   type TrustRoot,
 } from "../../core/index";
 // Imported directly, not through core/index: these stay in the fund view's chunk, off the verify path.
 import { batchVerdict, type BatchProblem } from "../../core/batch-check";
+import { effectiveCorrectors, recordStandings } from "../../core/standing";
 import { computeTotals, type TotalsRecord } from "../../core/totals";
-import { batchCacheKey, cachedBatches, rememberBatch } from "./figures-cache";
+import { batchCacheKey, cachedBatches, rememberBatch, useReaders } from "./figures-cache";
 import { createFetchTransport } from "./rpc";
 import type { BatchInfo, DataSource } from "./source";
 
@@ -56,6 +59,10 @@ export interface FiguresOptions {
   onProgress?: (checked: number, total: number) => void;
   /** False once the reader left the view: stop early. */
   stillCurrent?: () => boolean;
+  /** Check only the batches from this id on (a record's standing needs its own batch and the later ones). */
+  fromBatch?: number;
+  /** The RPC URLs behind `reads`: the cache is dropped when they change (figures-cache.ts useReaders). */
+  readers?: readonly string[];
 }
 
 /** Reads of the pinned registry through one reader, or two that must agree on chainId and batch(id). */
@@ -67,17 +74,30 @@ export function pinnedChainReads(trust: TrustRoot, rpcUrls: string[]): ChainRead
   return reads.length === 2 ? agreeingChainReads(reads[0]!, reads[1]!) : reads[0]!;
 }
 
-/** A reader of the pinned registry's batchCount() through the first reader. */
-export function pinnedBatchCount(trust: TrustRoot, rpcUrls: string[]): () => Promise<number> {
-  const reader = createRegistryReader(createFetchTransport(rpcUrls[0]!, { timeoutMs: 20_000 }), trust.registry);
-  return () => reader.batchCount();
+/**
+ * The pinned registry's batchCount() through the same readers as batch(id): two must agree, and batch(n + 1) must
+ * be absent (asked through `reads`), so a reader that under-reports the count cannot hide the newest batch.
+ */
+export function pinnedBatchCount(trust: TrustRoot, rpcUrls: string[], reads: ChainReads): () => Promise<number> {
+  const readers = rpcUrls
+    .slice(0, 2)
+    .map((url) => createRegistryReader(createFetchTransport(url, { timeoutMs: 20_000 }), trust.registry));
+  return async () => {
+    const counts = await Promise.all(readers.map((reader) => reader.batchCount()));
+    const count = counts[0]!;
+    if (counts.some((c) => c !== count))
+      throw new AiqynError(RPCS_DISAGREE, `the two RPCs answer batchCount() differently (${counts.join(" vs ")})`);
+    if (await reads.batch(count + 1))
+      throw new AiqynError("RPC_BAD_ANSWER", `batchCount() answers ${count}, but batch ${count + 1} is anchored`);
+    return count;
+  };
 }
 
-/** The chain's batches that the source did not list (a source that hides batches hides records). */
-function unlisted(chainCount: number | null, listed: BatchInfo[]): FailedBatch[] {
+/** The chain's batches from `from` on that the source did not list (a source that hides batches hides records). */
+function unlisted(chainCount: number | null, listed: BatchInfo[], from = 1): FailedBatch[] {
   const ids = new Set(listed.map((b) => b.id));
   const out: FailedBatch[] = [];
-  for (let id = 1; id <= (chainCount ?? 0); id++) if (!ids.has(id)) out.push({ id, problem: "missing" });
+  for (let id = from; id <= (chainCount ?? 0); id++) if (!ids.has(id)) out.push({ id, problem: "missing" });
   return out;
 }
 
@@ -139,28 +159,27 @@ async function checkOne(opts: FiguresOptions, batch: BatchInfo, served: Served):
   return { records };
 }
 
-/** Checks every anchored batch (cached ones are not fetched again) and totals the records that passed. */
+/**
+ * Checks every anchored batch and totals the records that passed. Each round of batches is read from the chain
+ * first (one JSON-RPC request); a batch cached under the CHAIN's root for it (figures-cache.ts) is not fetched
+ * from the source again, the others are fetched and judged.
+ */
 export async function checkFigures(opts: FiguresOptions): Promise<CheckedFigures> {
   const chainId = await opts.reads.chainId();
   if (chainId !== opts.trust.chainId)
     throw new AiqynError("WRONG_CHAIN", `the RPC serves chain ${chainId}, not the trusted chain ${opts.trust.chainId}`);
+  if (opts.readers) await useReaders(opts.readers);
   const chainCount = opts.chainBatchCount ? await opts.chainBatchCount() : null;
-  const batches = await batchesToCheck(opts.source, chainCount);
-  const keyOf = (b: BatchInfo) => batchCacheKey(opts.trust.chainId, opts.trust.registry, b.id, b.root);
-  const cached = await cachedBatches(batches.map(keyOf));
-  const records: TotalsRecord[] = batches.flatMap((b) => cached.get(keyOf(b)) ?? []);
-  const todo = batches.filter((b) => !cached.has(keyOf(b)));
-  const failed: FailedBatch[] = unlisted(chainCount, batches);
-  let done = batches.length - todo.length;
+  const from = opts.fromBatch ?? 1;
+  const batches = (await batchesToCheck(opts.source, chainCount)).filter((b) => b.id >= from);
+  const records: TotalsRecord[] = [];
+  const failed: FailedBatch[] = unlisted(chainCount, batches, from);
+  let done = 0;
   opts.onProgress?.(done, batches.length);
-  for (let start = 0; start < todo.length; start += ROUND) {
+  for (let start = 0; start < batches.length; start += ROUND) {
     if (opts.stillCurrent && !opts.stillCurrent()) break;
-    const round = todo.slice(start, start + ROUND);
-    // batch(id) asked in one tick: one JSON-RPC batch request for the whole round; records fetched meanwhile.
-    const served = round.map((b) => ({ onChain: opts.reads.batch(b.id), entries: opts.source.batchRecords(b) }));
-    for (const s of served) [s.onChain, s.entries].forEach((p) => p.catch(() => undefined));
-    for (const [i, batch] of round.entries()) {
-      const outcome = await checkOne(opts, batch, served[i]!);
+    const round = batches.slice(start, start + ROUND);
+    for (const outcome of await checkRound(opts, round)) {
       if ("failed" in outcome) failed.push(outcome.failed);
       else records.push(...outcome.records);
       opts.onProgress?.(++done, batches.length);
@@ -171,7 +190,99 @@ export async function checkFigures(opts: FiguresOptions): Promise<CheckedFigures
   return { stats: computeTotals(records, totals), records, totalBatches: batches.length, failed };
 }
 
+/** One round: batch(id) of each asked in one tick (one JSON-RPC batch request); cache hits by the chain's root. */
+async function checkRound(opts: FiguresOptions, round: BatchInfo[]): Promise<Outcome[]> {
+  const onChain = round.map((b) => opts.reads.batch(b.id));
+  const answers = await Promise.allSettled(onChain);
+  const keyOf = (i: number) => {
+    const answer = answers[i]!;
+    return answer.status === "fulfilled" && answer.value
+      ? batchCacheKey(opts.trust.chainId, opts.trust.registry, round[i]!.id, answer.value.root)
+      : null;
+  };
+  const keys = round.map((_, i) => keyOf(i));
+  const cached = await cachedBatches(keys.filter((k): k is string => k !== null));
+  const served = round.map((b, i) => {
+    const hit = keys[i] ? cached.get(keys[i]!) : undefined;
+    if (hit) return null;
+    const entries = opts.source.batchRecords(b);
+    entries.catch(() => undefined);
+    return { onChain: onChain[i]!, entries };
+  });
+  const out: Outcome[] = [];
+  for (const [i, batch] of round.entries()) {
+    const hit = keys[i] ? cached.get(keys[i]!) : undefined;
+    out.push(hit ? { records: hit } : await checkOne(opts, batch, served[i]!));
+  }
+  return out;
+}
+
 /** Every batch the source lists as anchored, oldest first, each id once (the Holdings view's starting list). */
 export function anchoredBatches(source: DataSource): Promise<BatchInfo[]> {
   return batchesToCheck(source, null);
+}
+
+/** A record's standing from the checked batches, or why it could not be checked. */
+export type StandingCheck =
+  | { ok: true; standing: RecordStanding; correctedBy: number[]; batches: number }
+  | { ok: false; failed: FailedBatch[]; message?: string };
+
+/**
+ * Record `seq`'s standing (core/standing.ts) recomputed from its own batch and every later one, each checked
+ * against the pinned registry exactly as the figures are (and cached alike), with batchCount() read through
+ * the agreeing readers and batch(n + 1) probed: a source cannot hide a correction by leaving a batch out.
+ */
+export async function checkedStanding(
+  seq: number,
+  batchId: number,
+  opts: Pick<FiguresOptions, "source" | "trust" | "stillCurrent"> & { rpcUrls: string[] },
+): Promise<StandingCheck> {
+  let result: CheckedFigures;
+  try {
+    const reads = pinnedChainReads(opts.trust, opts.rpcUrls);
+    result = await checkFigures({
+      ...opts,
+      reads,
+      readers: opts.rpcUrls,
+      chainBatchCount: pinnedBatchCount(opts.trust, opts.rpcUrls, reads),
+      fromBatch: batchId,
+    });
+  } catch (error) {
+    return { ok: false, failed: [], message: error instanceof Error ? error.message : String(error) };
+  }
+  if (result.failed.length > 0 || !result.records.some((r) => r.seq === seq))
+    return { ok: false, failed: result.failed };
+  const standings = recordStandings(result.records);
+  const correctedBy = effectiveCorrectors(result.records, standings).get(seq) ?? [];
+  return { ok: true, standing: standings.get(seq) ?? "current", correctedBy, batches: result.totalBatches };
+}
+
+/** What the check of a page of listed records found: each shown record checked or not, standings if complete. */
+export interface ListCheck {
+  /** seq → the checked record's shown fields, for the rows whose batch passed. */
+  checked: Map<number, TotalsRecord>;
+  /** Standings from every batch from the page's first on (null: some batch failed, so none is knowable). */
+  standings: Map<number, RecordStanding> | null;
+  failed: FailedBatch[];
+}
+
+/**
+ * Checks the batches a page of listed records needs: from the lowest batch the page names to the newest on the
+ * chain (the later ones for the standings), as the figures are (cached alike).
+ */
+export async function checkListedRecords(
+  fromBatch: number,
+  opts: Pick<FiguresOptions, "source" | "trust" | "stillCurrent"> & { rpcUrls: string[] },
+): Promise<ListCheck> {
+  const reads = pinnedChainReads(opts.trust, opts.rpcUrls);
+  const result = await checkFigures({
+    ...opts,
+    reads,
+    readers: opts.rpcUrls,
+    chainBatchCount: pinnedBatchCount(opts.trust, opts.rpcUrls, reads),
+    fromBatch,
+  });
+  const checked = new Map(result.records.map((r) => [r.seq, r]));
+  const standings = result.failed.length === 0 ? recordStandings(result.records) : null;
+  return { checked, standings, failed: result.failed };
 }

@@ -150,21 +150,28 @@ export function createApiSource(base: string): DataSource {
       return { items: body.records, nextCursor: body.nextCursor };
     },
     stats: async () => (await getJson(`${api}/stats`)) as Stats,
-    batchRecords: (batch) => pagedBatchRecords(`${api}/batches/${batch.id}/records`),
+    batchRecords: (batch) => pagedBatchRecords(`${api}/batches/${batch.id}/records`, batch.leafCount),
   };
 }
 
 type BatchRecordsAnswer = { records?: { record: unknown; leaf: unknown }[]; nextCursor?: string | null };
 
-/** Follows nextCursor when the server pages a batch's records; a server that answers in one piece has none. */
-async function pagedBatchRecords(url: string): Promise<{ record: unknown; leaf: unknown }[]> {
+/**
+ * Follows nextCursor when the server pages a batch's records; a server that answers in one piece has none.
+ * Bounded by the batch's leafCount: a source that keeps paging (an empty page, or more records than the batch
+ * holds) is refused, so a hostile one cannot keep the check running for ever.
+ */
+export async function pagedBatchRecords(url: string, leafCount: number): Promise<{ record: unknown; leaf: unknown }[]> {
   const out: { record: unknown; leaf: unknown }[] = [];
   let cursor: string | null = null;
+  let pages = 0;
   do {
     const page = (await getJson(cursor ? `${url}?cursor=${encodeURIComponent(cursor)}` : url)) as BatchRecordsAnswer;
     if (!Array.isArray(page?.records)) throw new AiqynError("SOURCE_BAD_ANSWER", `${url} carries no records`);
     out.push(...page.records);
     cursor = typeof page.nextCursor === "string" && page.nextCursor !== "" ? page.nextCursor : null;
+    if (++pages > leafCount || out.length > leafCount || (cursor && page.records.length === 0))
+      throw new AiqynError("SOURCE_BAD_ANSWER", `${url} pages past the batch's ${leafCount} records`);
   } while (cursor);
   return out;
 }

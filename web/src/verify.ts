@@ -13,6 +13,7 @@ import {
   verifyPendingReceipt,
   verifyPinnedBundle,
   RECORD_FIELDS,
+  type BatchEntries,
   type ChainReads,
   type Check,
   type CheckId,
@@ -27,6 +28,7 @@ import {
   type RpcRequest,
   type TrustRoot,
 } from "../../core/index";
+import type { ServedBatchEntry } from "../../core/batch-check";
 import { pageConfig, supersededEntry } from "./config";
 import { formatUtc } from "./format";
 import type { MessageKey } from "./i18n";
@@ -47,7 +49,8 @@ export type VerdictKind =
   | "rpc-unreachable"
   | "server-unreachable"
   | "invalid-bundle"
-  | "bundle-missing";
+  | "bundle-missing"
+  | "position-unchecked";
 
 /** core's check ids, plus what only the page sees: the data server's own copy of the record. */
 export type StepId = CheckId | "api-leaf" | "api-record" | "record-valid";
@@ -96,8 +99,18 @@ export interface Outcome {
   computedLeaf: Hex | null;
   computedRoot: Hex | null;
   receipt: { receipt: Receipt; promisedBy: number | null; overdue: boolean } | null;
+  /** The standing shown: the checked one once `standingCheck` is "checked", else the data source's claim. */
   standing: RecordStanding | null;
   correctedBy: number[];
+  /**
+   * Whether `standing` was recomputed here from this record's batch and every later one (checkStanding):
+   * "checking" while that runs, "unchecked" when it could not be (`standingNote` says why), null when there is
+   * nothing to check (not anchored). Until "checked", the standing is only the data source's word.
+   */
+  standingCheck: "checking" | "checked" | "unchecked" | null;
+  standingNote: string | null;
+  /** How many batches the checked standing rests on. */
+  standingBatches: number | null;
   /** Inputs for the contract's verifyRecord() second opinion. */
   secondOpinion: { batchId: number; record: RecordV1; proof: Hex[] } | null;
   bundleUrl: string | null;
@@ -126,6 +139,9 @@ export function blank(verdict: VerdictKind, seq: number | null): Outcome {
     receipt: null,
     standing: null,
     correctedBy: [],
+    standingCheck: null,
+    standingNote: null,
+    standingBatches: null,
     secondOpinion: null,
     bundleUrl: null,
     message: null,
@@ -154,6 +170,40 @@ function trustView(deps: VerifyDeps): TrustView | null {
   const { trust, official, isOfficial } = deps.trust;
   return trust ? { trust, official, isOfficial, rpcUrls: deps.rpcUrls } : null;
 }
+
+/**
+ * The batch's records from the data source, fetched once per batch (and source and trust root): checking two
+ * records of one batch reads it once. A failed read is asked again next time.
+ */
+const entriesCache = new Map<string, Promise<readonly ServedBatchEntry[]>>();
+
+function cachedEntries(
+  source: DataSource | null,
+  trust: TrustRoot,
+  batch: ProofBundle["batch"],
+): BatchEntries | undefined {
+  if (!source) return undefined;
+  return (batchId) => {
+    const key = `${source.kind}:${source.label}|${trust.chainId}:${trust.registry.toLowerCase()}|${batchId}`;
+    let entries = entriesCache.get(key);
+    if (!entries) {
+      entries = source.batchRecords({ ...batch, id: batchId, ...UNLISTED });
+      entries.catch(() => entriesCache.delete(key));
+      entriesCache.set(key, entries);
+    }
+    return entries;
+  };
+}
+
+/** The BatchInfo fields a source does not need to serve a batch's records. */
+const UNLISTED = {
+  status: "anchored",
+  txHash: null,
+  blockNumber: null,
+  head: null,
+  anchoredAt: null,
+  sealedAt: 0,
+} as const;
 
 /** Verifies record `seq` as served by the data source. */
 export async function verifySeq(seq: number, deps: VerifyDeps): Promise<Outcome> {
@@ -224,7 +274,10 @@ async function verifyParsed(
   deps: VerifyDeps,
 ): Promise<Outcome> {
   const trust = base.trust!;
-  const report = await verifyPinnedBundle(bundle, trust.trust, chainFor(deps, trust.trust));
+  // The record's position is bound by its whole batch (core/batch-position.ts), read beside the chain.
+  const report = await verifyPinnedBundle(bundle, trust.trust, chainFor(deps, trust.trust), {
+    batchEntries: cachedEntries(deps.source, trust.trust, bundle.batch),
+  });
   const { record, anchor } = bundle;
   const steps = report.checks.map((check) => ({
     id: check.id,
@@ -340,6 +393,8 @@ function bundleParams(check: Check, bundle: ProofBundle, report: PinnedReport): 
       return { batch: batch.id, time: report.onChain ? formatUnix(report.onChain.anchoredAt) : "" };
     case "anchor-tx":
       return { tx: anchor.txHash, batch: batch.id, block: anchor.blockNumber };
+    case "leaf-position":
+      return { index: record.seq - batch.firstSeq, batch: batch.id, count: batch.leafCount };
     default:
       return {};
   }
@@ -390,4 +445,34 @@ export function recordDifferences(served: unknown, proven: RecordV1): Difference
       out.push({ label: "verify.diffField", params: { field }, expected: left ?? "—", found: right ?? "—" });
   }
   return out;
+}
+
+/**
+ * The anchored outcome's standing recomputed from checked batches (web/src/figures.ts, loaded on demand so the
+ * verdict's path stays small): the data source's claim is replaced by what this record's batch and every later
+ * one say, or marked unchecked with the reason. Other outcomes are returned as they are.
+ */
+export async function checkStanding(o: Outcome, deps: VerifyDeps, stillCurrent: () => boolean): Promise<Outcome> {
+  const trust = o.trust?.trust;
+  if (o.verdict !== "anchored" || !o.record || o.batchId === null || !trust || !deps.source) return o;
+  if (deps.rpcUrls.length === 0) return { ...o, standingCheck: "unchecked", standingNote: "no RPC" };
+  const { checkedStanding } = await import("./figures");
+  const result = await checkedStanding(o.record.seq, o.batchId, {
+    source: deps.source,
+    trust,
+    rpcUrls: deps.rpcUrls,
+    stillCurrent,
+  });
+  if (!result.ok) {
+    const note = result.message ?? result.failed.map((f) => `batch ${f.id}: ${f.problem}`).join("; ");
+    return { ...o, standingCheck: "unchecked", standingNote: note || "not every batch was checked" };
+  }
+  return {
+    ...o,
+    standing: result.standing,
+    correctedBy: result.correctedBy,
+    standingCheck: "checked",
+    standingNote: null,
+    standingBatches: result.batches,
+  };
 }

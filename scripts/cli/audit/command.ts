@@ -1,4 +1,5 @@
 /** `aiqyn audit`: argument handling around runAudit, the reports, and the exit code. */
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import {
@@ -41,7 +42,9 @@ ${TRUST_HELP}
   --max-delay SECONDS   a STRICTER deadline than the contract's maxAnchorDelay() (labelled in the report)
   --json[=FILE]         the full report as JSON: on stdout (text then on stderr), or written to FILE
   --csv DIR             write DIR/records.csv (verified records) and DIR/totals.csv (recomputed totals)
-  --view-sample N       records whose /records/:seq and /proof views are fetched (default 200; 0 = all)
+  --view-sample N       records whose /records/:seq and /proof views are fetched (default 200; 0 = all),
+                        drawn at random from a fresh seed printed in the report
+  --view-seed HEX       draw the sample from this seed instead (to repeat a report's sample)
   --artifacts DIR       the Hardhat artifacts holding the compiled registry (default: this repository's)
   --concurrency N       batches fetched ahead (default 4, 1–64)
   --timeout SECONDS     per-request timeout for the server and the RPC (default 30)
@@ -61,6 +64,7 @@ const OPTIONS = {
   "max-delay": { type: "string" },
   csv: { type: "string" },
   "view-sample": { type: "string" },
+  "view-seed": { type: "string" },
   artifacts: { type: "string" },
   concurrency: { type: "string" },
   retries: { type: "string" },
@@ -107,6 +111,13 @@ async function reconcileToo(
   return reconcileAfterAudit(chainId, registry, rpcUrl, from.args, chainRpcs, io);
 }
 
+/** --view-seed HEX (8–64 hex digits), else 16 fresh random bytes: the server cannot foresee the sample. */
+function viewSeedOption(given: string | undefined): string {
+  if (given === undefined) return randomBytes(16).toString("hex");
+  if (!/^[0-9a-f]{8,64}$/i.test(given)) throw new UsageError("--view-seed must be 8 to 64 hex digits");
+  return given.toLowerCase();
+}
+
 async function auditOptions(
   parsed: Parsed,
   io: Io,
@@ -121,7 +132,12 @@ async function auditOptions(
     source: from.source,
     views:
       from.server !== undefined
-        ? { server: from.server, timeoutMs, sample: integerOption(parsed, "view-sample", 200, 0, 1e9) }
+        ? {
+            server: from.server,
+            timeoutMs,
+            sample: integerOption(parsed, "view-sample", 200, 0, 1e9),
+            seed: viewSeedOption(stringOption(parsed, "view-seed")),
+          }
         : { mirror: from.mirror },
     compiled: await compiledRegistry(stringOption(parsed, "artifacts")),
     concurrency: integerOption(parsed, "concurrency", 4, 1, 64),

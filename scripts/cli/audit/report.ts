@@ -54,7 +54,7 @@ export function summaryText(result: AuditResult, meta: ReportMeta): string {
       ["records", String(Math.max(0, t.nextSeq - 1)), String(t.recordsChecked)],
       ["listed by source", "", t.batchesListedBySource === null ? "unknown" : String(t.batchesListedBySource)],
       ["receipts", "", String(t.receiptsChecked)],
-      ["views", "", String(t.viewsChecked)],
+      ["views", "", `${t.viewsChecked}${t.viewSeed ? ` (sample seed ${t.viewSeed})` : ""}`],
       ["nextSeq", String(t.nextSeq), ""],
     ]),
     `head on chain: ${t.head}`,

@@ -8,6 +8,7 @@
 import {
   createRegistryReader,
   keccak256,
+  effectiveCorrectors,
   recordStandings,
   ZERO_BYTES32,
   type Hex,
@@ -38,7 +39,7 @@ export interface AuditOptions {
   trust: TrustRoot;
   source: AuditSource;
   /** Where the public views live: a server's base URL, or a mirror directory (its bundles/). */
-  views: { server: string; timeoutMs: number; sample: number } | { mirror: string } | null;
+  views: { server: string; timeoutMs: number; sample: number; seed: string } | { mirror: string } | null;
   compiled: CompiledRegistry;
   keccak?: Keccak;
   /** Batches fetched ahead of the one being checked (≥ 1). */
@@ -71,6 +72,8 @@ export interface AuditTotals {
   batchesListedBySource: number | null;
   receiptsChecked: number;
   viewsChecked: number;
+  /** The seed of the /records/:seq sample (null: no server views), so the same sample can be drawn again. */
+  viewSeed: string | null;
   /** The deadline the audit judged by, and where it came from. */
   maxAnchorDelaySeconds: number;
   delaySource: "contract" | "stricter override (--max-delay)";
@@ -135,6 +138,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const state: VerifiedState = {
     ...walk,
     standings,
+    correctedBy: effectiveCorrectors(walk.records.values(), standings),
     totals: fundFigures(walk.records.values(), standings),
     chainId: facts.chainId,
     registry: options.trust.registry,
@@ -248,6 +252,7 @@ function initialTotals(
     batchesListedBySource: listed?.size ?? null,
     receiptsChecked: book?.size ?? 0,
     viewsChecked: 0,
+    viewSeed: options.views && "server" in options.views ? options.views.seed : null,
     maxAnchorDelaySeconds: delay,
     delaySource: delay < facts.maxAnchorDelay ? "stricter override (--max-delay)" : "contract",
     contractMaxAnchorDelay: facts.maxAnchorDelay,
@@ -507,7 +512,12 @@ async function auditViews(options: AuditOptions, state: VerifiedState, add: Add)
   if (!options.views) return 0;
   if ("mirror" in options.views) return auditMirrorBundles(options.views.mirror, state, add);
   return auditServerViews(
-    { baseUrl: options.views.server, timeoutMs: options.views.timeoutMs, sample: options.views.sample },
+    {
+      baseUrl: options.views.server,
+      timeoutMs: options.views.timeoutMs,
+      sample: options.views.sample,
+      seed: options.views.seed,
+    },
     state,
     add,
   );

@@ -3,6 +3,7 @@
  * /records/:seq/proof, /stats) and a mirror's bundles must say what the chain-verified records say. Each
  * difference is a VIEW_MISMATCH naming the view and the field.
  */
+import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { RECORD_FIELDS, verifyProof, type Hex, type RecordStanding, type RecordV1 } from "../../../core";
@@ -17,6 +18,8 @@ export interface VerifiedState {
   leaves: ReadonlyMap<number, Hex>;
   batchOf: ReadonlyMap<number, { id: number; root: Hex; firstSeq: number; leafCount: number }>;
   standings: Map<number, RecordStanding>;
+  /** The records with effect that name each seq (core/standing.ts effectiveCorrectors): its correctedBy. */
+  correctedBy: ReadonlyMap<number, number[]>;
   totals: FundFigures;
   chainId: number;
   registry: string;
@@ -42,7 +45,11 @@ function recordDiff(expected: RecordV1, actual: unknown): string[] {
   return RECORD_FIELDS.filter((f) => JSON.stringify(actual[f]) !== JSON.stringify(expected[f]));
 }
 
-/** One item of /records or /records/:seq: { record, leaf, status, batchId, standing }. */
+/**
+ * One item of /records or /records/:seq: { record, leaf, status, batchId, receipt, standing, correctedBy }, every
+ * field compared. standing and correctedBy only once every batch is verified (else they are not knowable); a
+ * receipt, when served, must be for this seq and leaf (its signature is the receipts check's business).
+ */
 export function checkItem(view: string, item: unknown, state: VerifiedState, add: Add): void {
   const seq = isObject(item) && isObject(item.record) ? item.record.seq : undefined;
   const expected = typeof seq === "number" ? state.records.get(seq) : undefined;
@@ -60,12 +67,22 @@ export function checkItem(view: string, item: unknown, state: VerifiedState, add
     leaf: state.leaves.get(expected.seq),
     status: "anchored",
     batchId: state.batchOf.get(expected.seq)?.id,
-    ...(state.complete ? { standing: state.standings.get(expected.seq) } : {}),
+    ...(state.complete
+      ? { standing: state.standings.get(expected.seq), correctedBy: state.correctedBy.get(expected.seq) ?? [] }
+      : {}),
   };
   for (const [field, value] of Object.entries(want)) {
     const got = field === "leaf" && typeof item.leaf === "string" ? item.leaf.toLowerCase() : item[field];
-    if (got !== value) mismatch(add, view, field, expected.seq, value, item[field]);
+    if (JSON.stringify(got) !== JSON.stringify(value)) mismatch(add, view, field, expected.seq, value, item[field]);
   }
+  checkItemReceipt(view, item.receipt, expected.seq, state, add);
+}
+
+function checkItemReceipt(view: string, receipt: unknown, seq: number, state: VerifiedState, add: Add): void {
+  if (receipt === null || receipt === undefined) return;
+  const leaf = state.leaves.get(seq);
+  if (!isObject(receipt) || receipt.seq !== seq || String(receipt.leaf).toLowerCase() !== leaf)
+    mismatch(add, view, "receipt", seq, { seq, leaf }, receipt);
 }
 
 /** A proof bundle (served by /proof or found in a mirror) against the verified record and its batch. */
@@ -121,19 +138,49 @@ export function checkStats(stats: unknown, state: VerifiedState, add: Add): void
       mismatch(add, "/stats", field, undefined, state.totals[field], stats[field]);
 }
 
-/** Which seqs to fetch one by one: all when few, else `sample` spread evenly (first and last included). */
-export function sampleSeqs(seqs: readonly number[], sample: number): number[] {
+/**
+ * Which seqs to fetch one by one: all when few, else `sample` of them drawn by a partial Fisher–Yates shuffle
+ * driven by SHA-256(seed ‖ counter). The seed comes from the audit's own randomness (crypto.randomBytes, see
+ * audit/command.ts), so a server cannot tell which seqs will be asked and lie about the rest; it is printed in
+ * the report, so anyone can draw the same sample again (--view-seed).
+ */
+export function sampleSeqs(seqs: readonly number[], sample: number, seed: string): number[] {
   if (sample === 0 || seqs.length <= sample) return [...seqs];
-  if (sample === 1) return [seqs[0]!];
-  return [
-    ...new Set(Array.from({ length: sample }, (_, i) => seqs[Math.round((i * (seqs.length - 1)) / (sample - 1))]!)),
-  ];
+  const pool = [...seqs];
+  const random = seededRandom(seed);
+  for (let i = 0; i < sample; i++) {
+    const j = i + random(pool.length - i);
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  return pool.slice(0, sample).sort((a, b) => a - b);
+}
+
+/** A uniform integer below n from SHA-256(seed ‖ counter) words, rejection-sampled (no modulo bias). */
+function seededRandom(seed: string): (n: number) => number {
+  let counter = 0;
+  const words: number[] = [];
+  const next = (): number => {
+    if (words.length === 0) {
+      const digest = createHash("sha256").update(`${seed}:${counter++}`).digest();
+      for (let k = 0; k < 32; k += 4) words.push(digest.readUInt32BE(k));
+    }
+    return words.shift()!;
+  };
+  return (n) => {
+    const limit = Math.floor(0x1_0000_0000 / n) * n;
+    for (;;) {
+      const word = next();
+      if (word < limit) return word % n;
+    }
+  };
 }
 
 export interface ServerViewOptions {
   baseUrl: string;
   timeoutMs: number;
   sample: number;
+  /** The seed of the sample (in the report). */
+  seed: string;
 }
 
 /** Audits a live server's views. */
@@ -150,6 +197,7 @@ export async function auditServerViews(options: ServerViewOptions, state: Verifi
   const seqs = sampleSeqs(
     [...state.records.keys()].sort((a, b) => a - b),
     options.sample,
+    options.seed,
   );
   for (const seq of seqs) {
     const item = await get(`/api/v1/records/${seq}`);

@@ -381,6 +381,35 @@ export const en = {
     "ℹ Record #{seq}: this RPC offers no call trace, so the amount moved inside {movement} could not be checked per transaction; the balance checks judge it.",
   "holdings.note.NATIVE_NET_ONLY":
     "ℹ {account} is a contract account and this RPC offers no call trace: its native coin is checked only as net changes between checks, where an undisclosed inflow and an equal undisclosed outflow cancel out. An RPC with call traces sees each transaction.",
-  "fund.checkDone":
-    "Done: checked {checked} of {total, plural, one {# batch} other {# batches}} against the blockchain.",
+  "fund.checkDone": "Done: checked {checked} of {total} batches against the blockchain.",
+  "verdict.positionUnchecked": "Place in the batch not checked",
+  "verdict.positionUncheckedText":
+    "Record {seq}'s proof leads to the root of batch {batch} anchored on the chain, but the batch's records could not be read, so it is not yet shown that this record is the one anchored under number {seq}. It is not confirmed as anchored.",
+  "step.leaf-position.ok":
+    "All {count} records of batch {batch}, one per number, rebuild the anchored root, and this record is the one at its number",
+  "step.leaf-position.fail":
+    "Batch {batch} anchors another record under this number, or its records as served do not rebuild the anchored root",
+  "step.leaf-position.skip": "The records of batch {batch} could not be read: this record's place in it is not checked",
+  "fund.noCheckedWhileFailing":
+    "No checked figures are shown while a batch fails the check ({failed} of {total} batches): a record left out, such as a retraction, would change them. The figures above are the data server's own, not checked.",
+  "verify.standingChecking":
+    "The data source says this record is {standing}. Checking that against this record's batch and every later batch on the chain…",
+  "verify.standingChecked":
+    "Checked here: this record is {standing}, computed from {batches} batches (its own and every later one), each checked against the chain.",
+  "verify.standingUnchecked":
+    "Not checked: the data source says this record is {standing}, but the later batches could not all be checked ({reason}). A correction or retraction may be hidden.",
+  "ledger.sourceOther":
+    "The records below come from {source}, not from this site's own server. Nothing it says is taken as anchored until this page has checked it against the chain.",
+  "ledger.sourceMirror":
+    "The records below come from the mirror {source}, not from this site's own server. Nothing it says is taken as anchored until this page has checked it against the chain.",
+  "ledger.claimNote":
+    "Statuses and standings in this list are what the data source says, until checked against the chain.",
+  "ledger.checking": "Checking the records shown against the chain…",
+  "ledger.checked": "Checked against the chain: {checked} of the {shown} records shown are anchored exactly as listed.",
+  "ledger.standingsUnchecked":
+    "Standings are the data source's word: batch(es) {failed} failed the check, so a correction or retraction may be hidden.",
+  "ledger.cannotCheck": "They cannot be checked here: {reason}",
+  "ledger.statusChecked": "anchored ✓ checked",
+  "ledger.statusUnchecked": "anchored? not checked (its batch failed the check)",
+  "ledger.statusContradicted": "✗ not anchored as listed: the chain's batch holds another record under this number",
 };

@@ -129,11 +129,13 @@ async function checkAgainstChain(parts: FundParts, serverStats: Stats | null, st
   if (urls.length === 0) return cannot(t("fund.noReaders"));
   let result: CheckedFigures;
   try {
+    const reads = pinnedChainReads(trust, urls);
     result = await checkFigures({
       source: dataSource(),
       trust,
-      reads: pinnedChainReads(trust, urls),
-      chainBatchCount: pinnedBatchCount(trust, urls),
+      reads,
+      readers: urls,
+      chainBatchCount: pinnedBatchCount(trust, urls, reads),
       stillCurrent,
       onProgress: (checked, total) => replace(parts.progress, t("fund.checkProgress", { checked, total })),
     });
@@ -144,6 +146,9 @@ async function checkAgainstChain(parts: FundParts, serverStats: Stats | null, st
   if (!stillCurrent()) return;
   replace(parts.progress, t("fund.checkDone", { checked: result.totalBatches, total: result.totalBatches }));
   parts.progress.setAttribute("data-done", "true");
+  // A failing batch may hide a RETRACTION (or any record): totals without it would show a voided inflow as
+  // checked. So no checked figures while any batch fails: the server's stay, labelled unchecked, with the reasons.
+  if (result.failed.length > 0) return replace(parts.label, ...uncheckedNote(result));
   replace(parts.label, checkedNote(result, trust, serverStats));
   const standings = recordStandings(result.records);
   const current = result.records.filter((r) => standings.get(r.seq) === "current");
@@ -154,6 +159,35 @@ async function checkAgainstChain(parts: FundParts, serverStats: Stats | null, st
     Promise.resolve([ofKind("INVESTMENT"), ofKind("VALUATION")]),
     stillCurrent,
   );
+}
+
+function uncheckedNote(result: CheckedFigures): HTMLElement[] {
+  return [
+    h("p", { class: "warning", id: "fund-unchecked", role: "note" }, t("fund.unchecked")),
+    h(
+      "p",
+      { class: "warning", id: "fund-incomplete", "data-failed": String(result.failed.length) },
+      t("fund.noCheckedWhileFailing", { failed: result.failed.length, total: result.totalBatches }),
+    ),
+    ...failedList(result),
+  ];
+}
+
+function failedList(result: CheckedFigures): HTMLElement[] {
+  if (result.failed.length === 0) return [];
+  return [
+    h(
+      "ul",
+      { class: "warning", id: "fund-failed", role: "alert" },
+      result.failed.map((f) =>
+        h(
+          "li",
+          { "data-batch": String(f.id), "data-problem": f.problem },
+          t("fund.batchFailed", { id: f.id, reason: t(`fund.problem.${f.problem}`, { seq: f.seq ?? "?" }) }),
+        ),
+      ),
+    ),
+  ];
 }
 
 function checkedNote(result: CheckedFigures, trust: TrustRoot, serverStats: Stats | null): HTMLElement[] {
@@ -168,21 +202,7 @@ function checkedNote(result: CheckedFigures, trust: TrustRoot, serverStats: Stat
     ...(notCounted > 0
       ? [h("p", { class: "warning", id: "fund-not-counted" }, t("fund.notCounted", { count: notCounted }))]
       : []),
-    ...(result.failed.length > 0
-      ? [
-          h(
-            "ul",
-            { class: "warning", id: "fund-failed", role: "alert" },
-            result.failed.map((f) =>
-              h(
-                "li",
-                { "data-batch": String(f.id), "data-problem": f.problem },
-                t("fund.batchFailed", { id: f.id, reason: t(`fund.problem.${f.problem}`, { seq: f.seq ?? "?" }) }),
-              ),
-            ),
-          ),
-        ]
-      : []),
+    ...failedList(result),
   ];
 }
 

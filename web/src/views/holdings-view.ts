@@ -10,6 +10,7 @@ import {
   planReconciliation,
   reconcile,
   registryCaip10,
+  sameAmount,
   type EvmChainReader,
   type Finding,
   type ReconcileNote,
@@ -111,32 +112,48 @@ async function balanceNow(reader: EvmChainReader, d: TrackedAsset, block: number
     d.asset.type === "native"
       ? await reader.nativeBalance(d.account.address, block)
       : await reader.tokenBalance(d.asset.token, d.account.address, block);
-  return { raw, decimals, scaled: raw * 10n ** BigInt(18 - Math.min(18, decimals)) };
+  return { raw, decimals };
+}
+
+/**
+ * Record amounts are × 10^18, the chain's balance × 10^decimals: both are brought to the finer of the two
+ * scales, so nothing is rounded away (a token with more than 18 decimals was once cut to 18, and a drained
+ * wallet's dust-sized remainder read as "matches"). Equality is core's one sameAmount.
+ */
+function inCommonUnits(amount18: bigint, now: { raw: bigint; decimals: number }) {
+  const scale = Math.max(18, now.decimals);
+  return {
+    scale,
+    stated: amount18 * 10n ** BigInt(scale - 18),
+    now: now.raw * 10n ** BigInt(scale - now.decimals),
+  };
 }
 
 function verdictFor(
   d: TrackedAsset,
   findings: Finding[],
   stated: { seq: number; block: number; amount: bigint },
-  now: bigint,
+  balance: { raw: bigint; decimals: number },
 ) {
   if (findings.some((f) => f.code === "CONTROL_UNPROVEN" && f.seq === d.seq))
     return { ok: false, text: t("holdings.verdict.control") };
   const mismatch = findings.find((f) => f.code === "BALANCE_MISMATCH" && (f.seq === stated.seq || f.seq === d.seq));
   if (mismatch)
     return { ok: false, text: t("holdings.verdict.balance", { block: stated.block, actual: mismatch.actual }) };
-  if (now === stated.amount) return { ok: true, text: t("holdings.verdict.matches", { block: stated.block }) };
+  if (sameAmount(stated.amount, balance.raw, balance.decimals))
+    return { ok: true, text: t("holdings.verdict.matches", { block: stated.block }) };
+  const units = inCommonUnits(stated.amount, balance);
   const change =
-    now > stated.amount
-      ? `+${groupDecimal(formatDecimal(now - stated.amount, 18))}`
-      : `−${groupDecimal(formatDecimal(stated.amount - now, 18))}`;
+    units.now > units.stated
+      ? `+${groupDecimal(formatDecimal(units.now - units.stated, units.scale))}`
+      : `−${groupDecimal(formatDecimal(units.stated - units.now, units.scale))}`;
   return { ok: null, text: t("holdings.verdict.changed", { block: stated.block, change: `${change} ${d.symbol}` }) };
 }
 
 async function holdingRow(ctx: Context, reader: EvmChainReader, d: TrackedAsset, findings: Finding[], latest: number) {
   const stated = latestStatement(ctx, d);
   const now = await balanceNow(reader, d, latest);
-  const verdict = verdictFor(d, findings, stated, now.scaled);
+  const verdict = verdictFor(d, findings, stated, now);
   const mark = verdict.ok === true ? "✓" : verdict.ok === false ? "✗" : "≈";
   return h(
     "tr",
@@ -154,7 +171,7 @@ async function holdingRow(ctx: Context, reader: EvmChainReader, d: TrackedAsset,
       h("br"),
       h("span", { class: "hint" }, t("holdings.atBlock", { block: stated.block })),
     ),
-    h("td", { class: "num" }, groupDecimal(formatDecimal(now.scaled, 18))),
+    h("td", { class: "num" }, groupDecimal(formatDecimal(now.raw, now.decimals))),
     h("td", { class: "holding-verdict" }, `${mark} ${verdict.text}`),
   );
 }

@@ -8,7 +8,8 @@ import { h, replace } from "../dom";
 import { formatCount, formatUsd, formatUtc, formatUtcDate, groupDecimal, isoDateToUnix, shortHex } from "../format";
 import { t } from "../i18n";
 import { errorMessage } from "../rpc";
-import type { BatchInfo, RecordFilter, RecordItem, RegistryInfo } from "../source";
+import { currentSettings, effectiveTrust, readerUrls } from "../settings";
+import type { BatchInfo, DataSource, RecordFilter, RecordItem, RegistryInfo } from "../source";
 import { batchStatusLabel, kindLabel, standingLabel, statusLabel, txLink } from "./common";
 import { badge } from "./home";
 
@@ -26,11 +27,25 @@ export function renderLedger(main: HTMLElement): void {
     { "aria-labelledby": "records-title", id: "records" },
     h("h2", { id: "records-title" }, t("ledger.records")),
   );
-  replace(main, h("h1", {}, t("ledger.title")), recordsSection, batchesSection);
   const source = dataSource();
+  replace(main, h("h1", {}, t("ledger.title")), sourceNotice(source), recordsSection, batchesSection);
   const info = source.registry().catch(() => null);
   void loadBatches(batchesSection, info);
   renderRecords(recordsSection);
+}
+
+/**
+ * Which data source is in use, when it is not this site's own server (a link's ?api= or ?mirror=, or the
+ * settings): a citizen must see that the list comes from elsewhere. Null for the default source.
+ */
+export function sourceNotice(source: DataSource): HTMLElement | null {
+  const s = currentSettings();
+  if (!s.apiBase && !s.mirror) return null;
+  return h(
+    "p",
+    { class: "warning", id: "source-notice", role: "note", "data-source": source.label },
+    t(source.kind === "mirror" ? "ledger.sourceMirror" : "ledger.sourceOther", { source: source.label }),
+  );
 }
 
 function errorLine(error: unknown): HTMLElement {
@@ -197,8 +212,10 @@ async function loadRecords(results: HTMLElement, filter: RecordFilter): Promise<
     t("field.status"),
     t("ledger.proof"),
   ];
+  const note = h("p", { class: "hint", id: "records-check", role: "status" }, t("ledger.claimNote"));
   replace(
     results,
+    note,
     status,
     h(
       "div",
@@ -227,7 +244,9 @@ async function loadRecords(results: HTMLElement, filter: RecordFilter): Promise<
     try {
       const page = await dataSource().records(filter, cursor, RECORD_PAGE);
       if (!results.isConnected) return;
-      tbody.append(...page.items.map(recordRow));
+      const rows = page.items.map(recordRow);
+      tbody.append(...rows);
+      void checkRows(page.items, rows, note, () => results.isConnected);
       cursor = page.nextCursor;
       more.hidden = cursor === null;
       status.textContent = tbody.children.length === 0 ? t("common.none") : "";
@@ -262,13 +281,25 @@ function recordRow(item: RecordItem): HTMLElement {
     // The day is enough in a list (the record's own page gives the minute).
     h("td", { title: formatUtc(r.occurredAt) }, formatUtcDate(r.occurredAt)),
     // One column for both: whether it is on the chain, and (only when it no longer stands) that it is void.
+    // Both are the source's claim (data-checked="claimed") until checkRows checks them against the chain.
     h(
       "td",
       { class: "badges" },
-      badge(item.status === "anchored" ? "ok" : "wait", statusLabel(item.status)),
-      item.standing === "superseded" || item.standing === "retracted"
-        ? [" ", badge(item.standing === "retracted" ? "bad" : "muted", standingLabel(item.standing))]
-        : null,
+      h(
+        "span",
+        { class: `status-cell badge badge-${item.status === "anchored" ? "ok" : "wait"}`, "data-checked": "claimed" },
+        statusLabel(item.status),
+      ),
+      " ",
+      h(
+        "span",
+        {
+          class: `standing-cell badge badge-${item.standing === "retracted" ? "bad" : "muted"}`,
+          "data-checked": "claimed",
+          hidden: item.standing !== "superseded" && item.standing !== "retracted",
+        },
+        standingLabel(item.standing),
+      ),
     ),
     h(
       "td",
@@ -286,4 +317,76 @@ function recordRow(item: RecordItem): HTMLElement {
         : "—",
     ),
   );
+}
+
+/** The fields a row shows, as the chain-checked record has them. */
+const SHOWN = ["kind", "asset", "amount", "valueUsd", "occurredAt"] as const;
+
+/**
+ * Checks what a page of the list shows (web/src/figures.ts: the batches the rows name and every later one,
+ * against the pinned registry): a row's status becomes "checked" only when its record is in a batch that
+ * passed, with the very fields shown; its standing only when every batch from there on passed. Until then the
+ * cells keep the source's claim (data-checked="claimed"); a row the chain contradicts says so.
+ */
+async function checkRows(
+  items: RecordItem[],
+  rows: HTMLElement[],
+  note: HTMLElement,
+  stillCurrent: () => boolean,
+): Promise<void> {
+  const { trust } = effectiveTrust();
+  const urls = readerUrls();
+  const anchored = items.filter((i) => i.status === "anchored" && typeof i.batchId === "number");
+  if (anchored.length === 0) return;
+  if (!trust || urls.length === 0)
+    return replace(note, t("ledger.claimNote"), " ", t("ledger.cannotCheck", { reason: t("fund.noReaders") }));
+  replace(note, t("ledger.checking"));
+  try {
+    const { checkListedRecords } = await import("../figures");
+    const from = Math.min(...anchored.map((i) => i.batchId!));
+    const result = await checkListedRecords(from, { source: dataSource(), trust, rpcUrls: urls, stillCurrent });
+    if (!stillCurrent()) return;
+    let ok = 0;
+    items.forEach((item, i) => (ok += markRow(item, rows[i]!, result) ? 1 : 0));
+    note.setAttribute("data-checked", String(ok));
+    replace(
+      note,
+      t("ledger.checked", { checked: ok, shown: items.length }),
+      result.standings
+        ? ""
+        : ` ${t("ledger.standingsUnchecked", { failed: result.failed.map((f) => f.id).join(", ") })}`,
+    );
+  } catch (error) {
+    if (stillCurrent())
+      replace(note, t("ledger.claimNote"), " ", t("ledger.cannotCheck", { reason: errorMessage(error) }));
+  }
+}
+
+function markRow(item: RecordItem, row: HTMLElement, result: import("../figures").ListCheck): boolean {
+  const statusCell = row.querySelector<HTMLElement>(".status-cell")!;
+  const standingCell = row.querySelector<HTMLElement>(".standing-cell")!;
+  const record = item.record as Record<string, unknown> & { seq: number };
+  if (item.status !== "anchored") return false;
+  const checked = result.checked.get(record.seq);
+  const same = checked !== undefined && SHOWN.every((f) => JSON.stringify(record[f]) === JSON.stringify(checked[f]));
+  if (!same) {
+    // In a batch that passed, another record holds this seq; else its batch failed or was not listed.
+    const contradicted = checked !== undefined;
+    statusCell.dataset.checked = contradicted ? "false" : "unchecked";
+    replace(statusCell, t(contradicted ? "ledger.statusContradicted" : "ledger.statusUnchecked"));
+    row.classList.add("unchecked-row");
+    return false;
+  }
+  statusCell.dataset.checked = "true";
+  replace(statusCell, t("ledger.statusChecked"));
+  const standing = result.standings?.get(record.seq);
+  if (standing) {
+    standingCell.dataset.checked = "true";
+    standingCell.dataset.standing = standing;
+    replace(standingCell, standingLabel(standing));
+    standingCell.hidden = standing === "current";
+    standingCell.className = `standing-cell badge badge-${standing === "retracted" ? "bad" : "muted"}`;
+    row.classList.toggle("not-current", standing !== "current");
+  }
+  return true;
 }

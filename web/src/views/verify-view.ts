@@ -8,7 +8,16 @@ import { chainName, formatUtc } from "../format";
 import { hasMessage, t, type MessageKey } from "../i18n";
 import { createFetchTransport, errorMessage } from "../rpc";
 import { effectiveTrust, linkQuery, readerUrls } from "../settings";
-import { blank, verifyBundleText, verifySeq, type Outcome, type Step, type VerdictKind } from "../verify";
+import {
+  blank,
+  checkStanding,
+  verifyBundleText,
+  verifySeq,
+  type Outcome,
+  type Step,
+  type VerdictKind,
+} from "../verify";
+import { verifyRecordOnChain } from "../verify-record-call";
 import { recordTable, txLink } from "./common";
 import { linkBanner, settingsPanel, trustDownload } from "./trust-settings";
 
@@ -27,6 +36,7 @@ const VERDICT_TITLE: Record<VerdictKind, MessageKey> = {
   "rpcs-disagree": "verdict.rpcsDisagree",
   overdue: "verdict.overdue",
   "no-trust-root": "verdict.noTrustRoot",
+  "position-unchecked": "verdict.positionUnchecked",
 };
 
 const VERDICT_ICON: Record<VerdictKind, string> = {
@@ -44,6 +54,7 @@ const VERDICT_ICON: Record<VerdictKind, string> = {
   "rpcs-disagree": "!",
   overdue: "✗",
   "no-trust-root": "!",
+  "position-unchecked": "!",
 };
 
 /** The last outcome shown, so a language switch re-renders it without asking the chain again. */
@@ -109,13 +120,32 @@ async function run(
     outcome = { ...blank("server-unreachable", null), message: errorMessage(error) };
   }
   if (token !== runToken || !result.isConnected) return;
+  if (outcome.verdict === "anchored") outcome = { ...outcome, standingCheck: "checking" };
   shown = { route, outcome };
   result.removeAttribute("aria-busy");
   renderOutcome(result, outcome);
+  if (outcome.standingCheck === "checking") void recheckStanding(result, route, outcome, token);
   // No proof file here: offer the citizen's own.
   if (outcome.verdict === "bundle-missing") document.getElementById("bundle-box")?.setAttribute("open", "");
   announce.textContent = `${t("verdict.srPrefix")} ${verdictTitle(outcome)}. ${verdictLead(outcome)}`;
   result.querySelector<HTMLElement>(".verdict-title")?.focus({ preventScroll: false });
+}
+
+/** Replaces the data source's word on the record's standing by what the checked batches say (or why not). */
+async function recheckStanding(result: HTMLElement, route: string, outcome: Outcome, token: number): Promise<void> {
+  const current = () => token === runToken && result.isConnected;
+  let checked: Outcome;
+  try {
+    checked = await checkStanding(outcome, deps(), current);
+  } catch (error) {
+    checked = { ...outcome, standingCheck: "unchecked", standingNote: errorMessage(error) };
+  }
+  if (!current()) return;
+  shown = { route, outcome: checked };
+  // A standing the checked batches contradict changes what leads the verdict: draw it all again.
+  if (checked.standing !== outcome.standing) return renderOutcome(result, checked);
+  const box = result.querySelector("#standing-box");
+  if (box) box.replaceWith(standingNotice(checked));
 }
 
 function lookupForm(seq: number | null): HTMLElement {
@@ -254,6 +284,8 @@ function verdictText(o: Outcome): string {
       return t("verdict.overdueText", { seq, time: o.receipt?.promisedBy ? formatUtc(o.receipt.promisedBy) : "—" });
     case "no-trust-root":
       return t("verdict.noTrustRootText");
+    case "position-unchecked":
+      return t("verdict.positionUncheckedText", { seq, batch: o.batchId ?? "?" });
   }
 }
 
@@ -368,8 +400,15 @@ function renderOutcome(result: HTMLElement, o: Outcome): void {
   replace(result, ...parts);
 }
 
-/** What the standing says when it does not lead: a record that corrects another, or a failed check's standing. */
-function standingNotice(o: Outcome): HTMLElement | null {
+/**
+ * The record's standing, always labelled by where it comes from: checked here from this record's batch and every
+ * later one (data-standing-checked="checked"), being checked, or only the data source's word (with why). A void
+ * standing that already leads the verdict is not repeated here.
+ */
+function standingNotice(o: Outcome): HTMLElement {
+  const links = o.correctedBy.map((seq) =>
+    routeLink(`verify/${seq}`, { class: "newer-link" }, t("verify.seeNewer", { seq })),
+  );
   const corrects =
     o.record && o.record.corrects !== 0
       ? h(
@@ -378,19 +417,58 @@ function standingNotice(o: Outcome): HTMLElement | null {
           routeLink(`verify/${o.record.corrects}`, {}, t("verify.corrects", { seq: o.record.corrects })),
         )
       : null;
-  if (!voidStanding(o) && (o.standing === "superseded" || o.standing === "retracted")) {
-    return h(
-      "div",
-      { class: `standing standing-${o.standing}`, role: "note" },
-      h(
+  const voided = !voidStanding(o) && (o.standing === "superseded" || o.standing === "retracted");
+  const notice = voided
+    ? h(
+        "div",
+        { class: `standing standing-${o.standing}`, "data-standing": o.standing ?? "", role: "note" },
+        h(
+          "p",
+          {},
+          h("strong", {}, t(o.standing === "superseded" ? "verify.standingSuperseded" : "verify.standingRetracted")),
+        ),
+        links.length
+          ? h(
+              "p",
+              {},
+              links.flatMap((link, i) => (i ? [" · ", link] : [link])),
+            )
+          : null,
+      )
+    : null;
+  return h(
+    "div",
+    {
+      id: "standing-box",
+      "data-shown-standing": o.standing ?? "",
+      "data-standing-checked": o.standingCheck ?? "",
+    },
+    notice,
+    standingSourceNote(o),
+    corrects,
+  );
+}
+
+function standingSourceNote(o: Outcome): HTMLElement | null {
+  const standing = t(`standing.${o.standing ?? "current"}` as MessageKey);
+  switch (o.standingCheck) {
+    case "checking":
+      return h("p", { class: "hint", id: "standing-note" }, t("verify.standingChecking", { standing }));
+    case "checked":
+      return h(
         "p",
-        {},
-        h("strong", {}, t(o.standing === "superseded" ? "verify.standingSuperseded" : "verify.standingRetracted")),
-      ),
-      corrects,
-    );
+        { class: "ok", id: "standing-note" },
+        t("verify.standingChecked", { standing, batches: o.standingBatches ?? "?" }),
+      );
+    case "unchecked":
+      return h(
+        "p",
+        { class: "warning", id: "standing-note" },
+        t("verify.standingUnchecked", { standing, reason: o.standingNote ?? "" }),
+      );
+    default:
+      return null;
   }
-  return corrects;
 }
 
 function differencesTable(o: Outcome): HTMLElement {
