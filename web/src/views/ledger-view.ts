@@ -11,7 +11,6 @@ import { errorMessage } from "../rpc";
 import { currentSettings, effectiveTrust, readerUrls } from "../settings";
 import type { BatchInfo, DataSource, RecordFilter, RecordItem, RegistryInfo } from "../source";
 import { batchStatusLabel, kindLabel, standingLabel, statusLabel, txLink } from "./common";
-import { badge } from "./home";
 
 const BATCH_PAGE = 20;
 const RECORD_PAGE = 50;

@@ -17,7 +17,6 @@ import {
   type Step,
   type VerdictKind,
 } from "../verify";
-import { verifyRecordOnChain } from "../verify-record-call";
 import { recordTable, txLink } from "./common";
 import { linkBanner, settingsPanel, trustDownload } from "./trust-settings";
 
