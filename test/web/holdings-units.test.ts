@@ -54,7 +54,8 @@ describe("web: Holdings compares a balance in the token's own units (24 decimals
       const row = page.locator(`tr[data-account="${holder}"][data-asset="WIDE"]`);
       await row.waitFor({ timeout: 60_000 });
       expect(await row.getAttribute("data-verdict")).to.not.equal("match");
-      expect(await row.textContent()).to.contain("-999.999");
+      // The page writes a change with the typographic minus sign (U+2212).
+      expect(await row.textContent()).to.contain("−999.999");
       await screenshot(page, "holdings-24-decimals");
     });
   });

@@ -381,7 +381,8 @@ export const en = {
     "ℹ Record #{seq}: this RPC offers no call trace, so the amount moved inside {movement} could not be checked per transaction; the balance checks judge it.",
   "holdings.note.NATIVE_NET_ONLY":
     "ℹ {account} is a contract account and this RPC offers no call trace: its native coin is checked only as net changes between checks, where an undisclosed inflow and an equal undisclosed outflow cancel out. An RPC with call traces sees each transaction.",
-  "fund.checkDone": "Done: checked {checked} of {total} batches against the blockchain.",
+  "fund.checkDone":
+    "Done: checked {checked} of {total, plural, one {# batch} other {# batches}} against the blockchain.",
   "verdict.positionUnchecked": "Place in the batch not checked",
   "verdict.positionUncheckedText":
     "Record {seq}'s proof leads to the root of batch {batch} anchored on the chain, but the batch's records could not be read, so it is not yet shown that this record is the one anchored under number {seq}. It is not confirmed as anchored.",
