@@ -5,7 +5,7 @@ import { expect } from "chai";
 import Database from "better-sqlite3";
 import { spawn } from "node:child_process";
 import { Contract } from "ethers";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ANCHORER_ROLE, ZERO_BYTES32 } from "../../core";
@@ -153,6 +153,12 @@ describe("cli: aiqyn monitor (real server, real chain)", function () {
     const after = await once();
     expect(kinds(after.alerts), after.stderr).to.deep.equal(["LATE_ANCHOR"]);
     expect(after.alerts[0]!.seq).to.equal(late!.seq);
+    // The receipt an auditor kept, given with --receipts to a fresh monitor: honoured, but late.
+    const receiptFile = join(work, "late-receipt.json");
+    await writeFile(receiptFile, JSON.stringify(late));
+    const withReceipt = await once(stack.baseUrl, join(work, "with-receipt"), ["--receipts", receiptFile]);
+    const lateOnes = withReceipt.alerts.filter((a) => a.seq === late!.seq).map((a) => a.kind);
+    expect(lateOnes.sort(), withReceipt.stderr).to.deep.equal(["LATE_ANCHOR", "RECEIPT_LATE"]);
   });
 
   it("a withheld batch and a listed batch the chain lacks: BATCH_MISSING, BATCH_NOT_ON_CHAIN", async () => {

@@ -7,7 +7,9 @@
  * caller backs off); a source that does not answer is an alert once, and the batches wait for it.
  */
 import {
+  ANCHORER_ROLE,
   AiqynError,
+  readRoleHistory,
   createRegistryReader,
   registryCaip10,
   type Keccak,
@@ -23,7 +25,7 @@ import { checkNextBatch, recheckWithheld, type BatchContext } from "./batches";
 import type { AlertDesk } from "./desk";
 import { readRegistryEvents } from "./events";
 import { reconcileStep } from "./reconcile-step";
-import { checkListing, checkPendingReceipts } from "./source-checks";
+import { checkListing, checkPendingReceipts, overdueReceipts } from "./source-checks";
 import { initialState, type MonitorState, type StateDir } from "./state";
 
 export interface MonitorOptions {
@@ -58,6 +60,8 @@ export class Monitor {
   private delay: number | null = null;
   private deploymentBlock = 0;
   private book: ReceiptBook | null = null;
+  /** What the book of --receipts found while batches were checked (raised with the batch). */
+  private readonly receiptFindings: FindingInput[] = [];
 
   constructor(
     private readonly options: MonitorOptions,
@@ -92,8 +96,24 @@ export class Monitor {
       Promise.all([reader.maxAnchorDelay(), reader.deploymentBlock()]),
     );
     this.deploymentBlock = trust.deploymentBlock || deploymentBlock;
-    if (this.options.receipts.length > 0) this.book = new ReceiptBook(delay, () => undefined);
+    if (this.options.receipts.length > 0) await this.admitReceipts(delay);
     return delay;
+  }
+
+  /** The --receipts, admitted by the anchoring role's history up to now (signature and role at publishedAt). */
+  private async admitReceipts(delay: number): Promise<void> {
+    const { rpc, trust } = this.options;
+    const latest = Number(BigInt((await chainRead("eth_blockNumber", () => rpc("eth_blockNumber", []))) as string));
+    const roles = await chainRead("role history", () =>
+      readRoleHistory(rpc, {
+        registry: trust.registry,
+        role: ANCHORER_ROLE,
+        fromBlock: this.deploymentBlock,
+        toBlock: latest,
+      }),
+    );
+    this.book = new ReceiptBook(delay, (f) => this.receiptFindings.push(f));
+    this.book.admit(this.options.receipts, trust.chainId, trust.registry, roles);
   }
 
   async cycle(): Promise<CycleResult> {
@@ -269,7 +289,7 @@ export class Monitor {
       this.state.queue = this.state.queue.filter((l) => l.batchId > id);
       result.batchesChecked++;
       result.recordsChecked += chain.leafCount;
-      await this.raise(this.alertsOf(outcome.findings, outcome.assets));
+      await this.raise(this.alertsOf([...outcome.findings, ...this.receiptFindings.splice(0)], outcome.assets));
     }
     return "ok";
   }
@@ -300,6 +320,9 @@ export class Monitor {
       findings.push(
         ...(await checkListing({ source, listed, latestBatchCount: batchCount, delay: this.delay!, now: ctx.now })),
       );
+    const judged = { chainId: trust.chainId, registry: trust.registry, nextSeq, delay: this.delay!, now: ctx.now };
+    findings.push(...this.receiptFindings.splice(0));
+    findings.push(...overdueReceipts(this.options.receipts, { ...judged, anchorerRoles: this.state.anchorerRoles }));
     if (server !== null) {
       const receipts = await checkPendingReceipts({
         server,

@@ -8,7 +8,7 @@
 import { isObject } from "../../../core/shape";
 import type { Receipt, RoleEvent } from "../../../core";
 import type { FindingInput } from "../audit/findings";
-import { ReceiptBook } from "../audit/receipts";
+import { ReceiptBook, type LoadedReceipt } from "../audit/receipts";
 import type { AuditSource, ListedBatch } from "../audit/source";
 import { fetchJson, joinUrl } from "../http";
 
@@ -79,7 +79,7 @@ const MAX_PENDING_RECEIPTS = 200;
  * their deadline has passed: past-due receipts from a server that withholds anchoring. Null when unreachable.
  */
 export async function checkPendingReceipts(ctx: PendingContext): Promise<FindingInput[] | null> {
-  const overdue: { receipt: Receipt; origin: string }[] = [];
+  const overdue: LoadedReceipt[] = [];
   for (let seq = ctx.nextSeq; seq < ctx.nextSeq + MAX_PENDING_RECEIPTS; seq++) {
     const result = await fetchJson(joinUrl(ctx.server, `/api/v1/records/${seq}`), {
       timeoutMs: ctx.timeoutMs,
@@ -95,9 +95,21 @@ export async function checkPendingReceipts(ctx: PendingContext): Promise<Finding
     if (typeof receipt.publishedAt !== "number" || ctx.now <= receipt.publishedAt + ctx.delay) break;
     overdue.push({ receipt, origin: `the server's receipt for seq ${seq}` });
   }
+  return overdueReceipts(overdue, ctx);
+}
+
+/**
+ * Receipts for seqs at or past nextSeq whose deadline has passed, judged as the audit judges them: a valid
+ * signature by a key that held ANCHORER_ROLE at publishedAt binds the registry (RECEIPT_NOT_HONOURED).
+ */
+export function overdueReceipts(
+  receipts: readonly LoadedReceipt[],
+  ctx: Pick<PendingContext, "chainId" | "registry" | "nextSeq" | "delay" | "now" | "anchorerRoles">,
+): FindingInput[] {
+  const due = receipts.filter((r) => r.receipt.seq >= ctx.nextSeq && ctx.now > r.receipt.publishedAt + ctx.delay);
   const findings: FindingInput[] = [];
   const book = new ReceiptBook(ctx.delay, (f) => findings.push(f));
-  book.admit(overdue, ctx.chainId, ctx.registry, ctx.anchorerRoles);
+  book.admit(due, ctx.chainId, ctx.registry, ctx.anchorerRoles);
   book.checkUnanchored(ctx.nextSeq, ctx.now);
   return findings.filter((f) => f.code !== "RECEIPT_PENDING");
 }
