@@ -192,6 +192,30 @@ describe("cli: aiqyn monitor (real server, real chain)", function () {
     expect(saved.withheld).to.deep.equal([]);
   });
 
+  it("a source that keeps failing an anchored batch (HTTP 500): SOURCE_ERROR once the grace is over, then checked", async () => {
+    const [failing] = await postRecords(stack, [sampleRecord({ asset: "SOL" })]);
+    await stack.waitForAnchored(failing!.seq);
+    const item = (await (await fetch(`${stack.baseUrl}/api/v1/records/${failing!.seq}`)).json()) as { batchId: number };
+    const proxy = await startLyingProxy(stack.baseUrl, (path) =>
+      path === `/api/v1/batches/${item.batchId}/records` ? { status: 500, json: { code: "INTERNAL" } } : undefined,
+    );
+    try {
+      const first = await once(proxy.url);
+      expect(first.code, first.stderr).to.equal(0);
+      expect(first.stderr).to.contain(`batch ${item.batchId}'s records`);
+      await sleep(5500); // --grace 5
+      const later = await once(proxy.url);
+      expect(later.code, later.stderr).to.equal(1);
+      expect(later.alerts.map((a) => [a.kind, a.batchId])).to.deep.equal([["SOURCE_ERROR", item.batchId]]);
+    } finally {
+      await proxy.close();
+    }
+    const served = await once();
+    expect(served.code, served.stderr).to.equal(0);
+    const saved = JSON.parse(await readFile(join(state, "state.json"), "utf8")) as { expectedFirstSeq: number };
+    expect(saved.expectedFirstSeq).to.equal(failing!.seq + 1);
+  });
+
   it("a source outage and its recovery, while running: one alert each, and the batch anchored meanwhile checked", async () => {
     const server = new URL(stack.baseUrl);
     const tcp: TcpProxy = await startTcpProxy(server.hostname, Number(server.port));

@@ -284,14 +284,32 @@ export class Monitor {
       );
       if (!outcome.done) {
         this.options.log(`aiqyn monitor: ${outcome.reason}; checked again next cycle\n`);
+        await this.stalled(id, outcome.reason, ctx.now);
         return outcome.sourceDown ? "down" : "wait";
       }
+      this.state.stalled = null;
       this.state.queue = this.state.queue.filter((l) => l.batchId > id);
       result.batchesChecked++;
       result.recordsChecked += chain.leafCount;
       await this.raise(this.alertsOf([...outcome.findings, ...this.receiptFindings.splice(0)], outcome.assets));
     }
     return "ok";
+  }
+
+  /**
+   * A batch the source keeps failing (an error that is not a 404, or "not anchored" for a batch the chain has)
+   * past the grace period is itself withholding: one SOURCE_ERROR, and the batch is asked again every cycle.
+   */
+  private async stalled(id: number, reason: string, now: number): Promise<void> {
+    if (this.state.stalled?.batchId !== id) this.state.stalled = { batchId: id, since: now };
+    if (now - this.state.stalled.since < this.options.graceSeconds) return;
+    await this.raise([
+      auditAlert({
+        code: "SOURCE_ERROR",
+        batchId: id,
+        message: `batch ${id} is anchored on chain, and for ${now - this.state.stalled.since} s the source has answered: ${reason}`,
+      }),
+    ]);
   }
 
   private alertsOf(findings: FindingInput[], assets: Map<number, string>): AlertInput[] {

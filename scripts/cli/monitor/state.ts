@@ -38,6 +38,8 @@ export interface MonitorState {
   withheld: number[];
   /** Since when (unix s) the source has been unreachable, or null. */
   outageSince: number | null;
+  /** The batch the source keeps failing to serve (not a 404), and since when. */
+  stalled?: { batchId: number; since: number } | null;
   /** ANCHORER_ROLE's history, for judging the receipts a source serves for pending records. */
   anchorerRoles: RoleEvent[];
   /** Verified records that reconciliation reads (chain references, declarations, corrections), by seq order. */
@@ -65,6 +67,7 @@ export function initialState(trust: TrustRoot, deploymentBlock: number): Monitor
     lastSeq: 0,
     withheld: [],
     outageSince: null,
+    stalled: null,
     anchorerRoles: [],
     reconcileRecords: [],
     chains: {},
