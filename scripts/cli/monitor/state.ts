@@ -8,7 +8,7 @@
  *   lock          the pid of the monitor using the directory (two monitors on one state would race)
  */
 import { closeSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { mkdir, readFile, unlink } from "node:fs/promises";
+import { mkdir, readFile, truncate, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { ZERO_BYTES32, type Hex, type RecordV1, type RoleEvent, type TrustRoot } from "../../../core";
 import { UsageError } from "../args";
@@ -87,6 +87,7 @@ export class StateDir {
     await mkdir(dir, { recursive: true });
     const state = new StateDir(dir);
     state.lock();
+    await state.repairAlerts();
     for (const alert of await state.readAlerts()) state.raised.add(alert.id);
     return state;
   }
@@ -156,6 +157,14 @@ export class StateDir {
     }
     for (const alert of alerts) this.raised.add(alert.id);
     this.alertLines += alerts.length;
+  }
+
+  /** A crash mid-append leaves a torn last line: cut it, or the next append would glue onto it. */
+  private async repairAlerts(): Promise<void> {
+    const path = join(this.dir, "alerts.jsonl");
+    const text = await readFile(path, "utf8").catch(() => "");
+    if (text === "" || text.endsWith("\n")) return;
+    await truncate(path, Buffer.byteLength(text.slice(0, text.lastIndexOf("\n") + 1), "utf8"));
   }
 
   /** Every alert raised so far, in order (a torn last line from a crash is dropped). */
