@@ -191,6 +191,34 @@ describe("cli: aiqyn monitor reconciles declared wallets; webhook, filters, feed
     }
   });
 
+  it("from a static mirror (aiqyn export) instead of the server: the same alerts", async () => {
+    const mirror = join(work, "mirror");
+    const exported = await runCli(["export", "--server", stack.baseUrl, "--out", mirror]);
+    expect(exported.code, exported.stderr).to.equal(0);
+    const run = await runCli([
+      "monitor",
+      ...chainArgs(stack),
+      "--mirror",
+      mirror,
+      "--state",
+      join(work, "from-mirror"),
+      "--confirmations",
+      "0",
+      "--once",
+    ]);
+    expect(run.code, run.stderr).to.equal(1);
+    const server = (await readFile(join(work, "main", "alerts.jsonl"), "utf8"))
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as Alert).id)
+      .filter((id) => !id.startsWith("BATCH_ANCHORED") && !/^(ROLE|ADMIN)_GRANTED/.test(id));
+    expect(
+      alertsOf(run.stdout)
+        .map((a) => a.id)
+        .sort(),
+    ).to.deep.equal(server.sort());
+  });
+
   it("the Atom feed names each shown alert once, with its id and severity", async () => {
     const atom = join(work, "feed.atom");
     await monitor("feed", ["--atom", atom]);
