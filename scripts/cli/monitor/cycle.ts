@@ -24,6 +24,7 @@ import { auditAlert, type AlertInput } from "./alerts";
 import { checkNextBatch, recheckWithheld, type BatchContext } from "./batches";
 import type { AlertDesk } from "./desk";
 import { readRegistryEvents } from "./events";
+import { readListing } from "./listing";
 import { reconcileStep } from "./reconcile-step";
 import { checkListing, checkPendingReceipts, overdueReceipts } from "./source-checks";
 import { initialState, type MonitorState, type StateDir } from "./state";
@@ -130,12 +131,17 @@ export class Monitor {
       sourceUp: await this.checkSource(source),
     };
     const newRecordsBefore = this.state.reconcileRecords.length;
-    let listed: Map<number, ListedBatch> | null | undefined;
-    const listing = async () => (listed !== undefined ? listed : (listed = await this.readListing(source)));
+    // Asked after the events were read: a batch anchored by the final block is listed by then.
+    const listing = (ids: number[], after: number | null) =>
+      readListing({ source, server: this.options.server, timeoutMs: this.options.timeoutMs, ids, after });
     let waiting = false;
     const drain = async () => {
       if (!result.sourceUp || waiting || this.state.queue.length === 0) return;
-      const status = await this.drainQueue(source, await listing(), finalBlock, result);
+      const listed = await listing(
+        this.state.queue.map((l) => l.batchId),
+        null,
+      );
+      const status = await this.drainQueue(source, listed, finalBlock, result);
       result.sourceUp = status !== "down";
       waiting = status === "wait";
     };
@@ -146,7 +152,7 @@ export class Monitor {
       await drain();
     }
     await drain();
-    if (result.sourceUp) await this.sourceChecks(source, await listing());
+    if (result.sourceUp) await this.sourceChecks(source, listing);
     await this.reconcile(this.state.reconcileRecords.length !== newRecordsBefore);
     await this.dir.save(this.state);
     return result;
@@ -224,11 +230,6 @@ export class Monitor {
       );
     await this.raise(alerts);
     return true;
-  }
-
-  private async readListing(source: AuditSource): Promise<Map<number, ListedBatch> | null> {
-    const listing = await source.listBatches();
-    return listing.ok ? listing.value : null;
   }
 
   private batchContext(source: AuditSource, listed: Map<number, ListedBatch> | null): BatchContext {
@@ -316,12 +317,16 @@ export class Monitor {
     return findings.map((f) => auditAlert(f, f.seq !== undefined ? assets.get(f.seq) : undefined));
   }
 
-  private async sourceChecks(source: AuditSource, listed: Map<number, ListedBatch> | null): Promise<void> {
+  private async sourceChecks(
+    source: AuditSource,
+    listing: (ids: number[], after: number | null) => Promise<Map<number, ListedBatch> | null>,
+  ): Promise<void> {
     const { rpc, trust, server, timeoutMs } = this.options;
     const latest = createRegistryReader(rpc, trust.registry);
     const [batchCount, nextSeq] = await chainRead("batchCount() at latest", () =>
       Promise.all([latest.batchCount(), latest.nextSeq()]),
     );
+    const listed = await listing([], batchCount);
     const ctx = this.batchContext(source, listed);
     const findings: FindingInput[] = [];
     let assets = new Map<number, string>();
