@@ -12,7 +12,7 @@ import { ANCHORER_ROLE, ZERO_BYTES32 } from "../../core";
 import { fundedWallet } from "../helpers/chain";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
-import { catchUpWithChainClock, chainArgs, runCli, startLyingProxy } from "./cli-helpers";
+import { catchUpWithChainClock, chainArgs, runCli, startLyingProxy, trustArgs } from "./cli-helpers";
 
 /** The registry's promise in this stack (seconds): short, so a receipt can go past it while paused. */
 const DELAY = 8;
@@ -103,7 +103,7 @@ describe("cli: aiqyn monitor (real server, real chain)", function () {
     expect(ids).to.include("BATCH_ANCHORED:batch:1");
   });
 
-  it("refuses to run without a trust root or a state directory (exit 2)", async () => {
+  it("refuses to run without a trust root or a state directory, and cannot run without its chain (exit 2)", async () => {
     const noTrust = await runCli([
       "monitor",
       "--rpc",
@@ -119,6 +119,19 @@ describe("cli: aiqyn monitor (real server, real chain)", function () {
     const noState = await runCli(["monitor", ...chainArgs(stack), "--server", stack.baseUrl, "--once"]);
     expect(noState.code).to.equal(2);
     expect(noState.stderr).to.contain("--state DIR is required");
+    const noChain = await runCli([
+      "monitor",
+      "--rpc",
+      "http://127.0.0.1:9",
+      ...trustArgs(stack),
+      "--server",
+      stack.baseUrl,
+      "--state",
+      join(work, "no-chain"),
+      "--once",
+    ]);
+    expect(noChain.code, "an unreachable registry chain: could not run").to.equal(2);
+    expect(noChain.stderr).to.contain("CHAIN_UNAVAILABLE");
   });
 
   it("a role grant, an admin transfer and a pause: each raised once with its transaction (exit 1, then 0)", async () => {
