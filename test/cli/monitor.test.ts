@@ -4,12 +4,13 @@
 import { expect } from "chai";
 import Database from "better-sqlite3";
 import { spawn } from "node:child_process";
-import { Contract } from "ethers";
+import { Contract, type Wallet } from "ethers";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ANCHORER_ROLE, ZERO_BYTES32 } from "../../core";
 import { fundedWallet } from "../helpers/chain";
+import { deploySafe, execSafeSelfCall } from "../helpers/safe-admin";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
 import { catchUpWithChainClock, chainArgs, runCli, startLyingProxy, trustArgs } from "./cli-helpers";
@@ -49,6 +50,8 @@ describe("cli: aiqyn monitor (real server, real chain)", function () {
   let work: string;
   let state: string;
   let registry: Contract;
+  /** The registry's admin after the admin transfer below (an EOA; later a Safe). */
+  let newAdmin: Wallet;
 
   const monitorArgs = (server: string, dir = state, extra: string[] = []) => [
     "monitor",
@@ -136,7 +139,7 @@ describe("cli: aiqyn monitor (real server, real chain)", function () {
 
   it("a role grant, an admin transfer and a pause: each raised once with its transaction (exit 1, then 0)", async () => {
     const newAnchorer = await fundedWallet(stack.provider);
-    const newAdmin = await fundedWallet(stack.provider);
+    newAdmin = await fundedWallet(stack.provider);
     const grant = await send("admin", "grantRole", ANCHORER_ROLE, newAnchorer.address);
     await send("admin", "grantRole", ZERO_BYTES32, newAdmin.address);
     await send("admin", "renounceRole", ZERO_BYTES32, stack.wallets.admin.address);
@@ -152,6 +155,23 @@ describe("cli: aiqyn monitor (real server, real chain)", function () {
     const again = await once();
     expect(again.code, again.stderr).to.equal(0);
     expect(again.alerts).to.deep.equal([]);
+  });
+
+  it("the admin handed to a Safe, then the Safe's own key changes: an owner added, the threshold raised", async () => {
+    const owner = await fundedWallet(stack.provider);
+    const safe = await deploySafe(owner, [owner.address], 1);
+    const safeAddress = (await safe.getAddress()).toLowerCase();
+    await (await (registry.connect(newAdmin) as Contract).getFunction("grantRole")(ZERO_BYTES32, safeAddress)).wait();
+    const second = await fundedWallet(stack.provider);
+    const data = safe.interface.encodeFunctionData("addOwnerWithThreshold", [second.address, 2]);
+    const tx = await execSafeSelfCall(safe, owner, data);
+    const run = await once();
+    expect(run.code, run.stderr).to.equal(1);
+    expect(kinds(run.alerts)).to.deep.equal(["ADMIN_GRANTED", "SAFE_OWNER_ADDED", "SAFE_THRESHOLD_CHANGED"]);
+    const added = run.alerts.find((a) => a.kind === "SAFE_OWNER_ADDED")!;
+    expect([added.account, added.txHash]).to.deep.equal([safeAddress, tx]);
+    expect(run.alerts.find((a) => a.kind === "ADMIN_GRANTED")!.account).to.equal(safeAddress);
+    expect((await once()).alerts).to.deep.equal([]);
   });
 
   it("a receipt past its deadline while the registry is paused: RECEIPT_NOT_HONOURED and BATCH_OVERDUE", async () => {

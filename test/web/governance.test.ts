@@ -3,42 +3,12 @@
 // shows every change with its transaction, who holds each role now (the Safe with its owners and threshold),
 // who held them at a past time, in kk/ru/en; each verdict links to it.
 import { expect } from "chai";
-import { Contract, ContractFactory, ZeroAddress, type Wallet } from "ethers";
+import { Contract, type Wallet } from "ethers";
 import { ANCHORER_ROLE, ZERO_BYTES32 } from "../../core";
 import { fundedWallet } from "../helpers/chain";
+import { deploySafe } from "../helpers/safe-admin";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import { screenshot, startBrowser, verdictOf, withCheckedPage, type Browser } from "./browser";
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const artifact = (path: string) => require(`@safe-global/safe-contracts/build/artifacts/contracts/${path}`);
-
-/** A real Safe 1.4.1 proxy with these owners and threshold. */
-async function deploySafe(deployer: Wallet, owners: string[], threshold: number): Promise<string> {
-  const deploy = async (a: { abi: unknown[]; bytecode: string }) => {
-    const contract = await new ContractFactory(a.abi as never[], a.bytecode, deployer).deploy();
-    await contract.waitForDeployment();
-    return contract;
-  };
-  const singleton = await deploy(artifact("SafeL2.sol/SafeL2.json"));
-  const factory = await deploy(artifact("proxies/SafeProxyFactory.sol/SafeProxyFactory.json"));
-  const handler = await deploy(artifact("handler/CompatibilityFallbackHandler.sol/CompatibilityFallbackHandler.json"));
-  const setup = singleton.interface.encodeFunctionData("setup", [
-    owners,
-    threshold,
-    ZeroAddress,
-    "0x",
-    await handler.getAddress(),
-    ZeroAddress,
-    0,
-    ZeroAddress,
-  ]);
-  const tx = await (
-    factory.getFunction("createProxyWithNonce") as (...a: unknown[]) => Promise<{ wait(): Promise<unknown> }>
-  )(await singleton.getAddress(), setup, Date.now());
-  const receipt = (await tx.wait()) as { logs: { topics: string[]; data: string; address: string }[] };
-  const created = receipt.logs.map((l) => factory.interface.parseLog(l)).find((l) => l?.name === "ProxyCreation");
-  return created!.args[0] as string;
-}
 
 describe("web: the governance view (who holds the registry's keys, from the chain)", function () {
   this.timeout(180_000);
@@ -59,7 +29,7 @@ describe("web: the governance view (who holds the registry's keys, from the chai
       (await fundedWallet(stack.provider)).address,
       (await fundedWallet(stack.provider)).address,
     ];
-    safe = await deploySafe(deployer, owners, 2);
+    safe = await (await deploySafe(deployer, owners, 2)).getAddress();
     const registry = new Contract(
       stack.registryAddress,
       [

@@ -23,7 +23,7 @@ import type { AuditSource, ListedBatch } from "../audit/source";
 import { auditAlert, type AlertInput } from "./alerts";
 import { checkNextBatch, recheckWithheld, type BatchContext } from "./batches";
 import type { AlertDesk } from "./desk";
-import { readRegistryEvents } from "./events";
+import { readRegistryEvents, readSafeEvents } from "./events";
 import { readListing } from "./listing";
 import { reconcileStep } from "./reconcile-step";
 import { checkListing, checkPendingReceipts, overdueReceipts } from "./source-checks";
@@ -169,6 +169,15 @@ export class Monitor {
     const events = await chainRead(`registry events in blocks ${from}-${to}`, () =>
       readRegistryEvents(rpc, trust.registry, from, to, this.deploymentBlock, logChunk),
     );
+    // A Safe's key changes in the window, for the accounts that held the admin role in it.
+    const admins = new Set([...(this.state.admins ?? []), ...events.adminChanges.map((c) => c.account)]);
+    const safeEvents = await chainRead(`admin Safe events in blocks ${from}-${to}`, () =>
+      readSafeEvents(rpc, [...admins], from, to, logChunk),
+    );
+    for (const change of events.adminChanges)
+      if (change.granted) admins.add(change.account);
+      else admins.delete(change.account);
+    this.state.admins = [...admins];
     this.state.queue.push(...events.anchors);
     this.state.anchorerRoles.push(...events.anchorerRoles);
     this.state.scannedTo = to;
@@ -181,7 +190,7 @@ export class Monitor {
       txHash: a.transactionHash,
       blockNumber: a.blockNumber,
     }));
-    await this.raise([...events.governance, ...anchored]);
+    await this.raise([...events.governance, ...safeEvents, ...anchored]);
   }
 
   /** The source's registry description, compared with the pinned trust root; its failure is an outage. */

@@ -27,6 +27,10 @@ import { MONITOR_KINDS, type AlertInput } from "./alerts";
 const topic = (signature: string): Hex => bytesToHex(keccak256(utf8Bytes(signature)));
 export const ROLE_ADMIN_CHANGED_TOPIC = topic("RoleAdminChanged(bytes32,bytes32,bytes32)");
 export const PAUSED_TOPIC = topic("Paused(address)");
+/** A Safe's own key changes (Safe 1.4.1), watched on the accounts that hold DEFAULT_ADMIN_ROLE. */
+export const SAFE_ADDED_OWNER_TOPIC = topic("AddedOwner(address)");
+export const SAFE_REMOVED_OWNER_TOPIC = topic("RemovedOwner(address)");
+export const SAFE_CHANGED_THRESHOLD_TOPIC = topic("ChangedThreshold(uint256)");
 export const UNPAUSED_TOPIC = topic("Unpaused(address)");
 
 export const ROLE_NAMES: Record<string, string> = {
@@ -40,6 +44,8 @@ const addressOf = (word: string | undefined) => (word ? `0x${word.slice(-40).toL
 export interface EventWindow {
   anchors: AnchorLog[];
   governance: AlertInput[];
+  /** DEFAULT_ADMIN_ROLE grants (true) and revocations (false), in chain order. */
+  adminChanges: { account: string; granted: boolean }[];
   /** ANCHORER_ROLE grants and revocations, for judging receipts. */
   anchorerRoles: RoleEvent[];
 }
@@ -73,10 +79,13 @@ export async function readRegistryEvents(
   );
   const anchorerRoles: RoleEvent[] = [];
   const governance: AlertInput[] = [];
+  const adminChanges: EventWindow["adminChanges"] = [];
   for (const log of logs) {
     const alert = governanceAlert(log, deploymentBlock);
     if (alert) governance.push(alert);
     const [topic0, role, account] = log.topics;
+    if (role?.toLowerCase() === ZERO_BYTES32 && (topic0 === ROLE_GRANTED_TOPIC || topic0 === ROLE_REVOKED_TOPIC))
+      adminChanges.push({ account: addressOf(account), granted: topic0 === ROLE_GRANTED_TOPIC });
     if (role?.toLowerCase() === ANCHORER_ROLE && (topic0 === ROLE_GRANTED_TOPIC || topic0 === ROLE_REVOKED_TOPIC))
       anchorerRoles.push({
         granted: topic0 === ROLE_GRANTED_TOPIC,
@@ -86,7 +95,59 @@ export async function readRegistryEvents(
         timestamp: times.get(log.blockNumber)!,
       });
   }
-  return { anchors, governance, anchorerRoles };
+  return { anchors, governance, anchorerRoles, adminChanges };
+}
+
+/**
+ * The key changes of the admin accounts that are Safes (an EOA or another contract emits none of these) in
+ * [fromBlock, toBlock]: an owner added or removed, the threshold changed. Each is an alert with its transaction.
+ */
+export async function readSafeEvents(
+  rpc: RpcRequest,
+  admins: readonly string[],
+  fromBlock: number,
+  toBlock: number,
+  chunkSize?: number,
+): Promise<AlertInput[]> {
+  if (admins.length === 0) return [];
+  const logs = await scanLogs(
+    createGetLogs(rpc),
+    {
+      address: [...admins],
+      topics: [[SAFE_ADDED_OWNER_TOPIC, SAFE_REMOVED_OWNER_TOPIC, SAFE_CHANGED_THRESHOLD_TOPIC]],
+    },
+    fromBlock,
+    toBlock,
+    chunkSize !== undefined ? { chunkSize } : {},
+  );
+  return logs.map((log) => {
+    const safe = log.address.toLowerCase();
+    const at = { account: safe, txHash: log.transactionHash, blockNumber: log.blockNumber };
+    const where = `the registry's admin Safe ${safe}, block ${log.blockNumber}, transaction ${log.transactionHash}`;
+    if (log.topics[0] === SAFE_CHANGED_THRESHOLD_TOPIC) {
+      const threshold = BigInt(log.data === "0x" ? 0 : log.data).toString();
+      const kind = "SAFE_THRESHOLD_CHANGED";
+      return {
+        id: `${kind}:${log.transactionHash}:${log.logIndex}`,
+        kind,
+        severity: MONITOR_KINDS[kind]!,
+        message: `${where}: ${threshold} signature(s) now needed`,
+        actual: threshold,
+        ...at,
+      };
+    }
+    const added = log.topics[0] === SAFE_ADDED_OWNER_TOPIC;
+    const owner = addressOf(log.topics[1] ?? log.data);
+    const kind = added ? "SAFE_OWNER_ADDED" : "SAFE_OWNER_REMOVED";
+    return {
+      id: `${kind}:${log.transactionHash}:${log.logIndex}`,
+      kind,
+      severity: MONITOR_KINDS[kind]!,
+      message: `${where}: owner ${owner} ${added ? "added" : "removed"}`,
+      actual: owner,
+      ...at,
+    };
+  });
 }
 
 function governanceAlert(log: ChainLog, deploymentBlock: number): AlertInput | null {

@@ -40,6 +40,8 @@ export interface MonitorState {
   outageSince: number | null;
   /** The batch the source keeps failing to serve (not a 404), and since when. */
   stalled?: { batchId: number; since: number } | null;
+  /** Who holds DEFAULT_ADMIN_ROLE (lower case), so that a Safe among them is watched for its own key changes. */
+  admins?: string[];
   /** ANCHORER_ROLE's history, for judging the receipts a source serves for pending records. */
   anchorerRoles: RoleEvent[];
   /** Verified records that reconciliation reads (chain references, declarations, corrections), by seq order. */
@@ -68,6 +70,7 @@ export function initialState(trust: TrustRoot, deploymentBlock: number): Monitor
     withheld: [],
     outageSince: null,
     stalled: null,
+    admins: [],
     anchorerRoles: [],
     reconcileRecords: [],
     chains: {},
