@@ -225,11 +225,11 @@ export async function runMonitorBench(sizes: number[], keccak: Keccak, idleMs: n
   }
 }
 
-/** The bench section: 10 k and 100 k records (quick: 2 k and 10 k), then 3 batches followed, then idle. */
+/** The bench section: 10 k and 100 k records (quick: 1 k and 5 k), then 3 batches followed, then idle. */
 export async function monitorSection({ quick, keccak }: SectionContext): Promise<SectionOutcome> {
-  const sizes = quick ? [2_000, 10_000] : [10_000, 100_000];
+  const sizes = quick ? [1_000, 5_000] : [10_000, 100_000];
   heading("aiqyn monitor: catching up on a registry (mirror, batches of 1,000), then following, then idle");
-  const rows = await runMonitorBench(sizes, keccak, quick ? 5_000 : 10_000);
+  const rows = await runMonitorBench(sizes, keccak, quick ? 3_000 : 10_000);
   log(
     table([
       ["records", "start-up (s)", "catch-up (s)", "records/s", "peak memory (MB)", "anchor → checked (ms)", "idle CPU"],
