@@ -26,6 +26,8 @@ export interface RoleEvent {
   logIndex: number;
   /** The block's timestamp (unix seconds). */
   timestamp: number;
+  /** The transaction that made the change (for showing it; judging never needs it). */
+  transactionHash?: Hex;
 }
 
 /** Decodes a RoleGranted/RoleRevoked log for `role`, or null for any other log. */
@@ -40,6 +42,7 @@ export function roleEventOf(log: ChainLog, role: Hex, timestamp: number): RoleEv
     blockNumber: log.blockNumber,
     logIndex: log.logIndex,
     timestamp,
+    transactionHash: log.transactionHash,
   };
 }
 

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config";
+import { recordsFeed } from "./feed";
 import type { Metrics } from "./metrics";
 import * as mw from "./middleware";
 import { openApiDocument } from "./openapi";
@@ -65,7 +66,7 @@ function writeRoutes(app: express.Express, deps: AppDeps): void {
   );
 }
 
-function readRoutes(app: express.Express, { service }: AppDeps): void {
+function readRoutes(app: express.Express, { service, store }: AppDeps): void {
   app.get("/api/v1/records", async (req, res) => json(res, 200, await service.listRecords(req.query)));
   app.get("/api/v1/records/:seq", async (req, res) => json(res, 200, await service.getRecord(seqParam(req))));
   app.get("/api/v1/records/:seq/proof", async (req, res) => {
@@ -81,6 +82,14 @@ function readRoutes(app: express.Express, { service }: AppDeps): void {
   );
   app.get("/api/v1/stats", async (_req, res) => json(res, 200, await service.stats()));
   app.get("/api/v1/registry", (_req, res) => json(res, 200, service.registryInfo()));
+  app.get("/api/v1/feed.atom", async (req, res) => {
+    const { chainId, registry } = service.registryInfo();
+    const origin = `${req.protocol}://${req.get("host") ?? "localhost"}`;
+    res
+      .status(200)
+      .type("application/atom+xml")
+      .send(await recordsFeed(store, { chainId, registry, origin }));
+  });
   app.use("/api", (req) => {
     throw notFound(`no API route ${req.method} ${req.originalUrl.slice(0, 200)}`);
   });

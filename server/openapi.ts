@@ -399,6 +399,15 @@ export const openApiDocument = {
     "/api/v1/registry": {
       get: { summary: "Where and how to verify", responses: { "200": ok("Registry facts", ref("Registry")) } },
     },
+    "/api/v1/feed.atom": {
+      get: {
+        summary:
+          "The newest 50 records as an Atom feed: the server's list, unverified; each entry links to its verify page",
+        responses: {
+          "200": { description: "Atom 1.0", content: { "application/atom+xml": { schema: { type: "string" } } } },
+        },
+      },
+    },
     "/api/v1/openapi.json": {
       get: { summary: "This document", responses: { "200": ok("OpenAPI 3.1", { type: "object" }) } },
     },

@@ -4,7 +4,7 @@
  *   npm run bench                 full run (batches up to 1 M records, 10 s HTTP runs): about 5 minutes
  *   npm run bench -- --quick      CI smoke: small sizes, 2 s HTTP runs
  *   npm run bench -- --only=seal,gas   some sections (keccak, ingestcpu, encode, seal, store, verify, gas, http,
- *                                      stores, reconcile, web)
+ *                                      stores, reconcile, monitor, web)
  *
  * Prints a table per section and the goals, and writes bench-results.json (gitignored). Timings are
  * reports, never test assertions. The HTTP sections start the real server (server/main.ts) as a child
@@ -22,6 +22,7 @@ process.env.REPORT_GAS = "false";
 import { createFastKeccak } from "../../server/crypto";
 import { heading, log, table, type Goal, type SectionContext, type SectionRunner } from "./harness";
 import { httpSection } from "./http-section";
+import { monitorSection } from "./monitor";
 import { reconcileSection } from "./reconcile";
 import {
   encodeSection,
@@ -49,6 +50,7 @@ const RUNNERS = {
   http: httpSection,
   stores: storesSection,
   reconcile: reconcileSection,
+  monitor: monitorSection,
   web: webSection,
 } satisfies Record<string, SectionRunner>;
 type Section = keyof typeof RUNNERS;

@@ -8,12 +8,13 @@ import { LANG_NAMES, LANGS, lang, loadLang, setLang, t, useLang, type Lang } fro
 import { readLinkOverrides } from "./settings";
 import { renderVerify } from "./views/verify-view";
 
-type View = "verify" | "ledger" | "fund" | "holdings";
+type View = "verify" | "ledger" | "fund" | "holdings" | "governance";
 
 function viewOf(route: string): View {
   if (route === "ledger" || route.startsWith("ledger/")) return "ledger";
   if (route === "fund") return "fund";
   if (route === "holdings") return "holdings";
+  if (route === "governance" || route.startsWith("governance/")) return "governance";
   return "verify";
 }
 
@@ -25,8 +26,11 @@ let renderToken = 0;
 
 function renderShell(): void {
   const view = viewOf(currentRoute());
-  const navLink = (route: string, key: "nav.verify" | "nav.ledger" | "nav.fund" | "nav.holdings", name: View) =>
-    routeLink(route, name === view ? { "aria-current": "page", class: "nav-link" } : { class: "nav-link" }, t(key));
+  const navLink = (
+    route: string,
+    key: "nav.verify" | "nav.ledger" | "nav.fund" | "nav.holdings" | "nav.governance",
+    name: View,
+  ) => routeLink(route, name === view ? { "aria-current": "page", class: "nav-link" } : { class: "nav-link" }, t(key));
   const select = h(
     "select",
     {
@@ -62,6 +66,7 @@ function renderShell(): void {
           h("li", {}, navLink("ledger", "nav.ledger", "ledger")),
           h("li", {}, navLink("fund", "nav.fund", "fund")),
           h("li", {}, navLink("holdings", "nav.holdings", "holdings")),
+          h("li", {}, navLink("governance", "nav.governance", "governance")),
         ),
       ),
       h("div", { class: "lang" }, h("label", { for: "lang-select" }, t("lang.label")), select),
@@ -80,6 +85,10 @@ async function renderRoute(languageChanged: boolean): Promise<void> {
   } else if (view === "ledger") {
     const { renderLedger } = await import("./views/ledger-view");
     if (token === renderToken) renderLedger(main);
+  } else if (view === "governance") {
+    // Loaded on demand, like the holdings: the role history is read only when asked for.
+    const { renderGovernance } = await import("./views/governance-view");
+    if (token === renderToken) await renderGovernance(main, route, () => token === renderToken);
   } else if (view === "holdings") {
     // Loaded on demand: the reconciler is not part of the verify path's bundle.
     const { renderHoldings } = await import("./views/holdings-view");

@@ -72,7 +72,7 @@ export function parseRegistryInfo(json: unknown, where: string): SourceResult<Re
   return ok({ chainId, registry, maxAnchorDelaySeconds: delay, raw: json });
 }
 
-function parseListedBatch(value: unknown): ListedBatch | null {
+export function parseListedBatch(value: unknown): ListedBatch | null {
   if (!isObject(value) || typeof value.id !== "number" || !Number.isSafeInteger(value.id) || value.id < 1) return null;
   return {
     id: value.id,

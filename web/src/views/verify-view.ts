@@ -394,6 +394,7 @@ function renderOutcome(result: HTMLElement, o: Outcome): void {
   if (o.receipt && o.verdict !== "anchored" && o.verdict !== "other-registry") parts.push(receiptBlock(o));
   if (o.onChain || o.computedRoot) parts.push(chainFacts(o));
   parts.push(actions(o));
+  if (o.record) parts.push(governanceLink(o.record.publishedAt));
   if (o.trust) parts.push(trustBox(o));
   if (o.record) parts.push(h("h3", {}, t("verify.record")), h("div", { class: "table-wrap" }, recordTable(o.record)));
   replace(result, ...parts);
@@ -503,6 +504,15 @@ function differencesTable(o: Outcome): HTMLElement {
         ),
       ),
     ),
+  );
+}
+
+/** Who held the registry's keys when the record was published: its receipt binds only an anchoring key of then. */
+function governanceLink(publishedAt: number): HTMLElement {
+  return h(
+    "p",
+    { class: "governance-link" },
+    routeLink(`governance/${publishedAt}`, { id: "governance-link" }, t("gov.verdictLink")),
   );
 }
 
