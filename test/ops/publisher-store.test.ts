@@ -27,7 +27,9 @@ describe("ops: the publisher command and the server's store", function () {
     const r = await run("npm", ["run", "--silent", "publisher", "--", "add", "treasury"], { DATA_DIR: dataDir });
     expect(r.code).to.equal(2);
     expect(r.stdout).to.equal("");
-    expect(r.stderr).to.contain(`no store at ${path.join(dataDir, "aiqyn.sqlite")}`).and.contain("set -a");
+    expect(r.stderr)
+      .to.contain(`no store at ${path.join(dataDir, "aiqyn.sqlite")}`)
+      .and.contain("set -a");
     expect(existsSync(dataDir)).to.equal(false);
   });
 
@@ -37,7 +39,9 @@ describe("ops: the publisher command and the server's store", function () {
     await store.close();
     const r = await run("npm", ["run", "--silent", "publisher", "--", "add", "treasury"], { DATA_DIR: dataDir });
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stderr).to.contain(`store: ${path.join(dataDir, "aiqyn.sqlite")}`).and.contain("publisher treasury added");
+    expect(r.stderr)
+      .to.contain(`store: ${path.join(dataDir, "aiqyn.sqlite")}`)
+      .and.contain("publisher treasury added");
     expect(r.stdout.trim()).to.match(/^aiq_/);
     const reopened = openSqliteStore(dataDir);
     try {
