@@ -68,6 +68,7 @@ describe("ops: the thief drill and a stale restore, by the real commands on a te
       ANCHORER_KEY: key,
       DATA_DIR: dir,
       DEPLOYMENT_FILE: path.join(deployments, "localhost.json"),
+      PUBLIC_RPC_URLS: node.rpcUrl, // chain 31338 is not local: the page needs an RPC of its own
       BATCH_INTERVAL_MS: "200",
       CONFIRMATIONS: "1", // the node mines only when sent a transaction: deeper confirmations would never come
       ANCHOR_RETRY_MAX_MS: "500",

@@ -311,4 +311,7 @@ export const en = {
   "fund.problem.chain": "the chain could not be read for it",
   "fund.problem.missing": "the chain holds it, but the data source does not list it",
   "fund.checkDone": "Done: checked {checked} of {total} batches against the blockchain.",
+  "verdict.noRpc": "Not checked: no RPC",
+  "verdict.noRpcText":
+    "No RPC is configured to ask the blockchain, so record {seq} is not checked. Add one under Settings below.",
 };

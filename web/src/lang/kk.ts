@@ -307,4 +307,7 @@ export const kk: Record<keyof typeof en, string> = {
   "fund.problem.chain": "оны блокчейннен оқу мүмкін болмады",
   "fund.problem.missing": "ол блокчейнде бар, бірақ деректер көзі оны көрсетпейді",
   "fund.checkDone": "Дайын: {total} пакеттің {checked} блокчейн бойынша тексерілді.",
+  "verdict.noRpc": "Тексерілмеді: RPC жоқ",
+  "verdict.noRpcText":
+    "Блокчейнге жүгінетін RPC бапталмаған, сондықтан {seq} жазба тексерілмеді. Төмендегі баптауларда біреуін қосыңыз.",
 };

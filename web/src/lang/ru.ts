@@ -310,4 +310,7 @@ export const ru: Record<keyof typeof en, string> = {
   "fund.problem.chain": "не удалось прочитать его в блокчейне",
   "fund.problem.missing": "он есть в блокчейне, но источник данных его не показывает",
   "fund.checkDone": "Готово: проверено {checked} из {total} пакетов по блокчейну.",
+  "verdict.noRpc": "Не проверено: нет RPC",
+  "verdict.noRpcText":
+    "Не настроен RPC для обращения к блокчейну, поэтому запись {seq} не проверена. Добавьте его в настройках ниже.",
 };

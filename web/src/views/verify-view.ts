@@ -109,7 +109,7 @@ async function run(
   renderOutcome(result, outcome);
   // No proof file here: offer the citizen's own.
   if (outcome.verdict === "bundle-missing") document.getElementById("bundle-box")?.setAttribute("open", "");
-  announce.textContent = `${t("verdict.srPrefix")} ${t(VERDICT_TITLE[outcome.verdict])}. ${verdictText(outcome)}`;
+  announce.textContent = `${t("verdict.srPrefix")} ${t(verdictTitle(outcome))}. ${verdictText(outcome)}`;
   result.querySelector<HTMLElement>(".verdict-title")?.focus({ preventScroll: false });
 }
 
@@ -203,6 +203,11 @@ function bundleForm(result: HTMLElement, announce: HTMLElement): HTMLElement {
   );
 }
 
+/** The verdict's title; "not checked: no RPC" in the server's words when no RPC is configured at all. */
+function verdictTitle(o: Outcome): MessageKey {
+  return o.noRpc ? "verdict.noRpc" : VERDICT_TITLE[o.verdict];
+}
+
 function verdictText(o: Outcome): string {
   const seq = o.seq ?? "?";
   switch (o.verdict) {
@@ -219,6 +224,7 @@ function verdictText(o: Outcome): string {
     case "not-found":
       return t("verdict.notFoundText", { seq });
     case "rpc-unreachable":
+      if (o.noRpc) return t("verdict.noRpcText", { seq });
       return t("verdict.rpcUnreachableText", { message: o.message ?? "" });
     case "server-unreachable":
       return t("verdict.serverUnreachableText", { message: o.message ?? "" });
@@ -283,7 +289,7 @@ function renderOutcome(result: HTMLElement, o: Outcome): void {
         { class: "verdict-title", tabindex: "-1" },
         h("span", { class: "verdict-icon", "aria-hidden": "true" }, VERDICT_ICON[o.verdict]),
         srOnly(`${t("verdict.srPrefix")} `),
-        t(VERDICT_TITLE[o.verdict]),
+        t(verdictTitle(o)),
       ),
       h("p", { class: "verdict-text" }, verdictText(o)),
       o.verdict === "mismatch" && o.message ? h("p", { class: "verdict-detail" }, o.message) : null,
