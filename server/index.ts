@@ -205,7 +205,7 @@ function createParts(
   const watch = new RegistryWatch(chain, {
     intervalMs: config.roleCheckMs,
     logger: logger.child({ part: "watch" }),
-    onUnpaused: () => anchorer.wake(),
+    onUnpaused: () => anchorer.resume(),
     anchorerPaused: () => anchorer.snapshot().lastError?.code === "REGISTRY_PAUSED",
   });
   // Only the leader seals and anchors; every instance serves reads and accepts writes.
