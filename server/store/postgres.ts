@@ -171,6 +171,28 @@ async function applyEffect(db: pg.PoolClient, effect: AppendEffect): Promise<voi
   }
 }
 
+/**
+ * The query of a filtered list, newest page after `afterSeq` in seq order. Its plan is held by a test
+ * (test/store/postgres-plans.test.ts): a filter that matches nothing must walk an index, not every row.
+ */
+export function listRecordsQuery(filter: RecordFilter): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: string, value: unknown) => {
+    params.push(value);
+    where.push(clause.replace("?", `$${params.length}`));
+  };
+  if (filter.kind !== undefined) add("r.kind = ?", filter.kind);
+  if (filter.asset !== undefined) add("r.asset = ?", filter.asset);
+  if (filter.from !== undefined) add("r.occurred_at >= ?", filter.from);
+  if (filter.to !== undefined) add("r.occurred_at <= ?", filter.to);
+  if (filter.afterSeq !== undefined) add("r.seq > ?", filter.afterSeq);
+  params.push(filter.limit);
+  const sql = `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY r.seq LIMIT $${params.length}`;
+  return { sql, params };
+}
+
 /** What migrate-store copies: every row of a store. */
 export interface ImportRows {
   publishers: (Publisher & { keyHash: string })[];
@@ -339,20 +361,7 @@ export class PostgresStore implements Store {
   }
 
   async listRecords(filter: RecordFilter): Promise<StoredRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (clause: string, value: unknown) => {
-      params.push(value);
-      where.push(clause.replace("?", `$${params.length}`));
-    };
-    if (filter.kind !== undefined) add("r.kind = ?", filter.kind);
-    if (filter.asset !== undefined) add("r.asset = ?", filter.asset);
-    if (filter.from !== undefined) add("r.occurred_at >= ?", filter.from);
-    if (filter.to !== undefined) add("r.occurred_at <= ?", filter.to);
-    if (filter.afterSeq !== undefined) add("r.seq > ?", filter.afterSeq);
-    params.push(filter.limit);
-    const sql = `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY r.seq LIMIT $${params.length}`;
+    const { sql, params } = listRecordsQuery(filter);
     return (await this.rows<RecordRow>(sql, params)).map(toStored);
   }
 

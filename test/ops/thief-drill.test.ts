@@ -123,6 +123,8 @@ describe("ops: the thief drill and a stale restore, by the real commands on a te
 
   it("the publisher command prints only the key on stdout, or writes it to a 0600 file", async function () {
     const penv = { ...env, DATA_DIR: dataDir };
+    // The publisher command never creates a store: here the store the server would create at its first start.
+    await openSqliteStore(dataDir).close();
     const r = await run("npm", ["run", "--silent", "publisher", "--", "add", "treasury"], penv);
     ok(r, "publisher add");
     expect(r.stdout).to.match(/^aiq_[A-Za-z0-9_-]+\n$/);
