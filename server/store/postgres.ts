@@ -58,6 +58,9 @@ const TYPES = {
     oid === INT8 ? parseInt8 : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
 };
 
+/** Proofs kept in memory (a few hundred bytes each at 1 M records: about 2 MB). */
+const PROOF_CACHE_SIZE = 4096;
+
 /** The advisory lock key of the anchoring leader ("aiqyn-ld" as 8 bytes). */
 const LEADER_LOCK_KEY = "7018295106098735204";
 const MIGRATION_LOCK_KEY = "7018295106098735205";
@@ -403,9 +406,25 @@ export class PostgresStore implements Store {
     return this.unsealedReads.get();
   }
 
+  /**
+   * Proofs of sealed records, kept as they are read: a sealed record's proof never changes (its batch's root is
+   * immutable), and a proof bundle asks for the record and then its proof, a round trip saved.
+   */
+  private readonly proofs = new Map<number, Buffer>();
+
   async getRecord(seq: number): Promise<StoredRecord | null> {
-    const [row] = await this.rows<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.seq = $1`, [seq]);
-    return row ? toStored(row) : null;
+    const [row] = await this.rows<RecordRow & { proof: Buffer | null }>(
+      `SELECT ${RECORD_COLUMNS}, r.proof FROM ${RECORD_FROM} WHERE r.seq = $1`,
+      [seq],
+    );
+    if (!row) return null;
+    if (row.batch_id !== null && row.proof !== null) this.keepProof(seq, row.proof);
+    return toStored(row);
+  }
+
+  private keepProof(seq: number, proof: Buffer): void {
+    if (this.proofs.size >= PROOF_CACHE_SIZE) this.proofs.delete(this.proofs.keys().next().value!);
+    this.proofs.set(seq, proof);
   }
 
   async listRecords(filter: RecordFilter): Promise<StoredRecord[]> {
@@ -515,6 +534,8 @@ export class PostgresStore implements Store {
   }
 
   async proofOf(seq: number): Promise<Hex[] | null> {
+    const kept = this.proofs.get(seq);
+    if (kept) return unpackProof(kept);
     const [row] = await this.rows<{ proof: Buffer | null; batch_id: number | null }>(
       "SELECT proof, batch_id FROM records WHERE seq = $1",
       [seq],
