@@ -513,6 +513,8 @@ export class PostgresStore implements Store {
       await db.query("UPDATE counters SET value = $1 WHERE name = 'batch'", [maxBatch]);
     });
     await this.rebuildAggregates();
+    // A bulk copy leaves the planner without statistics until autovacuum comes by: gather them now.
+    await this.exec("ANALYZE records");
   }
 
   /** Standings, aggregates and holdings from every record (after a copy: migrate-store). */
