@@ -4,6 +4,10 @@
  * (everything else goes to stderr, so `KEY=$(npm run --silent publisher -- add NAME)` captures just the key), or
  * writes it to a new file with mode 0600 (--key-file); only its SHA-256 is stored. `--may-correct-others` lets
  * the publisher correct or retract other publishers' records.
+ *
+ * It never creates a store: a publisher added to a store the server does not read is a key the server answers
+ * with 401. So it refuses a SQLite file or PostgreSQL database the server has not created yet (start the server
+ * first, with the same settings), and names the store on stderr before it changes anything.
  */
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -86,6 +90,41 @@ async function run(store: Store, command: Command): Promise<number> {
   return 2;
 }
 
+/** The store the server of these settings reads, in words that name no password. */
+function storeDescription(env: NodeJS.ProcessEnv): { kind: "sqlite" | "postgres"; where: string } {
+  const url = env.DATABASE_URL?.trim();
+  if (url) {
+    const parsed = new URL(url);
+    parsed.password = parsed.password ? "***" : "";
+    return { kind: "postgres", where: parsed.toString() };
+  }
+  return { kind: "sqlite", where: path.join(path.resolve(env.DATA_DIR?.trim() || "./data"), "aiqyn.sqlite") };
+}
+
+const NO_STORE_HINT =
+  "The server creates its store when it first starts. Start it first, or load its settings in this shell " +
+  "(set -a; . /etc/aiqyn/aiqyn.env; set +a) so that DATA_DIR or DATABASE_URL name the store it uses.";
+
+/** Why this store is not one a server created (so a publisher added there would never be seen), or null. */
+async function missingStore(env: NodeJS.ProcessEnv): Promise<string | null> {
+  const store = storeDescription(env);
+  if (store.kind === "sqlite") {
+    if (existsSync(store.where)) return null;
+    const dataDir = env.DATA_DIR?.trim() ? `DATA_DIR=${env.DATA_DIR.trim()}` : "DATA_DIR is not set (default ./data)";
+    return `no store at ${store.where} (${dataDir}): refusing to create one. ${NO_STORE_HINT}`;
+  }
+  const { Client } = await import("pg");
+  const client = new Client({ connectionString: env.DATABASE_URL!.trim() });
+  try {
+    await client.connect();
+    const r = await client.query<{ table: string | null }>("SELECT to_regclass('records')::text AS table");
+    if (r.rows[0]?.table) return null;
+    return `the PostgreSQL database ${store.where} holds no Aiqyn store: refusing to create one. ${NO_STORE_HINT}`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const command = parse(argv);
   if (!command) {
@@ -98,6 +137,12 @@ async function main(argv: string[]): Promise<number> {
   }
   let store: Store | null = null;
   try {
+    const missing = await missingStore(process.env);
+    if (missing) {
+      process.stderr.write(`${missing}\n`);
+      return 2;
+    }
+    process.stderr.write(`store: ${storeDescription(process.env).where}\n`);
     store = await openStore({
       dataDir: path.resolve(process.env.DATA_DIR?.trim() || "./data"),
       databaseUrl: process.env.DATABASE_URL?.trim() || null,

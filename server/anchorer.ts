@@ -19,6 +19,11 @@
  * refuses a second anchor of an id anyway. The same id with a different root halts anchoring for good
  * (readyz reports it; nothing is ever overwritten). Chain outages, nonce trouble and reverts are retried
  * with exponential backoff; the records simply stay pending.
+ *
+ * A pause is checked where the transaction will land: `paused()` at the latest block and in the pending one.
+ * An unpause still in the mempool is not enough (an anchor sent now could be mined before it, in the same block,
+ * and revert), nor is a latest block that a pending pause will follow. While paused it re-checks every
+ * second without growing the backoff, and `resume()` (the registry watch saw the unpause) starts afresh.
  */
 import {
   Transaction,
@@ -60,6 +65,9 @@ export interface AnchorerStatus {
 }
 
 class Halt extends AiqynError {}
+
+/** How often a paused registry is looked at again (the registry watch also wakes the anchorer on unpause). */
+const PAUSED_RECHECK_MS = 1000;
 class Stopping extends Error {}
 
 /**
@@ -145,6 +153,12 @@ export class Anchorer {
     this.wakeUp?.();
   }
 
+  /** The registry was unpaused: forget the backoff the pause built up and try at once. */
+  resume(): void {
+    this.status.consecutiveFailures = 0;
+    this.wake();
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake();
@@ -176,10 +190,14 @@ export class Anchorer {
         this.status.consecutiveFailures += 1;
         this.status.lastError = { code, message: errorMessage(error), at: Math.floor(Date.now() / 1000) };
         this.options.onError?.(code);
-        delay = Math.min(
-          this.options.retryMaxMs,
-          (this.options.retryBaseMs ?? 250) * 2 ** (this.status.consecutiveFailures - 1),
-        );
+        // A pause is a state, not a failure: look again soon, at the same pace however long it lasts.
+        delay =
+          code === "REGISTRY_PAUSED"
+            ? Math.min(this.options.retryMaxMs, PAUSED_RECHECK_MS)
+            : Math.min(
+                this.options.retryMaxMs,
+                (this.options.retryBaseMs ?? 250) * 2 ** (this.status.consecutiveFailures - 1),
+              );
         this.options.logger.warn(
           { code, batch: this.status.inFlightBatch, retryInMs: delay, failures: this.status.consecutiveFailures },
           `anchoring failed, will retry: ${this.status.lastError.message}`,
@@ -318,6 +336,7 @@ export class Anchorer {
   private async send(batch: StoredBatch): Promise<{ txHash: Hex; raw: Hex }> {
     const { provider, wallet, registry } = this.chain;
     const data = anchorCalldata(batch);
+    await this.refuseWhilePaused();
     let gas: bigint;
     try {
       gas = await provider.estimateGas({ from: wallet.address, to: registry, data });
@@ -340,6 +359,31 @@ export class Anchorer {
     crashPoint("after-send");
     this.options.logger.info({ batch: batch.id, txHash, nonce }, "anchor transaction sent");
     return { txHash, raw };
+  }
+
+  /**
+   * REGISTRY_PAUSED unless the registry is unpaused both in the latest block and in the pending one: the
+   * transaction lands after both. A node that cannot answer for the pending block is taken at its latest.
+   */
+  private async refuseWhilePaused(): Promise<void> {
+    const { provider, registry } = this.chain;
+    const data = registryInterface.encodeFunctionData("paused", []);
+    const pausedAt = async (blockTag: "latest" | "pending") =>
+      registryInterface.decodeFunctionResult("paused", await provider.call({ to: registry, data, blockTag }))[0];
+    const latest = (await pausedAt("latest")) as boolean;
+    const pending = latest
+      ? true
+      : ((await pausedAt("pending").catch((error: unknown) => {
+          if (isConnectionError(error)) throw error;
+          return false;
+        })) as boolean);
+    if (latest || pending) {
+      const where = latest ? "the latest block" : "the pending block (a pause is about to be mined)";
+      throw new AiqynError(
+        "REGISTRY_PAUSED",
+        `the registry is paused in ${where}: anchoring waits until an unpause is mined`,
+      );
+    }
   }
 
   /** Lowers the fees ethers chose to ANCHOR_MAX_FEE_GWEI; refuses to send while the base fee is above it. */

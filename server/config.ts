@@ -34,6 +34,11 @@ export interface ServerConfig {
    * /api/v1/registry. Never the private RPC_URL.
    */
   publicRpcUrls: string[];
+  /**
+   * PUBLIC_RPC_URLS=none: the operator means the page to have no RPC of its own (citizens add one in the page's
+   * settings). Without it, an empty PUBLIC_RPC_URLS off a local chain is refused at start-up (PUBLIC_RPC_MISSING).
+   */
+  publicRpcNone?: boolean;
   /** Registries on the same chain replaced after a key theft (SUPERSEDED_REGISTRIES), named to the page. */
   supersededRegistries: string[];
   logLevel: LogLevel;
@@ -323,6 +328,12 @@ function readStoreSettings(r: EnvReader): Pick<EnvConfig, "databaseUrl" | "leade
   return { databaseUrl, leaderLeaseMs: r.int("LEADER_LEASE_MS", DEFAULTS.leaderLeaseMs, 100, 600_000) };
 }
 
+/** PUBLIC_RPC_URLS: http(s) URLs, or `none` on purpose (the page then has no RPC of its own). */
+function readPublicRpcs(r: EnvReader): Pick<EnvConfig, "publicRpcUrls" | "publicRpcNone"> {
+  if (r.text("PUBLIC_RPC_URLS")?.toLowerCase() === "none") return { publicRpcUrls: [], publicRpcNone: true };
+  return { publicRpcUrls: r.list("PUBLIC_RPC_URLS", r.isHttpUrl, "http(s) URLs, or none") };
+}
+
 /** Reads and checks every setting; argv may carry --demo. */
 export function loadConfig(env: Env = process.env, argv: readonly string[] = process.argv.slice(2)): ConfigResult {
   const r = envReader(env, []);
@@ -347,7 +358,7 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     ...readAnchoring(r),
     ...readLimits(r),
     explorerUrl: r.url("EXPLORER_URL"),
-    publicRpcUrls: r.list("PUBLIC_RPC_URLS", r.isHttpUrl, "http(s) URLs"),
+    ...readPublicRpcs(r),
     supersededRegistries: r.list("SUPERSEDED_REGISTRIES", isAddress, "0x-prefixed 20-byte addresses"),
     ...readStoreSettings(r),
     logLevel,

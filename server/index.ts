@@ -27,7 +27,7 @@ import { readiness } from "./readiness";
 import { RegistryWatch } from "./registry-watch";
 import { Leadership } from "./leader";
 import { createService, type Service } from "./service";
-import { effectiveConfirmations, publicRpcWarning, refuseDevelopmentKey } from "./start-checks";
+import { effectiveConfirmations, publicRpcWarning, refuseDevelopmentKey, refuseMissingPublicRpc } from "./start-checks";
 import { openStore } from "./store/open";
 import type { Store } from "./store/types";
 
@@ -144,6 +144,7 @@ async function connectChain(config: ServerConfig, logger: Logger): Promise<Chain
     throw new AiqynError("CHAIN_ID_MISMATCH", `CHAIN_ID is ${config.chainId} but the RPC reports chain ${chainId}`);
   }
   refuseDevelopmentKey(chainId, config.anchorerKey);
+  refuseMissingPublicRpc(chainId, config.publicRpcUrls, config.publicRpcNone);
   const readers = publicRpcWarning(chainId, config.publicRpcUrls);
   if (readers) logger.warn({ publicRpcUrls: config.publicRpcUrls.length }, readers);
   const chain = createChainClient(config.rpcUrl, chainId, getAddress(config.registryAddress), config.anchorerKey);
@@ -204,7 +205,7 @@ function createParts(
   const watch = new RegistryWatch(chain, {
     intervalMs: config.roleCheckMs,
     logger: logger.child({ part: "watch" }),
-    onUnpaused: () => anchorer.wake(),
+    onUnpaused: () => anchorer.resume(),
     anchorerPaused: () => anchorer.snapshot().lastError?.code === "REGISTRY_PAUSED",
   });
   // Only the leader seals and anchors; every instance serves reads and accepts writes.

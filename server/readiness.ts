@@ -98,7 +98,10 @@ async function anchoringCheck(deps: ReadinessDeps): Promise<ReadinessCheck> {
   const now = deps.now?.() ?? Math.floor(Date.now() / 1000);
   const oldest = counts?.oldestPendingPublishedAt;
   const oldestAge = oldest == null ? null : Math.max(0, now - oldest);
-  const problem = status.halted ?? status.lastError;
+  // The registry watch reads paused() every few seconds: a pause is named even while nothing is pending.
+  const paused = deps.watch.state().paused === true;
+  const anchorerProblem = status.halted ?? status.lastError;
+  const problem = anchorerProblem ?? (paused ? { code: "REGISTRY_PAUSED" as const } : null);
   const overdue = oldestAge !== null && oldestAge > deps.maxAnchorDelaySeconds;
   const code = problem?.code ?? (overdue ? "ANCHOR_OVERDUE" : undefined);
   const message = problem
@@ -110,10 +113,11 @@ async function anchoringCheck(deps: ReadinessDeps): Promise<ReadinessCheck> {
     ok: code === undefined,
     ...(code ? { code } : {}),
     message,
+    paused,
     halted: status.halted !== null,
     pendingRecords: counts?.pending ?? null,
     oldestPendingAgeSeconds: oldestAge,
-    lastError: problem ? { code: problem.code } : null,
+    lastError: anchorerProblem ? { code: anchorerProblem.code } : null,
   };
 }
 

@@ -46,6 +46,23 @@ export function effectiveConfirmations(configured: number | null, chainId: numbe
   return configured ?? (isLocalChain(chainId) ? 1 : SAFE_CONFIRMATIONS);
 }
 
+/** What the page shows for a record when it has no RPC: its own words (web/src/lang/en.ts "verdict.noRpc"). */
+export const PAGE_NO_RPC_VERDICT = "Not checked: no RPC";
+
+/**
+ * An empty PUBLIC_RPC_URLS off a local chain is refused unless the operator said PUBLIC_RPC_URLS=none: the page
+ * would have no RPC to check anything with, and every citizen would see every record unchecked.
+ */
+export function refuseMissingPublicRpc(chainId: number, publicRpcUrls: readonly string[], none?: boolean): void {
+  if (isLocalChain(chainId) || publicRpcUrls.length > 0 || none) return;
+  throw new AiqynError(
+    "PUBLIC_RPC_MISSING",
+    `PUBLIC_RPC_URLS is empty on chain ${chainId}: the page would show every record as "${PAGE_NO_RPC_VERDICT}" ` +
+      `until a citizen adds an RPC in its settings. List independent public RPCs (two, and the page makes them ` +
+      `agree), or set PUBLIC_RPC_URLS=none if that is what you mean.`,
+  );
+}
+
 /**
  * What is weak about the page's chain reads with these PUBLIC_RPC_URLS on a chain that is not local, or null.
  * One RPC is trusted whole by every citizen's check (a lying one could report a forged root); two must agree.
@@ -53,6 +70,6 @@ export function effectiveConfirmations(configured: number | null, chainId: numbe
 export function publicRpcWarning(chainId: number, publicRpcUrls: readonly string[]): string | null {
   if (isLocalChain(chainId) || publicRpcUrls.length >= 2) return null;
   if (publicRpcUrls.length === 0)
-    return "PUBLIC_RPC_URLS is empty: the page has no RPC to read the chain with, so citizens see every record unchecked unless they add one";
+    return `PUBLIC_RPC_URLS is empty (PUBLIC_RPC_URLS=none): the page has no RPC to read the chain with, so it shows every record as "${PAGE_NO_RPC_VERDICT}" until a citizen adds one in its settings`;
   return "PUBLIC_RPC_URLS names one RPC: every citizen's check trusts it whole; list a second, independent one and the page makes them agree";
 }

@@ -4,7 +4,8 @@
  *   npm run bench                 full run (batches up to 1 M records, 10 s HTTP runs): about 5 minutes
  *   npm run bench -- --quick      CI smoke: small sizes, 2 s HTTP runs
  *   npm run bench -- --only=seal,gas   some sections (keccak, ingestcpu, encode, seal, store, verify, gas, http,
- *                                      stores, reconcile, monitor, web)
+ *                                      stores, reconcile, monitor, web, soak)
+ *   SOAK_RECORDS=200000 npm run bench -- --only=soak   a bounded soak (default 1 M; --quick 50 k)
  *
  * Prints a table per section and the goals, and writes bench-results.json (gitignored). Timings are
  * reports, never test assertions. The HTTP sections start the real server (server/main.ts) as a child
@@ -24,6 +25,7 @@ import { heading, log, table, type Goal, type SectionContext, type SectionRunner
 import { httpSection } from "./http-section";
 import { monitorSection } from "./monitor";
 import { reconcileSection } from "./reconcile";
+import { soakSection } from "./soak";
 import {
   encodeSection,
   gasSection,
@@ -52,6 +54,7 @@ const RUNNERS = {
   reconcile: reconcileSection,
   monitor: monitorSection,
   web: webSection,
+  soak: soakSection,
 } satisfies Record<string, SectionRunner>;
 type Section = keyof typeof RUNNERS;
 const SECTIONS = Object.keys(RUNNERS) as Section[];

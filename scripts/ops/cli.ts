@@ -5,14 +5,18 @@
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { parseArgs, UsageError, type ParsedArgs } from "./args";
-import { missingNetworkHint } from "./networks";
+import { CUSTOM_NETWORK, missingNetworkHint } from "./networks";
 
 const USAGE = `usage: npm run ops -- <command> [args] --network NAME [options]
+
+networks: localhost, sepolia, baseSepolia, opSepolia, arbitrumSepolia, or custom (any EVM chain: CUSTOM_RPC_URL,
+  CUSTOM_CHAIN_ID, CUSTOM_DEPLOYER_KEY, …); the RPC must report the configured chain id
 
 commands
   deploy            [--admin ADDR] [--anchorer ADDR] [--pauser ADDR] [--max-anchor-delay SECONDS] [--renounce-deployer] [--yes] [--supersede]
                     [--deployment-id ID]     (env: ADMIN_ADDRESS, ANCHORER_ADDRESS, PAUSER_ADDRESS, RENOUNCE_DEPLOYER=1)
   status            [--server URL] [--min-balance ETH] [--batches N] [--json] [--strict]
+  refresh-deployment                        rewrites the deployment file's roles from the chain (after a Safe batch)
   grant-anchorer    ADDR
   revoke-anchorer   ADDR
   rotate-anchorer   NEW [--old ADDR]        grants NEW, then revokes the old anchorer(s)
@@ -29,6 +33,8 @@ commands
 
 options for the commands that send
   --yes                     a role change on a non-local chain is sent only with --yes (or "y" on a terminal)
+  --mainnet                 on a known mainnet (chain 1, 56, 137, 8453, …) deploy and role changes also need this
+                            (or the chain id typed on a terminal)
   --print-tx [--out FILE]   print a Safe Transaction Builder batch instead of sending (multisig admin)
   --from ADDR               the configured key to send with (default: the first one holding the needed role)
   --max-fee-gwei N --priority-fee-gwei N --nonce N --confirmations N
@@ -68,6 +74,7 @@ const FLAG_OPTIONS = [
   "print-tx",
   "keep",
   "allow-eoa",
+  "mainnet",
   "help",
 ];
 
@@ -83,12 +90,33 @@ const envFlag = (name: string) => ["1", "true", "yes"].includes((process.env[nam
 /** Selects the Hardhat network, then loads Hardhat (it connects to the network named when it is first required). */
 function loadHardhat(network: string | undefined): HardhatRuntimeEnvironment {
   if (!network)
-    throw new UsageError("--network NAME is required (localhost, sepolia, baseSepolia, opSepolia, arbitrumSepolia)");
+    throw new UsageError(
+      `--network NAME is required (localhost, sepolia, baseSepolia, opSepolia, arbitrumSepolia, ${CUSTOM_NETWORK})`,
+    );
   const hint = missingNetworkHint(process.env, network);
   if (hint) throw new UsageError(hint);
   process.env.HARDHAT_NETWORK = network;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require("hardhat") as HardhatRuntimeEnvironment;
+}
+
+/**
+ * The RPC must serve the chain the network is configured for (CUSTOM_CHAIN_ID, LOCAL_CHAIN_ID, a testnet's id):
+ * a URL pasted for the wrong chain would otherwise deploy or grant roles there.
+ */
+async function checkChainId(hre: HardhatRuntimeEnvironment): Promise<void> {
+  const configured = hre.network.config.chainId;
+  if (!("url" in hre.network.config) || configured === undefined) return;
+  // Asked directly: Hardhat's own provider would answer a mismatch with its HH101, which names no variable.
+  const { fetchChainId } = await import("../../server/chain");
+  const reported = await fetchChainId(hre.network.config.url, 10_000);
+  if (reported !== configured) {
+    const variable = hre.network.name === CUSTOM_NETWORK ? "CUSTOM_CHAIN_ID" : `the chain id of ${hre.network.name}`;
+    throw new UsageError(
+      `the RPC of network ${hre.network.name} reports chain ${reported}, but ${variable} is ${configured}: ` +
+        `check the RPC URL and the chain id (nothing was sent)`,
+    );
+  }
 }
 
 type CommandContext = import("./commands").CommandContext;
@@ -113,6 +141,7 @@ function contextOf(hre: HardhatRuntimeEnvironment, args: ParsedArgs): CommandCon
       confirmations: o.confirmations,
     },
     yes: args.flags.has("yes"),
+    mainnet: args.flags.has("mainnet"),
     allowEoa: args.flags.has("allow-eoa"),
     log: (line: string) => (machine ? console.error(line) : console.log(line)),
     emit: (value: unknown) => console.log(JSON.stringify(value, null, 2)),
@@ -129,6 +158,7 @@ async function deployCommand(ctx: CommandContext, args: ParsedArgs): Promise<num
     ...maxDelayOption(o["max-anchor-delay"] ?? process.env.MAX_ANCHOR_DELAY_SECONDS),
     renounceDeployer: args.flags.has("renounce-deployer") || envFlag("RENOUNCE_DEPLOYER"),
     yes: args.flags.has("yes"),
+    mainnet: args.flags.has("mainnet"),
     supersede: args.flags.has("supersede"),
     deploymentFile: o.deployment,
     deploymentId: o["deployment-id"],
@@ -228,6 +258,10 @@ const COMMANDS: Record<string, (ctx: CommandContext, args: ParsedArgs) => Promis
     await (await import("./commands")).transferAdminCommand(ctx, args.positionals[1], args.flags.has("keep"));
     return 0;
   },
+  async "refresh-deployment"(ctx) {
+    await (await import("./refresh-deployment")).refreshDeploymentCommand(ctx);
+    return 0;
+  },
   async pause(ctx) {
     await (await import("./commands")).pauseCommand(ctx, true);
     return 0;
@@ -246,7 +280,9 @@ async function run(args: ParsedArgs): Promise<number> {
   }
   const handler = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!handler) throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
-  return handler(contextOf(loadHardhat(args.options.network), args), args);
+  const hre = loadHardhat(args.options.network);
+  await checkChainId(hre);
+  return handler(contextOf(hre, args), args);
 }
 
 async function main(): Promise<void> {

@@ -12,6 +12,7 @@ import {
   ANCHORER_ROLE,
   checkedAddress,
   confirm,
+  confirmMainnet,
   DEFAULT_ADMIN_ROLE,
   deploymentPath,
   maybeReadDeployment,
@@ -41,6 +42,8 @@ export interface CommandContext {
   fees: FeeOptions;
   /** --yes: send a role change on a non-local chain without asking. */
   yes?: boolean;
+  /** --mainnet: the extra confirmation a known mainnet needs (scripts/ops/networks.ts KNOWN_MAINNETS). */
+  mainnet?: boolean;
   /** --allow-eoa: let transfer-admin hand the registry to a plain key. */
   allowEoa?: boolean;
   log: (line: string) => void;
@@ -135,7 +138,9 @@ async function execute(ctx: CommandContext, r: Resolved, plan: Plan): Promise<Se
 
 /** A role change on a real chain is said aloud first: --yes, or "y" on a terminal. */
 async function confirmRoleChange(ctx: CommandContext, r: Resolved, plan: Plan): Promise<void> {
-  if (plan.urgent || ctx.yes || LOCAL_CHAIN_IDS.includes(r.chainId)) return;
+  if (plan.urgent || LOCAL_CHAIN_IDS.includes(r.chainId)) return;
+  await confirmMainnet(r.chainId, plan.name, ctx.mainnet);
+  if (ctx.yes) return;
   plan.txs.forEach((tx, i) => ctx.log(`  ${i + 1}. ${tx.description}`));
   if (await confirm(`${plan.name} on chain ${r.chainId}: send these ${plan.txs.length} transaction(s)? [y/N] `)) return;
   throw new UsageError(`not confirmed: ${plan.name} on chain ${r.chainId} needs --yes (or "y" on a terminal)`);

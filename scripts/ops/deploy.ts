@@ -11,7 +11,8 @@
  * It is refused when the deployer is the admin, because renouncing would leave the registry without an admin.
  */
 import { existsSync } from "node:fs";
-import { rename, writeFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { getAddress, ZeroAddress, type Contract, type Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import TransparencyRegistryModule, {
@@ -20,13 +21,14 @@ import TransparencyRegistryModule, {
 import { formatTrustRoot, makeTrustRoot } from "../../core/trust";
 import { DEPLOYMENT_FORMAT, type DeploymentFile } from "../../server/deployment-check";
 import { UsageError } from "./args";
-import { KNOWN_TESTNETS } from "./networks";
+import { CUSTOM_NETWORK, KNOWN_TESTNETS } from "./networks";
 import {
   ANCHORER_ROLE,
   checkedAddress,
   codeHashAt,
   compilerSettings,
   confirm,
+  confirmMainnet,
   CONTRACT_NAME,
   deploymentPath,
   maybeReadDeployment,
@@ -46,6 +48,8 @@ export interface DeployOptions {
   renounceDeployer?: boolean;
   /** Skip the confirmation on a non-local chain (same as HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true). */
   yes?: boolean;
+  /** The extra confirmation a known mainnet needs (--mainnet). */
+  mainnet?: boolean;
   /**
    * Deploy although the deployment file records a registry that still has code (a replacement after a stolen
    * key). The old file is never overwritten: it is renamed to <network>.<old address>.json and kept as evidence.
@@ -114,18 +118,53 @@ async function previousDeployment(hre: HardhatRuntimeEnvironment, file: string, 
         `stolen key) pass --supersede: the old file is kept as ${file.replace(/\.json$/, "")}.${previous.address}.json`,
     );
   }
+  // Where the old files will be kept must be free now: finding out after the deploy would strand it unrecorded.
+  const base = file.replace(/\.json$/, "");
+  for (const kept of previous
+    ? [`${base}.${previous.address}.json`, `${base}.${previous.address}.aiqyn-trust.json`]
+    : [])
+    if (existsSync(kept)) throw new UsageError(`${kept} exists already: refusing to overwrite evidence (move it away)`);
   if (!previous && existsSync(trustFilePath(file)))
     throw new UsageError(`${trustFilePath(file)} exists without ${file}: move it away first (it is evidence)`);
   return previous;
 }
 
-async function confirmDeploy(chainId: number, yes?: boolean): Promise<void> {
-  if (chainId === LOCAL_CHAIN_ID || yes || process.env.HARDHAT_IGNITION_CONFIRM_DEPLOYMENT === "true") return;
-  if (await confirm(`Deploy to chain ${chainId}? This spends real testnet funds. [y/N] `)) return;
+async function confirmDeploy(chainId: number, yes?: boolean, mainnet?: boolean): Promise<void> {
+  if (chainId === LOCAL_CHAIN_ID) return;
+  await confirmMainnet(chainId, "deploying the registry", mainnet);
+  if (yes || process.env.HARDHAT_IGNITION_CONFIRM_DEPLOYMENT === "true") return;
+  if (await confirm(`Deploy to chain ${chainId}? This spends real funds. [y/N] `)) return;
   throw new UsageError(
     `not confirmed: deploying to chain ${chainId} needs --yes or HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true ` +
       `when there is no terminal`,
   );
+}
+
+/** ignition/deployments/<id>: the journal Ignition resumes a deployment from. */
+export function ignitionJournalDir(hre: HardhatRuntimeEnvironment, deploymentId: string): string {
+  return path.join(hre.config.paths.ignition, "deployments", deploymentId);
+}
+
+/**
+ * Refuses to reuse an Ignition journal whose contracts the chain does not have: a node reset with the same chain
+ * id (or a journal copied from elsewhere). Ignition would resume from it and read a contract that is not there
+ * ("BAD_DATA: could not decode result data"). A journal of a deploy that crashed before anything landed has no
+ * addresses and is resumed as Ignition intends.
+ */
+async function refuseStaleJournal(hre: HardhatRuntimeEnvironment, deploymentId: string, chainId: number) {
+  const dir = ignitionJournalDir(hre, deploymentId);
+  const file = path.join(dir, "deployed_addresses.json");
+  if (!existsSync(file)) return;
+  const addresses = JSON.parse(await readFile(file, "utf8")) as Record<string, string>;
+  for (const [future, address] of Object.entries(addresses)) {
+    if ((await hre.ethers.provider.getCode(address)) !== "0x") continue;
+    const fresh = `chain-${chainId}-${new Date().toISOString().slice(0, 10).replaceAll("-", "")}-${Date.now() % 100_000}`;
+    throw new UsageError(
+      `the Ignition journal ${dir} records ${future} at ${address}, but chain ${chainId} has no code there (a ` +
+        `node reset with the same chain id?). Deploy with a fresh journal: --deployment-id ${fresh} ` +
+        `(keep or delete ${dir}: it describes a chain that is gone)`,
+    );
+  }
 }
 
 /** The transaction that created `address` in `block` (facts from the chain, not from what was asked). */
@@ -176,6 +215,9 @@ export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions
   const { admin, anchorer, pauser, maxAnchorDelay } = plannedRoles(opts, deployer);
   const file = deploymentPath(network, opts.deploymentFile);
   const previous = await previousDeployment(hre, file, chainId, opts.supersede);
+  // A local node starts from an empty chain every time, so its Ignition journal must not be reused.
+  const deploymentId = opts.deploymentId ?? (chainId === LOCAL_CHAIN_ID ? `local-${Date.now()}` : `chain-${chainId}`);
+  await refuseStaleJournal(hre, deploymentId, chainId);
 
   const balance = await provider.getBalance(deployer);
   log(`Deploying ${CONTRACT_NAME} to ${network} (chain ${chainId}) from ${deployer} (balance ${balance} wei)`);
@@ -184,11 +226,9 @@ export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions
   log(`  pauser   ${pauser}${pauser === ZeroAddress ? "  (unassigned)" : ""}`);
   log(`  maxAnchorDelay ${maxAnchorDelay} s  (immutable: every receipt is judged against it)`);
   if (balance === 0n) throw new UsageError(`the deployer ${deployer} has no funds on chain ${chainId}: fund it first`);
-  await confirmDeploy(chainId, opts.yes);
+  await confirmDeploy(chainId, opts.yes, opts.mainnet);
 
   await hre.run("compile", { quiet: true });
-  // A local node starts from an empty chain every time, so its Ignition journal must not be reused.
-  const deploymentId = opts.deploymentId ?? (chainId === LOCAL_CHAIN_ID ? `local-${Date.now()}` : `chain-${chainId}`);
   const { registry: deployed } = await hre.ignition.deploy(TransparencyRegistryModule, {
     parameters: { TransparencyRegistryModule: { admin, anchorer, pauser, maxAnchorDelay } },
     deploymentId,
@@ -202,7 +242,9 @@ export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions
 
   const code = await codeHashAt(hre, address);
   if (!code) throw new Error(`no code at ${address} after the deployment`);
-  const explorer = KNOWN_TESTNETS.find((n) => n.chainId === chainId)?.explorerUrl;
+  const explorer =
+    KNOWN_TESTNETS.find((n) => n.chainId === chainId)?.explorerUrl ??
+    (network === CUSTOM_NETWORK ? process.env.CUSTOM_EXPLORER_URL || undefined : undefined);
   const deployment: DeploymentFile = {
     format: DEPLOYMENT_FORMAT,
     network,
@@ -229,7 +271,11 @@ export async function deploy(hre: HardhatRuntimeEnvironment, opts: DeployOptions
 function printNextSteps(d: DeploymentFile, file: string, log: (line: string) => void): void {
   const testnet = KNOWN_TESTNETS.find((n) => n.chainId === d.chainId);
   // Never print a testnet RPC URL: it usually embeds the provider's API key.
-  const rpc = testnet ? `$${testnet.envPrefix}_RPC_URL` : process.env.LOCAL_RPC_URL || "http://127.0.0.1:8545";
+  const rpc = testnet
+    ? `$${testnet.envPrefix}_RPC_URL`
+    : d.network === CUSTOM_NETWORK
+      ? "$CUSTOM_RPC_URL"
+      : process.env.LOCAL_RPC_URL || "http://127.0.0.1:8545";
   const anchorer = d.roles.anchorers[0] ?? "<the address you grant ANCHORER_ROLE to>";
   log("");
   log("Next steps");
@@ -241,7 +287,7 @@ function printNextSteps(d: DeploymentFile, file: string, log: (line: string) => 
   log(`       DEPLOYMENT_FILE=${file}`);
   log(`       MAX_ANCHOR_DELAY_SECONDS=${d.constructorArgs[3] ?? DEFAULT_MAX_ANCHOR_DELAY_SECONDS}`);
   log(
-    testnet
+    testnet || d.network === CUSTOM_NETWORK
       ? "  2. Verify the source on the explorer (ETHERSCAN_API_KEY set):"
       : "  2. Verify the source on the explorer (on a public network; a local node has none):",
   );

@@ -59,6 +59,58 @@ function ignitionFees(env: Env, prefix: string): { maxFeePerGasLimit?: bigint; m
   };
 }
 
+/**
+ * Chain ids of public mainnets, where a deploy or a role change spends real money and binds a state fund's
+ * registry for good: the ops commands ask for `--mainnet` on top of `--yes` there.
+ */
+export const KNOWN_MAINNETS: Readonly<Record<number, string>> = {
+  1: "Ethereum",
+  10: "OP Mainnet",
+  56: "BNB Smart Chain",
+  100: "Gnosis",
+  137: "Polygon PoS",
+  250: "Fantom",
+  324: "zkSync Era",
+  1101: "Polygon zkEVM",
+  5000: "Mantle",
+  8453: "Base",
+  42161: "Arbitrum One",
+  42220: "Celo",
+  43114: "Avalanche C-Chain",
+  59144: "Linea",
+  81457: "Blast",
+  534352: "Scroll",
+};
+
+/** `--network custom`: any EVM chain, named by CUSTOM_RPC_URL and CUSTOM_CHAIN_ID (checked against each other). */
+export const CUSTOM_NETWORK = "custom";
+const CUSTOM_PREFIX = "CUSTOM";
+
+/** CUSTOM_CHAIN_ID as a positive whole number; a malformed one is refused (undefined when unset). */
+export function customChainId(env: Env): number | undefined {
+  const value = env[`${CUSTOM_PREFIX}_CHAIN_ID`]?.trim();
+  if (!value) return undefined;
+  if (!/^[1-9]\d{0,15}$/.test(value) || !Number.isSafeInteger(Number(value)))
+    throw new Error(
+      `${CUSTOM_PREFIX}_CHAIN_ID must be a chain id (a positive whole number), got ${JSON.stringify(value)}`,
+    );
+  return Number(value);
+}
+
+function customNetwork(env: Env): NetworksUserConfig {
+  const url = env[`${CUSTOM_PREFIX}_RPC_URL`];
+  const chainId = customChainId(env);
+  if (!url || chainId === undefined) return {};
+  return {
+    [CUSTOM_NETWORK]: {
+      url,
+      chainId,
+      accounts: networkKeys(env, CUSTOM_PREFIX),
+      ignition: ignitionFees(env, CUSTOM_PREFIX),
+    },
+  };
+}
+
 export function networksFromEnv(env: Env): NetworksUserConfig {
   const networks: NetworksUserConfig = {
     // `npm run chain` serves this network. HARDHAT_NODE_CHAIN_ID gives it another chain id than 31337, so a
@@ -81,7 +133,7 @@ export function networksFromEnv(env: Env): NetworksUserConfig {
       ignition: ignitionFees(env, net.envPrefix),
     };
   }
-  return networks;
+  return { ...networks, ...customNetwork(env) };
 }
 
 /**
@@ -89,18 +141,36 @@ export function networksFromEnv(env: Env): NetworksUserConfig {
  * L2 testnets spelled out so verification does not depend on the plugin's built-in list (OP Sepolia is not in it).
  */
 export function etherscanFromEnv(env: Env): Partial<EtherscanConfig> {
-  return {
-    apiKey: env.ETHERSCAN_API_KEY ?? "",
-    customChains: KNOWN_TESTNETS.filter((net) => net.name !== "sepolia").map((net) => ({
-      network: net.name,
-      chainId: net.chainId,
-      urls: { apiURL: `https://api.etherscan.io/v2/api?chainid=${net.chainId}`, browserURL: net.explorerUrl },
-    })),
-  };
+  const customChains = KNOWN_TESTNETS.filter((net) => net.name !== "sepolia").map((net) => ({
+    network: net.name,
+    chainId: net.chainId,
+    urls: { apiURL: `https://api.etherscan.io/v2/api?chainid=${net.chainId}`, browserURL: net.explorerUrl },
+  }));
+  const chainId = env[`${CUSTOM_PREFIX}_RPC_URL`] ? customChainId(env) : undefined;
+  if (chainId !== undefined) {
+    // Etherscan's V2 API serves most EVM chains by chain id; CUSTOM_VERIFY_API_URL names another explorer's API.
+    customChains.push({
+      network: CUSTOM_NETWORK,
+      chainId,
+      urls: {
+        apiURL: env.CUSTOM_VERIFY_API_URL || `https://api.etherscan.io/v2/api?chainid=${chainId}`,
+        browserURL: env.CUSTOM_EXPLORER_URL || "",
+      },
+    });
+  }
+  return { apiKey: env.ETHERSCAN_API_KEY ?? "", customChains };
 }
 
 /** What to set when `--network NAME` names a known testnet that is not configured; undefined if nothing is missing. */
 export function missingNetworkHint(env: Env, networkName: string): string | undefined {
+  if (networkName === CUSTOM_NETWORK) {
+    const missing = [`${CUSTOM_PREFIX}_RPC_URL`, `${CUSTOM_PREFIX}_CHAIN_ID`].filter((name) => !env[name]?.trim());
+    if (missing.length === 0) return undefined;
+    return (
+      `network "custom" is not configured: set ${missing.join(" and ")} (any EVM chain: its RPC endpoint and the ` +
+      `chain id it must report), and ${CUSTOM_PREFIX}_DEPLOYER_KEY (the deployer's private key) in the environment`
+    );
+  }
   const net = KNOWN_TESTNETS.find((n) => n.name === networkName);
   if (!net || env[`${net.envPrefix}_RPC_URL`]) return undefined;
   return (

@@ -19,6 +19,7 @@ import {
   type DeploymentRoles,
 } from "../../server/deployment-check";
 import { UsageError } from "./args";
+import { KNOWN_MAINNETS } from "./networks";
 import { txBuilderChecksum } from "./safe";
 
 export { ANCHORER_ROLE, DEFAULT_ADMIN_ROLE, PAUSER_ROLE };
@@ -303,6 +304,33 @@ export async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * On a known mainnet, a deploy or role change needs `--mainnet` (or the chain id typed on a terminal) on top of
+ * the usual confirmation: it spends real money and binds the fund's registry for good.
+ */
+export async function confirmMainnet(chainId: number, what: string, flag?: boolean): Promise<void> {
+  const name = KNOWN_MAINNETS[chainId];
+  if (name === undefined || flag) return;
+  const typed = process.stdin.isTTY
+    ? await ask(`${what} on ${name} mainnet (chain ${chainId}): type ${chainId} to go on: `)
+    : "";
+  if (typed.trim() === String(chainId)) return;
+  throw new UsageError(
+    `chain ${chainId} is ${name} mainnet: ${what} spends real funds. Pass --mainnet as well (or type the chain id ` +
+      `on a terminal); nothing was sent`,
+  );
+}
+
+async function ask(question: string): Promise<string> {
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
   } finally {
     rl.close();
   }

@@ -131,6 +131,12 @@ export async function statusCommand(ctx: CommandContext, opts: StatusOptions): P
 
   const deploymentFile = await compareDeploymentFile(r, roles, (address) => provider.getCode(address));
   for (const problem of deploymentFile.problems) warnings.push(`deployment file: ${problem}`);
+  if (deploymentFile.notes.length > 0) {
+    warnings.push(
+      `deployment file: STALE, its roles differ from the chain; refresh it with ` +
+        `npm run ops -- refresh-deployment --network ${hre.network.name} (then commit it)`,
+    );
+  }
 
   const report: StatusReport = {
     network: hre.network.name,

@@ -102,4 +102,16 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
   },
+  {
+    version: 3,
+    name: "statistics of kind and asset together",
+    // A fund's kinds and assets go together (GRANT is paid in KZT, never in BTC): estimated as independent, a
+    // filter on both that matches nothing looks like 4 % of the rows, and the planner walks the primary key
+    // filtering every row (0.3 s at 1 M records) instead of records_kind_asset (0.05 ms). Their joint
+    // frequencies (mcv) and dependency tell it the truth; ANALYZE gathers them for the rows already there.
+    sql: `
+      CREATE STATISTICS records_kind_asset_stats (dependencies, mcv) ON kind, asset FROM records;
+      ANALYZE records;
+    `,
+  },
 ];

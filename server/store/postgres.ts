@@ -17,6 +17,7 @@ import {
   type RecordV1,
 } from "../../core";
 import { appendEffect, loadFamily, type AggregateRow, type AppendEffect, type FamilyReader } from "./aggregates";
+import { Coalesced, CoalescedByKey } from "./coalesce";
 import { PG_MIGRATIONS } from "./postgres-migrations";
 import {
   RECORD_COLUMNS,
@@ -56,6 +57,9 @@ const TYPES = {
   getTypeParser: ((oid: number, format?: string) =>
     oid === INT8 ? parseInt8 : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
 };
+
+/** Proofs kept in memory (a few hundred bytes each at 1 M records: about 2 MB). */
+const PROOF_CACHE_SIZE = 4096;
 
 /** The advisory lock key of the anchoring leader ("aiqyn-ld" as 8 bytes). */
 const LEADER_LOCK_KEY = "7018295106098735204";
@@ -132,6 +136,47 @@ function familyReader(db: pg.PoolClient): FamilyReader {
   };
 }
 
+const AGGREGATE_UPSERT = `INSERT INTO aggregates (dim, key, count, a, b)
+  SELECT * FROM unnest($ND::text[], $NK::text[], $NC::bigint[], $NA::numeric[], $NB::numeric[])
+  ON CONFLICT (dim, key) DO UPDATE SET count = aggregates.count + excluded.count, a = aggregates.a + excluded.a,
+    b = aggregates.b + excluded.b`;
+
+/** The aggregate upsert with its five arrays as parameters $first … $first+4. */
+function aggregateUpsert(first: number): string {
+  const names = ["ND", "NK", "NC", "NA", "NB"];
+  return names.reduce((sql, name, i) => sql.replace(`$${name}`, `$${first + i}`), AGGREGATE_UPSERT);
+}
+
+function aggregateColumns(d: AppendEffect["deltas"]): unknown[][] {
+  return [
+    d.map((r) => r.dim),
+    d.map((r) => r.key),
+    d.map((r) => r.count),
+    d.map((r) => String(r.a)),
+    d.map((r) => String(r.b)),
+  ];
+}
+
+/**
+ * The new records and the aggregates' deltas in one statement (one round trip): the upsert reads nothing the
+ * insert writes, so sharing its snapshot changes nothing. Standings, which may touch rows of this very insert,
+ * follow in applyEffect.
+ */
+async function insertRecordsAndAggregates(
+  db: pg.PoolClient,
+  rows: readonly StoredRecord[],
+  deltas: AppendEffect["deltas"],
+): Promise<void> {
+  if (deltas.length === 0) {
+    await db.query(RECORD_INSERT, insertColumns(rows));
+    return;
+  }
+  await db.query(`WITH inserted AS (${RECORD_INSERT} RETURNING 1) ${aggregateUpsert(17)}`, [
+    ...insertColumns(rows),
+    ...aggregateColumns(deltas),
+  ]);
+}
+
 /** Standings, aggregates (one upsert for all rows) and holdings follow the records just inserted. */
 async function applyEffect(db: pg.PoolClient, effect: AppendEffect): Promise<void> {
   if (effect.standingChanges.length > 0) {
@@ -140,22 +185,7 @@ async function applyEffect(db: pg.PoolClient, effect: AppendEffect): Promise<voi
       [effect.standingChanges.map((c) => c.seq), effect.standingChanges.map((c) => c.standing)],
     );
   }
-  if (effect.deltas.length > 0) {
-    const d = effect.deltas;
-    await db.query(
-      `INSERT INTO aggregates (dim, key, count, a, b)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::numeric[], $5::numeric[])
-       ON CONFLICT (dim, key) DO UPDATE SET count = aggregates.count + excluded.count, a = aggregates.a + excluded.a,
-         b = aggregates.b + excluded.b`,
-      [
-        d.map((r) => r.dim),
-        d.map((r) => r.key),
-        d.map((r) => r.count),
-        d.map((r) => String(r.a)),
-        d.map((r) => String(r.b)),
-      ],
-    );
-  }
+  if (effect.deltas.length > 0) await db.query(aggregateUpsert(1), aggregateColumns(effect.deltas));
   for (const asset of effect.holdingAssets) {
     const latest = await db.query<{ seq: number }>(
       `SELECT seq FROM records WHERE kind = 'VALUATION' AND standing = 'current' AND asset = $1
@@ -169,6 +199,28 @@ async function applyEffect(db: pg.PoolClient, effect: AppendEffect): Promise<voi
       );
     else await db.query("DELETE FROM holdings WHERE asset = $1", [asset]);
   }
+}
+
+/**
+ * The query of a filtered list, newest page after `afterSeq` in seq order. Its plan is held by a test
+ * (test/store/postgres-plans.test.ts): a filter that matches nothing must walk an index, not every row.
+ */
+export function listRecordsQuery(filter: RecordFilter): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: string, value: unknown) => {
+    params.push(value);
+    where.push(clause.replace("?", `$${params.length}`));
+  };
+  if (filter.kind !== undefined) add("r.kind = ?", filter.kind);
+  if (filter.asset !== undefined) add("r.asset = ?", filter.asset);
+  if (filter.from !== undefined) add("r.occurred_at >= ?", filter.from);
+  if (filter.to !== undefined) add("r.occurred_at <= ?", filter.to);
+  if (filter.afterSeq !== undefined) add("r.seq > ?", filter.afterSeq);
+  params.push(filter.limit);
+  const sql = `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY r.seq LIMIT $${params.length}`;
+  return { sql, params };
 }
 
 /** What migrate-store copies: every row of a store. */
@@ -216,7 +268,14 @@ export class PostgresStore implements Store {
     return (await this.one<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_migrations")).v ?? 0;
   }
 
-  private async transaction<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * `work` inside BEGIN … COMMIT. `opening`, a statement without parameters, goes with the BEGIN in the same
+   * round trip (the simple query protocol takes several statements); its rows are handed to `work`.
+   */
+  private async transaction<T>(
+    work: (db: pg.PoolClient, opened: Record<string, unknown>[]) => Promise<T>,
+    opening?: string,
+  ): Promise<T> {
     const db = await this.pool.connect().catch((error: unknown) => {
       throw unavailable(error);
     });
@@ -225,8 +284,9 @@ export class PostgresStore implements Store {
     const ignore = () => undefined;
     db.on("error", ignore);
     try {
-      await db.query("BEGIN");
-      const result = await work(db);
+      const begun = await db.query(opening ? `BEGIN; ${opening}` : "BEGIN");
+      const opened = Array.isArray(begun) ? (begun as pg.QueryResult[])[1]!.rows : [];
+      const result = await work(db, opened);
       await db.query("COMMIT");
       db.removeListener("error", ignore);
       db.release();
@@ -291,68 +351,84 @@ export class PostgresStore implements Store {
     this.flushing = null;
   }
 
+  /**
+   * One group in three round trips: BEGIN with the seq counter's advance (its row lock orders the writers of
+   * every instance), the records with the aggregates' deltas, COMMIT; corrections and valuations add theirs.
+   */
   private async insertGroup(group: readonly PendingAppend[]): Promise<StoredRecord[][]> {
     const count = group.reduce((n, req) => n + req.inputs.length, 0);
-    const results = await this.transaction(async (db) => {
-      const { base } = (
-        await db.query<{ base: number }>(
-          "UPDATE counters SET value = value + $1 WHERE name = 'seq' RETURNING value - $1 AS base",
-          [count],
-        )
-      ).rows[0]!;
-      const family = await loadFamily(
-        group.flatMap((req) => req.inputs.map((i) => i.corrects)),
-        familyReader(db),
-      );
-      const built = buildRecords(group, base);
-      await db.query(RECORD_INSERT, insertColumns(built.flat()));
-      await applyEffect(
-        db,
-        appendEffect(
+    if (!Number.isSafeInteger(count) || count < 1) throw new AiqynError("INVARIANT_VIOLATED", "an empty append");
+    const results = await this.transaction(
+      async (db, opened) => {
+        const base = Number(opened[0]!.base);
+        const family = await loadFamily(
+          group.flatMap((req) => req.inputs.map((i) => i.corrects)),
+          familyReader(db),
+        );
+        const built = buildRecords(group, base);
+        const rows = built.flat();
+        const effect = appendEffect(
           family,
-          built.flat().map((r) => r.record),
-        ),
-      );
-      return built;
-    });
+          rows.map((r) => r.record),
+        );
+        await insertRecordsAndAggregates(db, rows, effect.deltas);
+        await applyEffect(db, { ...effect, deltas: [] });
+        return built;
+      },
+      // `count` is a whole number computed here, never input: safe to write into the statement.
+      `UPDATE counters SET value = value + ${count} WHERE name = 'seq' RETURNING value - ${count} AS base`,
+    );
     this.commitStats.commits += 1;
     this.commitStats.requests += group.length;
     this.commitStats.records += count;
     return results;
   }
 
-  async maxSeq(): Promise<number> {
-    return (await this.one<{ value: number }>("SELECT value FROM counters WHERE name = 'seq'")).value;
+  /** Asked by every POST (validation bounds `corrects` by it): concurrent callers share a fresh read. */
+  private readonly maxSeqReads = new Coalesced(
+    async () => (await this.one<{ value: number }>("SELECT value FROM counters WHERE name = 'seq'")).value,
+  );
+
+  maxSeq(): Promise<number> {
+    return this.maxSeqReads.get();
   }
 
-  async unsealedCount(): Promise<number> {
+  /** Asked after every POST on the leader (the batcher seals early at batchMax): shared like maxSeq. */
+  private readonly unsealedReads = new Coalesced(async () => {
     const row = await this.one<{ n: number }>(
       `SELECT (SELECT value FROM counters WHERE name = 'seq')
          - COALESCE((SELECT first_seq + leaf_count - 1 FROM batches ORDER BY id DESC LIMIT 1), 0) AS n`,
     );
     return row.n;
+  });
+
+  unsealedCount(): Promise<number> {
+    return this.unsealedReads.get();
   }
 
+  /**
+   * Proofs of sealed records, kept as they are read: a sealed record's proof never changes (its batch's root is
+   * immutable), and a proof bundle asks for the record and then its proof, a round trip saved.
+   */
+  private readonly proofs = new Map<number, Buffer>();
+
   async getRecord(seq: number): Promise<StoredRecord | null> {
-    const [row] = await this.rows<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE r.seq = $1`, [seq]);
-    return row ? toStored(row) : null;
+    const [row] = await this.rows<RecordRow & { proof: Buffer | null }>(
+      `SELECT ${RECORD_COLUMNS}, r.proof FROM ${RECORD_FROM} WHERE r.seq = $1`,
+      [seq],
+    );
+    if (!row) return null;
+    if (row.batch_id !== null && row.proof !== null) this.keepProof(seq, row.proof);
+    return toStored(row);
+  }
+
+  private keepProof(seq: number, proof: Buffer): void {
+    if (this.proofs.size >= PROOF_CACHE_SIZE) this.proofs.delete(this.proofs.keys().next().value!);
+    this.proofs.set(seq, proof);
   }
 
   async listRecords(filter: RecordFilter): Promise<StoredRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (clause: string, value: unknown) => {
-      params.push(value);
-      where.push(clause.replace("?", `$${params.length}`));
-    };
-    if (filter.kind !== undefined) add("r.kind = ?", filter.kind);
-    if (filter.asset !== undefined) add("r.asset = ?", filter.asset);
-    if (filter.from !== undefined) add("r.occurred_at >= ?", filter.from);
-    if (filter.to !== undefined) add("r.occurred_at <= ?", filter.to);
-    if (filter.afterSeq !== undefined) add("r.seq > ?", filter.afterSeq);
-    params.push(filter.limit);
-    const sql = `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY r.seq LIMIT $${params.length}`;
+    const { sql, params } = listRecordsQuery(filter);
     return (await this.rows<RecordRow>(sql, params)).map(toStored);
   }
 
@@ -437,6 +513,8 @@ export class PostgresStore implements Store {
       await db.query("UPDATE counters SET value = $1 WHERE name = 'batch'", [maxBatch]);
     });
     await this.rebuildAggregates();
+    // A bulk copy leaves the planner without statistics until autovacuum comes by: gather them now.
+    await this.exec("ANALYZE records");
   }
 
   /** Standings, aggregates and holdings from every record (after a copy: migrate-store). */
@@ -458,6 +536,8 @@ export class PostgresStore implements Store {
   }
 
   async proofOf(seq: number): Promise<Hex[] | null> {
+    const kept = this.proofs.get(seq);
+    if (kept) return unpackProof(kept);
     const [row] = await this.rows<{ proof: Buffer | null; batch_id: number | null }>(
       "SELECT proof, batch_id FROM records WHERE seq = $1",
       [seq],
@@ -618,12 +698,17 @@ export class PostgresStore implements Store {
     return result.rowCount === 1;
   }
 
-  async publisherByKeyHash(keyHash: string): Promise<Publisher | null> {
+  /** Every authenticated request reads its key's publisher: concurrent requests with one key share a fresh read. */
+  private readonly publisherReads = new CoalescedByKey(async (keyHash) => {
     const [row] = await this.rows<PublisherRow>(
       "SELECT id, name, created_at, revoked_at, may_correct_others FROM publishers WHERE key_hash = $1",
       [keyHash],
     );
     return row ? toPublisher(row) : null;
+  });
+
+  publisherByKeyHash(keyHash: string): Promise<Publisher | null> {
+    return this.publisherReads.get(keyHash);
   }
 
   async getMeta(key: string): Promise<string | null> {

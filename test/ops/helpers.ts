@@ -88,6 +88,33 @@ export interface LocalNode {
 
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 
+/** anvil's binary, shipped by the npm package @foundry-rs/anvil (a second EVM node implementation). */
+export const ANVIL = path.join(ROOT, "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+
+/**
+ * anvil on a free port with this chain id (its accounts are Hardhat's: the same mnemonic); `blockTime` seconds
+ * between blocks makes it behave like a testnet node (nothing is mined at once). Environment for
+ * `--network custom`: CUSTOM_RPC_URL, CUSTOM_CHAIN_ID and the deployer key (account #0).
+ */
+export async function startAnvil(logFile: string, chainId: number, blockTime?: number): Promise<LocalNode> {
+  const port = await freePort();
+  const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(chainId)];
+  if (blockTime !== undefined) args.push("--block-time", String(blockTime));
+  const child = spawn(ANVIL, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const node = await nodeProcess(child, `http://127.0.0.1:${port}`, chainId, logFile);
+  return {
+    ...node,
+    env: {
+      CI: "true",
+      HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
+      REPORT_GAS: "false",
+      CUSTOM_RPC_URL: node.rpcUrl,
+      CUSTOM_CHAIN_ID: String(chainId),
+      CUSTOM_DEPLOYER_KEY: node.keys[0]!,
+    },
+  };
+}
+
 /** `hardhat node` on a free port; chainId other than 31337 makes it a testnet stand-in for the ops commands. */
 export async function startNode(logFile: string, chainId = 31337): Promise<LocalNode> {
   const port = await freePort();
@@ -97,6 +124,26 @@ export async function startNode(logFile: string, chainId = 31337): Promise<Local
     ["node", "--hostname", "127.0.0.1", "--port", String(port)],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HARDHAT_NODE_CHAIN_ID: String(chainId) } },
   );
+  const base = await nodeProcess(node, rpcUrl, chainId, logFile);
+  return {
+    ...base,
+    env: {
+      CI: "true",
+      HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
+      LOCAL_RPC_URL: rpcUrl,
+      LOCAL_CHAIN_ID: String(chainId),
+      REPORT_GAS: "false",
+    },
+  };
+}
+
+/** A node child process: its log, its RPC once it answers, its accounts and keys, and how to stop it. */
+async function nodeProcess(
+  node: ChildProcess,
+  rpcUrl: string,
+  chainId: number,
+  logFile: string,
+): Promise<Omit<LocalNode, "env">> {
   const log = createWriteStream(logFile);
   node.stdout!.pipe(log);
   node.stderr!.pipe(log);
@@ -106,7 +153,7 @@ export async function startNode(logFile: string, chainId = 31337): Promise<Local
       await provider.send("eth_chainId", []);
       break;
     } catch (error) {
-      if (i > 160 || node.exitCode !== null) throw new Error(`hardhat node did not answer: ${String(error)}`);
+      if (i > 160 || node.exitCode !== null) throw new Error(`the node did not answer: ${String(error)}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -119,13 +166,6 @@ export async function startNode(logFile: string, chainId = 31337): Promise<Local
     provider,
     accounts,
     keys,
-    env: {
-      CI: "true",
-      HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
-      LOCAL_RPC_URL: rpcUrl,
-      LOCAL_CHAIN_ID: String(chainId),
-      REPORT_GAS: "false",
-    },
     async stop() {
       provider.destroy();
       if (node.exitCode !== null) return;

@@ -68,6 +68,7 @@ describe("ops: the thief drill and a stale restore, by the real commands on a te
       ANCHORER_KEY: key,
       DATA_DIR: dir,
       DEPLOYMENT_FILE: path.join(deployments, "localhost.json"),
+      PUBLIC_RPC_URLS: node.rpcUrl, // chain 31338 is not local: the page needs an RPC of its own
       BATCH_INTERVAL_MS: "200",
       CONFIRMATIONS: "1", // the node mines only when sent a transaction: deeper confirmations would never come
       ANCHOR_RETRY_MAX_MS: "500",
@@ -122,6 +123,8 @@ describe("ops: the thief drill and a stale restore, by the real commands on a te
 
   it("the publisher command prints only the key on stdout, or writes it to a 0600 file", async function () {
     const penv = { ...env, DATA_DIR: dataDir };
+    // The publisher command never creates a store: here the store the server would create at its first start.
+    await openSqliteStore(dataDir).close();
     const r = await run("npm", ["run", "--silent", "publisher", "--", "add", "treasury"], penv);
     ok(r, "publisher add");
     expect(r.stdout).to.match(/^aiq_[A-Za-z0-9_-]+\n$/);

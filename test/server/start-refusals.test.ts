@@ -11,7 +11,8 @@ import { Contract, Wallet, id, toQuantity } from "ethers";
 import { startServer } from "../../server";
 import { REGISTRY_ABI } from "../../server/chain";
 import { serverConfig } from "../../server/config";
-import { DEV_MNEMONIC, SAFE_CONFIRMATIONS, publicRpcWarning } from "../../server/start-checks";
+import { DEV_MNEMONIC, PAGE_NO_RPC_VERDICT, SAFE_CONFIRMATIONS, publicRpcWarning } from "../../server/start-checks";
+import { en } from "../../web/src/lang/en";
 import { prepareChildServer, spawnServer, type ChildServer } from "../helpers/child-server";
 import { postJson } from "../helpers/http";
 import { sampleRecord } from "../helpers/stack";
@@ -119,6 +120,24 @@ describe("server: start-up refusals and defaults", function () {
     expect(publicRpcWarning(31337, [])).to.equal(null);
   });
 
+  it("refuses to start off a local chain with no PUBLIC_RPC_URLS, in the page's own words, unless told none", async () => {
+    const setup = await prepareChildServer("no-public-rpc");
+    const sepolia = await chainIdProxy(setup.rpcUrl, SEPOLIA);
+    const env = { ...setup.env, RPC_URL: sepolia.url, ANCHORER_KEY: setup.registry.anchorer.privateKey };
+    try {
+      child = spawnServer({ ...env, PUBLIC_RPC_URLS: "" });
+      expect((await child.exited).code).to.equal(1);
+      expect(child.stderr()).to.match(/^aiqyn: could not start: PUBLIC_RPC_MISSING: /m);
+      expect(child.stderr()).to.include(`"${en["verdict.noRpc"]}"`).and.include("PUBLIC_RPC_URLS=none");
+      child = spawnServer({ ...env, PUBLIC_RPC_URLS: "none", LOG_LEVEL: "warn" });
+      await child.url;
+      expect(child.stdout()).to.include(PAGE_NO_RPC_VERDICT).and.include("PUBLIC_RPC_URLS=none");
+    } finally {
+      await sepolia.close();
+    }
+    expect(PAGE_NO_RPC_VERDICT).to.equal(en["verdict.noRpc"]);
+  });
+
   it("derives the development accounts from the public test mnemonic", () => {
     expect(DEV_MNEMONIC.split(" ")).to.have.length(12);
     expect(new Wallet(HARDHAT_0).address).to.equal("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
@@ -157,6 +176,7 @@ describe("server: start-up refusals and defaults", function () {
           anchorerKey: setup.registry.anchorer.privateKey,
           dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-conf-")),
           confirmations,
+          publicRpcUrls: [rpcUrl],
           checkDeployment: false,
           logLevel: "silent",
         }),

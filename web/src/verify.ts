@@ -115,6 +115,8 @@ export interface Outcome {
   secondOpinion: { batchId: number; record: RecordV1; proof: Hex[] } | null;
   bundleUrl: string | null;
   message: string | null;
+  /** No RPC is configured to read the chain with (the server's PUBLIC_RPC_URLS and the settings are empty). */
+  noRpc?: boolean;
 }
 
 /** An outcome with nothing established yet. */
@@ -312,7 +314,8 @@ async function verifyPending(
 ): Promise<Outcome> {
   const trust = base.trust!;
   const chain = chainFor(deps, trust.trust);
-  if (!receipt || !chain) return { ...base, verdict: receipt ? "rpc-unreachable" : "pending", message: null };
+  if (!receipt || !chain)
+    return { ...base, verdict: receipt ? "rpc-unreachable" : "pending", message: null, noRpc: receipt !== null };
   const now = (deps.now ?? (() => Math.floor(Date.now() / 1000)))();
   const report = await verifyPendingReceipt(record, receipt, trust.trust, chain, now);
   const steps: Step[] = [{ id: "leaf", ok: true, params: { leaf: report.leaf } }];
@@ -342,6 +345,7 @@ function coreParts(report: PinnedReport, steps: Step[], differences: Difference[
     onChain: report.onChain,
     computedLeaf: report.leaf,
     message: report.chainError?.message ?? (report.verdict === "unchecked" ? "no RPC configured" : null),
+    noRpc: report.verdict === "unchecked",
   };
 }
 

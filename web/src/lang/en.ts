@@ -446,4 +446,7 @@ export const en = {
   "gov.unpausedBy": "Anchoring unpaused by {account}",
   "gov.verdictLink":
     "Who held the registry's keys when this record was published (a receipt binds only a key that held the anchoring role at that time)",
+  "verdict.noRpc": "Not checked: no RPC",
+  "verdict.noRpcText":
+    "No RPC is configured to ask the blockchain, so record {seq} is not checked. Add one under Settings below.",
 };

@@ -263,6 +263,7 @@ function verdictText(o: Outcome): string {
     case "not-found":
       return t("verdict.notFoundText", { seq });
     case "rpc-unreachable":
+      if (o.noRpc) return t("verdict.noRpcText", { seq });
       return t("verdict.rpcUnreachableText", { message: o.message ?? "" });
     case "server-unreachable":
       return t("verdict.serverUnreachableText", { message: o.message ?? "" });
@@ -333,7 +334,8 @@ function verdictTitle(o: Outcome): string {
     const by = newest(o.correctedBy);
     return by === null ? t("verdict.supersededNoLink") : t("verdict.superseded", { seq: by });
   }
-  return t(VERDICT_TITLE[o.verdict]);
+  // "Not checked: no RPC" in the server's words when no RPC is configured at all.
+  return t(o.noRpc ? "verdict.noRpc" : VERDICT_TITLE[o.verdict]);
 }
 
 function verdictLead(o: Outcome): string {
