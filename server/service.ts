@@ -9,6 +9,7 @@ import type { Batcher } from "./batcher";
 import type { ChainClient } from "./chain";
 import type { ServerConfig } from "./config";
 import type { ReceiptSigner } from "./crypto";
+import { createDocuments, type Documents } from "./documents";
 import { createIngest, type Ingest } from "./ingest";
 import type { Leadership } from "./leader";
 import { storeProblem } from "./problem-store";
@@ -36,18 +37,22 @@ export interface ServiceDeps {
   onStoreError?: (error: unknown) => void;
 }
 
-export type Service = Ingest & Queries;
+export type Service = Ingest & Queries & Documents;
 
 export function createService(deps: ServiceDeps): Service {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   return guardStore({
     ...createIngest({ ...deps, now }),
     ...createQueries(deps),
+    ...createDocuments({ ...deps, now }),
   });
 }
 
 const STORE_METHODS = [
   "ingest",
+  "dryRun",
+  "putDocument",
+  "getDocument",
   "getRecord",
   "listRecords",
   "proofBundleJson",

@@ -29,13 +29,19 @@ import {
   toAggregate,
   toStored,
   toStoredStanding,
+  toDocument,
   unpackProof,
+  type DocumentRow,
   type AggregateDbRow,
   type BatchRow,
   type PublisherRow,
   type RecordRow,
 } from "./rows";
+import { IdempotencyKeyTaken } from "./types";
 import type {
+  IdempotencyClaim,
+  IdempotentAnswer,
+  StoredDocument,
   AnchoredInfo,
   BatchStatus,
   LeaderSession,
@@ -82,6 +88,7 @@ interface PendingAppend {
   publisher: string;
   finish: RecordFinisher;
   now: () => number;
+  idempotency?: IdempotencyClaim | undefined;
   resolve: (records: StoredRecord[]) => void;
   reject: (error: unknown) => void;
 }
@@ -168,6 +175,31 @@ async function applyEffect(db: pg.PoolClient, effect: AppendEffect): Promise<voi
         [asset, latest.rows[0].seq],
       );
     else await db.query("DELETE FROM holdings WHERE asset = $1", [asset]);
+  }
+}
+
+type IdempotencyRow = { body_hash: string; answer: string; created_at: number };
+
+/**
+ * Inside the append's transaction (after the seq row lock, so writers are serialised): a live key already taken
+ * aborts it; otherwise expired keys go and each request's key is written with its answer.
+ */
+async function claimKeys(db: pg.PoolClient, group: readonly PendingAppend[], built: StoredRecord[][]): Promise<void> {
+  for (const [i, req] of group.entries()) {
+    const claim = req.idempotency;
+    if (!claim) continue;
+    const { rows } = await db.query<IdempotencyRow>(
+      "SELECT body_hash, answer, created_at FROM idempotency_keys WHERE publisher = $1 AND key = $2 AND created_at >= $3",
+      [req.publisher, claim.key, claim.notBefore],
+    );
+    if (rows[0]) {
+      throw new IdempotencyKeyTaken({ bodyHash: rows[0].body_hash, answer: rows[0].answer, at: rows[0].created_at });
+    }
+    await db.query("DELETE FROM idempotency_keys WHERE created_at < $1", [claim.notBefore]);
+    await db.query(
+      "INSERT INTO idempotency_keys (publisher, key, body_hash, answer, created_at) VALUES ($1, $2, $3, $4, $5)",
+      [req.publisher, claim.key, claim.bodyHash, claim.answer(built[i]!), claim.at],
+    );
   }
 }
 
@@ -265,10 +297,11 @@ export class PostgresStore implements Store {
     publisher: string,
     finish: RecordFinisher,
     now: () => number,
+    idempotency?: IdempotencyClaim,
   ): Promise<StoredRecord[]> {
     if (this.closed) return Promise.reject(new AiqynError("STORE_CLOSED", "the store is closed"));
     return new Promise((resolve, reject) => {
-      this.queue.push({ inputs, publisher, finish, now, resolve, reject });
+      this.queue.push({ inputs, publisher, finish, now, idempotency, resolve, reject });
       this.flushing ??= this.flushAll();
     });
   }
@@ -306,6 +339,7 @@ export class PostgresStore implements Store {
       );
       const built = buildRecords(group, base);
       await db.query(RECORD_INSERT, insertColumns(built.flat()));
+      if (group.some((req) => req.idempotency)) await claimKeys(db, group, built);
       await applyEffect(
         db,
         appendEffect(
@@ -624,6 +658,39 @@ export class PostgresStore implements Store {
       [keyHash],
     );
     return row ? toPublisher(row) : null;
+  }
+
+  async idempotentAnswer(publisher: string, key: string, notBefore: number): Promise<IdempotentAnswer | null> {
+    const [row] = await this.rows<IdempotencyRow>(
+      "SELECT body_hash, answer, created_at FROM idempotency_keys WHERE publisher = $1 AND key = $2 AND created_at >= $3",
+      [publisher, key, notBefore],
+    );
+    return row ? { bodyHash: row.body_hash, answer: row.answer, at: Number(row.created_at) } : null;
+  }
+
+  async putDocument(doc: StoredDocument, body: Uint8Array): Promise<boolean> {
+    const result = await this.exec(
+      `INSERT INTO documents (hash, content_type, size, publisher, stored_at, body) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (hash) DO NOTHING`,
+      [doc.hash, doc.contentType, doc.size, doc.publisher, doc.storedAt, Buffer.from(body)],
+    );
+    return result.rowCount === 1;
+  }
+
+  async getDocument(hash: Hex): Promise<{ doc: StoredDocument; body: Buffer } | null> {
+    const [row] = await this.rows<DocumentRow & { body: Buffer }>(
+      "SELECT hash, content_type, size, publisher, stored_at, body FROM documents WHERE hash = $1",
+      [hash.toLowerCase()],
+    );
+    return row ? { doc: toDocument(row), body: row.body } : null;
+  }
+
+  async listDocuments(afterHash: Hex | null, limit: number): Promise<StoredDocument[]> {
+    const rows = await this.rows<DocumentRow>(
+      "SELECT hash, content_type, size, publisher, stored_at FROM documents WHERE hash > $1 ORDER BY hash LIMIT $2",
+      [(afterHash ?? "").toLowerCase(), limit],
+    );
+    return rows.map(toDocument);
   }
 
   async getMeta(key: string): Promise<string | null> {
