@@ -198,7 +198,8 @@ function decimalProblem(
   if (typeof value === "string" && GROUPED_DIGITS.test(value.trim())) {
     hint = "; no thousands separators, and a dot for the fraction";
   } else if (typeof value === "number") hint = `; send it as a string, e.g. "${String(value)}"`;
-  else if (typeof value === "string" && /^\d+,\d+$/.test(value)) hint = `; the fraction takes a dot: ${value.replace(",", ".")}`;
+  else if (typeof value === "string" && /^\d+,\d+$/.test(value))
+    hint = `; the fraction takes a dot: ${value.replace(",", ".")}`;
   return problem(field, code, `${field} ${failure.message}${hint}; got ${shownValue(value)}`);
 }
 

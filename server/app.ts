@@ -70,6 +70,20 @@ function idempotencyKey(req: Request): string | undefined {
   return key;
 }
 
+/** A body declared larger than `limit` is refused before a byte of it is read (and the connection closed). */
+function refuseDeclaredOver(limit: number) {
+  return (req: Request, res: Response, next: () => void) => {
+    const declared = Number(req.get("content-length") ?? "0");
+    if (!(declared > limit)) return next();
+    res.setHeader("Connection", "close");
+    throw new ProblemError(
+      413,
+      "PAYLOAD_TOO_LARGE",
+      `a document is at most ${limit} bytes; this one declares ${declared}`,
+    );
+  };
+}
+
 function writeRoutes(app: express.Express, deps: AppDeps): void {
   const { service, store, config } = deps;
   const publisherGate = [
@@ -100,12 +114,17 @@ function writeRoutes(app: express.Express, deps: AppDeps): void {
   app.put(
     "/api/v1/documents/:hash",
     ...publisherGate,
+    refuseDeclaredOver(MAX_DOCUMENT_BYTES),
     express.raw({ limit: MAX_DOCUMENT_BYTES, type: () => true, inflate: false }),
     async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const hash = String(req.params.hash);
       const created = await service.putDocument(req.publisher!, hash, req.get("content-type"), body);
-      json(res, created ? 201 : 200, { hash: hash.toLowerCase(), size: body.length, stored: created ? "new" : "already" });
+      json(res, created ? 201 : 200, {
+        hash: hash.toLowerCase(),
+        size: body.length,
+        stored: created ? "new" : "already",
+      });
     },
   );
 }

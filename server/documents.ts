@@ -40,9 +40,14 @@ const INLINE_TYPES = new Set(["application/pdf", "image/png", "image/jpeg", "tex
 
 export function parseDocumentHash(text: string): Hex {
   if (!/^0x[0-9a-fA-F]{64}$/.test(text)) {
-    throw new ProblemError(400, "INVALID_PARAMETER", `hash: must be 0x followed by 64 hex digits; got ${text.slice(0, 80)}`, {
-      errors: [{ field: "hash", code: "INVALID_PARAMETER", message: "0x followed by 64 hex digits (keccak-256)" }],
-    });
+    throw new ProblemError(
+      400,
+      "INVALID_PARAMETER",
+      `hash: must be 0x followed by 64 hex digits; got ${text.slice(0, 80)}`,
+      {
+        errors: [{ field: "hash", code: "INVALID_PARAMETER", message: "0x followed by 64 hex digits (keccak-256)" }],
+      },
+    );
   }
   return text.toLowerCase() as Hex;
 }

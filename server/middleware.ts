@@ -208,10 +208,15 @@ export function jsonSyntaxProblem(message: string, body: unknown): ProblemError 
   const before = text.slice(0, position);
   const line = before.split("\n").length;
   const column = position - before.lastIndexOf("\n");
-  return new ProblemError(400, "INVALID_JSON", `the body is not valid JSON at line ${line}, column ${column}: ${reason}`, {
-    line,
-    column,
-  });
+  return new ProblemError(
+    400,
+    "INVALID_JSON",
+    `the body is not valid JSON at line ${line}, column ${column}: ${reason}`,
+    {
+      line,
+      column,
+    },
+  );
 }
 
 const BODY_ERRORS: Record<string, (err: { message?: string; body?: unknown }) => ProblemError> = {

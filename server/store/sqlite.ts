@@ -188,7 +188,10 @@ export class SqliteStore implements Store {
         "INSERT INTO holdings (asset, seq) VALUES (?, ?) ON CONFLICT (asset) DO UPDATE SET seq = excluded.seq",
       ),
       deleteHolding: this.db.prepare("DELETE FROM holdings WHERE asset = ?"),
-      getIdempotent: this.db.prepare<[string, string, number], { body_hash: string; answer: string; created_at: number }>(
+      getIdempotent: this.db.prepare<
+        [string, string, number],
+        { body_hash: string; answer: string; created_at: number }
+      >(
         "SELECT body_hash, answer, created_at FROM idempotency_keys WHERE publisher = ? AND key = ? AND created_at >= ?",
       ),
       expireIdempotent: this.db.prepare("DELETE FROM idempotency_keys WHERE created_at < ?"),

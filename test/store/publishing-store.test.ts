@@ -58,7 +58,13 @@ for (const backend of BACKENDS) {
     let store: Store;
     let reopen: () => Promise<Store>;
     const append = (key: string | null, hash = "h1", publisher = "treasury", at = T) =>
-      store.appendRecords([sampleRecord(), sampleRecord()], publisher, finish, () => at, key ? claim(key, hash, at) : undefined);
+      store.appendRecords(
+        [sampleRecord(), sampleRecord()],
+        publisher,
+        finish,
+        () => at,
+        key ? claim(key, hash, at) : undefined,
+      );
 
     beforeEach(async () => ({ store, reopen } = await backend.open()));
     afterEach(async () => store.close());
@@ -99,7 +105,10 @@ for (const backend of BACKENDS) {
       await append("shared", "h1", "treasury");
       await append("shared", "h1", "mining-desk");
       expect(await store.maxSeq()).to.equal(4);
-      expect(await store.idempotentAnswer("mining-desk", "shared", T - WEEK)).to.have.property("answer", '{"seqs":[3,4]}');
+      expect(await store.idempotentAnswer("mining-desk", "shared", T - WEEK)).to.have.property(
+        "answer",
+        '{"seqs":[3,4]}',
+      );
     });
 
     it("forgets a key after 7 days: it may then be used again", async () => {
