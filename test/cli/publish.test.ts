@@ -5,9 +5,9 @@
 import { expect } from "chai";
 import ExcelJS from "exceljs";
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import path, { join } from "node:path";
+import path, { dirname, join } from "node:path";
 import { bytesToHex, keccak256, type RecordV1 } from "../../core";
 import { unixOfWallClock } from "../../scripts/cli/publish-values";
 import { startTestStack, postRecords, sampleRecord, type TestStack } from "../helpers/stack";
@@ -249,6 +249,33 @@ describe("cli: aiqyn publish and aiqyn hash (real server and chain)", function (
       [2, "BALANCE_NEGATIVE"],
     ]);
     expect(report.warnings.find((w) => w.code === "IDENTICAL_RECORD")!.message).to.contain(`record ${published!.seq}`);
+  });
+
+  it("docs/PUBLISHING.md's template and worked month pass the dry run as written", async () => {
+    const guide = await readFile(path.resolve(__dirname, "../../docs/PUBLISHING.md"), "utf8");
+    const month = /## A worked month[\s\S]*?```csv\n([\s\S]*?)```/.exec(guide)![1]!;
+    const file = join(dir, "worked-month.csv");
+    await writeFile(file, month);
+    for (const doc of new Set([...month.matchAll(/;([a-z]+\/[a-z0-9-]+\.pdf);/g)].map((m) => m[1]!))) {
+      await mkdir(join(dir, dirname(doc)), { recursive: true });
+      await writeFile(join(dir, doc), `%PDF-1.7\n${doc}\n`);
+    }
+    const run = await publishRun([
+      file,
+      "--server",
+      stack.baseUrl,
+      "--key-file",
+      keyFile,
+      "--decimal",
+      ",",
+      "--dry-run",
+    ]);
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    expect(run.stdout, run.stdout).to.contain("9 row(s) read → 12 record(s)").and.contain("no problems");
+    const template = join(dir, "template.csv");
+    await writeFile(template, await readFile(path.resolve(__dirname, "../../docs/publishing-template.csv")));
+    const filled = await publishRun([template, "--server", stack.baseUrl, "--key-file", keyFile, "--dry-run"]);
+    expect(filled.code, filled.stdout + filled.stderr).to.equal(0);
   });
 
   for (const format of ["csv", "xlsx"] as const) {
