@@ -166,6 +166,16 @@ function readRoutes(app: express.Express, deps: AppDeps): void {
   });
 }
 
+/** The publisher's desk, its own page (web/publish), when it was built. */
+function publisherDesk(app: express.Express, webDir: string): void {
+  const file = path.join(webDir, "publish", "index.html");
+  if (!fs.existsSync(file)) return;
+  const html = fs.readFileSync(file, "utf8");
+  app.get(["/publish", "/publish/"], (_req, res) => {
+    res.status(200).type("html").setHeader("Cache-Control", "no-cache").send(html);
+  });
+}
+
 function pageRoutes(app: express.Express, { config, service }: AppDeps): void {
   const webDir = config.webDir;
   if (webDir && fs.existsSync(path.join(webDir, "index.html"))) {
@@ -177,6 +187,7 @@ function pageRoutes(app: express.Express, { config, service }: AppDeps): void {
       res.status(200).type("html").setHeader("Cache-Control", "no-cache").send(page);
     };
     app.get(["/", "/index.html"], (_req, res) => sendPage(res));
+    publisherDesk(app, webDir);
     app.use(express.static(webDir, { index: false, fallthrough: true, maxAge: "5m" }));
     // Client-side routes (/verify/17, /ledger, /fund …) all load the page.
     app.use((req, res, next) => {

@@ -1,46 +1,14 @@
 /**
  * Reads a CSV (csv-parse) or the first worksheet of an XLSX (exceljs) into rows numbered as the spreadsheet
  * numbers them: the header is row 1, and a blank row keeps its number (so "row 14" is the row the clerk sees).
+ * Browser-safe (no Node module): the publisher page reads sheets with it too; exceljs is loaded on demand.
  */
 import { parse } from "csv-parse/sync";
-import ExcelJS from "exceljs";
-import { readFile } from "node:fs/promises";
+import type ExcelJS from "exceljs";
 import { AiqynError } from "../../core";
-import type { CellValue } from "./publish-values";
+import { sheetFromMatrix as fromMatrix, type CellValue, type Sheet } from "../../core/publish/values";
 
-export interface Sheet {
-  /** Header texts by column index (0-based). */
-  headers: string[];
-  rows: SheetRow[];
-}
-
-export interface SheetRow {
-  /** The spreadsheet's row number (header = 1). */
-  row: number;
-  cells: CellValue[];
-}
-
-/** A column's letter as a spreadsheet names it (0 → A, 26 → AA). */
-export function columnLetter(index: number): string {
-  let n = index + 1;
-  let name = "";
-  while (n > 0) {
-    const r = (n - 1) % 26;
-    name = String.fromCharCode(65 + r) + name;
-    n = Math.floor((n - 1) / 26);
-  }
-  return name;
-}
-
-const isBlank = (cells: readonly CellValue[]) =>
-  cells.every((c) => c === null || (typeof c === "string" && c.trim() === ""));
-
-function fromMatrix(matrix: CellValue[][]): Sheet {
-  const [header = [], ...body] = matrix;
-  const headers = header.map((h) => (h === null ? "" : String(h).trim()));
-  const rows = body.map((cells, i) => ({ row: i + 2, cells })).filter((r) => !isBlank(r.cells));
-  return { headers, rows };
-}
+export type { Sheet, SheetRow } from "../../core/publish/values";
 
 export function readCsv(text: string): Sheet {
   // A separator other than a comma (Excel in a comma-decimal locale writes ';') is recognised from the header.
@@ -69,9 +37,11 @@ function cellOf(value: ExcelJS.CellValue): CellValue {
   return String(value);
 }
 
-export async function readXlsx(bytes: Buffer): Promise<Sheet> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+export async function readXlsx(bytes: Uint8Array): Promise<Sheet> {
+  const { default: excel } = await import("exceljs");
+  const workbook = new excel.Workbook();
+  const copy = bytes.slice();
+  await workbook.xlsx.load(copy.buffer);
   const sheet = workbook.worksheets[0];
   if (!sheet) throw new AiqynError("INVALID_ARGUMENT", "the workbook has no worksheet");
   const matrix: CellValue[][] = [];
@@ -83,9 +53,9 @@ export async function readXlsx(bytes: Buffer): Promise<Sheet> {
   return fromMatrix(Array.from(matrix, (r) => r ?? []));
 }
 
-export async function readSheet(file: string): Promise<Sheet> {
-  const bytes = await readFile(file);
-  if (/\.xlsx$/i.test(file) || bytes.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04])))
-    return readXlsx(bytes);
-  return readCsv(bytes.toString("utf8"));
+/** A CSV or XLSX by its name or, failing that, its first bytes (an XLSX is a zip). */
+export async function readSheetBytes(name: string, bytes: Uint8Array): Promise<Sheet> {
+  const zip = bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+  if (/\.xlsx$/i.test(name) || zip) return readXlsx(bytes);
+  return readCsv(new TextDecoder("utf-8").decode(bytes));
 }

@@ -4,12 +4,20 @@
  * columns); the real run sends bulks whose Idempotency-Keys are derived from their content, so a retry or a
  * rerun after a crash answers the bulks already stored with their first receipts instead of writing them again.
  */
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path";
-import { AiqynError, AMOUNT_DECIMALS, formatDecimal, parseDecimal, type Receipt, type RecordInput } from "../../core";
-import { STATS_INFLOW_KINDS, STATS_OUTFLOW_KINDS } from "../../core/totals";
+import { AiqynError } from "../../core";
+import {
+  bulkProblems,
+  intoBulks,
+  plannedTimeRange,
+  publishWarnings,
+  receiptsArchive,
+  type ArchivedReceipt,
+  type Bulk,
+  type PublishWarning,
+} from "../../core/publish/plan";
 import {
   EXIT_FINDINGS,
   EXIT_OK,
@@ -24,10 +32,16 @@ import {
 import { documentHashOf } from "./document";
 import { writeFileAtomic } from "./fs-atomic";
 import { textOut, writeJson, type Io } from "./io";
-import { parseColumnMapping, readRows, type ColumnMapping, type PlannedRow, type RowProblem } from "./publish-rows";
+import {
+  parseColumnMapping,
+  readRows,
+  type ColumnMapping,
+  type PlannedRow,
+  type RowProblem,
+} from "../../core/publish/rows";
 import { publishServer, type PublishServer } from "./publish-server";
-import { readSheet } from "./publish-sheet";
-import { checkTimeZone, type DateOrder, type DecimalMark } from "./publish-values";
+import { readSheetBytes } from "./publish-sheet";
+import { checkTimeZone, type DateOrder, type DecimalMark } from "../../core/publish/values";
 
 export const DEFAULT_TIME_ZONE = "Asia/Almaty";
 export const DEFAULT_BULK = 200;
@@ -70,51 +84,6 @@ const OPTIONS = {
   timeout: { type: "string" },
   ...HELP_OPTIONS,
 } as const;
-
-interface Warning {
-  row: number;
-  code: "BALANCE_NEGATIVE" | "IDENTICAL_RECORD" | "IDENTICAL_ROW";
-  message: string;
-}
-
-interface Bulk {
-  index: number;
-  rows: PlannedRow[];
-  records: RecordInput[];
-  /** For each record: its row and leg (0, or 1 for a trade's payment). */
-  origins: { row: number; leg: number }[];
-  key: string;
-}
-
-/** The Idempotency-Key of a bulk: its place and its records, so the same file and --bulk give the same keys. */
-export function bulkKey(index: number, records: readonly RecordInput[]): string {
-  const digest = createHash("sha256")
-    .update(JSON.stringify({ format: "aiqyn-publish/1", index, records }))
-    .digest("hex");
-  return `aiqyn-publish-${digest}`;
-}
-
-/** Rows into bulks of at most `size` records; a trade's two records stay together. */
-export function intoBulks(planned: readonly PlannedRow[], size: number): Bulk[] {
-  const bulks: Bulk[] = [];
-  let current: PlannedRow[] = [];
-  let count = 0;
-  const close = () => {
-    if (current.length === 0) return;
-    const records = current.flatMap((r) => r.records);
-    const origins = current.flatMap((r) => r.records.map((_, leg) => ({ row: r.row, leg })));
-    bulks.push({ index: bulks.length, rows: current, records, origins, key: bulkKey(bulks.length, records) });
-    current = [];
-    count = 0;
-  };
-  for (const row of planned) {
-    if (count + row.records.length > size) close();
-    current.push(row);
-    count += row.records.length;
-  }
-  close();
-  return bulks;
-}
 
 const CONTENT_TYPES: Record<string, string> = {
   ".pdf": "application/pdf",
@@ -241,7 +210,7 @@ export async function runPublish(argv: string[], io: Io): Promise<number> {
 
 /** The sheet read and checked locally. */
 async function readFile_(settings: Settings, now: number) {
-  const sheet = await readSheet(settings.file);
+  const sheet = await readSheetBytes(settings.file, await readFile(settings.file));
   const base = dirname(resolve(settings.file));
   const result = readRows(sheet, {
     mapping: settings.mapping,
@@ -267,85 +236,18 @@ async function serverProblems(
   columnOf: (row: number, leg: number, field: string) => string,
 ): Promise<RowProblem[]> {
   const problems: RowProblem[] = [];
-  for (const bulk of bulks) {
-    for (const p of await server.dryRun(bulk.records)) {
-      const m = /^records\/(\d+)(?:\/(.*))?$/.exec(p.field);
-      const origin = m ? bulk.origins[Number(m[1])] : undefined;
-      problems.push({
-        row: origin?.row ?? bulk.rows[0]!.row,
-        column: origin ? columnOf(origin.row, origin.leg, m![2] ?? "") : "",
-        code: p.code,
-        message: p.message,
-      });
-    }
-  }
+  for (const bulk of bulks) problems.push(...bulkProblems(bulk, await server.dryRun(bulk.records), columnOf));
   return problems;
 }
 
-const scaled = (amount: string) => {
-  const parsed = parseDecimal(amount, AMOUNT_DECIMALS);
-  return parsed.ok ? parsed.value : 0n;
-};
-
-/** The fields that make two records the same disclosure (amounts compared by value: 1.50 = 1.5). */
-function sameness(r: RecordInput): string {
-  return JSON.stringify([
-    r.kind,
-    r.occurredAt,
-    r.asset,
-    String(scaled(r.amount)),
-    String(parseDecimal(r.valueUsd, 2).ok ? (parseDecimal(r.valueUsd, 2) as { value: bigint }).value : r.valueUsd),
-    r.counterparty,
-    r.reference,
-    r.documentHash.toLowerCase(),
-    r.memo,
-    r.corrects,
-  ]);
+/** The warnings, against the published records of the file's time range and the published balances. */
+async function warningsOf(server: PublishServer, planned: readonly PlannedRow[]): Promise<PublishWarning[]> {
+  const range = plannedTimeRange(planned);
+  if (range === null) return [];
+  return publishWarnings(planned, await server.recordsBetween(range.from, range.to), await server.balances());
 }
 
-/** Warnings: a row identical to a published record or to an earlier row, and a running balance going negative. */
-async function warningsOf(server: PublishServer, planned: readonly PlannedRow[]): Promise<Warning[]> {
-  const warnings: Warning[] = [];
-  const records = planned.flatMap((p) => p.records.map((record) => ({ row: p.row, record })));
-  if (records.length === 0) return warnings;
-  const times = records.map((r) => r.record.occurredAt);
-  const existing = new Map<string, number>();
-  for (const r of await server.recordsBetween(Math.min(...times), Math.max(...times))) existing.set(sameness(r), r.seq);
-  const inFile = new Map<string, number>();
-  for (const { row, record } of records) {
-    const key = sameness(record);
-    const seq = existing.get(key);
-    if (seq !== undefined) {
-      warnings.push({ row, code: "IDENTICAL_RECORD", message: `identical to record ${seq}, already published` });
-    } else if (inFile.has(key) && inFile.get(key) !== row) {
-      warnings.push({ row, code: "IDENTICAL_ROW", message: `identical to row ${inFile.get(key)}` });
-    }
-    inFile.set(key, inFile.get(key) ?? row);
-  }
-  const balance = new Map<string, bigint>();
-  for (const b of await server.balances()) balance.set(b.asset, scaled(b.inflow) - scaled(b.outflow));
-  const warned = new Set<string>();
-  const inTimeOrder = [...records].sort((a, b) => a.record.occurredAt - b.record.occurredAt || a.row - b.row);
-  for (const { row, record } of inTimeOrder) {
-    const sign = STATS_INFLOW_KINDS.has(record.kind) ? 1n : STATS_OUTFLOW_KINDS.has(record.kind) ? -1n : 0n;
-    if (sign === 0n || record.corrects !== 0) continue;
-    const next = (balance.get(record.asset) ?? 0n) + sign * scaled(record.amount);
-    balance.set(record.asset, next);
-    if (next < 0n && !warned.has(record.asset)) {
-      warned.add(record.asset);
-      warnings.push({
-        row,
-        code: "BALANCE_NEGATIVE",
-        message:
-          `${record.asset} goes negative: −${formatDecimal(-next, AMOUNT_DECIMALS)} after this row (published ` +
-          "inflows minus outflows, then this file's rows in date order): an inflow missing, or a wrong asset?",
-      });
-    }
-  }
-  return warnings.sort((a, b) => a.row - b.row);
-}
-
-function reportText(problems: readonly RowProblem[], warnings: readonly Warning[]): string {
+function reportText(problems: readonly RowProblem[], warnings: readonly PublishWarning[]): string {
   const lines: string[] = [];
   if (problems.length > 0) {
     lines.push(`\n${problems.length} problem(s):`);
@@ -357,12 +259,6 @@ function reportText(problems: readonly RowProblem[], warnings: readonly Warning[
     for (const w of warnings) lines.push(`  ! row ${w.row}: ${w.code}: ${w.message}`);
   }
   return `${lines.join("\n")}\n\n`;
-}
-
-interface ArchivedReceipt extends Receipt {
-  row: number;
-  /** 0, or 1 for a trade row's payment record. */
-  leg: number;
 }
 
 /** The real run: documents first, then each bulk under its key; the archive is rewritten after every bulk. */
@@ -404,19 +300,7 @@ async function publishBulks(
 }
 
 async function writeArchive(settings: Settings, archive: readonly ArchivedReceipt[]): Promise<void> {
-  const entries = archive.map(({ row, leg, seq, leaf, publishedAt, signer, signature }) => ({
-    row,
-    leg,
-    seq,
-    leaf,
-    publishedAt,
-    signer,
-    signature,
-  }));
-  const json = { format: "aiqyn-publish-receipts/1", source: basename(settings.file), receipts: entries };
-  await writeFileAtomic(`${settings.receipts}.json`, JSON.stringify(json, null, 2) + "\n");
-  const csv = ["row,leg,seq,leaf,publishedAt,signer,signature"]
-    .concat(entries.map((e) => [e.row, e.leg, e.seq, e.leaf, e.publishedAt, e.signer, e.signature].join(",")))
-    .join("\n");
-  await writeFileAtomic(`${settings.receipts}.csv`, csv + "\n");
+  const { json, csv } = receiptsArchive(basename(settings.file), archive);
+  await writeFileAtomic(`${settings.receipts}.json`, json);
+  await writeFileAtomic(`${settings.receipts}.csv`, csv);
 }

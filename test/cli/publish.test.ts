@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path, { dirname, join } from "node:path";
 import { bytesToHex, keccak256, type RecordV1 } from "../../core";
-import { unixOfWallClock } from "../../scripts/cli/publish-values";
+import { unixOfWallClock } from "../../core/publish/values";
 import { startTestStack, postRecords, sampleRecord, type TestStack } from "../helpers/stack";
 import { chainArgs, runCli } from "./cli-helpers";
 

@@ -12,10 +12,19 @@ import {
   type FieldProblem,
   type RecordInput,
   type RecordKind,
-} from "../../core";
-import { isObject } from "../../core/shape";
-import { columnLetter, type Sheet, type SheetRow } from "./publish-sheet";
-import { decimalOf, textOf, unixOf, type CellValue, type DateOrder, type DecimalMark } from "./publish-values";
+} from "..";
+import { isObject } from "../shape";
+import {
+  columnLetter,
+  decimalOf,
+  textOf,
+  unixOf,
+  type CellValue,
+  type DateOrder,
+  type DecimalMark,
+  type Sheet,
+  type SheetRow,
+} from "./values";
 
 /** The documented columns. */
 export const COLUMNS = [

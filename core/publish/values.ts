@@ -7,6 +7,42 @@
 /** A cell as the sheet readers give it. */
 export type CellValue = string | number | Date | boolean | null;
 
+/** A sheet as read (CSV or XLSX, by scripts/cli/publish-sheet.ts or the publisher page). */
+export interface Sheet {
+  /** Header texts by column index (0-based). */
+  headers: string[];
+  rows: SheetRow[];
+}
+
+export interface SheetRow {
+  /** The spreadsheet's row number (header = 1; a blank row keeps its number). */
+  row: number;
+  cells: CellValue[];
+}
+
+/** A column's letter as a spreadsheet names it (0 → A, 26 → AA). */
+export function columnLetter(index: number): string {
+  let n = index + 1;
+  let name = "";
+  while (n > 0) {
+    const r = (n - 1) % 26;
+    name = String.fromCharCode(65 + r) + name;
+    n = Math.floor((n - 1) / 26);
+  }
+  return name;
+}
+
+const isBlank = (cells: readonly CellValue[]) =>
+  cells.every((c) => c === null || (typeof c === "string" && c.trim() === ""));
+
+/** A matrix of cells (row 1 the header) as a Sheet: blank rows dropped, every row keeping its number. */
+export function sheetFromMatrix(matrix: readonly (readonly CellValue[])[]): Sheet {
+  const [header = [], ...body] = matrix;
+  const headers = header.map((h) => (h === null ? "" : String(h).trim()));
+  const rows = body.map((cells, i) => ({ row: i + 2, cells: [...cells] })).filter((r) => !isBlank(r.cells));
+  return { headers, rows };
+}
+
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
 /** How a comma or dot is read: "auto" refuses what is ambiguous (1,234 is 1234 or 1.234). */
