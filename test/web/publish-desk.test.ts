@@ -6,11 +6,12 @@ import { expect } from "chai";
 import ExcelJS from "exceljs";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { bytesToHex, keccak256, type RecordV1 } from "../../core";
 import { startTestStack, type TestStack } from "../helpers/stack";
-import { closeCheckedPage, newPage, startBrowser, type Browser } from "./browser";
+import { closeCheckedPage, exportMirror, newPage, startBakedHost, startBrowser, type Browser } from "./browser";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DIST = path.join(ROOT, "web", "dist");
@@ -34,7 +35,7 @@ function ensureDeskBuilt(): void {
 
 const PDF = Buffer.from("%PDF-1.7\ncourt order 2-1147/2025, Almaty City Court\n%%EOF\n");
 
-describe("web: the publisher's desk (Chromium)", function () {
+describe("web: the publisher's desk and the citizens' document check (Chromium)", function () {
   this.timeout(300_000);
   let stack: TestStack;
   let browser: Browser | null;
@@ -148,6 +149,42 @@ describe("web: the publisher's desk (Chromium)", function () {
     const report = await page.locator("#s-report").textContent();
     expect(report).to.contain("row 3, C (asset)").and.not.contain("row 2");
     await closeCheckedPage(page, errors, hosts);
+  });
+
+  it("the citizens' page shows the stored document checked by its hash, and checks a file one holds", async () => {
+    await stack.waitForAnchored(1);
+    const { page, errors, hosts } = await newPage(browser!.context);
+    await page.goto(`${stack.baseUrl}/verify/1`);
+    await page.waitForSelector("#document-published[data-state='match']");
+    expect(await page.locator("#document-open").count()).to.equal(1);
+    await page.setInputFiles("#document-yours", { name: "mine.pdf", mimeType: "application/pdf", buffer: PDF });
+    await page.waitForSelector("#document-yours-answer[data-match='true']");
+    const other = Buffer.from(PDF.toString().replace("1147", "1148"));
+    await page.setInputFiles("#document-yours", { name: "other.pdf", mimeType: "application/pdf", buffer: other });
+    await page.waitForSelector("#document-yours-answer[data-match='false']");
+    expect(await page.locator("#document-yours-answer").textContent()).to.contain("No match");
+    await page.goto(`${stack.baseUrl}/verify/2`);
+    await page.waitForSelector("#document-none");
+    expect(await page.locator("#document").textContent()).to.contain("No document");
+    await closeCheckedPage(page, errors, hosts);
+  });
+
+  it("a mirror serving other bytes under the record's hash: refused, never offered", async () => {
+    const mirror = fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-desk-mirror-"));
+    await exportMirror(stack.baseUrl, mirror);
+    const hash = bytesToHex(keccak256(PDF));
+    fs.writeFileSync(path.join(mirror, "documents", hash), "%PDF-1.7\na forged court order\n%%EOF\n");
+    const host = await startBakedHost(mirror, stack);
+    try {
+      const { page, errors, hosts } = await newPage(browser!.context);
+      await page.goto(`${host.url}/?mirror=/mirror/#/verify/1`);
+      await page.waitForSelector("#document-published[data-state='mismatch']");
+      expect(await page.locator("#document-open").count()).to.equal(0);
+      expect(await page.locator("#document-published").textContent()).to.contain("NOT the one this record names");
+      await closeCheckedPage(page, errors, hosts);
+    } finally {
+      await host.close();
+    }
   });
 
   it("speaks Kazakh and Russian", async () => {

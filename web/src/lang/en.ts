@@ -311,4 +311,18 @@ export const en = {
   "fund.problem.chain": "the chain could not be read for it",
   "fund.problem.missing": "the chain holds it, but the data source does not list it",
   "fund.checkDone": "Done: checked {checked} of {total} batches against the blockchain.",
+  "document.title": "Supporting document",
+  "document.none": "No document: this record names none (its documentHash is zero).",
+  "document.hash": "keccak-256 named by the record: {hash}",
+  "document.loading": "Fetching the published document and checking its hash in your browser…",
+  "document.match":
+    "✓ The published document is the one this record names: its keccak-256, computed in your browser, matches.",
+  "document.open": "Open the checked document",
+  "document.notStored": "The document is not published at this source; if you have it, check it below.",
+  "document.mismatch":
+    "✗ The document served here is NOT the one this record names (its hash is {hash}): do not rely on it.",
+  "document.error": "The document could not be fetched: {message}",
+  "document.yoursLabel": "Check a document you have: choose or drop the file",
+  "document.yoursMatch": "✓ Match: {name} is exactly the document this record names.",
+  "document.yoursNoMatch": "✗ No match: {name} hashes to {hash}, not to this record's documentHash.",
 };

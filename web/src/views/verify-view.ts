@@ -11,6 +11,7 @@ import { effectiveTrust, linkQuery, readerUrls } from "../settings";
 import { blank, verifyBundleText, verifySeq, type Outcome, type Step, type VerdictKind } from "../verify";
 import { verifyRecordOnChain } from "../verify-record-call";
 import { recordTable, txLink } from "./common";
+import { documentSection } from "./document-check";
 import { homeSections } from "./home";
 import { linkBanner, settingsPanel, trustDownload } from "./trust-settings";
 
@@ -297,6 +298,7 @@ function renderOutcome(result: HTMLElement, o: Outcome): void {
   parts.push(actions(o));
   if (o.trust) parts.push(trustBox(o));
   if (o.record) parts.push(h("h3", {}, t("verify.record")), h("div", { class: "table-wrap" }, recordTable(o.record)));
+  if (o.record) parts.push(documentSection(o.record.documentHash, dataSource()));
   replace(result, ...parts);
 }
 
