@@ -209,6 +209,10 @@ export interface ImportRows {
   batches: StoredBatch[];
   records: (StoredRecord & { proof: Buffer | null })[];
   meta: [string, string][];
+  /** Supporting documents (schema 4 of SQLite on): nothing published may be lost in a move. */
+  documents?: { doc: StoredDocument; body: Buffer }[];
+  /** Live Idempotency-Keys with their first answers, so a retry after the move still answers them. */
+  idempotencyKeys?: { publisher: string; key: string; bodyHash: string; answer: string; createdAt: number }[];
 }
 
 export class PostgresStore implements Store {
@@ -465,6 +469,18 @@ export class PostgresStore implements Store {
       }
       for (const [key, value] of rows.meta)
         await db.query("INSERT INTO meta (key, value) VALUES ($1, $2)", [key, value]);
+      for (const { doc, body } of rows.documents ?? []) {
+        await db.query(
+          "INSERT INTO documents (hash, content_type, size, publisher, stored_at, body) VALUES ($1, $2, $3, $4, $5, $6)",
+          [doc.hash, doc.contentType, doc.size, doc.publisher, doc.storedAt, body],
+        );
+      }
+      for (const k of rows.idempotencyKeys ?? []) {
+        await db.query(
+          "INSERT INTO idempotency_keys (publisher, key, body_hash, answer, created_at) VALUES ($1, $2, $3, $4, $5)",
+          [k.publisher, k.key, k.bodyHash, k.answer, k.createdAt],
+        );
+      }
       const maxSeq = rows.records.reduce((m, s) => Math.max(m, s.record.seq), 0);
       const maxBatch = rows.batches.reduce((m, b) => Math.max(m, b.id), 0);
       await db.query("UPDATE counters SET value = $1 WHERE name = 'seq'", [maxSeq]);
@@ -683,14 +699,6 @@ export class PostgresStore implements Store {
       [hash.toLowerCase()],
     );
     return row ? { doc: toDocument(row), body: row.body } : null;
-  }
-
-  async listDocuments(afterHash: Hex | null, limit: number): Promise<StoredDocument[]> {
-    const rows = await this.rows<DocumentRow>(
-      "SELECT hash, content_type, size, publisher, stored_at FROM documents WHERE hash > $1 ORDER BY hash LIMIT $2",
-      [(afterHash ?? "").toLowerCase(), limit],
-    );
-    return rows.map(toDocument);
   }
 
   async getMeta(key: string): Promise<string | null> {

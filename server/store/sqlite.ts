@@ -315,15 +315,6 @@ export class SqliteStore implements Store {
     return row ? { doc: toDocument(row), body: row.body } : null;
   }
 
-  async listDocuments(afterHash: Hex | null, limit: number): Promise<StoredDocument[]> {
-    return this.db
-      .prepare<[string, number], DocumentRow>(
-        "SELECT hash, content_type, size, publisher, stored_at FROM documents WHERE hash > ? ORDER BY hash LIMIT ?",
-      )
-      .all((afterHash ?? "").toLowerCase(), limit)
-      .map(toDocument);
-  }
-
   /** Standings, aggregates and holdings follow the records just inserted (same transaction). */
   private applyEffect(effect: AppendEffect): void {
     for (const change of effect.standingChanges) this.stmts.setStanding.run(change.standing, change.seq);

@@ -156,8 +156,6 @@ export interface Store {
   /** Stores a document once (true) or finds it stored already (false). */
   putDocument(doc: StoredDocument, body: Uint8Array): Promise<boolean>;
   getDocument(hash: Hex): Promise<{ doc: StoredDocument; body: Buffer } | null>;
-  /** Documents in hash order after `afterHash` (for mirrors), at most `limit`, without their bytes. */
-  listDocuments(afterHash: Hex | null, limit: number): Promise<StoredDocument[]>;
   maxSeq(): Promise<number>;
   /** Records not in any batch yet (cheap: the batcher asks after every accepted write). */
   unsealedCount(): Promise<number>;
