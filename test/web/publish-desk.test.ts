@@ -171,7 +171,7 @@ describe("web: the publisher's desk and the citizens' document check (Chromium)"
 
   it("a mirror serving other bytes under the record's hash: refused, never offered", async () => {
     const mirror = fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-desk-mirror-"));
-    await exportMirror(stack.baseUrl, mirror);
+    await exportMirror(stack.baseUrl, mirror, { bundles: true });
     const hash = bytesToHex(keccak256(PDF));
     fs.writeFileSync(path.join(mirror, "documents", hash), "%PDF-1.7\na forged court order\n%%EOF\n");
     const host = await startBakedHost(mirror, stack);

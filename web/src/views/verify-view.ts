@@ -298,7 +298,8 @@ function renderOutcome(result: HTMLElement, o: Outcome): void {
   parts.push(actions(o));
   if (o.trust) parts.push(trustBox(o));
   if (o.record) parts.push(h("h3", {}, t("verify.record")), h("div", { class: "table-wrap" }, recordTable(o.record)));
-  if (o.record) parts.push(documentSection(o.record.documentHash, dataSource()));
+  // A document is judged only against a record the chain vouched for: another verdict's record may be forged.
+  if (o.record && o.verdict === "anchored") parts.push(documentSection(o.record.documentHash, dataSource()));
   replace(result, ...parts);
 }
 
