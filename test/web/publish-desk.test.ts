@@ -11,7 +11,15 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { bytesToHex, keccak256, type RecordV1 } from "../../core";
 import { startTestStack, type TestStack } from "../helpers/stack";
-import { closeCheckedPage, exportMirror, newPage, startBakedHost, startBrowser, type Browser } from "./browser";
+import {
+  closeCheckedPage,
+  exportMirror,
+  newPage,
+  startBakedHost,
+  startBrowser,
+  startTamperingProxy,
+  type Browser,
+} from "./browser";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DIST = path.join(ROOT, "web", "dist");
@@ -184,6 +192,24 @@ describe("web: the publisher's desk and the citizens' document check (Chromium)"
       await closeCheckedPage(page, errors, hosts);
     } finally {
       await host.close();
+    }
+  });
+
+  it("a server that gives a record a stored document's hash: the forged record's document is never judged", async () => {
+    const hash = bytesToHex(keccak256(PDF));
+    // Record 2 names no document; the proxy makes it name the court order stored for record 1.
+    const proxy = await startTamperingProxy(stack.baseUrl, (body) => {
+      if (body.record && typeof body.record === "object") (body.record as { documentHash: string }).documentHash = hash;
+    });
+    try {
+      const { page, errors, hosts } = await newPage(browser!.context);
+      await page.goto(`${proxy.url}/verify/2`);
+      await page.waitForSelector("[data-verdict='mismatch']");
+      expect(await page.locator("#document").count()).to.equal(0);
+      expect(await page.locator("#document-open").count()).to.equal(0);
+      await closeCheckedPage(page, errors, hosts);
+    } finally {
+      await proxy.close();
     }
   });
 
