@@ -86,6 +86,7 @@ function refuseDeclaredOver(limit: number) {
 
 function writeRoutes(app: express.Express, deps: AppDeps): void {
   const { service, store, config } = deps;
+  const writable = mw.requireWritable(deps.writeRefusal);
   const publisherGate = [
     mw.identifyPublisher(store),
     mw.authFailureLimit(config),
@@ -95,10 +96,10 @@ function writeRoutes(app: express.Express, deps: AppDeps): void {
   app.post(
     "/api/v1/records",
     ...publisherGate,
-    async (req, _res, next) => {
+    (req, res, next) => {
       // A dry run writes nothing, so it is not refused while writes are (halted, shutting down).
       if (isDryRun(req)) return next();
-      return mw.requireWritable(deps.writeRefusal)(req, _res, next);
+      return writable(req, res, next);
     },
     mw.requireJson,
     mw.parseJson(config),
