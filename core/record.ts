@@ -178,10 +178,40 @@ const text =
   (value, field) =>
     checkText(field, value, maxChars);
 
-function decimalProblem(field: string, failure: { code: DecimalErrorCode; message: string }): FieldProblem[] {
-  const code = failure.code === "DECIMAL_NOT_STRING" ? "WRONG_TYPE" : failure.code;
-  return problem(field, code, `${field} ${failure.message}`);
+/** A refused value as the message quotes it: JSON, cut at 60 characters (it may be huge or hostile). */
+export function shownValue(value: unknown): string {
+  const text = value === undefined ? "undefined" : (JSON.stringify(value) ?? String(value));
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
+
+/** Digits grouped by commas, spaces or apostrophes: a spreadsheet's 13,440,000.00 or 1 234,56. */
+const GROUPED_DIGITS = /^\d{1,3}(?:[, \u00a0\u202f'’]\d{3})+(?:[.,]\d+)?$/;
+
+/** The decimal's problem, with the refused value and, for a common slip, the fix. */
+function decimalProblem(
+  field: string,
+  value: unknown,
+  failure: { code: DecimalErrorCode; message: string },
+): FieldProblem[] {
+  const code = failure.code === "DECIMAL_NOT_STRING" ? "WRONG_TYPE" : failure.code;
+  let hint = "";
+  if (typeof value === "string" && GROUPED_DIGITS.test(value.trim())) {
+    hint = "; no thousands separators, and a dot for the fraction";
+  } else if (typeof value === "number") hint = `; send it as a string, e.g. "${String(value)}"`;
+  else if (typeof value === "string" && /^\d+,\d+$/.test(value))
+    hint = `; the fraction takes a dot: ${value.replace(",", ".")}`;
+  return problem(field, code, `${field} ${failure.message}${hint}; got ${shownValue(value)}`);
+}
+
+/** Unix seconds as an integer JSON number: a date string or a fraction is refused with an example. */
+const checkUnixSeconds: FieldCheck = (value, field) => {
+  const expected = "unix seconds as an integer JSON number, e.g. 1761955200 for 2025-11-01 00:00 UTC";
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    return problem(field, "WRONG_TYPE", `${field} must be ${expected}; got ${shownValue(value)}`);
+  }
+  if (value >= 0 && value <= LIMITS.maxInteger) return [];
+  return problem(field, "INTEGER_OUT_OF_RANGE", `${field} must be ${expected}; got ${shownValue(value)}`);
+};
 
 /** Kinds whose amount may be 0: a snapshot, a retraction, a declaration of an empty account. */
 const ZERO_AMOUNT_KINDS: ReadonlySet<RecordKind> = new Set(["VALUATION", "RETRACTION", "WALLET_DECLARED"]);
@@ -192,13 +222,13 @@ const checkKind: FieldCheck = (kind, field) =>
     : problem(
         field,
         typeof kind === "string" ? "KIND_UNKNOWN" : "WRONG_TYPE",
-        `kind must be one of ${RECORD_KIND_NAMES.join(", ")}`,
+        `kind must be one of ${RECORD_KIND_NAMES.join(", ")}; got ${shownValue(kind)}`,
       );
 
 /** A decimal with AMOUNT_DECIMALS; 0 for a RETRACTION, positive unless the kind may be 0. */
 const checkAmount: FieldCheck = (value, field, { kind }) => {
   const amount = parseDecimal(value, AMOUNT_DECIMALS);
-  if (!amount.ok) return decimalProblem(field, amount);
+  if (!amount.ok) return decimalProblem(field, value, amount);
   if (kind === "RETRACTION" && amount.value !== 0n)
     return problem(field, "AMOUNT_NOT_ZERO", "a RETRACTION must have amount 0");
   if (isRecordKind(kind) && !ZERO_AMOUNT_KINDS.has(kind) && amount.value === 0n)
@@ -208,7 +238,7 @@ const checkAmount: FieldCheck = (value, field, { kind }) => {
 
 const checkValueUsd: FieldCheck = (value, field) => {
   const valueUsd = parseDecimal(value, VALUE_USD_DECIMALS);
-  return valueUsd.ok ? [] : decimalProblem(field, valueUsd);
+  return valueUsd.ok ? [] : decimalProblem(field, value, valueUsd);
 };
 
 const seqOrZero = integerFrom(0);
@@ -221,11 +251,22 @@ const checkCorrects: FieldCheck = (value, field, { kind }) => {
   return problems;
 };
 
+const assetFormat = matches(LIMITS.assetPattern, "ASSET_FORMAT", "1–16 characters of A–Z, 0–9, '.' and '-'");
+
+/** An asset symbol; a lower-case one is told the upper-case spelling. */
+const checkAsset: FieldCheck = (value, field, owner) => {
+  const problems = assetFormat(value, field, owner);
+  if (problems.length === 0 || typeof value !== "string") return problems;
+  const upper = value.toUpperCase();
+  const hint = LIMITS.assetPattern.test(upper) ? `; asset symbols are upper case: ${upper}` : "";
+  return problem(field, problems[0]!.code, `${problems[0]!.message}${hint}; got ${shownValue(value)}`);
+};
+
 /** The publisher's fields, in the order their problems are reported. */
 const INPUT_SHAPE = {
   kind: checkKind,
-  occurredAt: integerFrom(0),
-  asset: matches(LIMITS.assetPattern, "ASSET_FORMAT", "1–16 characters of A–Z, 0–9, '.' and '-'"),
+  occurredAt: checkUnixSeconds,
+  asset: checkAsset,
   amount: checkAmount,
   valueUsd: checkValueUsd,
   counterparty: text(LIMITS.counterpartyChars),
@@ -313,6 +354,14 @@ function recordOf(input: Record<string, unknown>): RecordV1 {
   };
 }
 
+/** Why an occurredAt is in the future; a millisecond timestamp is named as such. */
+function futureMessage(occurredAt: number, now: number): string {
+  const at = `occurredAt must not be in the future (now is ${now}); got ${occurredAt}`;
+  return occurredAt > now * 100
+    ? `${at}, which looks like milliseconds: send unix seconds, e.g. ${Math.floor(occurredAt / 1000)}`
+    : `${at} (${new Date(occurredAt * 1000).toISOString().slice(0, 19)}Z)`;
+}
+
 /**
  * Validates what a publisher sent: exactly the ten publisher fields, no server field, every rule of
  * Record v1, and occurredAt not in the future. Returns every problem at once.
@@ -323,7 +372,7 @@ export function validateRecordInput(input: unknown, options: InputValidationOpti
   const { occurredAt } = input;
   const latest = options.now + (options.maxClockSkewSeconds ?? 300);
   if (typeof occurredAt === "number" && Number.isInteger(occurredAt) && occurredAt > latest)
-    problems.push(...problem("occurredAt", "OCCURRED_IN_FUTURE", "occurredAt must not be in the future"));
+    problems.push(...problem("occurredAt", "OCCURRED_IN_FUTURE", futureMessage(occurredAt, options.now)));
   if (problems.length > 0) return { ok: false, errors: problems };
   return { ok: true, value: inputOf(input) };
 }

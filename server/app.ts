@@ -11,9 +11,11 @@ import type { ServerConfig } from "./config";
 import { recordsFeed } from "./feed";
 import type { Metrics } from "./metrics";
 import * as mw from "./middleware";
+import { MAX_DOCUMENT_BYTES } from "./documents";
+import { IDEMPOTENCY_KEY_PATTERN } from "./ingest";
 import { openApiDocument } from "./openapi";
 import { pageConfig, withPageConfig } from "./page-config";
-import { ProblemError, notFound, problemBody } from "./problem";
+import { ProblemError, invalidParameter, notFound, problemBody } from "./problem";
 import type { Readiness } from "./readiness";
 import { parseIntParam, type Service } from "./service";
 import type { Store } from "./store/types";
@@ -51,22 +53,101 @@ function healthRoutes(app: express.Express, deps: AppDeps): void {
   app.get("/api/v1/openapi.json", mw.corsReads, (_req, res) => json(res, 200, openApiDocument));
 }
 
+/** `?dryRun=1` (or `true`): check only; `0`, `false` or absent: write. */
+function isDryRun(req: Request): boolean {
+  const value = req.query.dryRun;
+  if (value === undefined || value === "0" || value === "false") return false;
+  if (value === "1" || value === "true") return true;
+  throw invalidParameter("dryRun", `must be 1 or 0 (true or false); got ${JSON.stringify(value).slice(0, 40)}`);
+}
+
+/** The Idempotency-Key header: 1–100 printable ASCII characters, or none. */
+function idempotencyKey(req: Request): string | undefined {
+  const key = req.get("idempotency-key");
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw invalidParameter("Idempotency-Key", "must be 1 to 100 printable ASCII characters without spaces");
+  }
+  return key;
+}
+
+/** A body declared larger than `limit` is refused before a byte of it is read (and the connection closed). */
+function refuseDeclaredOver(limit: number) {
+  return (req: Request, res: Response, next: () => void) => {
+    const declared = Number(req.get("content-length") ?? "0");
+    if (!(declared > limit)) return next();
+    res.setHeader("Connection", "close");
+    throw new ProblemError(
+      413,
+      "PAYLOAD_TOO_LARGE",
+      `a document is at most ${limit} bytes; this one declares ${declared}`,
+    );
+  };
+}
+
 function writeRoutes(app: express.Express, deps: AppDeps): void {
   const { service, store, config } = deps;
-  app.post(
-    "/api/v1/records",
+  const writable = mw.requireWritable(deps.writeRefusal);
+  const publisherGate = [
     mw.identifyPublisher(store),
     mw.authFailureLimit(config),
     mw.requirePublisher,
     mw.publisherLimit(config),
-    mw.requireWritable(deps.writeRefusal),
+  ];
+  app.post(
+    "/api/v1/records",
+    ...publisherGate,
+    (req, res, next) => {
+      // A dry run writes nothing, so it is not refused while writes are (halted, shutting down).
+      if (isDryRun(req)) return next();
+      return writable(req, res, next);
+    },
     mw.requireJson,
     mw.parseJson(config),
-    async (req, res) => json(res, 201, await service.ingest(req.publisher!, req.body, req.publisherRights)),
+    async (req, res) => {
+      if (isDryRun(req)) return json(res, 200, await service.dryRun(req.publisher!, req.body, req.publisherRights));
+      const key = idempotencyKey(req);
+      const answer = await service.ingest(req.publisher!, req.body, req.publisherRights, { idempotencyKey: key });
+      const { replayed, ...body } = answer;
+      if (replayed) res.setHeader("Idempotent-Replayed", "true");
+      json(res, 201, body);
+    },
+  );
+  app.put(
+    "/api/v1/documents/:hash",
+    ...publisherGate,
+    refuseDeclaredOver(MAX_DOCUMENT_BYTES),
+    express.raw({ limit: MAX_DOCUMENT_BYTES, type: () => true, inflate: false }),
+    async (req, res) => {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const hash = String(req.params.hash);
+      const created = await service.putDocument(req.publisher!, hash, req.get("content-type"), body);
+      json(res, created ? 201 : 200, {
+        hash: hash.toLowerCase(),
+        size: body.length,
+        stored: created ? "new" : "already",
+      });
+    },
   );
 }
 
-function readRoutes(app: express.Express, { service, store }: AppDeps): void {
+function documentRoutes(app: express.Express, { service }: AppDeps): void {
+  app.get("/api/v1/documents/:hash", async (req, res) => {
+    const { doc, body, inline } = await service.getDocument(String(req.params.hash));
+    // Served to anyone, so never interpreted as a page: no sniffing, sandboxed, a download unless harmless.
+    res.setHeader("Content-Type", doc.contentType);
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("Content-Security-Policy", "sandbox; default-src 'none'");
+    res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
+    res.setHeader("ETag", `"${doc.hash}"`);
+    res.setHeader("Content-Disposition", `${inline ? "inline" : "attachment"}; filename="${doc.hash}"`);
+    res.status(200).send(body);
+  });
+}
+
+function readRoutes(app: express.Express, deps: AppDeps): void {
+  const { service, store } = deps;
+  documentRoutes(app, deps);
   app.get("/api/v1/records", async (req, res) => json(res, 200, await service.listRecords(req.query)));
   app.get("/api/v1/records/:seq", async (req, res) => json(res, 200, await service.getRecord(seqParam(req))));
   app.get("/api/v1/records/:seq/proof", async (req, res) => {
@@ -95,6 +176,16 @@ function readRoutes(app: express.Express, { service, store }: AppDeps): void {
   });
 }
 
+/** The publisher's desk, its own page (web/publish), when it was built. */
+function publisherDesk(app: express.Express, webDir: string): void {
+  const file = path.join(webDir, "publish", "index.html");
+  if (!fs.existsSync(file)) return;
+  const html = fs.readFileSync(file, "utf8");
+  app.get(["/publish", "/publish/"], (_req, res) => {
+    res.status(200).type("html").setHeader("Cache-Control", "no-cache").send(html);
+  });
+}
+
 function pageRoutes(app: express.Express, { config, service }: AppDeps): void {
   const webDir = config.webDir;
   if (webDir && fs.existsSync(path.join(webDir, "index.html"))) {
@@ -106,6 +197,7 @@ function pageRoutes(app: express.Express, { config, service }: AppDeps): void {
       res.status(200).type("html").setHeader("Cache-Control", "no-cache").send(page);
     };
     app.get(["/", "/index.html"], (_req, res) => sendPage(res));
+    publisherDesk(app, webDir);
     app.use(express.static(webDir, { index: false, fallthrough: true, maxAge: "5m" }));
     // Client-side routes (/verify/17, /ledger, /fund …) all load the page.
     app.use((req, res, next) => {

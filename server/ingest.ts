@@ -2,15 +2,19 @@
  * POST /api/v1/records: validate everything, check the publisher's right to correct, append atomically, then
  * answer with receipts (only after the commit).
  */
+import crypto from "node:crypto";
 import { leafHash, validateRecordInput, type FieldProblem, type Keccak, type Receipt, type RecordInput } from "../core";
 import type { Batcher } from "./batcher";
 import type { ControlCheck } from "./control-check";
 import type { ReceiptSigner } from "./crypto";
 import { isObject } from "../core/shape";
 import { ProblemError } from "./problem";
-import type { Store, StoredRecord } from "./store/types";
+import { IdempotencyKeyTaken, type IdempotencyClaim, type Store, type StoredRecord } from "./store/types";
 
 export const MAX_BULK_RECORDS = 1000;
+/** How long an Idempotency-Key answers with its first answer (DESIGN: 7 days). */
+export const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,100}$/;
 
 export interface IngestDeps {
   store: Store;
@@ -28,8 +32,28 @@ export interface PublisherRights {
   mayCorrectOthers: boolean;
 }
 
+export interface IngestAnswer {
+  receipts: Receipt[];
+  /** True when an Idempotency-Key's first answer is given again (nothing was written). */
+  replayed?: boolean;
+}
+
+export interface DryRunAnswer {
+  dryRun: true;
+  /** Records that would be accepted on their own; a write is accepted only when problems is empty. */
+  accepted: number;
+  problems: FieldProblem[];
+}
+
 export interface Ingest {
-  ingest(publisher: string, body: unknown, rights?: PublisherRights): Promise<{ receipts: Receipt[] }>;
+  ingest(
+    publisher: string,
+    body: unknown,
+    rights?: PublisherRights,
+    options?: { idempotencyKey?: string },
+  ): Promise<IngestAnswer>;
+  /** The write's validation and rights checks, with nothing stored and no seq used. */
+  dryRun(publisher: string, body: unknown, rights?: PublisherRights): Promise<DryRunAnswer>;
 }
 
 export const receiptOf = (s: StoredRecord): Receipt => ({
@@ -61,10 +85,16 @@ function readBody(body: unknown): { inputs: unknown[]; prefix: (i: number) => st
   return { inputs: body.records, prefix: (i) => `records/${i}`, problems };
 }
 
-/** Every input checked against Record v1 and against the seqs that exist; all problems at once, or none. */
-function validate(body: unknown, at: number, maxSeq: number): RecordInput[] {
+interface Checked {
+  /** The valid inputs, each with the field prefix of its place in the body. */
+  valid: { input: RecordInput; fieldOf: (field: string) => string }[];
+  problems: FieldProblem[];
+}
+
+/** Every input checked against Record v1 and against the seqs that exist; every problem at once. */
+function check(body: unknown, at: number, maxSeq: number): Checked {
   const { inputs, prefix, problems } = readBody(body);
-  const valid: RecordInput[] = [];
+  const valid: Checked["valid"] = [];
   inputs.forEach((input, i) => {
     const result = validateRecordInput(input, { now: at });
     const fieldOf = (field: string) => [prefix(i), field].filter(Boolean).join("/");
@@ -76,14 +106,20 @@ function validate(body: unknown, at: number, maxSeq: number): RecordInput[] {
         code: "CORRECTS_UNKNOWN",
         message: `corrects names seq ${result.value.corrects}, which does not exist`,
       });
-    } else valid.push(result.value);
+    } else valid.push({ input: result.value, fieldOf });
   });
+  return { valid, problems };
+}
+
+/** The inputs when there is no problem, else INVALID_RECORD with all of them. */
+function validate(body: unknown, at: number, maxSeq: number): RecordInput[] {
+  const { valid, problems } = check(body, at, maxSeq);
   if (problems.length > 0) {
     const first = problems[0]!;
     const detail = `${problems.length} problem(s); first: ${first.field || "(record)"}: ${first.message}`;
     throw new ProblemError(400, "INVALID_RECORD", detail, { errors: problems.slice(0, 1000) });
   }
-  return valid;
+  return valid.map((v) => v.input);
 }
 
 /** Declarations whose control signature the chain refuses: 400 INVALID_RECORD, field by field, nothing stored. */
@@ -100,21 +136,80 @@ async function requireControl(check: ControlCheck | undefined, body: unknown, va
   throw new ProblemError(400, "INVALID_RECORD", detail, { errors: problems });
 }
 
+/** The seqs among `inputs`' corrects that another publisher published, with that publisher. */
+async function foreignTargets(
+  store: Store,
+  publisher: string,
+  inputs: readonly RecordInput[],
+): Promise<Map<number, string>> {
+  const foreign = new Map<number, string>();
+  for (const seq of new Set(inputs.map((i) => i.corrects).filter((seq) => seq !== 0))) {
+    const target = await store.getRecord(seq);
+    if (target && target.record.publisher !== publisher) foreign.set(seq, target.record.publisher);
+  }
+  return foreign;
+}
+
+const notOwnMessage = (seq: number, owner: string, publisher: string) =>
+  `record ${seq} was published by ${owner}; ${publisher} may correct or retract only its own records unless an ` +
+  "operator allows it (npm run publisher -- add NAME --may-correct-others)";
+
 /** A publisher corrects or retracts only its own records unless an operator gave it that right. */
 async function requireOwnCorrections(store: Store, publisher: string, inputs: readonly RecordInput[]): Promise<void> {
-  const targets = [...new Set(inputs.map((i) => i.corrects).filter((seq) => seq !== 0))];
-  for (const seq of targets) {
-    const target = await store.getRecord(seq);
-    if (target && target.record.publisher !== publisher) {
-      throw new ProblemError(
-        403,
-        "CORRECTION_NOT_OWN",
-        `record ${seq} was published by ${target.record.publisher}; ${publisher} may correct or retract only its own ` +
-          "records unless an operator allows it (npm run publisher -- add NAME --may-correct-others)",
-        { corrects: seq },
-      );
-    }
+  const [first] = await foreignTargets(store, publisher, inputs);
+  if (first) {
+    const [seq, owner] = first;
+    throw new ProblemError(403, "CORRECTION_NOT_OWN", notOwnMessage(seq, owner, publisher), { corrects: seq });
   }
+}
+
+/** The dry run: check's problems plus the rights check's, as field problems, in body order. */
+async function dryRunOf(
+  store: Store,
+  publisher: string,
+  body: unknown,
+  at: number,
+  rights: PublisherRights,
+): Promise<DryRunAnswer> {
+  const { valid, problems } = check(body, at, await store.maxSeq());
+  const foreign = rights.mayCorrectOthers
+    ? new Map<number, string>()
+    : await foreignTargets(
+        store,
+        publisher,
+        valid.map((v) => v.input),
+      );
+  let accepted = 0;
+  for (const { input, fieldOf } of valid) {
+    const owner = foreign.get(input.corrects);
+    if (owner === undefined) accepted += 1;
+    else
+      problems.push({
+        field: fieldOf("corrects"),
+        code: "CORRECTION_NOT_OWN",
+        message: notOwnMessage(input.corrects, owner, publisher),
+      });
+  }
+  return { dryRun: true, accepted, problems: problems.slice(0, 1000) };
+}
+
+/** The body's fingerprint for its Idempotency-Key: sha256 of the parsed body serialised again. */
+export function bodyHash(body: unknown): string {
+  return crypto.createHash("sha256").update(JSON.stringify(body)).digest("hex");
+}
+
+/** The first answer again for the same body; another body under the key is refused. */
+function replay(found: { bodyHash: string; answer: string }, hash: string, key: string): IngestAnswer {
+  if (found.bodyHash !== hash) {
+    throw new ProblemError(
+      422,
+      "IDEMPOTENCY_KEY_REUSED",
+      `Idempotency-Key ${JSON.stringify(key)} was used with another body within 7 days; nothing was written. ` +
+        "Send a new key for a new request, or the very same body to get the first answer again",
+      { idempotencyKey: key },
+    );
+  }
+  return { ...(JSON.parse(found.answer) as { receipts: Receipt[] }), replayed: true };
 }
 
 /** A failed append as a problem: the transaction rolled back, nothing is stored, a retry is always safe. */
@@ -135,15 +230,32 @@ export function createIngest(deps: IngestDeps): Ingest {
     const leaf = leafHash(record, keccak);
     return { leaf, signature: signer.sign(record.seq, leaf, record.publishedAt), signer: signer.address };
   };
+  const claimOf = (key: string | undefined, hash: string): IdempotencyClaim | undefined => {
+    if (key === undefined) return undefined;
+    const at = now();
+    const answer = (stored: readonly StoredRecord[]) => JSON.stringify({ receipts: stored.map(receiptOf) });
+    return { key, bodyHash: hash, at, notBefore: at - IDEMPOTENCY_TTL_SECONDS, answer };
+  };
   return {
-    async ingest(publisher, body, rights = { mayCorrectOthers: false }) {
+    async dryRun(publisher, body, rights = { mayCorrectOthers: false }) {
+      return dryRunOf(store, publisher, body, now(), rights);
+    },
+    async ingest(publisher, body, rights = { mayCorrectOthers: false }, options = {}) {
+      const key = options.idempotencyKey;
+      const hash = key === undefined ? "" : bodyHash(body);
+      if (key !== undefined) {
+        const found = await store.idempotentAnswer(publisher, key, now() - IDEMPOTENCY_TTL_SECONDS);
+        if (found) return replay(found, hash, key);
+      }
       const valid = validate(body, now(), await store.maxSeq());
       if (!rights.mayCorrectOthers) await requireOwnCorrections(store, publisher, valid);
       await requireControl(deps.checkControl, body, valid);
       let stored: StoredRecord[];
       try {
-        stored = await store.appendRecords(valid, publisher, finish, now);
+        stored = await store.appendRecords(valid, publisher, finish, now, claimOf(key, hash));
       } catch (cause) {
+        // Another request under the same key committed first (a concurrent retry): its answer, or 422.
+        if (cause instanceof IdempotencyKeyTaken) return replay(cause.found, hash, key!);
         deps.onStoreError?.(cause);
         throw appendProblem(cause);
       }

@@ -196,10 +196,32 @@ export function requireMetricsToken(token: string | null): RequestHandler {
   };
 }
 
-const BODY_ERRORS: Record<string, () => ProblemError> = {
+/** Where JSON.parse stopped, as line and column (1-based) of the body, with the parser's reason. */
+export function jsonSyntaxProblem(message: string, body: unknown): ProblemError {
+  const text = typeof body === "string" ? body : "";
+  const at = /at position (\d+)/.exec(message);
+  const position = at ? Number(at[1]) : /end of JSON input/.test(message) ? text.length : null;
+  const reason = message.replace(/\s*in JSON at position \d+.*$/s, "").slice(0, 120);
+  if (position === null) {
+    return new ProblemError(400, "INVALID_JSON", `the body is not valid JSON (a JSON object is expected): ${reason}`);
+  }
+  const before = text.slice(0, position);
+  const line = before.split("\n").length;
+  const column = position - before.lastIndexOf("\n");
+  return new ProblemError(
+    400,
+    "INVALID_JSON",
+    `the body is not valid JSON at line ${line}, column ${column}: ${reason}`,
+    {
+      line,
+      column,
+    },
+  );
+}
+
+const BODY_ERRORS: Record<string, (err: { message?: string; body?: unknown }) => ProblemError> = {
   "entity.too.large": () => new ProblemError(413, "PAYLOAD_TOO_LARGE", "the body exceeds the size limit"),
-  "entity.parse.failed": () =>
-    new ProblemError(400, "INVALID_JSON", "the body is not valid JSON (a JSON object is expected)"),
+  "entity.parse.failed": (err) => jsonSyntaxProblem(String(err.message ?? ""), err.body),
   "encoding.unsupported": () =>
     new ProblemError(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as UTF-8 JSON without a content encoding"),
   "request.aborted": () => new ProblemError(400, "INVALID_REQUEST", "the body did not arrive whole"),
@@ -210,9 +232,9 @@ BODY_ERRORS["request.size.invalid"] = BODY_ERRORS["request.aborted"]!;
 /** Any error as a problem: known ones with their code; anything else logged, and answered with no detail. */
 export function toProblem(err: unknown, logger: Logger): ProblemError {
   if (err instanceof ProblemError) return err;
-  const e = err as { type?: string; status?: number };
+  const e = err as { type?: string; status?: number; message?: string; body?: unknown };
   const known = typeof e?.type === "string" ? BODY_ERRORS[e.type] : undefined;
-  if (known) return known();
+  if (known) return known(e);
   if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) {
     return new ProblemError(e.status, "INVALID_REQUEST", "the request could not be read");
   }

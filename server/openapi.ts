@@ -237,6 +237,24 @@ export const openApiDocument = {
           },
         },
       },
+      DryRun: {
+        type: "object",
+        required: ["dryRun", "accepted", "problems"],
+        properties: {
+          dryRun: { const: true },
+          accepted: { type: "integer", description: "records without a problem; a write needs problems = []" },
+          problems: { type: "array", items: ref("FieldProblem") },
+        },
+      },
+      DocumentStored: {
+        type: "object",
+        required: ["hash", "size", "stored"],
+        properties: {
+          hash: hex32,
+          size: { type: "integer" },
+          stored: { type: "string", enum: ["new", "already"] },
+        },
+      },
       Registry: {
         type: "object",
         properties: {
@@ -254,8 +272,24 @@ export const openApiDocument = {
   paths: {
     "/api/v1/records": {
       post: {
-        summary: "Publish one record, or up to 1000 atomically",
+        summary: "Publish one record, or up to 1000 atomically; or check them only (?dryRun=1)",
         security: [{ publisherKey: [] }],
+        parameters: [
+          {
+            name: "dryRun",
+            in: "query",
+            description: "1: the write's validation and rights checks only; nothing stored, no seq used (200)",
+            schema: { type: "string", enum: ["1", "0", "true", "false"] },
+          },
+          {
+            name: "Idempotency-Key",
+            in: "header",
+            description:
+              "1–100 printable ASCII characters, per publisher, 7 days: the same key with the same body answers " +
+              "the first answer again (header Idempotent-Replayed: true); with another body 422 IDEMPOTENCY_KEY_REUSED",
+            schema: { type: "string", minLength: 1, maxLength: 100 },
+          },
+        ],
         requestBody: {
           required: true,
           content: {
@@ -278,7 +312,12 @@ export const openApiDocument = {
             type: "object",
             properties: { receipts: { type: "array", items: ref("Receipt") } },
           }),
-          "400": problem("INVALID_RECORD (every problem in `errors`), INVALID_JSON or DUPLICATE_KEY"),
+          "200": ok("A dry run's report (nothing stored)", ref("DryRun")),
+          "400": problem(
+            "INVALID_RECORD (every problem in `errors`), INVALID_JSON (with `line`, `column`), DUPLICATE_KEY or " +
+              "INVALID_PARAMETER (dryRun, Idempotency-Key)",
+          ),
+          "422": problem("IDEMPOTENCY_KEY_REUSED (the key was used with another body)"),
           "401": problem("UNAUTHORIZED"),
           "403": problem("CORRECTION_NOT_OWN (another publisher's record; needs --may-correct-others)"),
           "413": problem("PAYLOAD_TOO_LARGE"),
@@ -318,6 +357,48 @@ export const openApiDocument = {
             },
           }),
           "400": problem("INVALID_PARAMETER"),
+        },
+      },
+    },
+    "/api/v1/documents/{hash}": {
+      parameters: [
+        {
+          name: "hash",
+          in: "path",
+          required: true,
+          description: "0x + the keccak-256 of the document's bytes (a record's documentHash)",
+          schema: { type: "string", pattern: "^0x[0-9a-fA-F]{64}$" },
+        },
+      ],
+      put: {
+        summary: "Store a supporting document under its keccak-256 (at most 20 MB)",
+        security: [{ publisherKey: [] }],
+        requestBody: {
+          required: true,
+          content: {
+            "application/pdf": { schema: { type: "string", format: "binary" } },
+            "image/png": { schema: { type: "string", format: "binary" } },
+            "image/jpeg": { schema: { type: "string", format: "binary" } },
+            "text/plain": { schema: { type: "string" } },
+            "application/octet-stream": { schema: { type: "string", format: "binary" } },
+          },
+        },
+        responses: {
+          "201": ok("Stored", ref("DocumentStored")),
+          "200": ok("Stored already (same bytes)", ref("DocumentStored")),
+          "400": problem("INVALID_PARAMETER (hash) or INVALID_REQUEST (empty body)"),
+          "401": problem("UNAUTHORIZED"),
+          "413": problem("PAYLOAD_TOO_LARGE (over 20 MB)"),
+          "415": problem("UNSUPPORTED_MEDIA_TYPE (a type not taken, or bytes that are not of the type sent)"),
+          "422": problem("DOCUMENT_HASH_MISMATCH (with `expected` and `actual`)"),
+        },
+      },
+      get: {
+        summary: "The document, to anyone (sandboxed, never sniffed)",
+        responses: {
+          "200": { description: "The document's bytes with the type it was stored with" },
+          "400": problem("INVALID_PARAMETER"),
+          "404": problem("DOCUMENT_NOT_FOUND (a record may name a document that is not stored)"),
         },
       },
     },

@@ -10,6 +10,7 @@ import type { ChainClient } from "./chain";
 import type { ServerConfig } from "./config";
 import type { ReceiptSigner } from "./crypto";
 import { createControlCheck } from "./control-check";
+import { createDocuments, type Documents } from "./documents";
 import { createIngest, type Ingest } from "./ingest";
 import type { Leadership } from "./leader";
 import { storeProblem } from "./problem-store";
@@ -37,7 +38,7 @@ export interface ServiceDeps {
   onStoreError?: (error: unknown) => void;
 }
 
-export type Service = Ingest & Queries;
+export type Service = Ingest & Queries & Documents;
 
 export function createService(deps: ServiceDeps): Service {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
@@ -50,11 +51,15 @@ export function createService(deps: ServiceDeps): Service {
       ),
     }),
     ...createQueries(deps),
+    ...createDocuments({ ...deps, now }),
   });
 }
 
 const STORE_METHODS = [
   "ingest",
+  "dryRun",
+  "putDocument",
+  "getDocument",
   "getRecord",
   "listRecords",
   "proofBundleJson",

@@ -86,6 +86,26 @@ await build({
   logLevel: "warning",
 });
 
+// The publisher's desk (/publish): its own entry and folder, never part of the citizens' bundle.
+await build({
+  entryPoints: { publish: join(webDir, "publish/main.ts") },
+  // csv-parse's browser build carries the Buffer it needs.
+  alias: { "csv-parse/sync": "csv-parse/browser/esm/sync" },
+  bundle: true,
+  format: "esm",
+  splitting: true,
+  target: "es2020",
+  minify: true,
+  legalComments: "none",
+  outdir: join(outDir, "publish"),
+  entryNames: "[name]",
+  chunkNames: "chunks/[name]-[hash]",
+  platform: "browser",
+  logLevel: "warning",
+  define: { "process.env.NODE_ENV": '"production"' },
+});
+for (const name of ["index.html", "publish.css"]) cpSync(join(webDir, "publish", name), join(outDir, "publish", name));
+
 cpSync(join(webDir, "public"), outDir, { recursive: true });
 const indexPath = join(outDir, "index.html");
 // Replacer functions: a replacement string would expand `$$`, `` $` `` and `$'` found in the base or the config.

@@ -5,7 +5,8 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { AiqynError } from "../../core";
+import { AiqynError, ZERO_BYTES32 } from "../../core";
+import { documentHashOf } from "./document";
 import { COMMON_OPTIONS, EXIT_OK, httpUrlOption, parseJsonCommand, requireOption, secondsOption } from "./args";
 import { MIRROR_BATCH_FORMAT, MIRROR_FORMAT, mirrorBatchFile, parseRegistryInfo } from "./audit/source";
 import { writeFileAtomic } from "./fs-atomic";
@@ -19,10 +20,13 @@ Writes a static mirror of the registry's anchored batches:
   DIR/index.json            { format: "aiqyn-mirror/1", exportedAt, registry, batches: [ { ...Batch, file } ] }
   DIR/batches/000001.json   { format: "aiqyn-mirror-batch/1", batch, records: [ { record, leaf } ] }
   DIR/bundles/<seq>.json    every record's aiqyn-proof/1 bundle (with --bundles)
+  DIR/documents/0x<hash>    every document the exported records name that the server stores (the bytes
+                            hash to the name: keccak-256; one that does not is left out and counted)
 Only anchored batches are exported. Nothing is checked against the chain here: run
 "aiqyn audit --mirror DIR" for that.
 
---json[=FILE] prints (or writes) { format: "aiqyn-export/1", out, batches, records, bundles }.
+--json[=FILE] prints (or writes) { format: "aiqyn-export/1", out, batches, records, bundles, documents,
+documentsMismatched }.
 
 Exit status: 0 written; 2 usage error or the server failed (the previous index.json, if any, is left as it was).
 `;
@@ -59,6 +63,7 @@ export async function runExport(argv: string[], io: Io): Promise<number> {
   if (withBundles) await mkdir(join(out, "bundles"), { recursive: true });
 
   const entries: Record<string, unknown>[] = [];
+  const named = new Set<string>();
   let records = 0;
   for (const batch of batches) {
     const id = batch.id as number;
@@ -80,8 +85,10 @@ export async function runExport(argv: string[], io: Io): Promise<number> {
       }
     }
     records += (answer.records as unknown[]).length;
+    for (const hash of documentHashesOf(answer.records as unknown[])) named.add(hash);
     entries.push({ ...batch, file });
   }
+  const documents = await exportDocuments(server, out, [...named], timeoutMs);
   const index = {
     format: MIRROR_FORMAT,
     exportedAt: Math.floor(Date.now() / 1000),
@@ -96,12 +103,18 @@ export async function runExport(argv: string[], io: Io): Promise<number> {
       batches: entries.length,
       records,
       bundles: withBundles ? records : 0,
+      documents: documents.copied,
+      documentsMismatched: documents.mismatched,
     });
   textOut(
     io,
     json,
   )(
     `exported ${entries.length} anchored batch(es), ${records} record(s)${withBundles ? ` and ${records} proof bundle(s)` : ""} to ${out}\n` +
+      `${documents.copied} document(s) copied` +
+      (documents.mismatched > 0
+        ? `, ${documents.mismatched} left out: their bytes do not hash to their name\n`
+        : "\n") +
       `check it against the chain with: aiqyn audit --rpc <your RPC> --trust <the trust root you pinned> --mirror ${out}\n` +
       `(the server names registry ${registry.value.registry} on chain ${registry.value.chainId}: compare, do not adopt)\n`,
   );
@@ -133,4 +146,43 @@ async function listAnchoredBatches(get: (path: string) => Promise<unknown>): Pro
     cursor = next;
   }
   return [...found.values()].sort((a, b) => (a.id as number) - (b.id as number));
+}
+
+/** The non-zero documentHashes of a batch's records, lower case. */
+function documentHashesOf(items: readonly unknown[]): string[] {
+  const hashes: string[] = [];
+  for (const item of items) {
+    const hash = isObject(item) && isObject(item.record) ? item.record.documentHash : undefined;
+    if (typeof hash === "string" && /^0x[0-9a-fA-F]{64}$/.test(hash) && hash.toLowerCase() !== ZERO_BYTES32)
+      hashes.push(hash.toLowerCase());
+  }
+  return hashes;
+}
+
+/** Copies each named document the server stores (404: not stored, skipped); bytes that do not hash to the name are left out. */
+async function exportDocuments(
+  server: string,
+  out: string,
+  hashes: readonly string[],
+  timeoutMs: number,
+): Promise<{ copied: number; mismatched: number }> {
+  let copied = 0;
+  let mismatched = 0;
+  if (hashes.length > 0) await mkdir(join(out, "documents"), { recursive: true });
+  for (const hash of hashes) {
+    const res = await fetch(joinUrl(server, `/api/v1/documents/${hash}`), { signal: AbortSignal.timeout(timeoutMs) });
+    if (res.status === 404) {
+      await res.body?.cancel();
+      continue;
+    }
+    if (!res.ok) throw new AiqynError("SOURCE_ERROR", `GET /api/v1/documents/${hash}: HTTP ${res.status}`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (documentHashOf(bytes) !== hash) {
+      mismatched += 1;
+      continue;
+    }
+    await writeFileAtomic(join(out, "documents", hash), bytes);
+    copied += 1;
+  }
+  return { copied, mismatched };
 }

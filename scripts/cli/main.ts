@@ -17,6 +17,8 @@ Commands:
   reconcile                 check the records against the chains: holdings, movements, undisclosed transfers
   diff <a.json> <b.json>    compare two audit reports: new batches, or history rewritten
   monitor                   watch the registry continuously: alerts on stdout, a webhook and an Atom feed
+  hash FILE...              the keccak-256 documentHash of a file
+  publish FILE              publish a CSV or XLSX of records (--dry-run first); see docs/PUBLISHING.md
 
 Run "aiqyn <command> --help" for a command's options. See docs/AUDITING.md.
 Exit status: 0 all good; 1 findings, refused or not anchored; 2 usage error or fatal error.
@@ -35,6 +37,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   reconcile: () => import("./reconcile").then((m) => ({ run: m.runReconcileCommand, help: m.RECONCILE_HELP })),
   diff: () => import("./diff").then((m) => ({ run: m.runDiff, help: m.DIFF_HELP })),
   monitor: () => import("./monitor/command").then((m) => ({ run: m.runMonitorCommand, help: m.MONITOR_HELP })),
+  hash: () => import("./hash").then((m) => ({ run: m.runHash, help: m.HASH_HELP })),
+  publish: () => import("./publish").then((m) => ({ run: m.runPublish, help: m.PUBLISH_HELP })),
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

@@ -233,6 +233,9 @@ const VERDICT_TEXT: Record<OutcomeVerdict, string> = {
   unreadable: "ERROR: the file could not be read",
 };
 
+const DOCUMENT_MISMATCH_TEXT =
+  "DOCUMENT MISMATCH: the record is anchored, but the file given with --document is not the document it names";
+
 function describeOutcome(outcome: BundleOutcome): string {
   const lines: string[] = [];
   const what = outcome.seq === undefined ? "" : ` — record ${outcome.seq}, batch ${outcome.batchId}`;
@@ -243,7 +246,9 @@ function describeOutcome(outcome: BundleOutcome): string {
       lines.push(`  ${mark(false)} ${p.code}: ${p.field || "/"} ${p.message}`);
   }
   for (const check of outcome.checks) lines.push(`  ${mark(check.ok)} ${check.id}: ${check.message}`);
-  lines.push(`  ${VERDICT_TEXT[outcome.verdict]}`);
+  // The record may be anchored while the --document given is not its document: never "every check passed" then.
+  const documentFailed = outcome.verdict === "anchored" && !outcome.ok;
+  lines.push(`  ${documentFailed ? DOCUMENT_MISMATCH_TEXT : VERDICT_TEXT[outcome.verdict]}`);
   return lines.join("\n") + "\n\n";
 }
 

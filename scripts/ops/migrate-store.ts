@@ -1,7 +1,7 @@
 /**
  * `ops migrate-store --from <sqlite file> --to <postgres url>`: moves a registry's store from SQLite to
  * PostgreSQL. Copies every publisher (with its key hash: keys keep working), batch, record with its proof,
- * receipt fields and setting, in one transaction into an empty database; then, from the copy, recomputes
+ * receipt fields and setting, every stored document and live Idempotency-Key, in one transaction into an empty database; then, from the copy, recomputes
  * every record's leaf, every batch root and every proof and compares them with the source and with the
  * chain's batch(id) before it says done. The source file is only read.
  */
@@ -11,7 +11,14 @@ import { AiqynError, bytesToHex, createRegistryReader, type Hex, type Keccak, ty
 import { createFastKeccak } from "../../server/crypto";
 import { computeBatch } from "../../server/seal";
 import { openPostgresStore, type ImportRows, type PostgresStore } from "../../server/store/postgres";
-import { toBatch, toStored, type BatchRow, type RecordRow } from "../../server/store/rows";
+import {
+  toBatch,
+  toDocument,
+  toStored,
+  type BatchRow,
+  type DocumentRow,
+  type RecordRow,
+} from "../../server/store/rows";
 import { UsageError } from "./args";
 import { resolveRegistry, type CommandContext } from "./commands";
 
@@ -56,10 +63,36 @@ export function readSqliteRows(file: string): ImportRows {
     const meta = (db.prepare("SELECT key, value FROM meta").all() as { key: string; value: string }[])
       .filter((m) => m.key !== "aggregates")
       .map((m): [string, string] => [m.key, m.value]);
-    return { publishers, batches, records, meta };
+    return { publishers, batches, records, meta, ...publishingRows(db) };
   } finally {
     db.close();
   }
+}
+
+/** Documents and Idempotency-Keys, in a store of schema 4 or later (an older one has none). */
+function publishingRows(db: Database.Database): Pick<ImportRows, "documents" | "idempotencyKeys"> {
+  const has = (table: string) =>
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+  if (!has("documents")) return {};
+  const documents = (
+    db.prepare("SELECT * FROM documents ORDER BY hash").all() as (DocumentRow & { body: Buffer })[]
+  ).map((row) => ({ doc: toDocument(row), body: row.body }));
+  const idempotencyKeys = (
+    db.prepare("SELECT * FROM idempotency_keys").all() as {
+      publisher: string;
+      key: string;
+      body_hash: string;
+      answer: string;
+      created_at: number;
+    }[]
+  ).map((k) => ({
+    publisher: k.publisher,
+    key: k.key,
+    bodyHash: k.body_hash,
+    answer: k.answer,
+    createdAt: k.created_at,
+  }));
+  return { documents, idempotencyKeys };
 }
 
 export async function migrateStore(options: MigrateOptions): Promise<MigrateReport> {

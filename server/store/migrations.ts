@@ -108,4 +108,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX records_valuation ON records (asset, occurred_at, seq) WHERE kind = 'VALUATION' AND standing = 'current';
     `,
   },
+  {
+    version: 4,
+    name: "idempotency keys and documents",
+    sql: `
+      -- The first answer under a publisher's Idempotency-Key, written in the transaction of its records.
+      CREATE TABLE idempotency_keys (
+        publisher TEXT NOT NULL,
+        key TEXT NOT NULL,
+        body_hash TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (publisher, key)
+      );
+      CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+      -- Supporting documents by the keccak-256 of their bytes (records name them in documentHash).
+      CREATE TABLE documents (
+        hash TEXT PRIMARY KEY,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        publisher TEXT NOT NULL,
+        stored_at INTEGER NOT NULL,
+        body BLOB NOT NULL
+      );
+    `,
+  },
 ];

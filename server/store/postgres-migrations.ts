@@ -103,6 +103,31 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 2,
+    name: "idempotency keys and documents",
+    sql: `
+      -- The first answer under a publisher's Idempotency-Key, written in the transaction of its records.
+      CREATE TABLE idempotency_keys (
+        publisher TEXT NOT NULL,
+        key TEXT NOT NULL,
+        body_hash TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (publisher, key)
+      );
+      CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+      -- Supporting documents by the keccak-256 of their bytes (records name them in documentHash).
+      CREATE TABLE documents (
+        hash TEXT PRIMARY KEY,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        publisher TEXT NOT NULL,
+        stored_at BIGINT NOT NULL,
+        body BYTEA NOT NULL
+      );
+      `,
+  },
+  {
     version: 3,
     name: "statistics of kind and asset together",
     // A fund's kinds and assets go together (GRANT is paid in KZT, never in BTC): estimated as independent, a

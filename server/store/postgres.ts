@@ -30,13 +30,19 @@ import {
   toAggregate,
   toStored,
   toStoredStanding,
+  toDocument,
   unpackProof,
+  type DocumentRow,
   type AggregateDbRow,
   type BatchRow,
   type PublisherRow,
   type RecordRow,
 } from "./rows";
+import { IdempotencyKeyTaken } from "./types";
 import type {
+  IdempotencyClaim,
+  IdempotentAnswer,
+  StoredDocument,
   AnchoredInfo,
   BatchStatus,
   LeaderSession,
@@ -86,6 +92,7 @@ interface PendingAppend {
   publisher: string;
   finish: RecordFinisher;
   now: () => number;
+  idempotency?: IdempotencyClaim | undefined;
   resolve: (records: StoredRecord[]) => void;
   reject: (error: unknown) => void;
 }
@@ -223,12 +230,41 @@ export function listRecordsQuery(filter: RecordFilter): { sql: string; params: u
   return { sql, params };
 }
 
+type IdempotencyRow = { body_hash: string; answer: string; created_at: number };
+
+/**
+ * Inside the append's transaction (after the seq row lock, so writers are serialised): a live key already taken
+ * aborts it; otherwise expired keys go and each request's key is written with its answer.
+ */
+async function claimKeys(db: pg.PoolClient, group: readonly PendingAppend[], built: StoredRecord[][]): Promise<void> {
+  for (const [i, req] of group.entries()) {
+    const claim = req.idempotency;
+    if (!claim) continue;
+    const { rows } = await db.query<IdempotencyRow>(
+      "SELECT body_hash, answer, created_at FROM idempotency_keys WHERE publisher = $1 AND key = $2 AND created_at >= $3",
+      [req.publisher, claim.key, claim.notBefore],
+    );
+    if (rows[0]) {
+      throw new IdempotencyKeyTaken({ bodyHash: rows[0].body_hash, answer: rows[0].answer, at: rows[0].created_at });
+    }
+    await db.query("DELETE FROM idempotency_keys WHERE created_at < $1", [claim.notBefore]);
+    await db.query(
+      "INSERT INTO idempotency_keys (publisher, key, body_hash, answer, created_at) VALUES ($1, $2, $3, $4, $5)",
+      [req.publisher, claim.key, claim.bodyHash, claim.answer(built[i]!), claim.at],
+    );
+  }
+}
+
 /** What migrate-store copies: every row of a store. */
 export interface ImportRows {
   publishers: (Publisher & { keyHash: string })[];
   batches: StoredBatch[];
   records: (StoredRecord & { proof: Buffer | null })[];
   meta: [string, string][];
+  /** Supporting documents (schema 4 of SQLite on): nothing published may be lost in a move. */
+  documents?: { doc: StoredDocument; body: Buffer }[];
+  /** Live Idempotency-Keys with their first answers, so a retry after the move still answers them. */
+  idempotencyKeys?: { publisher: string; key: string; bodyHash: string; answer: string; createdAt: number }[];
 }
 
 export class PostgresStore implements Store {
@@ -325,10 +361,11 @@ export class PostgresStore implements Store {
     publisher: string,
     finish: RecordFinisher,
     now: () => number,
+    idempotency?: IdempotencyClaim,
   ): Promise<StoredRecord[]> {
     if (this.closed) return Promise.reject(new AiqynError("STORE_CLOSED", "the store is closed"));
     return new Promise((resolve, reject) => {
-      this.queue.push({ inputs, publisher, finish, now, resolve, reject });
+      this.queue.push({ inputs, publisher, finish, now, idempotency, resolve, reject });
       this.flushing ??= this.flushAll();
     });
   }
@@ -372,6 +409,7 @@ export class PostgresStore implements Store {
           rows.map((r) => r.record),
         );
         await insertRecordsAndAggregates(db, rows, effect.deltas);
+        if (group.some((req) => req.idempotency)) await claimKeys(db, group, built);
         await applyEffect(db, { ...effect, deltas: [] });
         return built;
       },
@@ -507,6 +545,18 @@ export class PostgresStore implements Store {
       }
       for (const [key, value] of rows.meta)
         await db.query("INSERT INTO meta (key, value) VALUES ($1, $2)", [key, value]);
+      for (const { doc, body } of rows.documents ?? []) {
+        await db.query(
+          "INSERT INTO documents (hash, content_type, size, publisher, stored_at, body) VALUES ($1, $2, $3, $4, $5, $6)",
+          [doc.hash, doc.contentType, doc.size, doc.publisher, doc.storedAt, body],
+        );
+      }
+      for (const k of rows.idempotencyKeys ?? []) {
+        await db.query(
+          "INSERT INTO idempotency_keys (publisher, key, body_hash, answer, created_at) VALUES ($1, $2, $3, $4, $5)",
+          [k.publisher, k.key, k.bodyHash, k.answer, k.createdAt],
+        );
+      }
       const maxSeq = rows.records.reduce((m, s) => Math.max(m, s.record.seq), 0);
       const maxBatch = rows.batches.reduce((m, b) => Math.max(m, b.id), 0);
       await db.query("UPDATE counters SET value = $1 WHERE name = 'seq'", [maxSeq]);
@@ -709,6 +759,31 @@ export class PostgresStore implements Store {
 
   publisherByKeyHash(keyHash: string): Promise<Publisher | null> {
     return this.publisherReads.get(keyHash);
+  }
+
+  async idempotentAnswer(publisher: string, key: string, notBefore: number): Promise<IdempotentAnswer | null> {
+    const [row] = await this.rows<IdempotencyRow>(
+      "SELECT body_hash, answer, created_at FROM idempotency_keys WHERE publisher = $1 AND key = $2 AND created_at >= $3",
+      [publisher, key, notBefore],
+    );
+    return row ? { bodyHash: row.body_hash, answer: row.answer, at: Number(row.created_at) } : null;
+  }
+
+  async putDocument(doc: StoredDocument, body: Uint8Array): Promise<boolean> {
+    const result = await this.exec(
+      `INSERT INTO documents (hash, content_type, size, publisher, stored_at, body) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (hash) DO NOTHING`,
+      [doc.hash, doc.contentType, doc.size, doc.publisher, doc.storedAt, Buffer.from(body)],
+    );
+    return result.rowCount === 1;
+  }
+
+  async getDocument(hash: Hex): Promise<{ doc: StoredDocument; body: Buffer } | null> {
+    const [row] = await this.rows<DocumentRow & { body: Buffer }>(
+      "SELECT hash, content_type, size, publisher, stored_at, body FROM documents WHERE hash = $1",
+      [hash.toLowerCase()],
+    );
+    return row ? { doc: toDocument(row), body: row.body } : null;
   }
 
   async getMeta(key: string): Promise<string | null> {

@@ -8,7 +8,7 @@ import {
   type RecordV1,
 } from "../../core";
 import type { AggregateRow, StoredStanding } from "./aggregates";
-import type { BatchStatus, Publisher, StoredBatch, StoredRecord } from "./types";
+import type { BatchStatus, Publisher, StoredBatch, StoredDocument, StoredRecord } from "./types";
 
 export interface RecordRow {
   seq: number;
@@ -162,5 +162,23 @@ export function newRecord(seq: number, input: RecordInput, publishedAt: number, 
     documentHash: input.documentHash,
     memo: input.memo,
     corrects: input.corrects,
+  };
+}
+
+export interface DocumentRow {
+  hash: string;
+  content_type: string;
+  size: number;
+  publisher: string;
+  stored_at: number;
+}
+
+export function toDocument(row: DocumentRow): StoredDocument {
+  return {
+    hash: row.hash as Hex,
+    contentType: row.content_type,
+    size: Number(row.size),
+    publisher: row.publisher,
+    storedAt: Number(row.stored_at),
   };
 }

@@ -31,13 +31,19 @@ import {
   toAggregate,
   toStored,
   toStoredStanding,
+  toDocument,
   unpackProof,
+  type DocumentRow,
   type AggregateDbRow,
   type BatchRow,
   type PublisherRow,
   type RecordRow,
 } from "./rows";
+import { IdempotencyKeyTaken } from "./types";
 import type {
+  IdempotencyClaim,
+  IdempotentAnswer,
+  StoredDocument,
   AnchoredInfo,
   BatchStatus,
   LeaderSession,
@@ -56,6 +62,7 @@ interface PendingAppend {
   publisher: string;
   finish: RecordFinisher;
   now: () => number;
+  idempotency: IdempotencyClaim | undefined;
   resolve: (records: StoredRecord[]) => void;
   reject: (error: unknown) => void;
 }
@@ -181,6 +188,23 @@ export class SqliteStore implements Store {
         "INSERT INTO holdings (asset, seq) VALUES (?, ?) ON CONFLICT (asset) DO UPDATE SET seq = excluded.seq",
       ),
       deleteHolding: this.db.prepare("DELETE FROM holdings WHERE asset = ?"),
+      getIdempotent: this.db.prepare<
+        [string, string, number],
+        { body_hash: string; answer: string; created_at: number }
+      >(
+        "SELECT body_hash, answer, created_at FROM idempotency_keys WHERE publisher = ? AND key = ? AND created_at >= ?",
+      ),
+      expireIdempotent: this.db.prepare("DELETE FROM idempotency_keys WHERE created_at < ?"),
+      putIdempotent: this.db.prepare(
+        "INSERT INTO idempotency_keys (publisher, key, body_hash, answer, created_at) VALUES (?, ?, ?, ?, ?)",
+      ),
+      getDocument: this.db.prepare<[string], DocumentRow & { body: Buffer }>(
+        "SELECT hash, content_type, size, publisher, stored_at, body FROM documents WHERE hash = ?",
+      ),
+      putDocument: this.db.prepare(
+        `INSERT INTO documents (hash, content_type, size, publisher, stored_at, body) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (hash) DO NOTHING`,
+      ),
       getMeta: this.db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
       setMeta: this.db.prepare(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -224,10 +248,11 @@ export class SqliteStore implements Store {
     publisher: string,
     finish: RecordFinisher,
     now: () => number,
+    idempotency?: IdempotencyClaim,
   ): Promise<StoredRecord[]> {
     if (this.closed) return Promise.reject(new AiqynError("STORE_CLOSED", "the store is closed"));
     return new Promise((resolve, reject) => {
-      this.queue.push({ inputs, publisher, finish, now, resolve, reject });
+      this.queue.push({ inputs, publisher, finish, now, idempotency, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         // better-sqlite3 commits synchronously, so requests cannot queue up *during* a commit; they queue in
@@ -241,14 +266,17 @@ export class SqliteStore implements Store {
   private insertGroup(group: readonly PendingAppend[], family: readonly StoredStanding[]): StoredRecord[][] {
     let seq = this.stmts.maxSeq.get()?.m ?? 0;
     const results = group.map((req) => {
+      if (req.idempotency) this.refuseTakenKey(req.publisher, req.idempotency);
       const publishedAt = req.now();
-      return req.inputs.map((input) => {
+      const stored = req.inputs.map((input) => {
         seq += 1;
         const record = newRecord(seq, input, publishedAt, req.publisher);
         const sealed = req.finish(record);
         this.stmts.insertRecord.run({ ...record, ...sealed });
         return { record, ...sealed, batchId: null, batchStatus: null, standing: "current" as const };
       });
+      if (req.idempotency) this.claimKey(req.publisher, req.idempotency, stored);
+      return stored;
     });
     this.applyEffect(
       appendEffect(
@@ -257,6 +285,34 @@ export class SqliteStore implements Store {
       ),
     );
     return results;
+  }
+
+  /** Inside the append's transaction: a live key already taken aborts it (nothing of the request is stored). */
+  private refuseTakenKey(publisher: string, claim: IdempotencyClaim): void {
+    const found = this.stmts.getIdempotent.get(publisher, claim.key, claim.notBefore);
+    if (found) {
+      throw new IdempotencyKeyTaken({ bodyHash: found.body_hash, answer: found.answer, at: found.created_at });
+    }
+    this.stmts.expireIdempotent.run(claim.notBefore);
+  }
+
+  private claimKey(publisher: string, claim: IdempotencyClaim, stored: readonly StoredRecord[]): void {
+    this.stmts.putIdempotent.run(publisher, claim.key, claim.bodyHash, claim.answer(stored), claim.at);
+  }
+
+  async idempotentAnswer(publisher: string, key: string, notBefore: number): Promise<IdempotentAnswer | null> {
+    const row = this.stmts.getIdempotent.get(publisher, key, notBefore);
+    return row ? { bodyHash: row.body_hash, answer: row.answer, at: row.created_at } : null;
+  }
+
+  async putDocument(doc: StoredDocument, body: Uint8Array): Promise<boolean> {
+    const info = this.stmts.putDocument.run(doc.hash, doc.contentType, doc.size, doc.publisher, doc.storedAt, body);
+    return info.changes === 1;
+  }
+
+  async getDocument(hash: Hex): Promise<{ doc: StoredDocument; body: Buffer } | null> {
+    const row = this.stmts.getDocument.get(hash.toLowerCase());
+    return row ? { doc: toDocument(row), body: row.body } : null;
   }
 
   /** Standings, aggregates and holdings follow the records just inserted (same transaction). */

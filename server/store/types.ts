@@ -88,6 +88,48 @@ export interface StoreCounts {
   oldestPendingPublishedAt: number | null;
 }
 
+/**
+ * An Idempotency-Key claimed by the append that carries it: stored in the same transaction as the records,
+ * with the answer the request got, so a retry finds either both or neither.
+ */
+export interface IdempotencyClaim {
+  key: string;
+  /** sha256 hex of the request's body as parsed and serialised again. */
+  bodyHash: string;
+  /** Unix seconds; keys older than `notBefore` are expired (forgotten). */
+  at: number;
+  notBefore: number;
+  /** The answer's body for the records as stored (JSON text). */
+  answer: (stored: readonly StoredRecord[]) => string;
+}
+
+/** The first answer given under a key. */
+export interface IdempotentAnswer {
+  bodyHash: string;
+  answer: string;
+  at: number;
+}
+
+/**
+ * Thrown by appendRecords (the transaction rolled back, nothing stored) when the claimed key is taken: the
+ * caller answers with `found` again or refuses the other body.
+ */
+export class IdempotencyKeyTaken extends Error {
+  constructor(readonly found: IdempotentAnswer) {
+    super("the idempotency key is taken");
+    this.name = "IdempotencyKeyTaken";
+  }
+}
+
+/** A supporting document, stored under the keccak-256 of its bytes. */
+export interface StoredDocument {
+  hash: Hex;
+  contentType: string;
+  size: number;
+  publisher: string;
+  storedAt: number;
+}
+
 export type StoreBackend = "sqlite" | "postgres";
 
 /** Leadership of the anchoring (the batcher and the anchorer run only on the leader). */
@@ -107,7 +149,13 @@ export interface Store {
     publisher: string,
     finish: RecordFinisher,
     now: () => number,
+    idempotency?: IdempotencyClaim,
   ): Promise<StoredRecord[]>;
+  /** The first answer given under a publisher's key since `notBefore`, or null. */
+  idempotentAnswer(publisher: string, key: string, notBefore: number): Promise<IdempotentAnswer | null>;
+  /** Stores a document once (true) or finds it stored already (false). */
+  putDocument(doc: StoredDocument, body: Uint8Array): Promise<boolean>;
+  getDocument(hash: Hex): Promise<{ doc: StoredDocument; body: Buffer } | null>;
   maxSeq(): Promise<number>;
   /** Records not in any batch yet (cheap: the batcher asks after every accepted write). */
   unsealedCount(): Promise<number>;

@@ -42,6 +42,8 @@ export interface DataSource {
   record(seq: number): Promise<RecordItem | null>;
   proof(seq: number): Promise<ProofAnswer>;
   bundleUrl(seq: number): string;
+  /** Where a record's document is published, if it is: the server's or the mirror's copy (checked by its hash). */
+  documentUrl(hash: string): string;
   batches(cursor: string | null, limit: number): Promise<Page<BatchInfo>>;
   records(filter: RecordFilter, cursor: string | null, limit: number): Promise<Page<RecordItem>>;
   stats(): Promise<Stats>;
@@ -133,6 +135,7 @@ export function createApiSource(base: string): DataSource {
       }
     },
     bundleUrl: (seq) => `${api}/records/${seq}/proof`,
+    documentUrl: (hash) => `${api}/documents/${hash.toLowerCase()}`,
     async batches(cursor, limit) {
       const query = new URLSearchParams({ limit: String(limit) });
       if (cursor) query.set("cursor", cursor);
@@ -235,6 +238,7 @@ export function createMirrorSource(baseUrl: string): DataSource {
       }
     },
     bundleUrl: (seq) => `${base}bundles/${seq}.json`,
+    documentUrl: (hash) => `${base}documents/${hash.toLowerCase()}`,
     async batches(cursor, limit) {
       const newestFirst = [...(await index()).batches].reverse();
       const start = cursor ? Number(cursor) : 0;

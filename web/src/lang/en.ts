@@ -449,4 +449,18 @@ export const en = {
   "verdict.noRpc": "Not checked: no RPC",
   "verdict.noRpcText":
     "No RPC is configured to ask the blockchain, so record {seq} is not checked. Add one under Settings below.",
+  "document.title": "Supporting document",
+  "document.none": "No document: this record names none (its documentHash is zero).",
+  "document.hash": "keccak-256 named by the record: {hash}",
+  "document.loading": "Fetching the published document and checking its hash in your browser…",
+  "document.match":
+    "✓ The published document is the one this record names: its keccak-256, computed in your browser, matches.",
+  "document.open": "Open the checked document",
+  "document.notStored": "The document is not published at this source; if you have it, check it below.",
+  "document.mismatch":
+    "✗ The document served here is NOT the one this record names (its hash is {hash}): do not rely on it.",
+  "document.error": "The document could not be fetched: {message}",
+  "document.yoursLabel": "Check a document you have: choose or drop the file",
+  "document.yoursMatch": "✓ Match: {name} is exactly the document this record names.",
+  "document.yoursNoMatch": "✗ No match: {name} hashes to {hash}, not to this record's documentHash.",
 };

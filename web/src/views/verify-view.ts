@@ -18,6 +18,7 @@ import {
   type VerdictKind,
 } from "../verify";
 import { recordTable, txLink } from "./common";
+import { documentSection } from "./document-check";
 import { linkBanner, settingsPanel, trustDownload } from "./trust-settings";
 
 const VERDICT_TITLE: Record<VerdictKind, MessageKey> = {
@@ -399,6 +400,8 @@ function renderOutcome(result: HTMLElement, o: Outcome): void {
   if (o.record) parts.push(governanceLink(o.record.publishedAt));
   if (o.trust) parts.push(trustBox(o));
   if (o.record) parts.push(h("h3", {}, t("verify.record")), h("div", { class: "table-wrap" }, recordTable(o.record)));
+  // A document is judged only against a record the chain vouched for: another verdict's record may be forged.
+  if (o.record && o.verdict === "anchored") parts.push(documentSection(o.record.documentHash, dataSource()));
   replace(result, ...parts);
 }
 
