@@ -10,6 +10,7 @@ import { scanLogs, type ChainLog } from "./log-scan";
 import type { MovementClaim, TrackedAsset } from "./reconcile-plan";
 import {
   assetKey,
+  balanceAt,
   decimalsOf,
   decodeTransfer,
   directionOf,
@@ -17,6 +18,7 @@ import {
   kindFits,
   mapLimit,
   receiptOf,
+  retiredAt,
   sameAmount,
   trackedAt,
   type ChainContext,
@@ -32,9 +34,20 @@ export interface NamedOnChain {
   txs: Map<string, ChainReceipt>;
   /** Named native movements: who sent what to whom (value 0 for a failed transaction). */
   native: { block: number; from: string; to: string | null; value: bigint }[];
+  /** Per retired declaration (seq): what named movements carried out of it after its end (raw units; fees too). */
+  closing: Map<number, bigint>;
 }
 
-type Moved = { from: string; to: string | null; value: bigint; key: string; decimals: number; asset: Caip19 | null };
+type Moved = {
+  from: string;
+  to: string | null;
+  value: bigint;
+  key: string;
+  decimals: number;
+  asset: Caip19 | null;
+  /** For a native movement: the fee its sender paid (a retired account's drain pays it from the closing balance). */
+  fee?: bigint;
+};
 
 function finding(ctx: ChainContext, m: MovementClaim, code: Finding["code"], expected: string, actual: string) {
   ctx.findings.push({
@@ -51,12 +64,15 @@ function finding(ctx: ChainContext, m: MovementClaim, code: Finding["code"], exp
 }
 
 /** Compares a movement the chain shows with what its record says. */
-function compareMovement(ctx: ChainContext, m: MovementClaim, moved: Moved, block: number) {
+function compareMovement(ctx: ChainContext, m: MovementClaim, moved: Moved, block: number, named: NamedOnChain) {
   const fromT = trackedAt(ctx, moved.key, moved.from, block);
   const toT = trackedAt(ctx, moved.key, moved.to, block);
   const said = `${m.kind} ${formatDecimal(m.amount, 18)} ${m.symbol}`;
-  if (!fromT && !toT)
+  if (!fromT && !toT) {
+    const retired = retiredAt(ctx, moved.key, moved.from, block);
+    if (retired) return compareClosingMovement(ctx, m, moved, retired, named);
     return finding(ctx, m, "PHANTOM_TRANSFER", said, "the movement touches no declared account of that asset");
+  }
   const tracked = (toT ?? fromT)!;
   const direction = directionOf(fromT !== null, toT !== null);
   const account = (direction === "out of" ? fromT : toT)!.account.text;
@@ -64,6 +80,23 @@ function compareMovement(ctx: ChainContext, m: MovementClaim, moved: Moved, bloc
   const fits =
     m.symbol === tracked.symbol && kindFits(m.kind, direction) && sameAmount(m.amount, moved.value, moved.decimals);
   if (!fits) finding(ctx, m, "TRANSFER_MISMATCH", said, shown);
+}
+
+/** A named movement out of a retired account: it discloses where (part of) the closing balance went. */
+function compareClosingMovement(
+  ctx: ChainContext,
+  m: MovementClaim,
+  moved: Moved & { fee?: bigint },
+  retired: TrackedAsset,
+  named: NamedOnChain,
+) {
+  const fits =
+    m.symbol === retired.symbol && kindFits(m.kind, "out of") && sameAmount(m.amount, moved.value, moved.decimals);
+  if (!fits) {
+    const shown = `out of ${retired.account.text} (retired): ${formatRaw(moved.value, moved.decimals)} ${retired.symbol}`;
+    return finding(ctx, m, "TRANSFER_MISMATCH", `${m.kind} ${formatDecimal(m.amount, 18)} ${m.symbol}`, shown);
+  }
+  named.closing.set(retired.seq, (named.closing.get(retired.seq) ?? 0n) + moved.value + (moved.fee ?? 0n));
 }
 
 async function checkLogMovement(ctx: ChainContext, m: MovementClaim, named: NamedOnChain) {
@@ -80,7 +113,7 @@ async function checkLogMovement(ctx: ChainContext, m: MovementClaim, named: Name
   const declared = ctx.plan.declarations.find((d) => assetKey(d.asset) === log.address.toLowerCase());
   const decimals = declared ? await decimalsOf(ctx, declared.asset) : 0;
   const moved = { ...transfer, key: log.address.toLowerCase(), decimals, asset: declared?.asset ?? null };
-  compareMovement(ctx, m, moved, receipt.blockNumber);
+  compareMovement(ctx, m, moved, receipt.blockNumber, named);
 }
 
 async function checkNativeMovement(ctx: ChainContext, m: MovementClaim, named: NamedOnChain) {
@@ -91,12 +124,9 @@ async function checkNativeMovement(ctx: ChainContext, m: MovementClaim, named: N
   named.txs.set(m.ref.txHash, receipt);
   const value = receipt.success ? tx.value : 0n; // a failed transaction moves no value
   named.native.push({ block: receipt.blockNumber, from: tx.from, to: tx.to, value });
-  compareMovement(
-    ctx,
-    m,
-    { from: tx.from, to: tx.to, value, key: "native", decimals: 18, asset: null },
-    receipt.blockNumber,
-  );
+  const fee = receipt.from === tx.from ? receipt.fee : 0n;
+  const moved = { from: tx.from, to: tx.to, value, key: "native", decimals: 18, asset: null, fee };
+  compareMovement(ctx, m, moved, receipt.blockNumber, named);
 }
 
 /** Reports every record but the first that names an already named movement; returns the first of each. */
@@ -116,7 +146,7 @@ function firstOfEachMovement(ctx: ChainContext, movements: MovementClaim[]): Mov
 
 /** Checks every named movement of this chain; returns what they name, for the scans that follow. */
 export async function checkMovements(ctx: ChainContext): Promise<NamedOnChain> {
-  const named: NamedOnChain = { logs: new Set(), txs: new Map(), native: [] };
+  const named: NamedOnChain = { logs: new Set(), txs: new Map(), native: [], closing: new Map() };
   const mine = ctx.plan.movements.filter((m) => m.ref.chain.text === ctx.chain);
   const firsts = firstOfEachMovement(ctx, mine);
   let done = 0;
@@ -295,4 +325,35 @@ export async function checkNativeBalances(ctx: ChainContext, named: NamedOnChain
       });
     }
   }
+}
+
+/**
+ * CLOSING_BALANCE: an account whose tracking a retraction or correction ended must have been left empty, or its
+ * closing balance disclosed as moved out afterwards (named movements out of it, with their fees for native coin).
+ * Otherwise "retire then drain" hides the rest: retract the declaration, then empty the wallet unseen.
+ */
+export async function checkClosingBalances(ctx: ChainContext, named: NamedOnChain) {
+  const retired = ctx.plan.declarations.filter(
+    (d) => d.account.chain.text === ctx.chain && d.end?.closing === true && d.endBlock !== null,
+  );
+  await mapLimit(retired, ctx.concurrency, async (d) => {
+    const end = d.endBlock!;
+    const [raw, decimals] = await Promise.all([
+      balanceAt(ctx, d.account.address, d.asset, end),
+      decimalsOf(ctx, d.asset),
+    ]);
+    const moved = named.closing.get(d.seq) ?? 0n;
+    if (raw === moved) return;
+    ctx.findings.push({
+      code: "CLOSING_BALANCE",
+      seq: d.end!.by,
+      chain: ctx.chain,
+      account: d.account.text,
+      asset: d.symbol,
+      movement: `${d.asset.text}@${end}`,
+      expected: `0 ${d.symbol} left, or the rest disclosed as moved out (${formatRaw(moved, decimals)} ${d.symbol} named)`,
+      actual: `${formatRaw(raw, decimals)} ${d.symbol} held when tracking ended at block ${end}`,
+      message: `seq ${d.end!.by} ended tracking of ${d.account.text} at block ${end} with ${formatRaw(raw - moved, decimals)} ${d.symbol} undisclosed`,
+    });
+  });
 }

@@ -22,8 +22,20 @@ import {
   type Finding,
   type ReconcileProgress,
 } from "./reconcile-context";
-import { checkMovements, checkNativeBalances, checkNonces, findUndisclosedTransfers } from "./reconcile-movements";
-import { planReconciliation, tracksBlock, type ReconcilePlan, type TrackedAsset } from "./reconcile-plan";
+import {
+  checkClosingBalances,
+  checkMovements,
+  checkNativeBalances,
+  checkNonces,
+  findUndisclosedTransfers,
+} from "./reconcile-movements";
+import {
+  planReconciliation,
+  tracksBlock,
+  type AnchoredBatch,
+  type ReconcilePlan,
+  type TrackedAsset,
+} from "./reconcile-plan";
 import { controlMessage } from "./reconcile-refs";
 import { isSignatureHex } from "./shape";
 
@@ -35,6 +47,12 @@ export interface ChainTarget {
 
 export interface ReconcileOptions {
   records: RecordV1[];
+  /**
+   * The registry's batches as its chain records them (batch(id): firstSeq, leafCount, anchoredAt): a record takes
+   * effect when its batch was anchored, never at the publishedAt the operator wrote. Without them every
+   * correction counts as taking effect at the final block (the cautious reading: tracking never ends early).
+   */
+  anchors?: readonly AnchoredBatch[];
   /** The pinned registry as CAIP-10 (`registryCaip10(trust.chainId, trust.registry)`): the control message names it. */
   registry: string;
   /** A reader and final block per CAIP-2 chain. A chain the records use without one is reported unchecked. */
@@ -123,7 +141,8 @@ async function checkDeclaration(ctx: ChainContext, d: TrackedAsset) {
 }
 
 async function checkDeclarations(ctx: ChainContext) {
-  const mine = ctx.plan.declarations.filter((d) => d.account.chain.text === ctx.chain);
+  // A corrected or retracted declaration keeps its account tracked, but its own claims no longer stand.
+  const mine = ctx.plan.declarations.filter((d) => d.account.chain.text === ctx.chain && d.current);
   let done = 0;
   await mapLimit(mine, ctx.concurrency, async (d) => {
     if (d.startBlock > ctx.toBlock)
@@ -181,6 +200,7 @@ async function reconcileChain(ctx: ChainContext, scope: ReconcileOptions["scope"
   await findUndisclosedTransfers(ctx, named);
   await checkNonces(ctx, named);
   await checkNativeBalances(ctx, named);
+  await checkClosingBalances(ctx, named);
 }
 
 function contextFor(
@@ -220,20 +240,28 @@ async function lastBlockBy(ctx: ChainContext, at: number, from: number): Promise
 }
 
 /**
- * A RETRACTION's `@<block>` cannot end tracking before the retraction was written: the window runs on to the
- * last block made by its publishedAt, so a movement it would hide (move at 500, retract with @499) is found.
+ * Where each corrected declaration's tracking ends on this chain: the later of its named block and the last block
+ * made by its corrector's anchoring time (a later record cannot end tracking before it took effect on chain), so a
+ * movement it would hide (move at 500, retract with @499, or backdate publishedAt) is still found.
  */
-async function extendRetractedWindows(ctx: ChainContext): Promise<void> {
+async function resolveTrackingEnds(ctx: ChainContext): Promise<void> {
   for (const d of ctx.plan.declarations) {
-    if (d.account.chain.text !== ctx.chain || d.endBlock === null || d.endPublishedAt === null) continue;
-    if (d.endBlock >= ctx.toBlock) continue;
-    d.endBlock = await lastBlockBy(ctx, d.endPublishedAt, d.endBlock);
+    if (d.account.chain.text !== ctx.chain || d.end === null) continue;
+    d.endBlock = await trackingEndBlock(ctx, d, d.end);
   }
+}
+
+/** The last block tracked, or null when the correction had not taken effect by the final block. */
+async function trackingEndBlock(ctx: ChainContext, d: TrackedAsset, end: NonNullable<TrackedAsset["end"]>) {
+  if (end.anchoredAt === null || (end.block !== null && end.block > ctx.toBlock)) return null;
+  if (end.anchoredAt > (await ctx.reader.blockTimestamp(ctx.toBlock))) return null;
+  const floor = Math.max(d.startBlock, end.block ?? d.startBlock);
+  return Math.max(floor, await lastBlockBy(ctx, end.anchoredAt, Math.min(floor, ctx.toBlock)));
 }
 
 /** Reconciles the records with every chain they name. Findings come sorted by seq, then code. */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
-  const plan = planReconciliation(options.records);
+  const plan = planReconciliation(options.records, options.anchors);
   const report: ReconcileReport = { findings: [], unchecked: [...plan.unchecked], chains: [] };
   for (const [chain, seqs] of chainsOf(plan)) {
     if (!options.chains[chain]) {
@@ -241,13 +269,16 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       continue;
     }
     const ctx = contextFor(options, plan, chain, report);
-    await extendRetractedWindows(ctx);
+    await resolveTrackingEnds(ctx);
     await reconcileChain(ctx, options.scope);
     const on = <T>(items: T[], chainOf: (item: T) => string) => items.filter((i) => chainOf(i) === chain).length;
     report.chains.push({
       chain,
       toBlock: options.chains[chain]!.toBlock,
-      declarations: on(plan.declarations, (d) => d.account.chain.text),
+      declarations: on(
+        plan.declarations.filter((d) => d.current),
+        (d) => d.account.chain.text,
+      ),
       snapshots: on(plan.snapshots, (s) => s.account.chain.text),
       movements: on(plan.movements, (m) => m.ref.chain.text),
     });

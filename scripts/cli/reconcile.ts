@@ -148,6 +148,7 @@ export async function runReconcileCommand(argv: string[], io: Io): Promise<numbe
   const { targets } = await chainTargets(parsed, urls, timeoutMs);
   const report = await reconcile({
     records: verified.records,
+    anchors: verified.anchors,
     registry: registryCaip10(trust.chainId, trust.registry),
     chains: targets,
     logChunkSize: integerOption(parsed, "log-chunk", 2000, 1, 1_000_000),
