@@ -36,6 +36,8 @@ export interface NamedOnChain {
   native: { block: number; from: string; to: string | null; value: bigint }[];
   /** Per retired declaration (seq): what named movements carried out of it after its end (raw units; fees too). */
   closing: Map<number, bigint>;
+  /** Per tracked token (lowercase address): the Transfer logs the scan found into or out of its accounts. */
+  tokenLogs: Map<string, ChainLog[]>;
 }
 
 type Moved = {
@@ -146,7 +148,7 @@ function firstOfEachMovement(ctx: ChainContext, movements: MovementClaim[]): Mov
 
 /** Checks every named movement of this chain; returns what they name, for the scans that follow. */
 export async function checkMovements(ctx: ChainContext): Promise<NamedOnChain> {
-  const named: NamedOnChain = { logs: new Set(), txs: new Map(), native: [], closing: new Map() };
+  const named: NamedOnChain = { logs: new Set(), txs: new Map(), native: [], closing: new Map(), tokenLogs: new Map() };
   const mine = ctx.plan.movements.filter((m) => m.ref.chain.text === ctx.chain);
   const firsts = firstOfEachMovement(ctx, mine);
   let done = 0;
@@ -219,15 +221,38 @@ export async function findUndisclosedTransfers(ctx: ChainContext, named: NamedOn
     if (fromBlock > ctx.toBlock) continue;
     const addresses = [...new Set(tracked.map((d) => d.account.address.toLowerCase()))];
     const decimals = await decimalsOf(ctx, tracked[0]!.asset);
-    for (const log of await transfersOf(ctx, token, addresses, fromBlock)) {
+    const logs = await transfersOf(ctx, token, addresses, fromBlock);
+    named.tokenLogs.set(token, logs);
+    for (const log of logs) {
       const transfer = decodeTransfer(log);
-      if (!transfer || named.logs.has(`${log.transactionHash}/${log.logIndex}`)) continue;
+      if (!transfer) {
+        reportUndecodable(ctx, log, tracked[0]!);
+        continue;
+      }
+      if (named.logs.has(`${log.transactionHash}/${log.logIndex}`)) continue;
       const fromT = trackedAt(ctx, token, transfer.from, log.blockNumber);
       const toT = trackedAt(ctx, token, transfer.to, log.blockNumber);
       if (fromT) reportUndisclosed(ctx, log, fromT, decimals, "out of");
       else if (toT) reportUndisclosed(ctx, log, toT, decimals, "into");
     }
   }
+}
+
+/** TRANSFER_UNDECODABLE: a log with the Transfer topic that is not the standard 3 topics and one 32-byte word. */
+function reportUndecodable(ctx: ChainContext, log: ChainLog, tracked: TrackedAsset) {
+  const movement = `${ctx.chain}/tx/${log.transactionHash}/log/${log.logIndex}`;
+  if (ctx.findings.some((f) => f.code === "TRANSFER_UNDECODABLE" && f.movement === movement)) return;
+  ctx.findings.push({
+    code: "TRANSFER_UNDECODABLE",
+    seq: tracked.seq,
+    chain: ctx.chain,
+    account: tracked.account.text,
+    asset: tracked.symbol,
+    movement,
+    expected: "Transfer(address indexed, address indexed, uint256): 3 topics, one 32-byte word of data",
+    actual: `${log.topics.length} topic(s), ${(log.data.length - 2) / 2} byte(s) of data in block ${log.blockNumber}`,
+    message: `${movement} has the Transfer topic but cannot be decoded: what it moved is not judged by log`,
+  });
 }
 
 /** Each tracked account of this chain once, with the blocks it is tracked over. */
@@ -288,14 +313,18 @@ function explainedChange(named: NamedOnChain, address: string, from: number, to:
   return change;
 }
 
-/** The blocks at which a native holding's balance is compared, with the record that stated each. */
-function nativeCheckpoints(ctx: ChainContext, d: TrackedAsset): { block: number; seq: number }[] {
+/**
+ * The blocks at which a holding's balance is compared — its declaration's, every snapshot's, its last tracked
+ * block — with the record that stated each; none before `floor` (a bounded scan sees nothing earlier).
+ */
+function checkpoints(ctx: ChainContext, d: TrackedAsset, floor = d.startBlock): { block: number; seq: number }[] {
+  const start = Math.max(d.startBlock, floor);
   const end = Math.min(ctx.toBlock, d.endBlock ?? ctx.toBlock);
   const snapshots = ctx.plan.snapshots
     .filter((s) => s.account.text === d.account.text && s.asset.text === d.asset.text)
-    .filter((s) => s.block > d.startBlock && s.block < end)
+    .filter((s) => s.block > start && s.block < end)
     .map((s) => ({ block: s.block, seq: s.seq }));
-  const points = [{ block: d.startBlock, seq: d.seq }, ...snapshots, { block: end, seq: d.seq }];
+  const points = [{ block: start, seq: d.seq }, ...snapshots, { block: Math.max(start, end), seq: d.seq }];
   return points.sort((a, b) => a.block - b.block).filter((p, i, all) => i === 0 || p.block !== all[i - 1]!.block);
 }
 
@@ -305,7 +334,7 @@ export async function checkNativeBalances(ctx: ChainContext, named: NamedOnChain
   for (const d of native) {
     if (d.startBlock >= ctx.toBlock) continue;
     const address = d.account.address.toLowerCase();
-    const points = nativeCheckpoints(ctx, d);
+    const points = checkpoints(ctx, d);
     const balances = await Promise.all(points.map((p) => ctx.reader.nativeBalance(address, p.block)));
     for (let i = 1; i < points.length; i++) {
       const actual = balances[i]! - balances[i - 1]!;
@@ -356,4 +385,73 @@ export async function checkClosingBalances(ctx: ChainContext, named: NamedOnChai
       message: `seq ${d.end!.by} ended tracking of ${d.account.text} at block ${end} with ${formatRaw(raw - moved, decimals)} ${d.symbol} undisclosed`,
     });
   });
+}
+
+/** The change the Transfer logs seen show for `address` in blocks (from, to]: in − out (both: no change). */
+function loggedChange(logs: ChainLog[], address: string, from: number, to: number): bigint {
+  let change = 0n;
+  for (const log of logs) {
+    if (log.blockNumber <= from || log.blockNumber > to) continue;
+    const t = decodeTransfer(log);
+    if (!t) continue;
+    if (t.to === address) change += t.value;
+    if (t.from === address) change -= t.value;
+  }
+  return change;
+}
+
+/**
+ * TOKEN_UNEXPLAINED: between consecutive checkpoints, a tracked token balance changed by other than the Transfer
+ * logs into and out of the account show (disclosed or not: an undisclosed one is UNDISCLOSED_TRANSFER already).
+ * What remains moved without a standard log: unindexed Transfer fields, rebasing, clawbacks, burns, fees on
+ * transfer. The range is then searched for Transfer-topic logs that cannot be decoded (TRANSFER_UNDECODABLE).
+ */
+export async function checkTokenBalances(ctx: ChainContext, named: NamedOnChain) {
+  const held = ctx.plan.declarations.filter(
+    (d) => d.asset.chain.text === ctx.chain && d.asset.type === "erc20" && d.startBlock < ctx.toBlock,
+  );
+  await mapLimit(held, ctx.concurrency, async (d) => {
+    if (d.asset.type !== "erc20") return;
+    const tokenAddress = d.asset.token;
+    const [address, token] = [d.account.address.toLowerCase(), assetKey(d.asset)];
+    const points = checkpoints(ctx, d, ctx.scanFrom > 0 ? ctx.scanFrom - 1 : d.startBlock);
+    const logs = named.tokenLogs.get(token) ?? [];
+    const [decimals, ...balances] = await Promise.all([
+      decimalsOf(ctx, d.asset),
+      ...points.map((p) => ctx.reader.tokenBalance(tokenAddress, address, p.block)),
+    ]);
+    for (let i = 1; i < points.length; i++) {
+      const [from, to] = [points[i - 1]!.block, points[i]!.block];
+      const actual = balances[i]! - balances[i - 1]!;
+      const expected = loggedChange(logs, address, from, to);
+      if (actual === expected) continue;
+      const range = `blocks ${from + 1}-${to}`;
+      ctx.findings.push({
+        code: "TOKEN_UNEXPLAINED",
+        seq: points[i]!.seq,
+        chain: ctx.chain,
+        account: d.account.text,
+        asset: d.symbol,
+        movement: range,
+        expected: `${formatRaw(expected, decimals)} ${d.symbol} (the Transfer logs into and out of the account)`,
+        actual: `${formatRaw(actual, decimals)} ${d.symbol}`,
+        message: `${d.account.text}'s ${d.symbol} changed by ${formatRaw(actual - expected, decimals)} more than its Transfer logs show in ${range}`,
+      });
+      await findUndecodable(ctx, d, from + 1, to);
+    }
+  });
+}
+
+/** Every Transfer-topic log of the token in [from, to] that cannot be decoded and names the account in any word. */
+async function findUndecodable(ctx: ChainContext, d: TrackedAsset, from: number, to: number) {
+  if (d.asset.type !== "erc20") return;
+  const word = addressWordHex(d.account.address);
+  const logs = await scanLogs(ctx.reader.getLogs, { address: d.asset.token, topics: [TRANSFER_TOPIC] }, from, to, {
+    chunkSize: ctx.logChunkSize,
+  });
+  for (const log of logs) {
+    if (decodeTransfer(log)) continue;
+    const words = [...log.topics.map((t) => t.slice(2)), ...(log.data.slice(2).match(/.{64}/g) ?? [])];
+    if (words.includes(word)) reportUndecodable(ctx, log, d);
+  }
 }

@@ -27,6 +27,7 @@ import {
   checkMovements,
   checkNativeBalances,
   checkNonces,
+  checkTokenBalances,
   findUndisclosedTransfers,
 } from "./reconcile-movements";
 import {
@@ -200,6 +201,7 @@ async function reconcileChain(ctx: ChainContext, scope: ReconcileOptions["scope"
   await findUndisclosedTransfers(ctx, named);
   await checkNonces(ctx, named);
   await checkNativeBalances(ctx, named);
+  await checkTokenBalances(ctx, named);
   await checkClosingBalances(ctx, named);
 }
 
