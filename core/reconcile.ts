@@ -10,7 +10,7 @@ import { type Caip19 } from "./caip";
 import type { EvmChainReader } from "./chain-reader";
 import { bytesToHex, utf8Bytes, type Hex } from "./bytes";
 import { formatDecimal } from "./decimal";
-import type { RecordV1 } from "./record";
+import { validateRecord, type RecordV1 } from "./record";
 import { personalMessageHashOf, recoverAddress } from "./receipt";
 import {
   balanceAt,
@@ -261,10 +261,40 @@ async function trackingEndBlock(ctx: ChainContext, d: TrackedAsset, end: NonNull
   return Math.max(floor, await lastBlockBy(ctx, end.anchoredAt, Math.min(floor, ctx.toBlock)));
 }
 
+/**
+ * RECORD_INVALID: an anchored record that fails Record v1's validation is never silently dropped (a declaration
+ * with a wrongly cased address would otherwise go untracked while the report reads clean).
+ */
+function invalidRecords(records: RecordV1[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const record of records) {
+    const checked = validateRecord(record);
+    if (checked.ok) continue;
+    const named = /^(eip155:[0-9]+)/.exec(record.counterparty) ?? /^(eip155:[0-9]+)/.exec(record.reference);
+    const problems = checked.errors.map((e) => `${e.field}: ${e.code}`).join("; ");
+    findings.push({
+      code: "RECORD_INVALID",
+      seq: record.seq,
+      chain: named?.[1] ?? "",
+      account: null,
+      asset: record.asset,
+      movement: null,
+      expected: "a valid Record v1 (docs/PROTOCOL.md)",
+      actual: problems,
+      message: `seq ${record.seq} is anchored but not a valid record (${problems}): it is not reconciled`,
+    });
+  }
+  return findings;
+}
+
 /** Reconciles the records with every chain they name. Findings come sorted by seq, then code. */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
   const plan = planReconciliation(options.records, options.anchors);
-  const report: ReconcileReport = { findings: [], unchecked: [...plan.unchecked], chains: [] };
+  const report: ReconcileReport = {
+    findings: invalidRecords(options.records),
+    unchecked: [...plan.unchecked],
+    chains: [],
+  };
   for (const [chain, seqs] of chainsOf(plan)) {
     if (!options.chains[chain]) {
       for (const seq of [...new Set(seqs)]) report.unchecked.push({ seq, reason: `no RPC for chain ${chain}` });
@@ -288,4 +318,16 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   report.findings.sort((a, b) => a.seq - b.seq || a.code.localeCompare(b.code));
   report.unchecked.sort((a, b) => a.seq - b.seq);
   return report;
+}
+
+/**
+ * The one verdict over a report: FINDINGS when the chains show something the records do not say; INCOMPLETE
+ * when nothing was found but some record could not be judged (a young chain, a block after the final one) or
+ * nothing was reconciled at all; CLEAN only when every record with a chain reference was checked and agrees.
+ */
+export type ReconcileVerdict = "FINDINGS" | "INCOMPLETE" | "CLEAN";
+
+export function reconcileVerdict(report: ReconcileReport): ReconcileVerdict {
+  if (report.findings.length > 0) return "FINDINGS";
+  return report.unchecked.length > 0 || report.chains.length === 0 ? "INCOMPLETE" : "CLEAN";
 }

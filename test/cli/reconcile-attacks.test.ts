@@ -48,9 +48,15 @@ describe("cli: a fund that drains declared wallets and then corrects the declara
       await fundedWallet(stack.provider),
       await fundedWallet(stack.provider),
     ];
+    const before = await stack.provider.getBlockNumber();
     const declared = await postRecords(stack, [await declare(w1), await declare(w2)]);
     await stack.waitForAnchored(declared[1]!.seq);
     expect((await reconcile()).code).to.equal(0);
+    // Judged up to a block before the declarations: nothing could be checked, and it says so (exit 3).
+    const young = await reconcile(["--to-block", `eip155:31337=${before - 1}`]);
+    expect(young.code, young.stdout + young.stderr).to.equal(3);
+    expect(young.stdout).to.contain("Incomplete: no findings, but 2 record(s) could not be checked");
+    expect(young.stdout).to.not.contain("agree.");
     await (await w1.sendTransaction({ to: thief.address, value: parseEther("500") })).wait();
     await (await w2.sendTransaction({ to: thief.address, value: parseEther("700") })).wait();
     const retraction = sampleRecord({
@@ -83,5 +89,12 @@ describe("cli: a fund that drains declared wallets and then corrects the declara
     expect(found.find((f) => f.code === "NATIVE_UNEXPLAINED" && f.account?.endsWith(w2.address))!.actual).to.match(
       /^-700\.0000/,
     );
+  });
+
+  it("an RPC that serves another chain than its --chain-rpc id is refused (exit 2, CHAIN_ID_MISMATCH)", async () => {
+    const run = await reconcile(["--chain-rpc", `eip155:56=${stack.rpcUrl}`]);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.contain("CHAIN_ID_MISMATCH");
+    expect(run.stderr).to.contain("serves chain 31337");
   });
 });
