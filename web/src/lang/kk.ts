@@ -307,4 +307,13 @@ export const kk: Record<keyof typeof en, string> = {
   "fund.problem.chain": "оны блокчейннен оқу мүмкін болмады",
   "fund.problem.missing": "ол блокчейнде бар, бірақ деректер көзі оны көрсетпейді",
   "fund.checkDone": "Дайын: {total} пакеттің {checked} блокчейн бойынша тексерілді.",
+  "holdings.scanIncomplete":
+    "{from}–{to} блоктар: мәселе табылмады, бірақ {count} жазбаны тексеру мүмкін болмады, сондықтан нәтиже таза емес.",
+  "holdings.finding.CLOSING_BALANCE":
+    "#{seq} жазба {account} шотын бақылауды тоқтатты, ал онда әлі {actual} бар еді; ашып көрсетулер {expected} түсіндіреді.",
+  "holdings.finding.TOKEN_UNEXPLAINED":
+    "{account} токен балансы {movement} ішінде {actual} өзгерді; аударым журналдары {expected} түсіндіреді.",
+  "holdings.finding.TRANSFER_UNDECODABLE":
+    "Мәлімделген шот токенінің оқылмайтын аударым журналы ({movement}): ол не аударғаны тексерілмеді.",
+  "holdings.finding.RECORD_INVALID": "#{seq} жазба бекітілген, бірақ дұрыс жазба емес ({actual}): ол тексерілмейді.",
 };

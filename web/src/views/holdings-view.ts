@@ -5,11 +5,14 @@
  * reconciler (the same as `aiqyn reconcile`); this view only reads and says it in plain words.
  */
 import {
+  checkRpcChain,
   createEvmChainReader,
   formatDecimal,
   planReconciliation,
   reconcile,
+  reconcileVerdict,
   registryCaip10,
+  type AnchoredBatch,
   type EvmChainReader,
   type Finding,
   type RecordV1,
@@ -37,6 +40,8 @@ const KNOWN_EXPLORERS: Record<string, string> = {
 
 interface Context {
   records: RecordV1[];
+  /** The checked batches' anchoring on chain: when each record took effect. */
+  anchors: AnchoredBatch[];
   plan: ReconcilePlan;
   /** The pinned registry's chain id. */
   chainId: number;
@@ -47,7 +52,9 @@ interface Context {
 async function verifiedRecords(trust: TrustRoot, stillCurrent: () => boolean) {
   const checked = await checkedRecords(dataSource(), pinnedChainReads(trust, readerUrls()), trust, stillCurrent);
   const unchecked = [...checked.failed.map((f) => f.id), ...checked.missing];
-  return unchecked.length === 0 ? { records: checked.records, unchecked: null } : { records: null, unchecked };
+  return unchecked.length === 0
+    ? { records: checked.records, anchors: checked.anchors, unchecked: null }
+    : { records: null, anchors: [], unchecked };
 }
 
 function savedRpcs(): Record<string, string> {
@@ -183,14 +190,22 @@ function reportLines(findings: Finding[]) {
   );
 }
 
+/** A reader through the citizen's RPC, once it has said (eth_chainId) that it serves `chain`. */
+async function chainReader(chain: string, rpcUrl: string): Promise<EvmChainReader> {
+  const transport = createFetchTransport(rpcUrl, { timeoutMs: 20_000 });
+  await checkRpcChain(transport, chain);
+  return createEvmChainReader(transport);
+}
+
 async function scanMovements(ctx: Context, chain: string, rpcUrl: string, range: number, out: HTMLElement) {
   const progress = h("progress", { max: 100, value: 0 });
   replace(out, h("p", {}, t("holdings.scanning")), progress);
-  const reader = createEvmChainReader(createFetchTransport(rpcUrl, { timeoutMs: 20_000 }));
+  const reader = await chainReader(chain, rpcUrl);
   const latest = await reader.latestBlock();
   const from = Math.max(0, latest - range + 1);
   const report = await reconcile({
     records: ctx.records,
+    anchors: ctx.anchors,
     registry: ctx.registry,
     chains: { [chain]: { reader, toBlock: latest } },
     scanFrom: { [chain]: from },
@@ -198,10 +213,13 @@ async function scanMovements(ctx: Context, chain: string, rpcUrl: string, range:
       if (p.phase === "logs" && p.total > 0) progress.value = Math.round((100 * p.done) / p.total);
     },
   });
+  const verdict = reconcileVerdict(report);
   const summary =
-    report.findings.length === 0
-      ? t("holdings.scanClean", { from, to: latest })
-      : t("holdings.scanFindings", { from, to: latest, count: report.findings.length });
+    verdict === "FINDINGS"
+      ? t("holdings.scanFindings", { from, to: latest, count: report.findings.length })
+      : verdict === "INCOMPLETE"
+        ? t("holdings.scanIncomplete", { from, to: latest, count: report.unchecked.length })
+        : t("holdings.scanClean", { from, to: latest });
   replace(out, h("p", { id: `scan-result-${chain}`, role: "status" }, summary), reportLines(report.findings));
 }
 
@@ -239,10 +257,12 @@ function scanControls(ctx: Context, chain: string, rpcInput: HTMLInputElement) {
 
 async function fillTable(ctx: Context, chain: string, rpcUrl: string, body: HTMLElement, status: HTMLElement) {
   replace(status, t("common.loading"));
-  const reader = createEvmChainReader(createFetchTransport(rpcUrl, { timeoutMs: 20_000 }));
+  replace(body); // no verdicts from an earlier read stay beside a failed one
+  const reader = await chainReader(chain, rpcUrl);
   const latest = await reader.latestBlock();
   const report = await reconcile({
     records: ctx.records,
+    anchors: ctx.anchors,
     registry: ctx.registry,
     chains: { [chain]: { reader, toBlock: latest } },
     scope: "balances",
@@ -335,7 +355,8 @@ export async function renderHoldings(main: HTMLElement, stillCurrent: () => bool
     const records = verified.records;
     // Control proofs name the registry the page trusts (its pinned root), never the one a server names.
     const registry = registryCaip10(trust.chainId, trust.registry);
-    ctx = { records, plan: planReconciliation(records), chainId: trust.chainId, registry };
+    const anchors = verified.anchors;
+    ctx = { records, anchors, plan: planReconciliation(records, anchors), chainId: trust.chainId, registry };
   } catch (error) {
     if (stillCurrent())
       replace(
