@@ -367,6 +367,8 @@ export async function checkClosingBalances(ctx: ChainContext, named: NamedOnChai
   );
   await mapLimit(retired, ctx.concurrency, async (d) => {
     const end = d.endBlock!;
+    // Still the fund's if another declaration of the account and asset tracks on past the end.
+    if (trackedAt(ctx, assetKey(d.asset), d.account.address, end + 1)) return;
     const [raw, decimals] = await Promise.all([
       balanceAt(ctx, d.account.address, d.asset, end),
       decimalsOf(ctx, d.asset),

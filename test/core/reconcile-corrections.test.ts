@@ -119,6 +119,30 @@ describe("reconcile (core): corrections and retractions cannot hide a movement",
     expect(codesOf(await runReconcile(ledger))).to.deep.equal(["CLOSING_BALANCE", "TRANSFER_MISMATCH"]);
   });
 
+  it("a retired ETH wallet emptied afterwards by a disclosed transaction (its fee too) reconciles clean", async () => {
+    const { w1, thief, ledger, seqs } = await fund();
+    const now = await ethers.provider.getBlockNumber();
+    ledger.add({ kind: "RETRACTION", amount: "0", corrects: seqs.w1, reference: `@${now}` });
+    await ledger.anchor();
+    const balance = await ethers.provider.getBalance(w1.address);
+    const gasPrice = (await ethers.provider.getFeeData()).gasPrice!;
+    const value = balance - 21_000n * gasPrice;
+    const sent = await (await w1.sendTransaction({ to: thief.address, value, gasLimit: 21_000n, gasPrice })).wait();
+    expect(await ethers.provider.getBalance(w1.address)).to.equal(0n);
+    ledger.move("EXPENSE", txRef(sent!.hash), formatEther(value), "ETH");
+    expectClean(await runReconcile(ledger));
+  });
+
+  it("retracting one of two declarations of the same holding leaves it tracked: no closing balance due", async () => {
+    const { cold, ledger, seqs } = await fund();
+    const token = ledger.records[seqs.cold - 1]!.reference.split("@")[0]!;
+    await ledger.declare(cold, token, "DUSDT", "1000");
+    await ledger.anchor();
+    const now = await ethers.provider.getBlockNumber();
+    ledger.add({ kind: "RETRACTION", amount: "0", corrects: seqs.cold, reference: `@${now}` });
+    expectClean(await runReconcile(ledger));
+  });
+
   it("a backdated RETRACTION (@N-1, publishedAt set to block N-1's time) cannot hide a theft at block N", async () => {
     const { cold, thief, token, ledger, seqs } = await fund();
     const theft = await token.transfer(cold, thief.address, units("400"));

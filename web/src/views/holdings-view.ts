@@ -267,7 +267,10 @@ async function fillTable(ctx: Context, chain: string, rpcUrl: string, body: HTML
     chains: { [chain]: { reader, toBlock: latest } },
     scope: "balances",
   });
-  const mine = ctx.plan.declarations.filter((d) => d.account.chain.text === chain && d.startBlock <= latest);
+  // Holdings the fund declares now (a corrected or retracted declaration is still tracked, but not a holding).
+  const mine = ctx.plan.declarations.filter(
+    (d) => d.current && d.account.chain.text === chain && d.startBlock <= latest,
+  );
   replace(body, ...(await Promise.all(mine.map((d) => holdingRow(ctx, reader, d, report.findings, latest)))));
   replace(status, t("holdings.readAt", { block: latest, rpc: rpcUrl }));
 }
