@@ -444,9 +444,15 @@ export async function checkTokenBalances(ctx: ChainContext, named: NamedOnChain)
   });
 }
 
+/**
+ * The widest range searched for undecodable Transfer logs: the search reads every Transfer of the token (a busy
+ * token has millions), so a longer unexplained range is left to snapshots that narrow it.
+ */
+export const UNDECODABLE_SEARCH_BLOCKS = 10_000;
+
 /** Every Transfer-topic log of the token in [from, to] that cannot be decoded and names the account in any word. */
 async function findUndecodable(ctx: ChainContext, d: TrackedAsset, from: number, to: number) {
-  if (d.asset.type !== "erc20") return;
+  if (d.asset.type !== "erc20" || to - from + 1 > UNDECODABLE_SEARCH_BLOCKS) return;
   const word = addressWordHex(d.account.address);
   const logs = await scanLogs(ctx.reader.getLogs, { address: d.asset.token, topics: [TRANSFER_TOPIC] }, from, to, {
     chunkSize: ctx.logChunkSize,
