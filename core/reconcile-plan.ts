@@ -116,8 +116,8 @@ interface PlanInputs {
 }
 
 /**
- * A corrected or retracted declaration's tracking: null when it never took effect (its corrector is in its
- * own batch, so it was never current on chain, and no `@<block>` keeps it), else how its tracking ends.
+ * How a corrected or retracted declaration's tracking ends; "drop" when it never took effect (its corrector is
+ * in its own batch, so it was never current on chain, and no `@<block>` keeps it tracked).
  */
 function correctedTracking(record: RecordV1, inputs: PlanInputs): TrackedAsset["end"] | "drop" {
   const by = (inputs.correctors.get(record.seq) ?? [])[0];
