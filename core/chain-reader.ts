@@ -217,3 +217,17 @@ export function createEvmChainReader(request: RpcRequest): EvmChainReader {
     },
   };
 }
+
+/**
+ * Refuses (CHAIN_ID_MISMATCH) an RPC whose eth_chainId is not the CAIP-2 chain it is asked about: an endpoint of
+ * another chain would answer every balance and log read for the wrong money.
+ */
+export async function checkRpcChain(request: RpcRequest, chain: string): Promise<void> {
+  const expected = /^eip155:([1-9][0-9]{0,15})$/.exec(chain);
+  if (!expected) throw new AiqynError("CHAIN_ID_MISMATCH", `${chain} is not an eip155 chain id`);
+  const answer = await request("eth_chainId", []);
+  if (!isHexQuantity(answer)) throw new AiqynError("RPC_BAD_ANSWER", "eth_chainId: not a hex quantity");
+  const served = BigInt(answer);
+  if (served !== BigInt(expected[1]!))
+    throw new AiqynError("CHAIN_ID_MISMATCH", `the RPC for ${chain} serves chain ${served} (eth_chainId)`);
+}

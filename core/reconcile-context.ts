@@ -19,6 +19,10 @@ export const FINDING_CODES = [
   "DUPLICATE_REFERENCE",
   "UNDISCLOSED_TX",
   "NATIVE_UNEXPLAINED",
+  "CLOSING_BALANCE",
+  "TOKEN_UNEXPLAINED",
+  "TRANSFER_UNDECODABLE",
+  "RECORD_INVALID",
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 
@@ -132,6 +136,26 @@ export function trackedAt(ctx: ChainContext, key: string, address: string | null
         assetKey(d.asset) === key &&
         d.account.address.toLowerCase() === lower &&
         tracksBlock(d, block),
+    ) ?? null
+  );
+}
+
+/**
+ * The declaration on this chain whose account left the fund's books before `block` (its tracking ended by a
+ * retraction or correction): a movement out of it afterwards can disclose where its closing balance went.
+ */
+export function retiredAt(ctx: ChainContext, key: string, address: string | null, block: number): TrackedAsset | null {
+  if (address === null) return null;
+  const lower = address.toLowerCase();
+  return (
+    ctx.plan.declarations.find(
+      (d) =>
+        d.account.chain.text === ctx.chain &&
+        d.end?.closing === true &&
+        d.endBlock !== null &&
+        block > d.endBlock &&
+        assetKey(d.asset) === key &&
+        d.account.address.toLowerCase() === lower,
     ) ?? null
   );
 }

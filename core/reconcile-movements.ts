@@ -10,6 +10,7 @@ import { scanLogs, type ChainLog } from "./log-scan";
 import type { MovementClaim, TrackedAsset } from "./reconcile-plan";
 import {
   assetKey,
+  balanceAt,
   decimalsOf,
   decodeTransfer,
   directionOf,
@@ -17,6 +18,7 @@ import {
   kindFits,
   mapLimit,
   receiptOf,
+  retiredAt,
   sameAmount,
   trackedAt,
   type ChainContext,
@@ -33,9 +35,22 @@ export interface NamedOnChain {
   txs: Map<string, ChainReceipt>;
   /** Named native movements: who sent what to whom (value 0 for a failed transaction; internal calls traced). */
   native: NativeMove[];
+  /** Per retired declaration (seq): what named movements carried out of it after its end (raw units; fees too). */
+  closing: Map<number, bigint>;
+  /** Per tracked token (lowercase address): the Transfer logs the scan found into or out of its accounts. */
+  tokenLogs: Map<string, ChainLog[]>;
 }
 
-type Moved = { from: string; to: string | null; value: bigint; key: string; decimals: number; asset: Caip19 | null };
+type Moved = {
+  from: string;
+  to: string | null;
+  value: bigint;
+  key: string;
+  decimals: number;
+  asset: Caip19 | null;
+  /** For a native movement: the fee its sender paid (a retired account's drain pays it from the closing balance). */
+  fee?: bigint;
+};
 
 function finding(ctx: ChainContext, m: MovementClaim, code: Finding["code"], expected: string, actual: string) {
   ctx.findings.push({
@@ -52,12 +67,15 @@ function finding(ctx: ChainContext, m: MovementClaim, code: Finding["code"], exp
 }
 
 /** Compares a movement the chain shows with what its record says. */
-function compareMovement(ctx: ChainContext, m: MovementClaim, moved: Moved, block: number) {
+function compareMovement(ctx: ChainContext, m: MovementClaim, moved: Moved, block: number, named: NamedOnChain) {
   const fromT = trackedAt(ctx, moved.key, moved.from, block);
   const toT = trackedAt(ctx, moved.key, moved.to, block);
   const said = `${m.kind} ${formatDecimal(m.amount, 18)} ${m.symbol}`;
-  if (!fromT && !toT)
+  if (!fromT && !toT) {
+    const retired = retiredAt(ctx, moved.key, moved.from, block);
+    if (retired) return compareClosingMovement(ctx, m, moved, retired, named);
     return finding(ctx, m, "PHANTOM_TRANSFER", said, "the movement touches no declared account of that asset");
+  }
   const tracked = (toT ?? fromT)!;
   const direction = directionOf(fromT !== null, toT !== null);
   const account = (direction === "out of" ? fromT : toT)!.account.text;
@@ -65,6 +83,23 @@ function compareMovement(ctx: ChainContext, m: MovementClaim, moved: Moved, bloc
   const fits =
     m.symbol === tracked.symbol && kindFits(m.kind, direction) && sameAmount(m.amount, moved.value, moved.decimals);
   if (!fits) finding(ctx, m, "TRANSFER_MISMATCH", said, shown);
+}
+
+/** A named movement out of a retired account: it discloses where (part of) the closing balance went. */
+function compareClosingMovement(
+  ctx: ChainContext,
+  m: MovementClaim,
+  moved: Moved & { fee?: bigint },
+  retired: TrackedAsset,
+  named: NamedOnChain,
+) {
+  const fits =
+    m.symbol === retired.symbol && kindFits(m.kind, "out of") && sameAmount(m.amount, moved.value, moved.decimals);
+  if (!fits) {
+    const shown = `out of ${retired.account.text} (retired): ${formatRaw(moved.value, moved.decimals)} ${retired.symbol}`;
+    return finding(ctx, m, "TRANSFER_MISMATCH", `${m.kind} ${formatDecimal(m.amount, 18)} ${m.symbol}`, shown);
+  }
+  named.closing.set(retired.seq, (named.closing.get(retired.seq) ?? 0n) + moved.value + (moved.fee ?? 0n));
 }
 
 async function checkLogMovement(ctx: ChainContext, m: MovementClaim, named: NamedOnChain) {
@@ -81,7 +116,7 @@ async function checkLogMovement(ctx: ChainContext, m: MovementClaim, named: Name
   const declared = ctx.plan.declarations.find((d) => assetKey(d.asset) === log.address.toLowerCase());
   const decimals = declared ? await decimalsOf(ctx, declared.asset) : 0;
   const moved = { ...transfer, key: log.address.toLowerCase(), decimals, asset: declared?.asset ?? null };
-  compareMovement(ctx, m, moved, receipt.blockNumber);
+  compareMovement(ctx, m, moved, receipt.blockNumber, named);
 }
 
 async function checkNativeMovement(ctx: ChainContext, m: MovementClaim, named: NamedOnChain) {
@@ -93,7 +128,9 @@ async function checkNativeMovement(ctx: ChainContext, m: MovementClaim, named: N
   const move = await namedNativeMove(ctx, m, tx, receipt);
   named.native.push(move);
   if (move.claimed) return; // the record's claim, not verifiable per transaction here (a note says so)
-  compareMovement(ctx, m, { ...move, key: "native", decimals: 18, asset: null }, receipt.blockNumber);
+  // The fee is the sender's cost only when the account the value left is the one that sent the transaction.
+  const fee = receipt.from === move.from ? receipt.fee : 0n;
+  compareMovement(ctx, m, { ...move, key: "native", decimals: 18, asset: null, fee }, receipt.blockNumber, named);
 }
 
 /** Reports every record but the first that names an already named movement; returns the first of each. */
@@ -113,7 +150,7 @@ function firstOfEachMovement(ctx: ChainContext, movements: MovementClaim[]): Mov
 
 /** Checks every named movement of this chain; returns what they name, for the scans that follow. */
 export async function checkMovements(ctx: ChainContext): Promise<NamedOnChain> {
-  const named: NamedOnChain = { logs: new Set(), txs: new Map(), native: [] };
+  const named: NamedOnChain = { logs: new Set(), txs: new Map(), native: [], closing: new Map(), tokenLogs: new Map() };
   const mine = ctx.plan.movements.filter((m) => m.ref.chain.text === ctx.chain);
   const firsts = firstOfEachMovement(ctx, mine);
   let done = 0;
@@ -186,15 +223,38 @@ export async function findUndisclosedTransfers(ctx: ChainContext, named: NamedOn
     if (fromBlock > ctx.toBlock) continue;
     const addresses = [...new Set(tracked.map((d) => d.account.address.toLowerCase()))];
     const decimals = await decimalsOf(ctx, tracked[0]!.asset);
-    for (const log of await transfersOf(ctx, token, addresses, fromBlock)) {
+    const logs = await transfersOf(ctx, token, addresses, fromBlock);
+    named.tokenLogs.set(token, logs);
+    for (const log of logs) {
       const transfer = decodeTransfer(log);
-      if (!transfer || named.logs.has(`${log.transactionHash}/${log.logIndex}`)) continue;
+      if (!transfer) {
+        reportUndecodable(ctx, log, tracked[0]!);
+        continue;
+      }
+      if (named.logs.has(`${log.transactionHash}/${log.logIndex}`)) continue;
       const fromT = trackedAt(ctx, token, transfer.from, log.blockNumber);
       const toT = trackedAt(ctx, token, transfer.to, log.blockNumber);
       if (fromT) reportUndisclosed(ctx, log, fromT, decimals, "out of");
       else if (toT) reportUndisclosed(ctx, log, toT, decimals, "into");
     }
   }
+}
+
+/** TRANSFER_UNDECODABLE: a log with the Transfer topic that is not the standard 3 topics and one 32-byte word. */
+function reportUndecodable(ctx: ChainContext, log: ChainLog, tracked: TrackedAsset) {
+  const movement = `${ctx.chain}/tx/${log.transactionHash}/log/${log.logIndex}`;
+  if (ctx.findings.some((f) => f.code === "TRANSFER_UNDECODABLE" && f.movement === movement)) return;
+  ctx.findings.push({
+    code: "TRANSFER_UNDECODABLE",
+    seq: tracked.seq,
+    chain: ctx.chain,
+    account: tracked.account.text,
+    asset: tracked.symbol,
+    movement,
+    expected: "Transfer(address indexed, address indexed, uint256): 3 topics, one 32-byte word of data",
+    actual: `${log.topics.length} topic(s), ${(log.data.length - 2) / 2} byte(s) of data in block ${log.blockNumber}`,
+    message: `${movement} has the Transfer topic but cannot be decoded: what it moved is not judged by log`,
+  });
 }
 
 /** Each tracked account of this chain once, with the blocks it is tracked over. */
@@ -255,14 +315,18 @@ function explainedChange(named: NamedOnChain, address: string, from: number, to:
   return change;
 }
 
-/** The blocks at which a native holding's balance is compared, with the record that stated each. */
-function nativeCheckpoints(ctx: ChainContext, d: TrackedAsset): { block: number; seq: number }[] {
+/**
+ * The blocks at which a holding's balance is compared — its declaration's, every snapshot's, its last tracked
+ * block — with the record that stated each; none before `floor` (a bounded scan sees nothing earlier).
+ */
+function checkpoints(ctx: ChainContext, d: TrackedAsset, floor = d.startBlock): { block: number; seq: number }[] {
+  const start = Math.max(d.startBlock, floor);
   const end = Math.min(ctx.toBlock, d.endBlock ?? ctx.toBlock);
   const snapshots = ctx.plan.snapshots
     .filter((s) => s.account.text === d.account.text && s.asset.text === d.asset.text)
-    .filter((s) => s.block > d.startBlock && s.block < end)
+    .filter((s) => s.block > start && s.block < end)
     .map((s) => ({ block: s.block, seq: s.seq }));
-  const points = [{ block: d.startBlock, seq: d.seq }, ...snapshots, { block: end, seq: d.seq }];
+  const points = [{ block: start, seq: d.seq }, ...snapshots, { block: Math.max(start, end), seq: d.seq }];
   return points.sort((a, b) => a.block - b.block).filter((p, i, all) => i === 0 || p.block !== all[i - 1]!.block);
 }
 
@@ -272,7 +336,7 @@ export async function checkNativeBalances(ctx: ChainContext, named: NamedOnChain
   for (const d of native) {
     if (d.startBlock >= ctx.toBlock) continue;
     const address = d.account.address.toLowerCase();
-    const points = nativeCheckpoints(ctx, d);
+    const points = checkpoints(ctx, d);
     const balances = await Promise.all(points.map((p) => ctx.reader.nativeBalance(address, p.block)));
     for (let i = 1; i < points.length; i++) {
       const actual = balances[i]! - balances[i - 1]!;
@@ -291,5 +355,113 @@ export async function checkNativeBalances(ctx: ChainContext, named: NamedOnChain
         message: `${d.account.text}'s ${d.symbol} changed by ${formatRaw(actual - expected, 18)} more than disclosed in ${range}`,
       });
     }
+  }
+}
+
+/**
+ * CLOSING_BALANCE: an account whose tracking a retraction or correction ended must have been left empty, or its
+ * closing balance disclosed as moved out afterwards (named movements out of it, with their fees for native coin).
+ * Otherwise "retire then drain" hides the rest: retract the declaration, then empty the wallet unseen.
+ */
+export async function checkClosingBalances(ctx: ChainContext, named: NamedOnChain) {
+  const retired = ctx.plan.declarations.filter(
+    (d) => d.account.chain.text === ctx.chain && d.end?.closing === true && d.endBlock !== null,
+  );
+  await mapLimit(retired, ctx.concurrency, async (d) => {
+    const end = d.endBlock!;
+    // Still the fund's if another declaration of the account and asset tracks on past the end.
+    if (trackedAt(ctx, assetKey(d.asset), d.account.address, end + 1)) return;
+    const [raw, decimals] = await Promise.all([
+      balanceAt(ctx, d.account.address, d.asset, end),
+      decimalsOf(ctx, d.asset),
+    ]);
+    const moved = named.closing.get(d.seq) ?? 0n;
+    if (raw === moved) return;
+    ctx.findings.push({
+      code: "CLOSING_BALANCE",
+      seq: d.end!.by,
+      chain: ctx.chain,
+      account: d.account.text,
+      asset: d.symbol,
+      movement: `${d.asset.text}@${end}`,
+      expected: `0 ${d.symbol} left, or the rest disclosed as moved out (${formatRaw(moved, decimals)} ${d.symbol} named)`,
+      actual: `${formatRaw(raw, decimals)} ${d.symbol} held when tracking ended at block ${end}`,
+      message: `seq ${d.end!.by} ended tracking of ${d.account.text} at block ${end} with ${formatRaw(raw - moved, decimals)} ${d.symbol} undisclosed`,
+    });
+  });
+}
+
+/** The change the Transfer logs seen show for `address` in blocks (from, to]: in − out (both: no change). */
+function loggedChange(logs: ChainLog[], address: string, from: number, to: number): bigint {
+  let change = 0n;
+  for (const log of logs) {
+    if (log.blockNumber <= from || log.blockNumber > to) continue;
+    const t = decodeTransfer(log);
+    if (!t) continue;
+    if (t.to === address) change += t.value;
+    if (t.from === address) change -= t.value;
+  }
+  return change;
+}
+
+/**
+ * TOKEN_UNEXPLAINED: between consecutive checkpoints, a tracked token balance changed by other than the Transfer
+ * logs into and out of the account show (disclosed or not: an undisclosed one is UNDISCLOSED_TRANSFER already).
+ * What remains moved without a standard log: unindexed Transfer fields, rebasing, clawbacks, burns, fees on
+ * transfer. The range is then searched for Transfer-topic logs that cannot be decoded (TRANSFER_UNDECODABLE).
+ */
+export async function checkTokenBalances(ctx: ChainContext, named: NamedOnChain) {
+  const held = ctx.plan.declarations.filter(
+    (d) => d.asset.chain.text === ctx.chain && d.asset.type === "erc20" && d.startBlock < ctx.toBlock,
+  );
+  await mapLimit(held, ctx.concurrency, async (d) => {
+    if (d.asset.type !== "erc20") return;
+    const tokenAddress = d.asset.token;
+    const [address, token] = [d.account.address.toLowerCase(), assetKey(d.asset)];
+    const points = checkpoints(ctx, d, ctx.scanFrom > 0 ? ctx.scanFrom - 1 : d.startBlock);
+    const logs = named.tokenLogs.get(token) ?? [];
+    const [decimals, ...balances] = await Promise.all([
+      decimalsOf(ctx, d.asset),
+      ...points.map((p) => ctx.reader.tokenBalance(tokenAddress, address, p.block)),
+    ]);
+    for (let i = 1; i < points.length; i++) {
+      const [from, to] = [points[i - 1]!.block, points[i]!.block];
+      const actual = balances[i]! - balances[i - 1]!;
+      const expected = loggedChange(logs, address, from, to);
+      if (actual === expected) continue;
+      const range = `blocks ${from + 1}-${to}`;
+      ctx.findings.push({
+        code: "TOKEN_UNEXPLAINED",
+        seq: points[i]!.seq,
+        chain: ctx.chain,
+        account: d.account.text,
+        asset: d.symbol,
+        movement: range,
+        expected: `${formatRaw(expected, decimals)} ${d.symbol} (the Transfer logs into and out of the account)`,
+        actual: `${formatRaw(actual, decimals)} ${d.symbol}`,
+        message: `${d.account.text}'s ${d.symbol} changed by ${formatRaw(actual - expected, decimals)} more than its Transfer logs show in ${range}`,
+      });
+      await findUndecodable(ctx, d, from + 1, to);
+    }
+  });
+}
+
+/**
+ * The widest range searched for undecodable Transfer logs: the search reads every Transfer of the token (a busy
+ * token has millions), so a longer unexplained range is left to snapshots that narrow it.
+ */
+export const UNDECODABLE_SEARCH_BLOCKS = 10_000;
+
+/** Every Transfer-topic log of the token in [from, to] that cannot be decoded and names the account in any word. */
+async function findUndecodable(ctx: ChainContext, d: TrackedAsset, from: number, to: number) {
+  if (d.asset.type !== "erc20" || to - from + 1 > UNDECODABLE_SEARCH_BLOCKS) return;
+  const word = addressWordHex(d.account.address);
+  const logs = await scanLogs(ctx.reader.getLogs, { address: d.asset.token, topics: [TRANSFER_TOPIC] }, from, to, {
+    chunkSize: ctx.logChunkSize,
+  });
+  for (const log of logs) {
+    if (decodeTransfer(log)) continue;
+    const words = [...log.topics.map((t) => t.slice(2)), ...(log.data.slice(2).match(/.{64}/g) ?? [])];
+    if (words.includes(word)) reportUndecodable(ctx, log, d);
   }
 }

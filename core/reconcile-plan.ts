@@ -1,7 +1,9 @@
 /**
  * From records to what the reconciler checks: the tracked declarations (with their tracking window), the
- * snapshots and the named movements. Only records with effect count, by core/standing.ts's one rule: current
- * records, plus a retracted declaration whose RETRACTION names an end block (it was tracked until then).
+ * snapshots and the named movements. Claims count only from records with effect (core/standing.ts's one rule),
+ * but a declaration that was once current (anchored in an earlier batch than what corrected it) keeps its
+ * account tracked until its correction or retraction took effect on chain (its batch's anchoring time, never
+ * the operator's publishedAt): retracting or re-declaring a wallet after draining it hides nothing.
  */
 import { parseCaip10, type Caip10, type Caip19 } from "./caip";
 import { scaledOrZero } from "./decimal";
@@ -22,12 +24,18 @@ export interface TrackedAsset {
   asset: Caip19;
   symbol: string;
   startBlock: number;
+  /** The last block tracked (null: up to the final block). The reconciler resolves it from `end`. */
   endBlock: number | null;
   /**
-   * When a RETRACTION named endBlock: its publishedAt. The reconciler tracks on to the last block made by then
-   * (a later record cannot end tracking before it was written), so a movement it hides is still found.
+   * How tracking ends, when a correction or retraction ended it: at the later of `block` (a RETRACTION's
+   * `@<block>`, or the block a same-account re-declaration restarts from) and the last block made by
+   * `anchoredAt` (the corrector's batch's anchoring time on the registry's chain; null when not known, and then
+   * tracking runs to the final block). `closing`: the account leaves the fund's books, so its closing balance
+   * must be zero or disclosed as moved out afterwards (CLOSING_BALANCE).
    */
-  endPublishedAt: number | null;
+  end: { block: number | null; anchoredAt: number | null; closing: boolean; by: number } | null;
+  /** False for a declaration since corrected or retracted: its own claims (control, balance) are not judged. */
+  current: boolean;
   /** The declared balance × 10^18. */
   amount: bigint;
   signature: string;
@@ -59,7 +67,7 @@ export interface ReconcilePlan {
 
 const amountOf = (record: RecordV1): bigint => scaledOrZero(record.amount, AMOUNT_DECIMALS);
 
-function declarationOf(record: RecordV1, end: TrackingEnd | null): TrackedAsset | null {
+function declarationOf(record: RecordV1, end: TrackedAsset["end"], current: boolean): TrackedAsset | null {
   const account = parseCaip10(record.counterparty);
   const point = parseAssetAtBlock(record.reference);
   if (!account.ok || !point.ok) return null;
@@ -69,27 +77,75 @@ function declarationOf(record: RecordV1, end: TrackingEnd | null): TrackedAsset 
     asset: point.value.asset,
     symbol: record.asset,
     startBlock: point.value.block,
-    endBlock: end?.block ?? null,
-    endPublishedAt: end?.publishedAt ?? null,
+    endBlock: null,
+    end,
+    current,
     amount: amountOf(record),
     signature: record.memo,
   };
 }
 
-interface TrackingEnd {
-  block: number;
-  publishedAt: number;
+/** The batches as the registry's chain records them: seqs firstSeq..firstSeq+leafCount-1 anchored at anchoredAt. */
+export interface AnchoredBatch {
+  firstSeq: number;
+  leafCount: number;
+  /** block.timestamp of the anchoring transaction (the contract's batch(id).anchoredAt). */
+  anchoredAt: number;
 }
 
-/** Where a retracted declaration's RETRACTION ends its tracking, or null when it voids it outright. */
-function trackingEnd(seq: number, bySeq: Map<number, RecordV1>, correctors: Map<number, number[]>): TrackingEnd | null {
-  for (const corrector of correctors.get(seq) ?? []) {
-    const record = bySeq.get(corrector);
-    if (record?.kind !== "RETRACTION") continue;
-    const block = parseTrackingEnd(record.reference);
-    return block === null ? null : { block, publishedAt: record.publishedAt };
+/** The anchoring batch of each seq, by binary search over batches sorted by firstSeq. */
+export function anchorLookup(anchors: readonly AnchoredBatch[]): (seq: number) => AnchoredBatch | null {
+  const sorted = [...anchors].sort((a, b) => a.firstSeq - b.firstSeq);
+  return (seq) => {
+    let [lo, hi] = [0, sorted.length - 1];
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const b = sorted[mid]!;
+      if (seq < b.firstSeq) hi = mid - 1;
+      else if (seq >= b.firstSeq + b.leafCount) lo = mid + 1;
+      else return b;
+    }
+    return null;
+  };
+}
+
+interface PlanInputs {
+  bySeq: Map<number, RecordV1>;
+  correctors: Map<number, number[]>;
+  batchOf: (seq: number) => AnchoredBatch | null;
+}
+
+/**
+ * How a corrected or retracted declaration's tracking ends; "drop" when it never took effect (its corrector is
+ * in its own batch, so it was never current on chain, and no `@<block>` keeps it tracked).
+ */
+function correctedTracking(record: RecordV1, inputs: PlanInputs): TrackedAsset["end"] | "drop" {
+  const by = (inputs.correctors.get(record.seq) ?? [])[0];
+  const corrector = by === undefined ? undefined : inputs.bySeq.get(by);
+  if (!corrector) return "drop";
+  const batch = inputs.batchOf(corrector.seq);
+  const own = inputs.batchOf(record.seq);
+  // Unknown batches count as once current: without the chain's word, the cautious reading.
+  const onceCurrent = !batch || !own || own.firstSeq !== batch.firstSeq;
+  const anchoredAt = batch?.anchoredAt ?? null;
+  if (corrector.kind === "RETRACTION") {
+    const block = parseTrackingEnd(corrector.reference);
+    if (block === null && !onceCurrent) return "drop";
+    return { block, anchoredAt, closing: true, by: corrector.seq };
   }
-  return null;
+  if (!onceCurrent) return "drop";
+  const point = corrector.kind === "WALLET_DECLARED" ? parseAssetAtBlock(corrector.reference) : null;
+  const sameHolding =
+    point?.ok && corrector.counterparty === record.counterparty && point.value.asset.text === assetText(record);
+  // Re-declared: the new declaration tracks from its own block; this one covers the blocks up to it.
+  // (anchoredAt 0: no wait for the anchoring, the new declaration takes over at its block.)
+  if (sameHolding) return { block: point.value.block, anchoredAt: 0, closing: false, by: corrector.seq };
+  return { block: null, anchoredAt, closing: true, by: corrector.seq };
+}
+
+function assetText(record: RecordV1): string | null {
+  const point = parseAssetAtBlock(record.reference);
+  return point.ok ? point.value.asset.text : null;
 }
 
 function snapshotOf(record: RecordV1, declarations: TrackedAsset[]): SnapshotClaim | string | null {
@@ -111,17 +167,20 @@ function snapshotOf(record: RecordV1, declarations: TrackedAsset[]): SnapshotCla
 }
 
 /** Sorts the records with effect into declarations, snapshots and movements. */
-export function planReconciliation(records: RecordV1[]): ReconcilePlan {
+export function planReconciliation(records: RecordV1[], anchors: readonly AnchoredBatch[] = []): ReconcilePlan {
   const standings = recordStandings(records);
-  const correctors = effectiveCorrectors(records, standings);
-  const bySeq = new Map(records.map((r) => [r.seq, r]));
+  const inputs: PlanInputs = {
+    bySeq: new Map(records.map((r) => [r.seq, r])),
+    correctors: effectiveCorrectors(records, standings),
+    batchOf: anchorLookup(anchors),
+  };
   const plan: ReconcilePlan = { declarations: [], snapshots: [], movements: [], unchecked: [] };
   for (const record of records) {
     if (record.kind !== "WALLET_DECLARED") continue;
-    const standing = standings.get(record.seq);
-    const end = standing === "retracted" ? trackingEnd(record.seq, bySeq, correctors) : null;
-    if (standing === "superseded" || (standing === "retracted" && end === null)) continue;
-    const tracked = declarationOf(record, end);
+    const current = standings.get(record.seq) === "current";
+    const end = current ? null : correctedTracking(record, inputs);
+    if (end === "drop") continue;
+    const tracked = declarationOf(record, end, current);
     if (tracked) plan.declarations.push(tracked);
   }
   for (const record of records) {

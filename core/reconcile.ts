@@ -9,7 +9,8 @@
 import { type Caip19 } from "./caip";
 import type { EvmChainReader } from "./chain-reader";
 import { formatDecimal } from "./decimal";
-import type { RecordV1 } from "./record";
+import { validateRecord, type RecordV1 } from "./record";
+
 import {
   balanceAt,
   decimalsOf,
@@ -23,8 +24,21 @@ import {
 } from "./reconcile-context";
 import { judgeControl, laterControlChange, type ControlClaim } from "./reconcile-control";
 import { checkTracedNative } from "./reconcile-native";
-import { checkMovements, checkNativeBalances, checkNonces, findUndisclosedTransfers } from "./reconcile-movements";
-import { planReconciliation, tracksBlock, type ReconcilePlan, type TrackedAsset } from "./reconcile-plan";
+import {
+  checkClosingBalances,
+  checkMovements,
+  checkNativeBalances,
+  checkNonces,
+  checkTokenBalances,
+  findUndisclosedTransfers,
+} from "./reconcile-movements";
+import {
+  planReconciliation,
+  tracksBlock,
+  type AnchoredBatch,
+  type ReconcilePlan,
+  type TrackedAsset,
+} from "./reconcile-plan";
 
 export interface ChainTarget {
   reader: EvmChainReader;
@@ -34,6 +48,12 @@ export interface ChainTarget {
 
 export interface ReconcileOptions {
   records: RecordV1[];
+  /**
+   * The registry's batches as its chain records them (batch(id): firstSeq, leafCount, anchoredAt): a record takes
+   * effect when its batch was anchored, never at the publishedAt the operator wrote. Without them every
+   * correction counts as taking effect at the final block (the cautious reading: tracking never ends early).
+   */
+  anchors?: readonly AnchoredBatch[];
   /** The pinned registry as CAIP-10 (`registryCaip10(trust.chainId, trust.registry)`): the control message names it. */
   registry: string;
   /** A reader and final block per CAIP-2 chain. A chain the records use without one is reported unchecked. */
@@ -130,7 +150,8 @@ async function checkDeclaration(ctx: ChainContext, d: TrackedAsset) {
 }
 
 async function checkDeclarations(ctx: ChainContext) {
-  const mine = ctx.plan.declarations.filter((d) => d.account.chain.text === ctx.chain);
+  // A corrected or retracted declaration keeps its account tracked, but its own claims no longer stand.
+  const mine = ctx.plan.declarations.filter((d) => d.account.chain.text === ctx.chain && d.current);
   let done = 0;
   await mapLimit(mine, ctx.concurrency, async (d) => {
     if (d.startBlock > ctx.toBlock)
@@ -189,6 +210,8 @@ async function reconcileChain(ctx: ChainContext, scope: ReconcileOptions["scope"
   await checkNonces(ctx, named);
   await checkTracedNative(ctx, named);
   await checkNativeBalances(ctx, named);
+  await checkTokenBalances(ctx, named);
+  await checkClosingBalances(ctx, named);
 }
 
 function contextFor(
@@ -229,34 +252,76 @@ async function lastBlockBy(ctx: ChainContext, at: number, from: number): Promise
 }
 
 /**
- * A RETRACTION's `@<block>` cannot end tracking before the retraction was written: the window runs on to the
- * last block made by its publishedAt, so a movement it would hide (move at 500, retract with @499) is found.
+ * Where each corrected declaration's tracking ends on this chain: the later of its named block and the last block
+ * made by its corrector's anchoring time (a later record cannot end tracking before it took effect on chain), so a
+ * movement it would hide (move at 500, retract with @499, or backdate publishedAt) is still found.
  */
-async function extendRetractedWindows(ctx: ChainContext): Promise<void> {
+async function resolveTrackingEnds(ctx: ChainContext): Promise<void> {
   for (const d of ctx.plan.declarations) {
-    if (d.account.chain.text !== ctx.chain || d.endBlock === null || d.endPublishedAt === null) continue;
-    if (d.endBlock >= ctx.toBlock) continue;
-    d.endBlock = await lastBlockBy(ctx, d.endPublishedAt, d.endBlock);
+    if (d.account.chain.text !== ctx.chain || d.end === null) continue;
+    d.endBlock = await trackingEndBlock(ctx, d, d.end);
   }
+}
+
+/** The last block tracked, or null when the correction had not taken effect by the final block. */
+async function trackingEndBlock(ctx: ChainContext, d: TrackedAsset, end: NonNullable<TrackedAsset["end"]>) {
+  if (end.anchoredAt === null || (end.block !== null && end.block > ctx.toBlock)) return null;
+  if (end.anchoredAt > (await ctx.reader.blockTimestamp(ctx.toBlock))) return null;
+  const floor = Math.max(d.startBlock, end.block ?? d.startBlock);
+  return Math.max(floor, await lastBlockBy(ctx, end.anchoredAt, Math.min(floor, ctx.toBlock)));
+}
+
+/**
+ * RECORD_INVALID: an anchored record that fails Record v1's validation is never silently dropped (a declaration
+ * with a wrongly cased address would otherwise go untracked while the report reads clean).
+ */
+function invalidRecords(records: RecordV1[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const record of records) {
+    const checked = validateRecord(record);
+    if (checked.ok) continue;
+    const named = /^(eip155:[0-9]+)/.exec(record.counterparty) ?? /^(eip155:[0-9]+)/.exec(record.reference);
+    const problems = checked.errors.map((e) => `${e.field}: ${e.code}`).join("; ");
+    findings.push({
+      code: "RECORD_INVALID",
+      seq: record.seq,
+      chain: named?.[1] ?? "",
+      account: null,
+      asset: record.asset,
+      movement: null,
+      expected: "a valid Record v1 (docs/PROTOCOL.md)",
+      actual: problems,
+      message: `seq ${record.seq} is anchored but not a valid record (${problems}): it is not reconciled`,
+    });
+  }
+  return findings;
 }
 
 /** Reconciles the records with every chain they name. Findings come sorted by seq, then code. */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
-  const plan = planReconciliation(options.records);
-  const report: ReconcileReport = { findings: [], unchecked: [...plan.unchecked], notes: [], chains: [] };
+  const plan = planReconciliation(options.records, options.anchors);
+  const report: ReconcileReport = {
+    findings: invalidRecords(options.records),
+    unchecked: [...plan.unchecked],
+    notes: [],
+    chains: [],
+  };
   for (const [chain, seqs] of chainsOf(plan)) {
     if (!options.chains[chain]) {
       for (const seq of [...new Set(seqs)]) report.unchecked.push({ seq, reason: `no RPC for chain ${chain}` });
       continue;
     }
     const ctx = contextFor(options, plan, chain, report);
-    await extendRetractedWindows(ctx);
+    await resolveTrackingEnds(ctx);
     await reconcileChain(ctx, options.scope);
     const on = <T>(items: T[], chainOf: (item: T) => string) => items.filter((i) => chainOf(i) === chain).length;
     report.chains.push({
       chain,
       toBlock: options.chains[chain]!.toBlock,
-      declarations: on(plan.declarations, (d) => d.account.chain.text),
+      declarations: on(
+        plan.declarations.filter((d) => d.current),
+        (d) => d.account.chain.text,
+      ),
       snapshots: on(plan.snapshots, (s) => s.account.chain.text),
       movements: on(plan.movements, (m) => m.ref.chain.text),
     });
@@ -265,4 +330,16 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   report.unchecked.sort((a, b) => a.seq - b.seq);
   report.notes.sort((a, b) => a.seq - b.seq || a.code.localeCompare(b.code));
   return report;
+}
+
+/**
+ * The one verdict over a report: FINDINGS when the chains show something the records do not say; INCOMPLETE
+ * when nothing was found but some record could not be judged (a young chain, a block after the final one) or
+ * nothing was reconciled at all; CLEAN only when every record with a chain reference was checked and agrees.
+ */
+export type ReconcileVerdict = "FINDINGS" | "INCOMPLETE" | "CLEAN";
+
+export function reconcileVerdict(report: ReconcileReport): ReconcileVerdict {
+  if (report.findings.length > 0) return "FINDINGS";
+  return report.unchecked.length > 0 || report.chains.length === 0 ? "INCOMPLETE" : "CLEAN";
 }

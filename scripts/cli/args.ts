@@ -10,6 +10,8 @@ import { takeJsonFlag, type Io, type JsonTarget } from "./io";
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
 export const EXIT_USAGE = 2;
+/** aiqyn reconcile: no findings, but not everything could be checked (never reported as agreement). */
+export const EXIT_INCOMPLETE = 3;
 
 export class UsageError extends Error {
   constructor(message: string) {

@@ -4,7 +4,14 @@
  * hashes to its leaf, and the batch's root is the anchored one). A batch that does not verify stops the run:
  * reconciling unanchored or altered records could call a forgery clean.
  */
-import { AiqynError, createRegistryReader, type RecordV1, type RpcRequest, type TrustRoot } from "../../core";
+import {
+  AiqynError,
+  createRegistryReader,
+  type AnchoredBatch,
+  type RecordV1,
+  type RpcRequest,
+  type TrustRoot,
+} from "../../core";
 import { keccak256, type Keccak } from "../../core/keccak";
 import { checkBatchRecords } from "../../core/batch-check";
 import type { AuditSource } from "./audit/source";
@@ -12,6 +19,8 @@ import type { AuditSource } from "./audit/source";
 export interface VerifiedRecords {
   records: RecordV1[];
   batches: number;
+  /** Each batch as the chain records it: when its records took effect (anchoredAt), never their publishedAt. */
+  anchors: AnchoredBatch[];
   /** The registry chain's block the registry was read at. */
   blockNumber: number;
 }
@@ -39,6 +48,7 @@ export async function loadVerifiedRecords(
   const { reader, blockNumber } = await pinnedReader(rpc, trust);
   const batchCount = await reader.batchCount();
   const records: RecordV1[] = [];
+  const anchors: AnchoredBatch[] = [];
   for (let id = 1; id <= batchCount; id++) {
     const chain = await reader.batch(id);
     if (!chain)
@@ -56,6 +66,7 @@ export async function loadVerifiedRecords(
         `batch ${id}: the records served do not match the anchored root (run aiqyn audit for details)`,
       );
     records.push(...checked.records);
+    anchors.push({ firstSeq: chain.firstSeq, leafCount: chain.leafCount, anchoredAt: chain.anchoredAt });
   }
-  return { records, batches: batchCount, blockNumber };
+  return { records, batches: batchCount, anchors, blockNumber };
 }

@@ -4,8 +4,10 @@
  * read through an RPC the auditor chooses, up to a final block some confirmations below its head.
  */
 import {
+  checkRpcChain,
   createEvmChainReader,
   reconcile,
+  reconcileVerdict,
   registryCaip10,
   type ChainTarget,
   type ReconcileProgress,
@@ -13,6 +15,7 @@ import {
 } from "../../core";
 import {
   EXIT_FINDINGS,
+  EXIT_INCOMPLETE,
   EXIT_OK,
   EXIT_USAGE,
   integerOption,
@@ -47,8 +50,10 @@ ${TRUST_HELP}
   --timeout SECONDS       per-request timeout (default 30)
   -h, --help              this help
 
-Exit status: 0 clean; 1 findings; 2 could not run (usage, unreachable chain, records that do not verify
-against the registry, or a chain the records name without an RPC).
+Exit status: 0 clean (every record with a chain reference checked, no findings); 1 findings; 2 could not run
+(usage, unreachable chain, an RPC of another chain, records that do not verify against the registry, or a chain
+the records name without an RPC); 3 no findings but incomplete (some record could not be checked, e.g. its
+block is after the final block, or nothing was declared): not a statement that the records and chains agree.
 `;
 
 /** Parses repeated CHAIN=VALUE options into a map. */
@@ -81,6 +86,7 @@ async function chainTargets(parsed: Parsed, urls: Map<string, string>, timeoutMs
   const rpcCalls = { count: 0 };
   for (const [chain, url] of urls) {
     const http = createHttpRpc(url, { timeoutMs });
+    await checkRpcChain(http, chain);
     const reader = createEvmChainReader((method, params) => (rpcCalls.count++, http(method, params)));
     const given = toBlocks.get(chain);
     if (given !== undefined && !/^\d{1,15}$/.test(given))
@@ -109,7 +115,14 @@ export function reportTable(report: ReconcileReport): string {
     (c) =>
       `${c.chain} up to block ${c.toBlock}: ${c.declarations} declaration(s), ${c.snapshots} snapshot(s), ${c.movements} movement(s)`,
   );
-  if (report.findings.length === 0) lines.push("No findings: the records and the chains agree.");
+  const verdict = reconcileVerdict(report);
+  if (verdict === "CLEAN") lines.push("No findings: the records and the chains agree.");
+  else if (verdict === "INCOMPLETE" && report.chains.length === 0)
+    lines.push("Incomplete: nothing was reconciled (no record declares an account on a chain read here).");
+  else if (verdict === "INCOMPLETE")
+    lines.push(
+      `Incomplete: no findings, but ${report.unchecked.length} record(s) could not be checked (below); the records and the chains agree only as far as checked.`,
+    );
   else {
     const rows = report.findings.map((f) => [
       String(f.seq),
@@ -149,18 +162,28 @@ export async function runReconcileCommand(argv: string[], io: Io): Promise<numbe
   const { targets } = await chainTargets(parsed, urls, timeoutMs);
   const report = await reconcile({
     records: verified.records,
+    anchors: verified.anchors,
     registry: registryCaip10(trust.chainId, trust.registry),
     chains: targets,
     logChunkSize: integerOption(parsed, "log-chunk", 2000, 1, 1_000_000),
     onProgress: progressWriter(io),
   });
   if (io.errIsTty) io.err("\n");
-  if (parsed.values.json) await writeJson(io, { stdout: true }, { format: "aiqyn-reconcile/1", ...report });
+  const verdict = reconcileVerdict(report);
+  const json = { format: "aiqyn-reconcile/1", verdict, ...report };
+  if (parsed.values.json) await writeJson(io, { stdout: true }, json);
   else io.out(reportTable(report));
-  if (report.findings.length > 0) return EXIT_FINDINGS;
+  if (verdict === "FINDINGS") return EXIT_FINDINGS;
   const missingRpc = report.unchecked.some((u) => u.reason.startsWith("no RPC for chain"));
   if (missingRpc) io.err("aiqyn reconcile: the records name a chain without --chain-rpc: not judged\n");
-  return missingRpc ? EXIT_USAGE : EXIT_OK;
+  if (missingRpc) return EXIT_USAGE;
+  return verdict === "INCOMPLETE" ? EXIT_INCOMPLETE : EXIT_OK;
+}
+
+/** Two exit statuses as one: could not run (2) over findings (1) over incomplete (3) over clean (0). */
+export function worseExit(a: number, b: number): number {
+  const rank = (code: number) => [EXIT_OK, EXIT_INCOMPLETE, EXIT_FINDINGS, EXIT_USAGE].indexOf(code);
+  return rank(a) >= rank(b) ? a : b;
 }
 
 /** `aiqyn audit --chain-rpc …`: the same reconciliation, pinned to the registry the audit just read. */

@@ -60,6 +60,8 @@ describe("cli: aiqyn reconcile (real server, the demo's transfers on the in-proc
 
   it("aiqyn audit --chain-rpc runs the same reconciliation after the audit", async () => {
     const chainRpc = `eip155:31337=${stack.rpcUrl}`;
+    // The audit reconciles 12 confirmations below the head: past them, or every record is "not checked" (exit 3).
+    for (let i = 0; i < 13; i++) await stack.provider.send("evm_mine", []);
     const run = await runCli(["audit", ...chainArgs(stack), "--server", stack.baseUrl, "--chain-rpc", chainRpc]);
     expect(run.code, run.stdout + run.stderr).to.equal(0);
     expect(run.stdout).to.contain("Reconciliation with the chains:");

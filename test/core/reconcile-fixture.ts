@@ -5,14 +5,18 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import {
   createEvmChainReader,
+  createRegistryReader,
+  leafHash,
   reconcile,
   registryCaip10,
   validateRecord,
+  type AnchoredBatch,
   type RecordKind,
   type RecordV1,
   type ReconcileReport,
   type RpcRequest,
 } from "../../core";
+import { batchRoot } from "../../core/tree-levels";
 import { ledgerRecord, movementRef, signedDeclaration, snapshotFields } from "../../server/sample-records";
 import { rpc } from "./chain";
 
@@ -26,15 +30,59 @@ export interface DemoToken {
   transfer(from: HardhatEthersSigner, to: string, units: bigint): Promise<string>;
 }
 
+/**
+ * A real TransparencyRegistry on the in-process chain that anchors the ledger's batches. Its anchorer is the last
+ * of Hardhat's accounts, which no test declares (its anchoring transactions must not touch a fund account).
+ */
+export interface AnchoringRegistry {
+  /** Anchors the records as the next batch (their leaves' real root) and returns the chain's batch(id). */
+  anchor(records: RecordV1[]): Promise<AnchoredBatch>;
+}
+
+export async function deployAnchoringRegistry(): Promise<AnchoringRegistry> {
+  const signers = await ethers.getSigners();
+  const anchorer = signers.at(-1)!;
+  const factory = await ethers.getContractFactory("TransparencyRegistry");
+  const registry = await factory.deploy(anchorer.address, anchorer.address, anchorer.address, 3600);
+  await registry.waitForDeployment();
+  const reader = createRegistryReader(rpc, await registry.getAddress());
+  return {
+    async anchor(records) {
+      const id = (await reader.batchCount()) + 1;
+      const root = batchRoot(records.map((r) => leafHash(r)));
+      const anchor = registry.connect(anchorer).getFunction("anchor");
+      await (await anchor(id, root, records[0]!.seq, records.length)).wait();
+      const batch = (await reader.batch(id))!;
+      return { firstSeq: batch.firstSeq, leafCount: batch.leafCount, anchoredAt: batch.anchoredAt };
+    },
+  };
+}
+
 /** Records in order, with seqs; every record is checked against Record v1 as it is added. */
 export class Ledger {
   readonly records: RecordV1[] = [];
+  /** The batches anchored so far, as the registry's chain records them. */
+  readonly anchors: AnchoredBatch[] = [];
+
+  constructor(private readonly registry?: AnchoringRegistry) {}
 
   /** An independent copy (a fixture's ledger is shared by every test that loads it). */
   copy(): Ledger {
-    const copy = new Ledger();
+    const copy = new Ledger(this.registry);
     copy.records.push(...this.records.map((r) => ({ ...r })));
+    copy.anchors.push(...this.anchors.map((a) => ({ ...a })));
     return copy;
+  }
+
+  /** Anchors every record not yet anchored as one batch, in a block of its own (nothing when none is pending). */
+  async anchor(): Promise<AnchoredBatch | null> {
+    if (!this.registry) throw new Error("this ledger has no registry to anchor in");
+    const anchored = this.anchors.reduce((n, a) => n + a.leafCount, 0);
+    const pending = this.records.slice(anchored);
+    if (pending.length === 0) return null;
+    const batch = await this.registry.anchor(pending);
+    this.anchors.push(batch);
+    return batch;
   }
 
   add(fields: Partial<RecordV1> & { kind: RecordKind }): RecordV1 {
@@ -88,11 +136,22 @@ export async function transferLogIndex(hash: string): Promise<number> {
   return receipt!.logs[0]!.index;
 }
 
-export async function runReconcile(records: RecordV1[], extra: { logChunkSize?: number; request?: RpcRequest } = {}) {
+/**
+ * Reconciles up to the chain's head. Given a Ledger with a registry, its pending records are anchored first (as
+ * before any real reconciliation) and the chain's batches say when each record took effect.
+ */
+export async function runReconcile(
+  source: RecordV1[] | Ledger,
+  extra: { logChunkSize?: number; request?: RpcRequest } = {},
+) {
   const request = extra.request ?? rpc;
+  if (source instanceof Ledger) await source.anchor();
+  const records = source instanceof Ledger ? source.records : source;
+  const anchors = source instanceof Ledger ? source.anchors : undefined;
   const toBlock = await ethers.provider.getBlockNumber();
   return reconcile({
     records,
+    anchors,
     registry: REGISTRY,
     chains: { [CHAIN]: { reader: createEvmChainReader(request), toBlock } },
     logChunkSize: extra.logChunkSize,

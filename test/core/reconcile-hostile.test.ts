@@ -90,7 +90,8 @@ describe("core/reconcile: hostile answers from a token, a contract account or an
       symbol: "ETH",
       startBlock: 100,
       endBlock: null,
-      endPublishedAt: null,
+      end: null,
+      current: true,
       amount: 0n,
       signature: "0x",
     });

@@ -8,6 +8,7 @@ import { reconcile } from "../../core";
 import { signedDeclaration } from "../../server/sample-records";
 import {
   codesOf,
+  deployAnchoringRegistry,
   deployDemoToken,
   expectClean,
   Ledger,
@@ -25,7 +26,7 @@ const units = (amount: string) => parseUnits(amount, 6);
 async function honestFund() {
   const [, a, b, outsider, stranger] = await ethers.getSigners();
   const token = await deployDemoToken(a!.address, units("1000000"));
-  const ledger = new Ledger();
+  const ledger = new Ledger(await deployAnchoringRegistry());
   const nativeStart = formatEther(await ethers.provider.getBalance(a!.address));
   await ledger.declare(a!, token.caip19, "DUSDT", "1000000");
   await ledger.declare(b!, token.caip19, "DUSDT", "0");
@@ -38,6 +39,7 @@ async function honestFund() {
   ledger.move("INFLOW_OTHER", txRef((await gift.wait())!.hash), "1", "ETH");
   await ledger.snapshot(b!.address, token.caip19, "DUSDT", "100.5");
   await ledger.snapshot(a!.address, nativeAsset, "ETH", formatEther(await ethers.provider.getBalance(a!.address)));
+  await ledger.anchor();
   return { a: a!, b: b!, outsider: outsider!, stranger: stranger!, token, ledger };
 }
 
@@ -52,7 +54,7 @@ describe("reconcile (core) on Hardhat's chain", function () {
 
   it("an honest fund's disclosures reconcile clean", async () => {
     const { ledger } = await fund();
-    const report = await runReconcile(ledger.records);
+    const report = await runReconcile(ledger);
     expectClean(report);
     expect(report.chains[0]).to.include({ declarations: 3, snapshots: 2, movements: 3 });
   });
@@ -60,7 +62,7 @@ describe("reconcile (core) on Hardhat's chain", function () {
   it("UNDISCLOSED_TRANSFER: a token transfer into a declared account that no record names", async () => {
     const { a, outsider, token, ledger } = await fund();
     const hash = await token.transfer(outsider, a.address, units("5"));
-    const report = await runReconcile(ledger.records);
+    const report = await runReconcile(ledger);
     expect(codesOf(report)).to.deep.equal(["UNDISCLOSED_TRANSFER"]);
     expect(report.findings[0]).to.include({ seq: 1, movement: logRef(hash, await transferLogIndex(hash)) });
     expect(report.findings[0]!.actual).to.contain("5 DUSDT into");
@@ -69,7 +71,7 @@ describe("reconcile (core) on Hardhat's chain", function () {
   it("UNDISCLOSED_TRANSFER and UNDISCLOSED_TX: a token transfer out of a declared account that no record names", async () => {
     const { b, stranger, token, ledger } = await fund();
     await token.transfer(b, stranger.address, units("0.000001"));
-    const report = await runReconcile(ledger.records);
+    const report = await runReconcile(ledger);
     expect(codesOf(report)).to.deep.equal(["UNDISCLOSED_TRANSFER", "UNDISCLOSED_TX"]);
     expect(report.findings[0]!.actual).to.contain("0.000001 DUSDT out of");
   });
@@ -77,7 +79,7 @@ describe("reconcile (core) on Hardhat's chain", function () {
   it("PHANTOM_TRANSFER: a record names a transaction that does not exist", async () => {
     const { ledger } = await fund();
     const seq = ledger.move("INFLOW_SEIZURE", logRef(`0x${"ab".repeat(32)}`, 0), "7").seq;
-    const report = await runReconcile(ledger.records);
+    const report = await runReconcile(ledger);
     expect(report.findings.map((f) => [f.code, f.seq])).to.deep.equal([["PHANTOM_TRANSFER", seq]]);
   });
 
@@ -85,14 +87,14 @@ describe("reconcile (core) on Hardhat's chain", function () {
     const { outsider, stranger, token, ledger } = await fund();
     const hash = await token.transfer(outsider, stranger.address, units("1"));
     ledger.move("INFLOW_OTHER", logRef(hash, await transferLogIndex(hash)), "1");
-    expect(codesOf(await runReconcile(ledger.records))).to.deep.equal(["PHANTOM_TRANSFER"]);
+    expect(codesOf(await runReconcile(ledger))).to.deep.equal(["PHANTOM_TRANSFER"]);
   });
 
   it("TRANSFER_MISMATCH: the amount is off by one unit of the token", async () => {
     const { a, outsider, token, ledger } = await fund();
     const hash = await token.transfer(outsider, a.address, units("3"));
     const seq = ledger.move("INFLOW_OTHER", logRef(hash, await transferLogIndex(hash)), "3.000001").seq;
-    const report = await runReconcile(ledger.records);
+    const report = await runReconcile(ledger);
     expect(codesOf(report)).to.deep.equal(["TRANSFER_MISMATCH"]);
     expect(report.findings[0]).to.include({ seq, expected: "INFLOW_OTHER 3.000001 DUSDT" });
     expect(report.findings[0]!.actual).to.contain("into").and.contain("3 DUSDT");
@@ -102,7 +104,7 @@ describe("reconcile (core) on Hardhat's chain", function () {
     const { a, outsider, token, ledger } = await fund();
     const hash = await token.transfer(outsider, a.address, units("2"));
     ledger.move("GRANT", logRef(hash, await transferLogIndex(hash)), "2");
-    expect(codesOf(await runReconcile(ledger.records))).to.deep.equal(["TRANSFER_MISMATCH"]);
+    expect(codesOf(await runReconcile(ledger))).to.deep.equal(["TRANSFER_MISMATCH"]);
   });
 
   it("DUPLICATE_REFERENCE: two current records name one log", async () => {
@@ -111,7 +113,7 @@ describe("reconcile (core) on Hardhat's chain", function () {
     const ref = logRef(hash, await transferLogIndex(hash));
     ledger.move("INFLOW_OTHER", ref, "2");
     const second = ledger.move("INFLOW_MINING", ref.replace(hash, hash.toUpperCase().replace("0X", "0x")), "2");
-    const report = await runReconcile(ledger.records);
+    const report = await runReconcile(ledger);
     expect(report.findings.map((f) => [f.code, f.seq])).to.deep.equal([["DUPLICATE_REFERENCE", second.seq]]);
   });
 
@@ -121,13 +123,13 @@ describe("reconcile (core) on Hardhat's chain", function () {
     const ref = logRef(hash, await transferLogIndex(hash));
     const wrong = ledger.move("INFLOW_OTHER", ref, "2.5");
     ledger.move("INFLOW_OTHER", ref, "2", "DUSDT", wrong.seq);
-    expectClean(await runReconcile(ledger.records));
+    expectClean(await runReconcile(ledger));
   });
 
   it("BALANCE_MISMATCH: a snapshot off by one unit", async () => {
     const { b, token, ledger } = await fund();
     const seq = (await ledger.snapshot(b.address, token.caip19, "DUSDT", "100.499999")).seq;
-    const report = await runReconcile(ledger.records);
+    const report = await runReconcile(ledger);
     expect(report.findings.map((f) => [f.code, f.seq, f.expected, f.actual])).to.deep.equal([
       ["BALANCE_MISMATCH", seq, "100.499999 DUSDT", "100.5 DUSDT"],
     ]);
@@ -136,7 +138,7 @@ describe("reconcile (core) on Hardhat's chain", function () {
   it("CONTROL_UNPROVEN: a declaration signed by another key", async () => {
     const { stranger, outsider, token, ledger } = await fund();
     const seq = (await ledger.declare(stranger, token.caip19, "DUSDT", "0", outsider)).seq;
-    const report = await runReconcile(ledger.records);
+    const report = await runReconcile(ledger);
     expect(report.findings.map((f) => [f.code, f.seq])).to.deep.equal([["CONTROL_UNPROVEN", seq]]);
     expect(report.findings[0]!.actual).to.equal(`signed by ${outsider.address.toLowerCase()}`);
   });
@@ -150,16 +152,16 @@ describe("reconcile (core) on Hardhat's chain", function () {
     const holding = { account, asset: token.caip19, symbol: "DUSDT", amount: "0", block };
     const declare = async (signer: typeof a) => ledger.add(await signedDeclaration(REGISTRY, holding, signer));
     await declare(a);
-    expectClean(await runReconcile(ledger.records));
+    expectClean(await runReconcile(ledger));
     const forged = await declare(outsider);
-    const report = await runReconcile(ledger.records);
+    const report = await runReconcile(ledger);
     expect(report.findings.map((f) => [f.code, f.seq])).to.deep.equal([["CONTROL_UNPROVEN", forged.seq]]);
   });
 
   it("UNDISCLOSED_TX: a declared account sends a transaction that no record names", async () => {
     const { b, stranger, ledger } = await fund();
     await (await b.sendTransaction({ to: stranger.address, value: 0n })).wait();
-    const report = await runReconcile(ledger.records);
+    const report = await runReconcile(ledger);
     expect(report.findings.map((f) => [f.code, f.seq, f.actual])).to.deep.equal([
       ["UNDISCLOSED_TX", 2, "the nonce rose by 1"],
     ]);
@@ -168,7 +170,7 @@ describe("reconcile (core) on Hardhat's chain", function () {
   it("NATIVE_UNEXPLAINED: a native balance that moved without a disclosure", async () => {
     const { a, outsider, ledger } = await fund();
     await (await outsider.sendTransaction({ to: a.address, value: 12345n })).wait();
-    const report = await runReconcile(ledger.records);
+    const report = await runReconcile(ledger);
     expect(codesOf(report)).to.deep.equal(["NATIVE_UNEXPLAINED"]);
     expect(report.findings[0]!.actual).to.equal("0.000000000000012345 ETH");
   });
@@ -182,29 +184,28 @@ describe("reconcile (core) on Hardhat's chain", function () {
     expect(report.unchecked[0]!.reason).to.equal("no RPC for chain eip155:31337");
   });
 
-  it("a retracted declaration with @<block> stops tracking there; without one it is void", async () => {
-    const { b, stranger, token, ledger } = await fund();
+  it("a retracted declaration with @<block> stops tracking there, once its retraction is anchored", async () => {
+    const { a, b, outsider, stranger, token, ledger } = await fund();
+    // The honest hand-over: empty the wallet (disclosed), retract at that block, anchor; later moves are not the fund's.
+    const back = await token.transfer(b, a.address, units("100.5"));
+    ledger.move("TRANSFER", logRef(back, await transferLogIndex(back)), "100.5");
     const end = await ethers.provider.getBlockNumber();
     ledger.add({ kind: "RETRACTION", amount: "0", corrects: 2, reference: `@${end}` });
+    await ledger.anchor();
+    await token.transfer(outsider, b.address, units("5"));
     await token.transfer(b, stranger.address, units("1"));
-    expectClean(await runReconcile(ledger.records));
-    ledger.records.at(-1)!.reference = "";
-    const voided = await runReconcile(ledger.records);
-    expect(voided.chains[0]).to.include({ declarations: 2 });
-    expect(voided.unchecked.map((u) => u.seq)).to.deep.equal([7]);
+    expectClean(await runReconcile(ledger));
   });
 
-  it("a later RETRACTION cannot end tracking before it was written: a move it would hide is still found", async () => {
-    const { b, stranger, token, ledger } = await fund();
-    const moved = await token.transfer(b, stranger.address, units("1"));
-    const block = (await ethers.provider.getTransactionReceipt(moved))!.blockNumber;
-    const at = (await ethers.provider.getBlock(block))!.timestamp;
-    // Published after the undisclosed move, claiming tracking ended the block before it.
-    ledger.add({ kind: "RETRACTION", amount: "0", corrects: 2, reference: `@${block - 1}`, publishedAt: at + 1 });
-    const report = await runReconcile(ledger.records);
-    expect(codesOf(report)).to.include("UNDISCLOSED_TRANSFER");
-    // Published before the move (a real hand-over): tracking ended there, the later move is not the fund's.
-    ledger.records.at(-1)!.publishedAt = at - 1;
-    expect(codesOf(await runReconcile(ledger.records))).to.not.include("UNDISCLOSED_TRANSFER");
+  it("a RETRACTION without @<block> in the declaration's own batch voids it: it was never current", async () => {
+    const [, , , , , , fresh] = await ethers.getSigners();
+    const { outsider, token, ledger } = await fund();
+    const declared = await ledger.declare(fresh!, token.caip19, "DUSDT", "0");
+    ledger.add({ kind: "RETRACTION", amount: "0", corrects: declared.seq, reference: "declared in error" });
+    await ledger.anchor();
+    await token.transfer(outsider, fresh!.address, units("3"));
+    const report = await runReconcile(ledger);
+    expectClean(report);
+    expect(report.chains[0]).to.include({ declarations: 3 });
   });
 });

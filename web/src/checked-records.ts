@@ -5,13 +5,15 @@
  * 1, 2, … without a gap, and batch(last + 1) must be absent on the chain, so a source cannot leave a batch out.
  * The Holdings view reconciles only when every batch passed: partial records could call a forgery clean.
  */
-import type { ChainReads, RecordV1, TrustRoot } from "../../core/index";
+import type { AnchoredBatch, ChainReads, RecordV1, TrustRoot } from "../../core/index";
 import { anchoredBatches, judgeBatch, type FailedBatch } from "./figures";
 import type { BatchInfo, DataSource } from "./source";
 
 export interface CheckedRecords {
   /** The records of the batches that passed, in seq order. */
   records: RecordV1[];
+  /** Those batches as the chain records them: when their records took effect (the reconciler's anchors). */
+  anchors: AnchoredBatch[];
   totalBatches: number;
   failed: FailedBatch[];
   /** Batch ids the chain has but the source did not list. */
@@ -25,10 +27,14 @@ async function firstUnlisted(ids: number[], reads: ChainReads): Promise<number |
   return (await reads.batch(next)) ? next : null;
 }
 
-type Outcome = { records: RecordV1[] } | { failed: FailedBatch };
+type Outcome = { records: RecordV1[]; anchor: AnchoredBatch } | { failed: FailedBatch };
 
-function checkOne(source: DataSource, reads: ChainReads, batch: BatchInfo): Promise<Outcome> {
-  return judgeBatch(batch, { onChain: reads.batch(batch.id), entries: source.batchRecords(batch) });
+async function checkOne(source: DataSource, reads: ChainReads, batch: BatchInfo): Promise<Outcome> {
+  const onChain = reads.batch(batch.id);
+  const judged = await judgeBatch(batch, { onChain, entries: source.batchRecords(batch) });
+  if ("failed" in judged) return judged;
+  const { firstSeq, leafCount, anchoredAt } = (await onChain)!;
+  return { records: judged.records, anchor: { firstSeq, leafCount, anchoredAt } };
 }
 
 /** Checks every batch the source lists; `stillCurrent` false stops early (the rest count as failed). */
@@ -46,15 +52,20 @@ export async function checkedRecords(
     reads,
   );
   const records: RecordV1[] = [];
+  const anchors: AnchoredBatch[] = [];
   const failed: FailedBatch[] = [];
   for (const batch of batches) {
     if (!stillCurrent()) break;
     const outcome = await checkOne(source, reads, batch);
     if ("failed" in outcome) failed.push(outcome.failed);
-    else records.push(...outcome.records);
+    else {
+      records.push(...outcome.records);
+      anchors.push(outcome.anchor);
+    }
   }
   return {
     records: records.sort((a, b) => a.seq - b.seq),
+    anchors,
     totalBatches: batches.length,
     failed,
     missing: unlisted === null ? [] : [unlisted],

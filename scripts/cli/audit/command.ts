@@ -53,7 +53,7 @@ ${TRUST_HELP}
   -h, --help            this help
 
 Exit status: 0 clean (no error findings); 1 findings; 2 usage error or fatal (chain unreachable, another chain,
-no contract, no compiled registry).
+no contract, no compiled registry); with --chain-rpc, 3 when the reconciliation found nothing but is incomplete.
 `;
 
 const OPTIONS = {
@@ -93,7 +93,8 @@ export async function runAuditCommand(argv: string[], io: Io): Promise<number> {
   const csvDir = stringOption(parsed, "csv");
   if (csvDir !== undefined) await writeAuditCsv(csvDir, result);
   const code = isClean(result) ? EXIT_OK : EXIT_FINDINGS;
-  return Math.max(code, await reconcileToo(parsed, options, rpcUrl, from, io));
+  const { worseExit } = await import("../reconcile");
+  return worseExit(code, await reconcileToo(parsed, options, rpcUrl, from, io));
 }
 
 /** With --chain-rpc, the records are also reconciled with the asset chains (aiqyn reconcile), same trust root. */

@@ -1,16 +1,65 @@
 /**
  * Cross-batch check of `corrects`: it must name an earlier record that exists, and a correction of a
  * record an earlier RETRACTION voided is flagged. One byte per seq (the kind code, 0 = not seen) and one
- * bit for "voided" keep a million records in about 1.2 MB, so the audit never holds the records themselves.
+ * bit for "voided" keep a million records in about 1.2 MB, so the audit never holds the records themselves
+ * (declarations, a few per account, are kept whole: their corrections are judged against them).
  */
-import { effectiveCorrectors, kindCode, type RecordKind, type RecordStanding, type RecordV1 } from "../../../core";
+import {
+  effectiveCorrectors,
+  kindCode,
+  parseAssetAtBlock,
+  parseTrackingEnd,
+  type RecordKind,
+  type RecordStanding,
+  type RecordV1,
+} from "../../../core";
 import type { FindingInput } from "./findings";
 
 const RETRACTION = kindCode("RETRACTION");
 
+interface Declared {
+  batchId: number;
+  counterparty: string;
+  reference: string;
+}
+
+/**
+ * A declaration that was current (anchored in an earlier batch than its corrector) is voided by a RETRACTION
+ * that names no end block, or restarted by a correction that names another account or asset or a later start
+ * block: either way the blocks between drop out of tracking. Only `aiqyn reconcile` can tell whether disclosed
+ * movements explain them (docs/RECONCILIATION.md), so the audit says so as an error.
+ */
+function declarationCorrected(record: RecordV1, target: Declared, batchId: number): FindingInput | null {
+  if (batchId === target.batchId) return null; // corrected before anyone could rely on it
+  const { seq, corrects } = record;
+  if (record.kind === "RETRACTION") {
+    if (parseTrackingEnd(record.reference) !== null) return null;
+    const message = `record ${seq} retracts declaration ${corrects}, current since batch ${target.batchId}, without naming the block tracking ended (@<block>)`;
+    return { code: "DECLARATION_VOIDED", batchId, seq, message, actual: record.reference };
+  }
+  if (record.kind !== "WALLET_DECLARED") return null; // CORRECTION_CHANGES_KIND says it
+  const [was, now] = [parseAssetAtBlock(target.reference), parseAssetAtBlock(record.reference)];
+  const moved =
+    record.counterparty !== target.counterparty ||
+    !was.ok ||
+    !now.ok ||
+    was.value.asset.text !== now.value.asset.text ||
+    now.value.block > was.value.block;
+  if (!moved) return null;
+  return {
+    code: "DECLARATION_RESTARTED",
+    batchId,
+    seq,
+    message: `record ${seq} corrects declaration ${corrects} (current since batch ${target.batchId}) to another account, asset or a later block: the blocks between are judged only by aiqyn reconcile`,
+    expected: `${target.counterparty} ${target.reference}`,
+    actual: `${record.counterparty} ${record.reference}`,
+  };
+}
+
 export class CorrectionsTracker {
   private kinds = new Uint8Array(1024);
   private voided = new Uint8Array(128);
+  private readonly declarations = new Map<number, Declared>();
 
   /** Feed records in ascending seq order; returns the findings about this record's `corrects`. */
   add(record: RecordV1, batchId: number): FindingInput[] {
@@ -35,11 +84,16 @@ export class CorrectionsTracker {
             actual: corrects,
           });
         }
+        const declared = this.declarations.get(corrects);
+        const corrected = declared ? declarationCorrected(record, declared, batchId) : null;
+        if (corrected) findings.push(corrected);
         if (kindCode(record.kind) === RETRACTION) this.setVoided(corrects);
       }
       // A target never seen lies in a batch the source failed to serve: already a finding there.
     }
     this.setKind(seq, kindCode(record.kind));
+    if (record.kind === "WALLET_DECLARED")
+      this.declarations.set(seq, { batchId, counterparty: record.counterparty, reference: record.reference });
     return findings;
   }
 

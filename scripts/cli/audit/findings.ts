@@ -83,6 +83,10 @@ export const FINDING_CODES = {
   CORRECTION_CHANGES_ASSET: "error",
   /** A correction was retracted: the original stands again (docs/PROTOCOL.md "Corrections"). */
   CORRECTION_RETRACTED: "warning",
+  /** A RETRACTION without @<block> of a declaration current since an earlier batch (tracking must end at a block). */
+  DECLARATION_VOIDED: "error",
+  /** A correction of a declaration current since an earlier batch names another account, asset or a later block. */
+  DECLARATION_RESTARTED: "error",
 } as const satisfies Record<string, Severity>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

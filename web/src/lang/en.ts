@@ -463,4 +463,13 @@ export const en = {
   "document.yoursLabel": "Check a document you have: choose or drop the file",
   "document.yoursMatch": "✓ Match: {name} is exactly the document this record names.",
   "document.yoursNoMatch": "✗ No match: {name} hashes to {hash}, not to this record's documentHash.",
+  "holdings.scanIncomplete":
+    "Blocks {from}–{to}: no problem found, but {count} record(s) could not be checked, so this is not a clean result.",
+  "holdings.finding.CLOSING_BALANCE":
+    "Record #{seq} ended tracking of {account} while it still held {actual}; the disclosures account for {expected}.",
+  "holdings.finding.TOKEN_UNEXPLAINED":
+    "{account}'s token balance changed by {actual} in {movement}; its transfer logs explain {expected}.",
+  "holdings.finding.TRANSFER_UNDECODABLE":
+    "A transfer log of a declared account's token that cannot be read ({movement}): what it moved is not checked.",
+  "holdings.finding.RECORD_INVALID": "Record #{seq} is anchored but not a valid record ({actual}): it is not checked.",
 };

@@ -463,4 +463,13 @@ export const kk: Record<keyof typeof en, string> = {
   "document.yoursLabel": "Өзіңіздегі құжатты тексеріңіз: файлды таңдаңыз немесе сүйреңіз",
   "document.yoursMatch": "✓ Сәйкес: {name} — дәл осы жазбада аталған құжат.",
   "document.yoursNoMatch": "✗ Сәйкес емес: {name} хэші {hash}, бұл жазбаның documentHash-і емес.",
+  "holdings.scanIncomplete":
+    "{from}–{to} блоктар: мәселе табылмады, бірақ {count} жазбаны тексеру мүмкін болмады, сондықтан нәтиже таза емес.",
+  "holdings.finding.CLOSING_BALANCE":
+    "#{seq} жазба {account} шотын бақылауды тоқтатты, ал онда әлі {actual} бар еді; ашып көрсетулер {expected} түсіндіреді.",
+  "holdings.finding.TOKEN_UNEXPLAINED":
+    "{account} токен балансы {movement} ішінде {actual} өзгерді; аударым журналдары {expected} түсіндіреді.",
+  "holdings.finding.TRANSFER_UNDECODABLE":
+    "Мәлімделген шот токенінің оқылмайтын аударым журналы ({movement}): ол не аударғаны тексерілмеді.",
+  "holdings.finding.RECORD_INVALID": "#{seq} жазба бекітілген, бірақ дұрыс жазба емес ({actual}): ол тексерілмейді.",
 };

@@ -472,4 +472,14 @@ export const ru: Record<keyof typeof en, string> = {
   "document.yoursLabel": "Проверьте свой документ: выберите или перетащите файл",
   "document.yoursMatch": "✓ Совпадает: {name} — в точности документ, указанный в записи.",
   "document.yoursNoMatch": "✗ Не совпадает: хэш {name} — {hash}, а не documentHash этой записи.",
+  "holdings.scanIncomplete":
+    "Блоки {from}–{to}: проблем не найдено, но {count} запис(ей) не удалось проверить, поэтому результат не чистый.",
+  "holdings.finding.CLOSING_BALANCE":
+    "Запись #{seq} прекратила отслеживание {account}, когда на нём ещё было {actual}; раскрытия объясняют {expected}.",
+  "holdings.finding.TOKEN_UNEXPLAINED":
+    "Баланс токена {account} изменился на {actual} в {movement}; журналы переводов объясняют {expected}.",
+  "holdings.finding.TRANSFER_UNDECODABLE":
+    "Журнал перевода токена заявленного счёта, который нельзя прочитать ({movement}): то, что он перевёл, не проверено.",
+  "holdings.finding.RECORD_INVALID":
+    "Запись #{seq} закреплена, но не является правильной записью ({actual}): она не проверяется.",
 };

@@ -5,12 +5,15 @@
  * reconciler (the same as `aiqyn reconcile`); this view only reads and says it in plain words.
  */
 import {
+  checkRpcChain,
   createEvmChainReader,
   formatDecimal,
   planReconciliation,
   reconcile,
+  reconcileVerdict,
   registryCaip10,
   sameAmount,
+  type AnchoredBatch,
   type EvmChainReader,
   type Finding,
   type ReconcileNote,
@@ -40,6 +43,8 @@ const KNOWN_EXPLORERS: Record<string, string> = {
 
 interface Context {
   records: RecordV1[];
+  /** The checked batches' anchoring on chain: when each record took effect. */
+  anchors: AnchoredBatch[];
   plan: ReconcilePlan;
   /** The pinned registry's chain id. */
   chainId: number;
@@ -50,7 +55,9 @@ interface Context {
 async function verifiedRecords(trust: TrustRoot, stillCurrent: () => boolean) {
   const checked = await checkedRecords(dataSource(), pinnedChainReads(trust, readerUrls()), trust, stillCurrent);
   const unchecked = [...checked.failed.map((f) => f.id), ...checked.missing];
-  return unchecked.length === 0 ? { records: checked.records, unchecked: null } : { records: null, unchecked };
+  return unchecked.length === 0
+    ? { records: checked.records, anchors: checked.anchors, unchecked: null }
+    : { records: null, anchors: [], unchecked };
 }
 
 function savedRpcs(): Record<string, string> {
@@ -227,14 +234,22 @@ function noteLines(notes: ReconcileNote[]) {
   );
 }
 
+/** A reader through the citizen's RPC, once it has said (eth_chainId) that it serves `chain`. */
+async function chainReader(chain: string, rpcUrl: string): Promise<EvmChainReader> {
+  const transport = createFetchTransport(rpcUrl, { timeoutMs: 20_000 });
+  await checkRpcChain(transport, chain);
+  return createEvmChainReader(transport);
+}
+
 async function scanMovements(ctx: Context, chain: string, rpcUrl: string, range: number, out: HTMLElement) {
   const progress = h("progress", { max: 100, value: 0 });
   replace(out, h("p", {}, t("holdings.scanning")), progress);
-  const reader = createEvmChainReader(createFetchTransport(rpcUrl, { timeoutMs: 20_000 }));
+  const reader = await chainReader(chain, rpcUrl);
   const latest = await reader.latestBlock();
   const from = Math.max(0, latest - range + 1);
   const report = await reconcile({
     records: ctx.records,
+    anchors: ctx.anchors,
     registry: ctx.registry,
     chains: { [chain]: { reader, toBlock: latest } },
     scanFrom: { [chain]: from },
@@ -242,10 +257,13 @@ async function scanMovements(ctx: Context, chain: string, rpcUrl: string, range:
       if (p.phase === "logs" && p.total > 0) progress.value = Math.round((100 * p.done) / p.total);
     },
   });
+  const verdict = reconcileVerdict(report);
   const summary =
-    report.findings.length === 0
-      ? t("holdings.scanClean", { from, to: latest })
-      : t("holdings.scanFindings", { from, to: latest, count: report.findings.length });
+    verdict === "FINDINGS"
+      ? t("holdings.scanFindings", { from, to: latest, count: report.findings.length })
+      : verdict === "INCOMPLETE"
+        ? t("holdings.scanIncomplete", { from, to: latest, count: report.unchecked.length })
+        : t("holdings.scanClean", { from, to: latest });
   replace(
     out,
     h("p", { id: `scan-result-${chain}`, role: "status" }, summary),
@@ -295,15 +313,20 @@ async function fillTable(
   notes: HTMLElement,
 ) {
   replace(status, t("common.loading"));
-  const reader = createEvmChainReader(createFetchTransport(rpcUrl, { timeoutMs: 20_000 }));
+  replace(body); // no verdicts from an earlier read stay beside a failed one
+  const reader = await chainReader(chain, rpcUrl);
   const latest = await reader.latestBlock();
   const report = await reconcile({
     records: ctx.records,
+    anchors: ctx.anchors,
     registry: ctx.registry,
     chains: { [chain]: { reader, toBlock: latest } },
     scope: "balances",
   });
-  const mine = ctx.plan.declarations.filter((d) => d.account.chain.text === chain && d.startBlock <= latest);
+  // Holdings the fund declares now (a corrected or retracted declaration is still tracked, but not a holding).
+  const mine = ctx.plan.declarations.filter(
+    (d) => d.current && d.account.chain.text === chain && d.startBlock <= latest,
+  );
   replace(body, ...(await Promise.all(mine.map((d) => holdingRow(ctx, reader, d, report.findings, latest)))));
   replace(status, t("holdings.readAt", { block: latest, rpc: rpcUrl }));
   replace(notes, noteLines(report.notes));
@@ -398,7 +421,8 @@ export async function renderHoldings(main: HTMLElement, stillCurrent: () => bool
     const records = verified.records;
     // Control proofs name the registry the page trusts (its pinned root), never the one a server names.
     const registry = registryCaip10(trust.chainId, trust.registry);
-    ctx = { records, plan: planReconciliation(records), chainId: trust.chainId, registry };
+    const anchors = verified.anchors;
+    ctx = { records, anchors, plan: planReconciliation(records, anchors), chainId: trust.chainId, registry };
   } catch (error) {
     if (stillCurrent())
       replace(
