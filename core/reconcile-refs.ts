@@ -9,7 +9,8 @@
  *   `aiqyn-wallet/1 <registry CAIP-10> <account CAIP-10> <asset CAIP-19>`.
  *
  * Free text stays free: a reference is held to a movement or snapshot format only when it starts with a CAIP-2
- * namespace (`eip155:`), so "court order 2-17/2025" is still a valid reference.
+ * namespace (`eip155:`, `bip122:`), so "court order 2-17/2025" is still a valid reference. Records that name a
+ * bip122 chain follow core/bitcoin/fields.ts too (whole transactions, BIP-322 memo, satoshi-exact amounts).
  */
 import {
   parseCaip10,
@@ -22,6 +23,12 @@ import {
   type CaipResult,
 } from "./caip";
 import type { RecordKind } from "./record";
+import {
+  checkBitcoinAmount,
+  checkBitcoinControlSignature,
+  namesBip122,
+  parseBip122MovementRef,
+} from "./bitcoin/fields";
 import { isSignatureHex, type FieldProblem, type FieldProblemCode } from "./shape";
 
 export const CONTROL_MESSAGE_PREFIX = "aiqyn-wallet/1";
@@ -61,6 +68,7 @@ export function parseAssetAtBlock(text: string): CaipResult<AssetAtBlock> {
 
 /** Parses `<CAIP-2>/tx/<hash>` or `<CAIP-2>/tx/<hash>/log/<index>`. */
 export function parseMovementRef(text: string): CaipResult<MovementRef> {
+  if (text.startsWith("bip122:")) return parseBip122MovementRef(text);
   const match = /^([^/]+)\/tx\/(0x[0-9a-fA-F]{64})(?:\/log\/(0|[1-9][0-9]{0,8}))?$/.exec(text);
   if (!match)
     return {
@@ -131,7 +139,9 @@ function checkAccountAndPoint(input: Record<string, unknown>): FieldProblem[] {
   return problems;
 }
 
-function checkControlSignature(memo: unknown): FieldProblem[] {
+function checkControlSignature(input: Record<string, unknown>): FieldProblem[] {
+  const memo = input.memo;
+  if (namesBip122(input)) return checkBitcoinControlSignature(memo);
   if (typeof memo !== "string" || isSignatureHex(memo)) return [];
   return [
     problem("memo", {
@@ -163,8 +173,13 @@ function checkRetractionEnd(reference: unknown): FieldProblem[] {
  * chain format must spell it right; a RETRACTION's `@<block>` must be a block.
  */
 export function checkReconciliationFields(input: Record<string, unknown>): FieldProblem[] {
+  const problems = reconciliationProblems(input);
+  return namesBip122(input) ? [...problems, ...checkBitcoinAmount(input.amount)] : problems;
+}
+
+function reconciliationProblems(input: Record<string, unknown>): FieldProblem[] {
   const kind = input.kind;
-  if (kind === "WALLET_DECLARED") return [...checkAccountAndPoint(input), ...checkControlSignature(input.memo)];
+  if (kind === "WALLET_DECLARED") return [...checkAccountAndPoint(input), ...checkControlSignature(input)];
   if (kind === "VALUATION" && typeof input.reference === "string" && looksLikeChainReference(input.reference))
     return checkAccountAndPoint(input);
   if (kind === "RETRACTION") return checkRetractionEnd(input.reference);
