@@ -26,6 +26,7 @@ import { checkMovements, checkNativeBalances, checkNonces, findUndisclosedTransf
 import { planReconciliation, tracksBlock, type ReconcilePlan, type TrackedAsset } from "./reconcile-plan";
 import { controlMessage } from "./reconcile-refs";
 import { isSignatureHex } from "./shape";
+import { reconcileBitcoinChain, type BitcoinChainSummary, type BitcoinTarget } from "./bitcoin/reconcile";
 
 export interface ChainTarget {
   reader: EvmChainReader;
@@ -39,6 +40,8 @@ export interface ReconcileOptions {
   registry: string;
   /** A reader and final block per CAIP-2 chain. A chain the records use without one is reported unchecked. */
   chains: Record<string, ChainTarget>;
+  /** An Esplora reader and final height per bip122 chain (core/bitcoin/reconcile.ts). */
+  bitcoin?: Record<string, BitcoinTarget>;
   /** The widest eth_getLogs range asked (blocks); refused ranges are halved. */
   logChunkSize?: number;
   /**
@@ -57,7 +60,9 @@ export interface ReconcileReport {
   findings: Finding[];
   /** Records with chain references that could not be judged, and why. */
   unchecked: { seq: number; reason: string }[];
-  chains: { chain: string; toBlock: number; declarations: number; snapshots: number; movements: number }[];
+  chains: ({ chain: string; toBlock: number; declarations: number; snapshots: number; movements: number } & Partial<
+    Pick<BitcoinChainSummary, "blockHash" | "balances">
+  >)[];
 }
 
 async function controlProven(ctx: ChainContext, d: TrackedAsset): Promise<{ ok: boolean; actual: string }> {
@@ -236,21 +241,37 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const plan = planReconciliation(options.records);
   const report: ReconcileReport = { findings: [], unchecked: [...plan.unchecked], chains: [] };
   for (const [chain, seqs] of chainsOf(plan)) {
-    if (!options.chains[chain]) {
-      for (const seq of [...new Set(seqs)]) report.unchecked.push({ seq, reason: `no RPC for chain ${chain}` });
+    const on = <T>(items: T[], chainOf: (item: T) => string) => items.filter((i) => chainOf(i) === chain).length;
+    const counts = () => ({
+      declarations: on(plan.declarations, (d) => d.account.chain.text),
+      snapshots: on(plan.snapshots, (s) => s.account.chain.text),
+      movements: on(plan.movements, (m) => m.ref.chain.text),
+    });
+    if (chain.startsWith("bip122:") && options.bitcoin?.[chain]) {
+      const target = options.bitcoin[chain]!;
+      const summary = await reconcileBitcoinChain({
+        chain,
+        target,
+        plan,
+        registry: options.registry,
+        findings: report.findings,
+        unchecked: report.unchecked,
+        concurrency: options.concurrency,
+        scope: options.scope,
+        onProgress: options.onProgress,
+      });
+      report.chains.push({ chain, ...summary, ...counts() });
+      continue;
+    }
+    if (!options.chains[chain] || chain.startsWith("bip122:")) {
+      const source = chain.startsWith("bip122:") ? "Esplora endpoint" : "RPC";
+      for (const seq of [...new Set(seqs)]) report.unchecked.push({ seq, reason: `no ${source} for chain ${chain}` });
       continue;
     }
     const ctx = contextFor(options, plan, chain, report);
     await extendRetractedWindows(ctx);
     await reconcileChain(ctx, options.scope);
-    const on = <T>(items: T[], chainOf: (item: T) => string) => items.filter((i) => chainOf(i) === chain).length;
-    report.chains.push({
-      chain,
-      toBlock: options.chains[chain]!.toBlock,
-      declarations: on(plan.declarations, (d) => d.account.chain.text),
-      snapshots: on(plan.snapshots, (s) => s.account.chain.text),
-      movements: on(plan.movements, (m) => m.ref.chain.text),
-    });
+    report.chains.push({ chain, toBlock: options.chains[chain]!.toBlock, ...counts() });
   }
   report.findings.sort((a, b) => a.seq - b.seq || a.code.localeCompare(b.code));
   report.unchecked.sort((a, b) => a.seq - b.seq);

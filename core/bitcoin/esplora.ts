@@ -20,6 +20,8 @@ export interface BitcoinTx {
   /** The confirming block's height and hash; null while unconfirmed. */
   height: number | null;
   blockHash: string | null;
+  /** The confirming block's time (unix seconds); null while unconfirmed. */
+  time: number | null;
   coinbase: boolean;
   /** The outputs the inputs spend (empty for a coinbase transaction). */
   inputs: BitcoinTxOut[];
@@ -82,7 +84,10 @@ export function parseEsploraTx(raw: unknown, name: string): BitcoinTx {
   if (!isObject(status) || typeof status.confirmed !== "boolean") bad(name, `transaction ${raw.txid} without a status`);
   let height: number | null = null;
   let blockHash: string | null = null;
+  let time: number | null = null;
   if (status.confirmed) {
+    if (!Number.isSafeInteger(status.block_time)) bad(name, `transaction ${raw.txid} without a block time`);
+    time = status.block_time as number;
     if (!Number.isSafeInteger(status.block_height) || (status.block_height as number) < 0)
       bad(name, `transaction ${raw.txid} without a block height`);
     if (typeof status.block_hash !== "string" || !isTxid(status.block_hash))
@@ -90,7 +95,7 @@ export function parseEsploraTx(raw: unknown, name: string): BitcoinTx {
     height = status.block_height as number;
     blockHash = status.block_hash;
   }
-  return { txid: raw.txid, height, blockHash, coinbase, inputs, outputs: raw.vout.map((o) => parseOut(o, name)) };
+  return { txid: raw.txid, height, blockHash, time, coinbase, inputs, outputs: raw.vout.map((o) => parseOut(o, name)) };
 }
 
 function parseJson(text: string, name: string): unknown {
