@@ -6,11 +6,13 @@
  * signatures, one movement record per transaction by DESIGN's rule, snapshots. Its keys are random per run
  * (in memory, local use only). bcoin loads only when this runs.
  */
+import type { AddressInfo } from "node:net";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import type { RecordInput } from "../core";
 import { signBip322Multisig, signBip322P2wpkh } from "../core/bitcoin/bip322-sign";
 import { controlMessage } from "../core/reconcile-refs";
 import { BitcoinRegtest, multisigWallet, REGTEST_CHAIN, singleKeyWallet, type RegtestWallet } from "./bitcoin-regtest";
+import { createEsploraApp } from "./esplora-bcoin";
 import { EMPTY_FIELDS } from "./sample-records";
 
 export const BTC_ASSET = `${REGTEST_CHAIN}/slip44:0`;
@@ -169,4 +171,36 @@ export async function runBitcoinFund(
   );
   await btc.mine(6, exchange.address); // the default confirmations: everything above is final
   return { btc, mining, cold, exchange, grantee, declaredAt, records };
+}
+
+/** The demo's running Bitcoin node and its Esplora endpoint. */
+export interface DemoBitcoin {
+  url: string;
+  chain: string;
+  btc: BitcoinRegtest;
+  /** Runs the fund's year on the node and returns its records (registry: the pinned registry's CAIP-10). */
+  fundRecords(registry: string, now: number): Promise<RecordInput[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the demo's regtest node in memory (segwit active, its coinbases to an "exchange" that is not the
+ * fund's) and serves the Esplora subset on `port` (0: a free one) of `host`.
+ */
+export async function startDemoBitcoin(host = "127.0.0.1", port = 0): Promise<DemoBitcoin> {
+  const exchange = singleKeyWallet();
+  const btc = await BitcoinRegtest.startWithSegwit(exchange.address);
+  const server = createEsploraApp(btc).listen(port, host);
+  await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${address.port}`,
+    chain: REGTEST_CHAIN,
+    btc,
+    fundRecords: async (registry, now) => (await runBitcoinFund(btc, exchange, registry, now)).records,
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await btc.close();
+    },
+  };
 }
