@@ -307,4 +307,15 @@ export const kk: Record<keyof typeof en, string> = {
   "fund.problem.chain": "оны блокчейннен оқу мүмкін болмады",
   "fund.problem.missing": "ол блокчейнде бар, бірақ деректер көзі оны көрсетпейді",
   "fund.checkDone": "Дайын: {total} пакеттің {checked} блокчейн бойынша тексерілді.",
+  "holdings.esplora": "Esplora түйіні (түйіндері), салыстыру үшін екеуі үтір арқылы",
+  "holdings.chooseEsplora":
+    "Осы Bitcoin желісін оқу үшін бір немесе екі Esplora түйінін енгізіңіз (https://…, үтір арқылы).",
+  "holdings.btcReadAt": "{block} биіктікте оқылды (шың минус {confirmations} растау; блок {hash}), {rpc} арқылы.",
+  "holdings.btcTrustedWhole":
+    "Бір түйін оқылды, оның жауаптарына толық сенілді; әр жауап салыстырылуы үшін екіншісін қосыңыз.",
+  "holdings.btcCheckMovements": "Осы мекенжайлардың барлық транзакцияларын тексеру",
+  "holdings.btcScanClean":
+    "Мәлімделген мекенжайлардың {to} биіктікке дейінгі барлық транзакциясы блокчейн көрсеткендей ашылған.",
+  "holdings.btcScanFindings": "{to} биіктікке дейін: жазбалар мен блокчейн арасында {count} сәйкессіздік.",
+  "holdings.finding.MIXED_INPUTS": "Ескерту: {movement} қордың монеталарын басқалардікімен бірге жұмсайды ({actual}).",
 };

@@ -310,4 +310,15 @@ export const ru: Record<keyof typeof en, string> = {
   "fund.problem.chain": "не удалось прочитать его в блокчейне",
   "fund.problem.missing": "он есть в блокчейне, но источник данных его не показывает",
   "fund.checkDone": "Готово: проверено {checked} из {total} пакетов по блокчейну.",
+  "holdings.esplora": "Узел(ы) Esplora, два через запятую для перекрёстной проверки",
+  "holdings.chooseEsplora":
+    "Укажите один или два узла Esplora (https://…, через запятую), чтобы прочитать эту сеть Bitcoin.",
+  "holdings.btcReadAt":
+    "Прочитано на высоте {block} (вершина минус {confirmations} подтверждений; блок {hash}) через {rpc}.",
+  "holdings.btcTrustedWhole":
+    "Прочитан один узел, его ответам поверили целиком; добавьте второй, чтобы каждый ответ сверялся.",
+  "holdings.btcCheckMovements": "Проверить все транзакции этих адресов",
+  "holdings.btcScanClean": "Все транзакции заявленных адресов до высоты {to} раскрыты так, как их показывает блокчейн.",
+  "holdings.btcScanFindings": "До высоты {to}: расхождений между записями и блокчейном — {count}.",
+  "holdings.finding.MIXED_INPUTS": "Предупреждение: {movement} тратит монеты фонда вместе с чужими ({actual}).",
 };
