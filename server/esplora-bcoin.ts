@@ -76,6 +76,17 @@ export function createEsploraApp(btc: BitcoinRegtest, options: EsploraOptions = 
     if (!hash) return text(res, 404, "Block not found");
     return text(res, 200, revHex(hash));
   });
+  // An address's confirmed history, newest first, read once per tip (a new block may change it).
+  const histories = new Map<string, { height: number; metas: BcoinMeta[] }>();
+  const confirmedHistory = async (text: string, address: unknown) => {
+    const cached = histories.get(text);
+    if (cached && cached.height === btc.height) return cached.metas;
+    const metas = (await btc.node.getMetaByAddress([address]))
+      .filter((m) => m.height >= 0)
+      .sort((a, b) => b.height - a.height || b.index - a.index);
+    histories.set(text, { height: btc.height, metas });
+    return metas;
+  };
   const history = async (req: express.Request, res: Response, last: string | undefined) => {
     let address: unknown;
     try {
@@ -83,9 +94,7 @@ export function createEsploraApp(btc: BitcoinRegtest, options: EsploraOptions = 
     } catch {
       return text(res, 400, "Invalid Bitcoin address");
     }
-    const metas = (await btc.node.getMetaByAddress([address]))
-      .filter((m) => m.height >= 0 && !hidden(m.tx.txid()))
-      .sort((a, b) => b.height - a.height || b.index - a.index);
+    const metas = (await confirmedHistory(String(req.params.address), address)).filter((m) => !hidden(m.tx.txid()));
     const start = last === undefined ? 0 : metas.findIndex((m) => m.tx.txid() === last) + 1;
     if (last !== undefined && start === 0) return res.json([]);
     res.json(await Promise.all(metas.slice(start, start + PAGE).map((m) => esploraTx(btc, m))));

@@ -4,7 +4,7 @@
  *   npm run bench                 full run (batches up to 1 M records, 10 s HTTP runs): about 5 minutes
  *   npm run bench -- --quick      CI smoke: small sizes, 2 s HTTP runs
  *   npm run bench -- --only=seal,gas   some sections (keccak, ingestcpu, encode, seal, store, verify, gas, http,
- *                                      stores, reconcile, web)
+ *                                      stores, reconcile, reconcilebtc, web)
  *
  * Prints a table per section and the goals, and writes bench-results.json (gitignored). Timings are
  * reports, never test assertions. The HTTP sections start the real server (server/main.ts) as a child
@@ -23,6 +23,7 @@ import { createFastKeccak } from "../../server/crypto";
 import { heading, log, table, type Goal, type SectionContext, type SectionRunner } from "./harness";
 import { httpSection } from "./http-section";
 import { reconcileSection } from "./reconcile";
+import { reconcileBitcoinSection } from "./reconcile-bitcoin";
 import {
   encodeSection,
   gasSection,
@@ -49,6 +50,7 @@ const RUNNERS = {
   http: httpSection,
   stores: storesSection,
   reconcile: reconcileSection,
+  reconcilebtc: reconcileBitcoinSection,
   web: webSection,
 } satisfies Record<string, SectionRunner>;
 type Section = keyof typeof RUNNERS;
