@@ -13,7 +13,7 @@ import {
 import { bitcoinNetwork, decodeBitcoinAddress, REGTEST_GENESIS } from "../../core/bitcoin/networks";
 import { decodeWitness, encodeWitness } from "../../core/bitcoin/witness";
 import { validBatches } from "../../scripts/gen-vectors";
-import { referenceSign, referenceVerify } from "../helpers/bip322-reference";
+import { bcoinVerifyBip322, referenceSign, referenceVerify } from "../helpers/bip322-reference";
 
 const MAINNET = bitcoinNetwork("000000000019d6689c085ae165831e93")!;
 const REGTEST = bitcoinNetwork(REGTEST_GENESIS)!;
@@ -195,6 +195,37 @@ describe("Bitcoin protocol in core (bip122 ids, BIP-322 simple signatures)", () 
       expect(
         verdict(signBip322P2wsh([keys[0]!, keys[1]!], account.witnessScript, account.script, "another message")).ok,
       ).to.equal(false);
+    });
+
+    it("agree with bcoin's script interpreter on 2-of-3 multisig witnesses, valid and not", () => {
+      const keys = [randomKey(), randomKey(), randomKey()];
+      const account = sortedMultisig(
+        2,
+        keys.map((k) => secp256k1.getPublicKey(k, true)),
+        MAINNET,
+      );
+      const message = "aiqyn-wallet/1 cross-check";
+      const cases = [
+        [signBip322Multisig([keys[0]!, keys[2]!], account, message), message],
+        [signBip322Multisig([keys[1]!, keys[2]!], account, message), message],
+        [signBip322Multisig([keys[0]!, keys[1]!], account, message), `${message}?`],
+        [signBip322Multisig([keys[1]!], account, message), message],
+        [signBip322Multisig([keys[0]!, randomKey()], account, message), message],
+      ] as const;
+      const verdicts = cases.map(([memo, m]) => [
+        verifyBip322Simple(account.script, m, memo).ok,
+        bcoinVerifyBip322(account.script, m, decodeWitness(memo)!),
+      ]);
+      expect(verdicts).to.deep.equal([
+        [true, true],
+        [true, true],
+        [false, false],
+        [false, false],
+        [false, false],
+      ]);
+      // and on a P2WPKH vector of the spec
+      const [address, m, sig] = SPEC_VECTORS[1]!;
+      expect(bcoinVerifyBip322(scriptOf(address), m, decodeWitness(sig)!)).to.equal(true);
     });
 
     it("refuse what it cannot prove, with a reason: legacy and P2SH addresses, malformed witnesses", () => {

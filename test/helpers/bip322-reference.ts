@@ -24,3 +24,33 @@ export const referenceVerify = (address: string, message: string, signature: str
 /** bip322-js's signature by a WIF key. */
 export const referenceSign = (wif: string, address: string, message: string): string =>
   String(Signer.sign(wif, address, message));
+
+/**
+ * BIP-322 judged by bcoin's own script interpreter (an independent BIP-143/BIP-341 and CHECKMULTISIG): the
+ * virtual to_spend and to_sign transactions built with bcoin's types, the witness run against the address's
+ * script with bcoin's standard verification flags. bip322-js has no multisig; this covers P2WSH.
+ */
+export function bcoinVerifyBip322(scriptPubKey: Uint8Array, message: string, witness: Uint8Array[]): boolean {
+  process.env.NODE_BACKEND = "js";
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const bcoin = require("bcoin");
+  const messageHash = Buffer.from(BIP322.hashMessage(message));
+  const toSpend = new bcoin.MTX({ version: 0, locktime: 0 });
+  toSpend.addInput({
+    prevout: { hash: "00".repeat(32), index: 0xffffffff },
+    script: bcoin.Script.fromRaw(Buffer.concat([Buffer.from([0x00, 0x20]), messageHash])),
+    sequence: 0,
+  });
+  toSpend.addOutput({ value: 0, script: bcoin.Script.fromRaw(Buffer.from(scriptPubKey)) });
+  const spent = toSpend.toTX();
+  const toSign = new bcoin.MTX({ version: 0, locktime: 0 });
+  toSign.addInput({
+    prevout: { hash: spent.hash("hex"), index: 0 },
+    sequence: 0,
+    witness: bcoin.Witness.fromItems(witness.map((item) => Buffer.from(item))),
+  });
+  toSign.addOutput({ value: 0, script: bcoin.Script.fromRaw(Buffer.from([0x6a])) });
+  const view = new bcoin.CoinView();
+  view.addTX(spent, -1);
+  return toSign.toTX().verify(view) as boolean;
+}
