@@ -245,6 +245,23 @@ describe("Bitcoin reconciliation (core/bitcoin/reconcile.ts) on a bcoin regtest 
     expect(fooled.findings.map((f) => f.code)).to.include("PHANTOM_TRANSFER");
   });
 
+  it("a retraction naming an earlier height cannot hide a spend mined before it was written", async () => {
+    const spend = await stack.btc.send([fund.cold], [{ address: fund.grantee.address, value: 3_000_000n }]);
+    await confirm();
+    const retraction: RecordInput = {
+      ...EMPTY_FIELDS,
+      kind: "RETRACTION",
+      occurredAt: NOW - 60,
+      asset: "BTC",
+      amount: "0",
+      corrects: 2, // the cold multisig's declaration
+      reference: `@${fund.declaredAt + 1}`,
+    };
+    const report = await run([...fund.records, retraction]);
+    const hidden = report.findings.find((f) => f.movement === btcTxRef(spend));
+    expect(hidden).to.deep.include({ code: "UNDISCLOSED_TRANSFER", account: btcAccount(fund.cold) });
+  });
+
   it("reports bip122 records as unchecked without an endpoint for their chain", async () => {
     const report = await reconcile({ records: ledger(fund.records), registry: REGISTRY, chains: {} });
     expect(report.findings).to.deep.equal([]);
