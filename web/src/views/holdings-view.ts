@@ -181,7 +181,7 @@ export function reportLines(findings: Finding[]) {
   return h(
     "ul",
     { class: "findings" },
-    findings.map((f) => h("li", { "data-code": f.code }, `✗ ${findingText(f)}`)),
+    findings.map((f) => h("li", { "data-code": f.code }, `${f.severity === "warning" ? "⚠" : "✗"} ${findingText(f)}`)),
   );
 }
 
