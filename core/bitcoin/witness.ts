@@ -3,8 +3,37 @@
  * stack (count, then each item with its length), as base64 in a declaration's memo. Decoding is strict: the
  * canonical CompactSize only, no trailing bytes, canonical base64 (with padding).
  */
-import { base64 } from "@scure/base";
 import { concatBytes } from "@noble/hashes/utils";
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** RFC 4648 base64 with padding (a memo is ≤ 1000 characters: no need for speed). */
+export const base64 = {
+  encode(bytes: Uint8Array): string {
+    let out = "";
+    for (let i = 0; i < bytes.length; i += 3) {
+      const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+      const chars = [18, 12, 6, 0].map((shift) => ALPHABET[(n >> shift) & 63]!);
+      const kept = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6)); // 2, 3 or 4 characters
+      out += chars.slice(0, kept).join("") + "=".repeat(4 - kept);
+    }
+    return out;
+  },
+  /** Throws on anything that is not padded base64 (its canonical form is checked by re-encoding). */
+  decode(text: string): Uint8Array {
+    if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new Error("not base64");
+    const bytes: number[] = [];
+    for (let i = 0; i < text.length; i += 4) {
+      const quad = text.slice(i, i + 4);
+      const n = [...quad].reduce((acc, c) => (acc << 6) | (c === "=" ? 0 : ALPHABET.indexOf(c)), 0);
+      const pad = quad.endsWith("==") ? 2 : quad.endsWith("=") ? 1 : 0;
+      if (pad > 0 && i + 4 !== text.length) throw new Error("padding inside base64");
+      bytes.push((n >> 16) & 255, (n >> 8) & 255, n & 255);
+      bytes.length -= pad;
+    }
+    return Uint8Array.from(bytes);
+  },
+};
 
 export function compactSize(n: number): Uint8Array {
   if (n < 0xfd) return Uint8Array.of(n);
