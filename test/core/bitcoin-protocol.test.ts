@@ -11,7 +11,7 @@ import {
   sortedMultisig,
 } from "../../core/bitcoin/bip322-sign";
 import { bitcoinNetwork, decodeBitcoinAddress, REGTEST_GENESIS } from "../../core/bitcoin/networks";
-import { decodeWitness, encodeWitness } from "../../core/bitcoin/witness";
+import { base64, decodeWitness, encodeWitness } from "../../core/bitcoin/witness";
 import { validBatches } from "../../scripts/gen-vectors";
 import { bcoinVerifyBip322, referenceSign, referenceVerify } from "../helpers/bip322-reference";
 
@@ -226,6 +226,17 @@ describe("Bitcoin protocol in core (bip122 ids, BIP-322 simple signatures)", () 
       // and on a P2WPKH vector of the spec
       const [address, m, sig] = SPEC_VECTORS[1]!;
       expect(bcoinVerifyBip322(scriptOf(address), m, decodeWitness(sig)!)).to.equal(true);
+    });
+
+    it("read base64 exactly as Node's Buffer writes it (every length), and refuse padding inside", () => {
+      for (let n = 0; n < 200; n++) {
+        const bytes = secp256k1.utils.randomSecretKey().slice(0, n % 33);
+        const text = Buffer.from(bytes).toString("base64");
+        expect(base64.encode(bytes)).to.equal(text);
+        expect(Buffer.from(base64.decode(text)).equals(Buffer.from(bytes))).to.equal(true);
+      }
+      expect(() => base64.decode("AA==AAAA")).to.throw();
+      expect(() => base64.decode("AAA")).to.throw();
     });
 
     it("refuse what it cannot prove, with a reason: legacy and P2SH addresses, malformed witnesses", () => {
