@@ -7,7 +7,13 @@
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { p2ms, p2wpkh, p2wsh, Transaction } from "@scure/btc-signer";
 import { compareBytes } from "../core";
-import { bitcoinNetwork, REGTEST_GENESIS, scureNetwork, type BitcoinNetwork } from "../core/bitcoin/networks";
+import {
+  bitcoinNetwork,
+  decodeBitcoinAddress,
+  REGTEST_GENESIS,
+  scureNetwork,
+  type BitcoinNetwork,
+} from "../core/bitcoin/networks";
 
 export const REGTEST: BitcoinNetwork = bitcoinNetwork(REGTEST_GENESIS)!;
 /** bcoin's regtest bech32 prefix. */
@@ -112,7 +118,8 @@ export class BitcoinRegtest {
     readonly node: BcoinNode,
     private readonly bcoin: {
       TX: { fromRaw(raw: Buffer): unknown };
-      Address: { fromString(a: string, n: unknown): unknown };
+      Address: { fromString(a: string, n: unknown): unknown; fromScript(script: unknown): unknown };
+      Script: { fromRaw(raw: Buffer): unknown };
     },
   ) {}
 
@@ -147,7 +154,15 @@ export class BitcoinRegtest {
 
   /** bcoin's Address objects, as its indexes want them. */
   address(text: string): unknown {
-    return this.bcoin.Address.fromString(text, this.node.network);
+    try {
+      return this.bcoin.Address.fromString(text, this.node.network);
+    } catch (error) {
+      // bcoin 1.0 predates bech32m (taproot): read the address with core, index by its output script.
+      const decoded = decodeBitcoinAddress(REGTEST, text);
+      if (!decoded.ok) throw error;
+      const script = this.bcoin.Script.fromRaw(Buffer.from(decoded.value.scriptBytes));
+      return this.bcoin.Address.fromScript(script);
+    }
   }
 
   /** Mines `n` blocks paying their coinbase to `address`; returns their hashes. */

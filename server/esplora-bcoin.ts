@@ -6,7 +6,9 @@
  * blockstream.info answer). A real deployment points at mempool.space, blockstream.info or its own electrs.
  */
 import express, { type Express, type Response } from "express";
-import { revHex, type BcoinMeta, type BitcoinRegtest } from "./bitcoin-regtest";
+import { Address, OutScript } from "@scure/btc-signer";
+import { scureNetwork } from "../core/bitcoin/networks";
+import { REGTEST, revHex, type BcoinMeta, type BitcoinRegtest } from "./bitcoin-regtest";
 
 const PAGE = 25;
 
@@ -20,12 +22,21 @@ function scriptType(script: string): string {
   return "unknown";
 }
 
-const output = (o: { value: number; script: string; address: string | null }) => ({
-  scriptpubkey: o.script,
-  scriptpubkey_type: scriptType(o.script),
-  ...(o.address ? { scriptpubkey_address: o.address } : {}),
-  value: o.value,
-});
+/** The output's address: bcoin's, or (bcoin 1.0 predates taproot) scure's encoding of a v1 program. */
+function addressOf(o: { script: string; address: string | null }): string | null {
+  if (o.address || !/^5120[0-9a-f]{64}$/.test(o.script)) return o.address;
+  return Address(scureNetwork(REGTEST, "rb")).encode(OutScript.decode(Buffer.from(o.script, "hex")));
+}
+
+const output = (o: { value: number; script: string; address: string | null }) => {
+  const address = addressOf(o);
+  return {
+    scriptpubkey: o.script,
+    scriptpubkey_type: scriptType(o.script),
+    ...(address ? { scriptpubkey_address: address } : {}),
+    value: o.value,
+  };
+};
 
 /** A bcoin TXMeta as Esplora's transaction object. */
 async function esploraTx(btc: BitcoinRegtest, meta: BcoinMeta) {

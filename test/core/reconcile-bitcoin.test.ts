@@ -23,7 +23,10 @@ import {
 } from "../../server/demo-bitcoin";
 import { EMPTY_FIELDS } from "../../server/sample-records";
 import { startRegtestStack, type RegtestStack } from "../helpers/bitcoin";
-import { secp256k1 } from "@noble/curves/secp256k1";
+import { schnorr, secp256k1 } from "@noble/curves/secp256k1";
+import { p2tr } from "@scure/btc-signer";
+import { signBip322P2tr } from "../../core/bitcoin/bip322-sign";
+import { controlMessage } from "../../core/reconcile-refs";
 
 const REGISTRY = registryCaip10(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
 const NOW = Math.floor(Date.now() / 1000) + 3600;
@@ -260,6 +263,48 @@ describe("Bitcoin reconciliation (core/bitcoin/reconcile.ts) on a bcoin regtest 
     const report = await run([...fund.records, retraction]);
     const hidden = report.findings.find((f) => f.movement === btcTxRef(spend));
     expect(hidden).to.deep.include({ code: "UNDISCLOSED_TRANSFER", account: btcAccount(fund.cold) });
+  });
+
+  it("a P2TR key-path address proves control with its BIP-322 signature and reconciles", async () => {
+    const key = secp256k1.utils.randomSecretKey();
+    const address = p2tr(schnorr.getPublicKey(key), undefined, {
+      bech32: "rb",
+      pubKeyHash: 0x6f,
+      scriptHash: 0xc4,
+      wif: 0xef,
+    }).address!;
+    const taproot = { address, script: "", keys: [key] };
+    const account = btcAccount(taproot);
+    const asset = `${REGTEST_CHAIN}/slip44:0`;
+    const declaration: RecordInput = {
+      ...EMPTY_FIELDS,
+      kind: "WALLET_DECLARED",
+      occurredAt: NOW - 60,
+      asset: "BTC",
+      amount: "0",
+      counterparty: account,
+      reference: `${asset}@${stack.btc.height}`,
+      memo: signBip322P2tr(key, controlMessage(REGISTRY, account, asset)),
+    };
+    const deposit = await stack.btc.send([fund.exchange], [{ address, value: 7_000_000n }]);
+    await confirm();
+    const served = (await (await fetch(`${stack.url}/tx/${deposit}`)).json()) as {
+      vout: { scriptpubkey_address?: string }[];
+    };
+    expect(served.vout.map((o) => o.scriptpubkey_address)).to.include(address);
+    const clean = await run([...fund.records, declaration, movement("INFLOW_OTHER", deposit, "0.07")]);
+    expect(clean.findings.filter((f) => f.seq > fund.records.length || f.movement === btcTxRef(deposit))).to.deep.equal(
+      [],
+    );
+    expect(clean.chains[0]!.balances!.find((b) => b.account === account)!.amount).to.equal("0.07");
+    const forged = {
+      ...declaration,
+      memo: signBip322P2tr(secp256k1.utils.randomSecretKey(), controlMessage(REGISTRY, account, asset)),
+    };
+    const report = await run([...fund.records, forged, movement("INFLOW_OTHER", deposit, "0.07")]);
+    expect(report.findings.filter((f) => f.code === "CONTROL_UNPROVEN").map((f) => f.seq)).to.deep.equal([
+      fund.records.length + 1,
+    ]);
   });
 
   it("reports bip122 records as unchecked without an endpoint for their chain", async () => {
