@@ -22,9 +22,9 @@ function scriptType(script: string): string {
   return "unknown";
 }
 
-/** The output's address: bcoin's, or (bcoin 1.0 predates taproot) scure's encoding of a v1 program. */
+/** The output's address: bcoin's, but a v1 program's in bech32m (bcoin 1.0 predates taproot and writes bech32). */
 function addressOf(o: { script: string; address: string | null }): string | null {
-  if (o.address || !/^5120[0-9a-f]{64}$/.test(o.script)) return o.address;
+  if (!/^5120[0-9a-f]{64}$/.test(o.script)) return o.address;
   return Address(scureNetwork(REGTEST, "rb")).encode(OutScript.decode(Buffer.from(o.script, "hex")));
 }
 
