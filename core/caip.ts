@@ -1,20 +1,26 @@
 /**
- * CAIP ids as Reconciliation v1 uses them (docs/PROTOCOL.md "Kind 11"): CAIP-2 chains, CAIP-10 accounts and
- * CAIP-19 asset types, for the `eip155` namespace only (the control proof is an EVM signature; other chains
- * need an adapter that is not built yet). One spelling per id: a chain id in plain decimal, addresses in
- * EIP-55 checksum case, so two records cannot name one account with two different strings.
+ * CAIP ids as Reconciliation v1 and v2 use them (docs/PROTOCOL.md "Kind 11" and §1.5): CAIP-2 chains, CAIP-10
+ * accounts and CAIP-19 asset types, for the `eip155` and `bip122` namespaces (others need an adapter that is not
+ * built yet). One spelling per id: a chain id in plain decimal, EVM addresses in EIP-55 checksum case, Bitcoin
+ * addresses in their chain's canonical encoding (core/bitcoin/ids.ts), so two records cannot name one account
+ * with two different strings.
  */
 import { bytesToHex, utf8Bytes } from "./bytes";
 import { keccak256 } from "./keccak";
 import { isAddress } from "./trust";
+import { checkBitcoinAddress, parseBip122Chain, parseBip122Asset } from "./bitcoin/ids";
 
-/** A CAIP-2 chain of the eip155 namespace, e.g. `eip155:56`. */
+/** A CAIP-2 chain, e.g. `eip155:56` or `bip122:000000000019d6689c085ae165831e93`. */
 export interface Caip2 {
   text: string;
+  namespace: "eip155" | "bip122";
+  /** The EVM chain id; 0 on bip122. */
   chainId: number;
+  /** What follows the namespace: the chain id in decimal, or the 32 hex characters of a genesis hash. */
+  reference: string;
 }
 
-/** A CAIP-10 account, e.g. `eip155:56:0xAbC…`. `address` is the checksummed form. */
+/** A CAIP-10 account, e.g. `eip155:56:0xAbC…`. `address` is the checksummed form (bip122: as written). */
 export interface Caip10 {
   text: string;
   chain: Caip2;
@@ -68,16 +74,27 @@ function checkAddress(address: string, what: string): CaipResult<string> {
   return { ok: true, value: checksummed };
 }
 
-/** Parses `eip155:<chain id>`: the id in decimal, no leading zero, positive and a safe integer. */
+/**
+ * Parses `eip155:<chain id>` (the id in decimal, no leading zero, positive and a safe integer) or
+ * `bip122:<genesis>` (a Bitcoin chain Aiqyn knows, core/bitcoin/networks.ts).
+ */
 export function parseCaip2(text: string): CaipResult<Caip2> {
   const match = /^([-a-z0-9]{3,8}):([-_a-zA-Z0-9]{1,32})$/.exec(text);
   if (!match) return fail("CAIP2_FORMAT", "a chain must be a CAIP-2 id such as eip155:56");
-  if (match[1] !== "eip155")
-    return fail("CAIP_NAMESPACE_UNSUPPORTED", `chains of namespace ${match[1]} have no adapter yet (eip155 only)`);
   const reference = match[2]!;
+  if (match[1] === "bip122") {
+    const problem = parseBip122Chain(reference);
+    if (problem) return fail("CAIP2_FORMAT", problem);
+    return { ok: true, value: { text, namespace: "bip122", chainId: 0, reference } };
+  }
+  if (match[1] !== "eip155")
+    return fail(
+      "CAIP_NAMESPACE_UNSUPPORTED",
+      `chains of namespace ${match[1]} have no adapter yet (eip155 and bip122 only)`,
+    );
   if (!/^[1-9][0-9]*$/.test(reference) || !Number.isSafeInteger(Number(reference)))
     return fail("CAIP2_FORMAT", "an eip155 chain id is a positive decimal integer without leading zeros");
-  return { ok: true, value: { text, chainId: Number(reference) } };
+  return { ok: true, value: { text, namespace: "eip155", chainId: Number(reference), reference } };
 }
 
 /** Parses a CAIP-10 account `eip155:<chain id>:<checksummed address>`. */
@@ -86,7 +103,10 @@ export function parseCaip10(text: string): CaipResult<Caip10> {
   if (at < 0) return fail("CAIP10_FORMAT", "an account must be a CAIP-10 id such as eip155:56:0xAbC…");
   const chain = parseCaip2(text.slice(0, at));
   if (!chain.ok) return chain;
-  const address = checkAddress(text.slice(at + 1), "the account's address");
+  const address =
+    chain.value.namespace === "bip122"
+      ? checkBitcoinAddress(chain.value.reference, text.slice(at + 1))
+      : checkAddress(text.slice(at + 1), "the account's address");
   if (!address.ok) return address;
   return { ok: true, value: { text, chain: chain.value, address: address.value } };
 }
@@ -98,6 +118,11 @@ export function parseCaip19(text: string): CaipResult<Caip19> {
   const chain = parseCaip2(text.slice(0, slash));
   if (!chain.ok) return chain;
   const asset = text.slice(slash + 1);
+  if (chain.value.namespace === "bip122") {
+    const problem = parseBip122Asset(asset);
+    if (problem) return fail("CAIP19_FORMAT", problem);
+    return { ok: true, value: { text, chain: chain.value, type: "native", token: "" } };
+  }
   if (/^slip44:(0|[1-9][0-9]{0,9})$/.test(asset))
     return { ok: true, value: { text, chain: chain.value, type: "native", token: "" } };
   if (asset.startsWith("erc20:")) {

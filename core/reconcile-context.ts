@@ -23,12 +23,16 @@ export const FINDING_CODES = [
   "TOKEN_UNEXPLAINED",
   "TRANSFER_UNDECODABLE",
   "RECORD_INVALID",
+  /** Bitcoin (Reconciliation v2), a warning: declared and undeclared outputs spent together. */
+  "MIXED_INPUTS",
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 
 /** One thing the chain shows that the records do not say. `expected` is the records' side, `actual` the chain's. */
 export interface Finding {
   code: FindingCode;
+  /** "warning" for a finding that says the fund's figures cannot be attributed, not that they are wrong. */
+  severity?: "warning";
   /** The record concerned (for an undisclosed movement or nonce: the declaration of the account). */
   seq: number;
   chain: string;
@@ -63,7 +67,7 @@ export interface ReconcileNote {
 
 export interface ReconcileProgress {
   chain: string;
-  phase: "declarations" | "snapshots" | "movements" | "logs" | "nonces" | "native";
+  phase: "declarations" | "snapshots" | "movements" | "logs" | "nonces" | "native" | "history";
   done: number;
   total: number;
 }
@@ -88,13 +92,17 @@ export interface ChainContext {
   decimals: Map<string, Promise<number>>;
 }
 
+/**
+ * The kinds that fit each direction of the asset a movement names (DESIGN's correction of v1): INVESTMENT brings
+ * the asset bought in; DIVESTMENT takes the asset sold, or paid for a purchase, out.
+ */
 export const INFLOW_KINDS: ReadonlySet<RecordKind> = new Set([
   "INFLOW_SEIZURE",
   "INFLOW_MINING",
   "INFLOW_OTHER",
-  "DIVESTMENT",
+  "INVESTMENT",
 ]);
-export const OUTFLOW_KINDS: ReadonlySet<RecordKind> = new Set(["INVESTMENT", "GRANT", "EXPENSE"]);
+export const OUTFLOW_KINDS: ReadonlySet<RecordKind> = new Set(["DIVESTMENT", "GRANT", "EXPENSE"]);
 
 export type Direction = "into" | "out of" | "between";
 

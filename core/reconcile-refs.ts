@@ -11,7 +11,8 @@
  *   length the memo holds), and `0x` alone for a message the contract approved on chain (Safe's SignMessageLib).
  *
  * Free text stays free: a reference is held to a movement or snapshot format only when it starts with a CAIP-2
- * namespace (`eip155:`), so "court order 2-17/2025" is still a valid reference.
+ * namespace (`eip155:`, `bip122:`), so "court order 2-17/2025" is still a valid reference. Records that name a
+ * bip122 chain follow core/bitcoin/fields.ts too (whole transactions, BIP-322 memo, satoshi-exact amounts).
  */
 import {
   parseCaip10,
@@ -24,6 +25,12 @@ import {
   type CaipResult,
 } from "./caip";
 import type { RecordKind } from "./record";
+import {
+  checkBitcoinAmount,
+  checkBitcoinControlSignature,
+  namesBip122,
+  parseBip122MovementRef,
+} from "./bitcoin/fields";
 import { type FieldProblem, type FieldProblemCode } from "./shape";
 
 export const CONTROL_MESSAGE_PREFIX = "aiqyn-wallet/1";
@@ -63,6 +70,7 @@ export function parseAssetAtBlock(text: string): CaipResult<AssetAtBlock> {
 
 /** Parses `<CAIP-2>/tx/<hash>` or `<CAIP-2>/tx/<hash>/log/<index>`. */
 export function parseMovementRef(text: string): CaipResult<MovementRef> {
+  if (text.startsWith("bip122:")) return parseBip122MovementRef(text);
   const match = /^([^/]+)\/tx\/(0x[0-9a-fA-F]{64})(?:\/log\/(0|[1-9][0-9]{0,8}))?$/.exec(text);
   if (!match)
     return {
@@ -142,7 +150,9 @@ export function isControlSignatureHex(value: unknown): value is string {
   return typeof value === "string" && /^0x(?:[0-9a-fA-F]{2})*$/.test(value);
 }
 
-function checkControlSignature(memo: unknown): FieldProblem[] {
+function checkControlSignature(input: Record<string, unknown>): FieldProblem[] {
+  const memo = input.memo;
+  if (namesBip122(input)) return checkBitcoinControlSignature(memo);
   if (typeof memo !== "string" || isControlSignatureHex(memo)) return [];
   return [
     problem("memo", {
@@ -176,8 +186,13 @@ function checkRetractionEnd(reference: unknown): FieldProblem[] {
  * chain format must spell it right; a RETRACTION's `@<block>` must be a block.
  */
 export function checkReconciliationFields(input: Record<string, unknown>): FieldProblem[] {
+  const problems = reconciliationProblems(input);
+  return namesBip122(input) ? [...problems, ...checkBitcoinAmount(input.amount)] : problems;
+}
+
+function reconciliationProblems(input: Record<string, unknown>): FieldProblem[] {
   const kind = input.kind;
-  if (kind === "WALLET_DECLARED") return [...checkAccountAndPoint(input), ...checkControlSignature(input.memo)];
+  if (kind === "WALLET_DECLARED") return [...checkAccountAndPoint(input), ...checkControlSignature(input)];
   if (kind === "VALUATION" && typeof input.reference === "string" && looksLikeChainReference(input.reference))
     return checkAccountAndPoint(input);
   if (kind === "RETRACTION") return checkRetractionEnd(input.reference);

@@ -39,6 +39,7 @@ import {
   type ReconcilePlan,
   type TrackedAsset,
 } from "./reconcile-plan";
+import { reconcileBitcoinChain, type BitcoinChainSummary, type BitcoinTarget } from "./bitcoin/reconcile";
 
 export interface ChainTarget {
   reader: EvmChainReader;
@@ -58,6 +59,8 @@ export interface ReconcileOptions {
   registry: string;
   /** A reader and final block per CAIP-2 chain. A chain the records use without one is reported unchecked. */
   chains: Record<string, ChainTarget>;
+  /** An Esplora reader and final height per bip122 chain (core/bitcoin/reconcile.ts). */
+  bitcoin?: Record<string, BitcoinTarget>;
   /** The widest eth_getLogs range asked (blocks); refused ranges are halved. */
   logChunkSize?: number;
   /**
@@ -78,7 +81,9 @@ export interface ReconcileReport {
   unchecked: { seq: number; reason: string }[];
   /** Information beside the findings (a later change of a Safe's owners, what a net check cannot see). */
   notes: ReconcileNote[];
-  chains: { chain: string; toBlock: number; declarations: number; snapshots: number; movements: number }[];
+  chains: ({ chain: string; toBlock: number; declarations: number; snapshots: number; movements: number } & Partial<
+    Pick<BitcoinChainSummary, "blockHash" | "balances">
+  >)[];
 }
 
 const controlClaim = (ctx: ChainContext, d: TrackedAsset): ControlClaim => ({
@@ -307,17 +312,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     chains: [],
   };
   for (const [chain, seqs] of chainsOf(plan)) {
-    if (!options.chains[chain]) {
-      for (const seq of [...new Set(seqs)]) report.unchecked.push({ seq, reason: `no RPC for chain ${chain}` });
-      continue;
-    }
-    const ctx = contextFor(options, plan, chain, report);
-    await resolveTrackingEnds(ctx);
-    await reconcileChain(ctx, options.scope);
     const on = <T>(items: T[], chainOf: (item: T) => string) => items.filter((i) => chainOf(i) === chain).length;
-    report.chains.push({
-      chain,
-      toBlock: options.chains[chain]!.toBlock,
+    const counts = () => ({
       declarations: on(
         plan.declarations.filter((d) => d.current),
         (d) => d.account.chain.text,
@@ -325,6 +321,31 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       snapshots: on(plan.snapshots, (s) => s.account.chain.text),
       movements: on(plan.movements, (m) => m.ref.chain.text),
     });
+    if (chain.startsWith("bip122:") && options.bitcoin?.[chain]) {
+      const target = options.bitcoin[chain]!;
+      const summary = await reconcileBitcoinChain({
+        chain,
+        target,
+        plan,
+        registry: options.registry,
+        findings: report.findings,
+        unchecked: report.unchecked,
+        concurrency: options.concurrency,
+        scope: options.scope,
+        onProgress: options.onProgress,
+      });
+      report.chains.push({ chain, ...summary, ...counts() });
+      continue;
+    }
+    if (!options.chains[chain] || chain.startsWith("bip122:")) {
+      const source = chain.startsWith("bip122:") ? "Esplora endpoint" : "RPC";
+      for (const seq of [...new Set(seqs)]) report.unchecked.push({ seq, reason: `no ${source} for chain ${chain}` });
+      continue;
+    }
+    const ctx = contextFor(options, plan, chain, report);
+    await resolveTrackingEnds(ctx);
+    await reconcileChain(ctx, options.scope);
+    report.chains.push({ chain, toBlock: options.chains[chain]!.toBlock, ...counts() });
   }
   report.findings.sort((a, b) => a.seq - b.seq || a.code.localeCompare(b.code));
   report.unchecked.sort((a, b) => a.seq - b.seq);
@@ -340,6 +361,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
 export type ReconcileVerdict = "FINDINGS" | "INCOMPLETE" | "CLEAN";
 
 export function reconcileVerdict(report: ReconcileReport): ReconcileVerdict {
-  if (report.findings.length > 0) return "FINDINGS";
+  // A warning (MIXED_INPUTS: a fee that cannot be attributed) is reported, but is not a finding against the fund.
+  if (report.findings.some((f) => f.severity !== "warning")) return "FINDINGS";
   return report.unchecked.length > 0 || report.chains.length === 0 ? "INCOMPLETE" : "CLEAN";
 }

@@ -33,6 +33,7 @@ import { hashMessage, SigningKey } from "ethers";
 import type { FieldProblemCode } from "../core/shape";
 import { buildBatchTree } from "../core/tree";
 import { declarationFields, declarationMessage, EMPTY_FIELDS } from "../server/sample-records";
+import { bitcoinVariant, refusedBitcoinCases } from "./gen-vectors-bitcoin";
 
 export const VECTORS_FORMAT = "aiqyn-vectors/1";
 export const VECTORS_DIR = join(__dirname, "..", "test", "vectors");
@@ -214,8 +215,20 @@ function signControl(message: string): Hex {
   return key.sign(hashMessage(message)).serialized as Hex;
 }
 
-/** Seqs 12, 17 and 19 carry Reconciliation v1: a declaration, a native movement, a token Transfer log. */
+/**
+ * Seqs 12, 17 and 19 carry Reconciliation v1: a declaration, a native movement, a token Transfer log; seqs 13,
+ * 15 and 18 Reconciliation v2 on Bitcoin (scripts/gen-vectors-bitcoin.ts).
+ */
 function reconciliationVariant(seq: number): RecordV1 | null {
+  const bitcoin = bitcoinVariant(seq, VECTOR_REGISTRY);
+  if (bitcoin)
+    return {
+      ...vectorRecord(seq - 11),
+      ...bitcoin,
+      seq,
+      occurredAt: PUBLISHED_AT - 86_400 + seq * 60,
+      publishedAt: PUBLISHED_AT + seq * 10,
+    };
   if (seq !== 12 && seq !== 17 && seq !== 19) return null;
   const base = vectorRecord(seq === 12 ? 1 : seq - 11);
   const at = { seq, occurredAt: PUBLISHED_AT - 86_400 + seq * 60, publishedAt: PUBLISHED_AT + seq * 10 };
@@ -521,6 +534,7 @@ export function refusedRecordVectors() {
       { field: "valueUsd", code: "DECIMAL_SYNTAX" },
     ]),
     ...refusedReconciliationCases(make),
+    ...refusedBitcoinCases(make, vectorRecord(13)),
   ];
   return {
     format: VECTORS_FORMAT,
@@ -579,8 +593,8 @@ function refusedReconciliationCases(make: MakeCase): RefusedRecordCase[] {
     ),
     make(
       "movement-unsupported-chain",
-      "a movement on a chain namespace without an adapter (bip122)",
-      { reference: `bip122:000000000019d6689c085ae165831e93/tx/0x${"ab".repeat(32)}` },
+      "a movement on a chain namespace without an adapter (cosmos)",
+      { reference: `cosmos:cosmoshub-4/tx/0x${"ab".repeat(32)}` },
       [{ field: "reference", code: "CAIP_NAMESPACE_UNSUPPORTED" }],
     ),
     make(

@@ -16,6 +16,8 @@ import { createProvider } from "../server/chain";
 import { deployRegistry } from "../server/deploy-registry";
 import { demoRecordGroups } from "../server/demo";
 import { chainDemoRecords } from "../server/demo-chain";
+import type { DemoBitcoin } from "../server/demo-bitcoin";
+import { registryCaip10 } from "../core/caip";
 import { startServer, type RunningServer } from "../server/index";
 import { closeOnSignals, exitOnBadConfig, startFailureLine } from "../server/main";
 import { addPublisher } from "../server/publishers";
@@ -56,9 +58,15 @@ async function ensureDevPublisher(running: RunningServer, dataDir: string): Prom
   return fs.existsSync(keyFile) ? fs.readFileSync(keyFile, "utf8").trim() : null;
 }
 
-async function loadDemo(running: RunningServer, key: string, chainGroup: () => Promise<unknown[]>): Promise<number> {
+async function loadDemo(
+  running: RunningServer,
+  key: string,
+  chainGroup: () => Promise<unknown[]>,
+  bitcoinGroup: () => Promise<unknown[]>,
+): Promise<number> {
   let count = 0;
-  for (const group of [...demoRecordGroups(Math.floor(Date.now() / 1000)), await chainGroup()]) {
+  for (const group of [...demoRecordGroups(Math.floor(Date.now() / 1000)), await chainGroup(), await bitcoinGroup()]) {
+    if (group.length === 0) continue;
     const res = await fetch(`${running.url}/api/v1/records`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
@@ -105,6 +113,8 @@ async function startLocalStack(config: EnvConfig): Promise<void> {
   const mnemonic = Mnemonic.fromPhrase(accounts.mnemonic, accounts.passphrase ?? "");
   const anchorer = HDNodeWallet.fromMnemonic(mnemonic, `${accounts.path}/1`);
   const { registry, redeployed } = await localRegistry(config, rpcUrl, accounts, anchorer.address);
+  // The demo's Bitcoin node (bcoin regtest, in memory): loaded only here, never on the production path.
+  const bitcoin = config.demo ? await (await import("../server/demo-bitcoin")).startDemoBitcoin() : null;
 
   const running = await startServer(
     serverConfig({
@@ -115,16 +125,20 @@ async function startLocalStack(config: EnvConfig): Promise<void> {
       chainId: LOCAL_CHAIN_ID,
       // The local chain is the page's only reader here; a real deployment lists independent public ones.
       publicRpcUrls: config.publicRpcUrls.length > 0 ? config.publicRpcUrls : [rpcUrl],
+      publicEsploraUrls: [...config.publicEsploraUrls, ...(bitcoin ? [`${bitcoin.chain}=${bitcoin.url}`] : [])],
       // The local chain forgot every batch: anchor them all again, in order.
       reanchorAll: redeployed,
       checkDeployment: false,
     }),
   );
-  closeOnSignals(running, () => chainServer.close());
+  closeOnSignals(running, async () => {
+    await chainServer.close();
+    await bitcoin?.close();
+  });
 
   const key = await ensureDevPublisher(running, config.dataDir);
-  const demoNote = config.demo ? await loadLocalDemo(hre, running, key, { rpcUrl, registry, accounts }) : "";
-  printLocalStack(config, running, { rpcUrl, registry, redeployed, key, demoNote });
+  const demoNote = config.demo ? await loadLocalDemo(hre, running, key, { rpcUrl, registry, accounts }, bitcoin) : "";
+  printLocalStack(config, running, { rpcUrl, registry, redeployed, key, demoNote, bitcoin });
 }
 
 /** The registry recorded in DATA_DIR/local-chain.json while the chain still holds it; else deployed now. */
@@ -164,6 +178,7 @@ async function loadLocalDemo(
   running: RunningServer,
   key: string | null,
   chain: { rpcUrl: string; registry: string; accounts: LocalAccounts },
+  bitcoin: DemoBitcoin | null,
 ): Promise<string> {
   if ((await running.store.maxSeq()) > 0) return "demo: the store already holds records; nothing loaded";
   if (!key) return "demo: no dev key on disk (DATA_DIR/dev-publisher-key); nothing loaded";
@@ -177,15 +192,25 @@ async function loadLocalDemo(
       artifact,
       now: Math.floor(Date.now() / 1000),
     });
-  return `demo: loaded ${await loadDemo(running, key, chainGroup)} records (transfers on chain: docs/RECONCILIATION.md)`;
+  const bitcoinGroup = async () =>
+    bitcoin ? bitcoin.fundRecords(registryCaip10(LOCAL_CHAIN_ID, chain.registry), Math.floor(Date.now() / 1000)) : [];
+  const count = await loadDemo(running, key, chainGroup, bitcoinGroup);
+  return `demo: loaded ${count} records (transfers on both chains: docs/RECONCILIATION.md)`;
 }
 
 function printLocalStack(
   config: EnvConfig,
   running: RunningServer,
-  stack: { rpcUrl: string; registry: string; redeployed: boolean; key: string | null; demoNote: string },
+  stack: {
+    rpcUrl: string;
+    registry: string;
+    redeployed: boolean;
+    key: string | null;
+    demoNote: string;
+    bitcoin: DemoBitcoin | null;
+  },
 ): void {
-  const { rpcUrl, registry, redeployed, key, demoNote } = stack;
+  const { rpcUrl, registry, redeployed, key, demoNote, bitcoin } = stack;
   const keyFile = path.join(config.dataDir, "dev-publisher-key");
   process.stdout.write(
     [
@@ -194,6 +219,9 @@ function printLocalStack(
       `  page      ${running.url}/`,
       `  API       ${running.url}/api/v1/registry`,
       `  chain     ${rpcUrl} (chain ${LOCAL_CHAIN_ID}, registry ${registry}${redeployed ? ", deployed now" : ""})`,
+      ...(bitcoin
+        ? [`  bitcoin   ${bitcoin.url} (Esplora API of a bcoin regtest node in memory, ${bitcoin.chain})`]
+        : []),
       `  data      ${config.dataDir}`,
       `  dev key   ${keyFile}${key ? "" : " (missing: add a publisher with npm run publisher -- add NAME)"}`,
       ...(demoNote ? [`  ${demoNote}`] : []),

@@ -193,7 +193,10 @@ function pageRoutes(app: express.Express, { config, service }: AppDeps): void {
     const html = fs.readFileSync(path.join(webDir, "index.html"), "utf8");
     const sendPage = (res: Response) => {
       const info = service.registryInfo();
-      const page = withPageConfig(html, pageConfig(info, config.publicRpcUrls, config.supersededRegistries));
+      const page = withPageConfig(
+        html,
+        pageConfig(info, config.publicRpcUrls, config.supersededRegistries, config.publicEsploraUrls),
+      );
       res.status(200).type("html").setHeader("Cache-Control", "no-cache").send(page);
     };
     app.get(["/", "/index.html"], (_req, res) => sendPage(res));

@@ -39,6 +39,11 @@ export interface ServerConfig {
    * settings). Without it, an empty PUBLIC_RPC_URLS off a local chain is refused at start-up (PUBLIC_RPC_MISSING).
    */
   publicRpcNone?: boolean;
+  /**
+   * Public Esplora endpoints per Bitcoin chain baked into the page (PUBLIC_ESPLORA_URLS: `bip122:<genesis>=<url>`
+   * items, e.g. mempool.space's and blockstream.info's; the demo adds its regtest node's).
+   */
+  publicEsploraUrls: string[];
   /** Registries on the same chain replaced after a key theft (SUPERSEDED_REGISTRIES), named to the page. */
   supersededRegistries: string[];
   logLevel: LogLevel;
@@ -121,6 +126,7 @@ export function serverConfig(
     maxAnchorDelaySeconds: DEFAULTS.maxAnchorDelaySeconds,
     explorerUrl: null,
     publicRpcUrls: [],
+    publicEsploraUrls: [],
     supersededRegistries: [],
     logLevel: DEFAULTS.logLevel,
     rateLimitPerMinute: DEFAULTS.rateLimitPerMinute,
@@ -359,6 +365,11 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     ...readLimits(r),
     explorerUrl: r.url("EXPLORER_URL"),
     ...readPublicRpcs(r),
+    publicEsploraUrls: r.list(
+      "PUBLIC_ESPLORA_URLS",
+      (item) => /^bip122:[0-9a-f]{32}=/.test(item) && r.isHttpUrl(item.slice(item.indexOf("=") + 1)),
+      "bip122:<genesis>=<http(s) Esplora URL> items",
+    ),
     supersededRegistries: r.list("SUPERSEDED_REGISTRIES", isAddress, "0x-prefixed 20-byte addresses"),
     ...readStoreSettings(r),
     logLevel,

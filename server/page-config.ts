@@ -10,6 +10,8 @@ import { makeTrustRoot, type RegistryInfo, type TrustRoot } from "../core";
 export interface PageConfig {
   trust: TrustRoot;
   rpcUrls: string[];
+  /** Public Esplora endpoints per bip122 chain (the Holdings view's choice for Bitcoin). */
+  esploraUrls: Record<string, string[]>;
   explorerUrl: string | null;
   superseded: { chainId: number; registry: string; note: string }[];
 }
@@ -18,10 +20,17 @@ export function pageConfig(
   info: Pick<RegistryInfo, "chainId" | "registry" | "deploymentBlock" | "explorerUrl">,
   publicRpcUrls: readonly string[],
   supersededRegistries: readonly string[],
+  publicEsploraUrls: readonly string[] = [],
 ): PageConfig {
+  const esploraUrls: Record<string, string[]> = {};
+  for (const item of publicEsploraUrls) {
+    const at = item.indexOf("=");
+    (esploraUrls[item.slice(0, at)] ??= []).push(item.slice(at + 1));
+  }
   return {
     trust: makeTrustRoot(info.chainId, info.registry, info.deploymentBlock),
     rpcUrls: [...publicRpcUrls],
+    esploraUrls,
     explorerUrl: info.explorerUrl,
     superseded: supersededRegistries.map((registry) => ({
       chainId: info.chainId,

@@ -4,7 +4,7 @@
  *   npm run bench                 full run (batches up to 1 M records, 10 s HTTP runs): about 5 minutes
  *   npm run bench -- --quick      CI smoke: small sizes, 2 s HTTP runs
  *   npm run bench -- --only=seal,gas   some sections (keccak, ingestcpu, encode, seal, store, verify, gas, http,
- *                                      stores, reconcile, monitor, web, soak)
+ *                                      stores, reconcile, reconcilebtc, monitor, web, soak)
  *   SOAK_RECORDS=200000 npm run bench -- --only=soak   a bounded soak (default 1 M; --quick 50 k)
  *
  * Prints a table per section and the goals, and writes bench-results.json (gitignored). Timings are
@@ -25,6 +25,7 @@ import { heading, log, table, type Goal, type SectionContext, type SectionRunner
 import { httpSection } from "./http-section";
 import { monitorSection } from "./monitor";
 import { reconcileSection } from "./reconcile";
+import { reconcileBitcoinSection } from "./reconcile-bitcoin";
 import { soakSection } from "./soak";
 import {
   encodeSection,
@@ -52,6 +53,7 @@ const RUNNERS = {
   http: httpSection,
   stores: storesSection,
   reconcile: reconcileSection,
+  reconcilebtc: reconcileBitcoinSection,
   monitor: monitorSection,
   web: webSection,
   soak: soakSection,

@@ -24,6 +24,7 @@ import {
   UsageError,
   type Parsed,
 } from "./args";
+import { bitcoinTargets, confirmationsFor } from "./bitcoin-targets";
 import { pinnedChainOptions, RECORDS_OPTIONS, recordsSourceOption } from "./chain-options";
 import { fastKeccak } from "./fast-keccak";
 import { table, writeJson, type Io } from "./io";
@@ -42,15 +43,18 @@ ${TRUST_HELP}
                           names it)
   --server URL            the operator's server; or
   --mirror DIR            a static mirror written by aiqyn export
-  --chain-rpc CHAIN=URL   an RPC for an asset chain, e.g. eip155:56=https://… (repeatable)
-  --to-block CHAIN=N      the final block judged on CHAIN (default: latest minus --confirmations)
-  --confirmations N       blocks below the head taken as final (default 12)
+  --chain-rpc CHAIN=URL   an RPC for an asset chain, e.g. eip155:56=https://… (repeatable); for Bitcoin an
+                          Esplora endpoint, e.g. bip122:000000000019d6689c085ae165831e93=https://mempool.space/api
+                          (give two for one chain and they must agree on every read)
+  --to-block CHAIN=N      the final block (height) judged on CHAIN (default: latest minus --confirmations)
+  --confirmations [CHAIN=]N  blocks below the head taken as final (default 12 on EVM, 6 on bip122)
   --log-chunk N           widest eth_getLogs range asked, halved when refused (default 2000)
   --json                  print the report as JSON instead of a table
   --timeout SECONDS       per-request timeout (default 30)
   -h, --help              this help
 
-Exit status: 0 clean (every record with a chain reference checked, no findings); 1 findings; 2 could not run
+Exit status: 0 clean (every record with a chain reference checked, no findings; MIXED_INPUTS warnings alone
+included); 1 findings; 2 could not run
 (usage, unreachable chain, an RPC of another chain, records that do not verify against the registry, or a chain
 the records name without an RPC); 3 no findings but incomplete (some record could not be checked, e.g. its
 block is after the final block, or nothing was declared): not a statement that the records and chains agree.
@@ -64,6 +68,7 @@ function chainPairs(parsed: Parsed, name: string): Map<string, string> {
     const at = item.indexOf("=");
     if (at < 1) throw new UsageError(`--${name} must be CHAIN=VALUE, e.g. eip155:56=…`);
     const chain = item.slice(0, at);
+    if (chain.startsWith("bip122:")) continue; // scripts/cli/bitcoin-targets.ts
     if (!/^eip155:[1-9]\d{0,15}$/.test(chain)) throw new UsageError(`--${name}: ${chain} is not an eip155 chain id`);
     pairs.set(chain, item.slice(at + 1));
   }
@@ -80,7 +85,6 @@ function rpcUrls(parsed: Parsed, registryChain: string, registryRpc: string): Ma
 }
 
 async function chainTargets(parsed: Parsed, urls: Map<string, string>, timeoutMs: number) {
-  const confirmations = integerOption(parsed, "confirmations", 12, 0, 1_000_000);
   const toBlocks = chainPairs(parsed, "to-block");
   const targets: Record<string, ChainTarget> = {};
   const rpcCalls = { count: 0 };
@@ -92,6 +96,7 @@ async function chainTargets(parsed: Parsed, urls: Map<string, string>, timeoutMs
     if (given !== undefined && !/^\d{1,15}$/.test(given))
       throw new UsageError(`--to-block ${chain}: not a block number`);
     const latest = await reader.latestBlock();
+    const confirmations = confirmationsFor(parsed, chain, 12);
     const toBlock = given !== undefined ? Number(given) : Math.max(0, latest - confirmations);
     if (toBlock > latest) throw new UsageError(`--to-block ${chain}=${toBlock} is beyond the chain's head ${latest}`);
     targets[chain] = { reader, toBlock };
@@ -110,11 +115,14 @@ function progressWriter(io: Io) {
   };
 }
 
-export function reportTable(report: ReconcileReport): string {
-  const lines = report.chains.map(
-    (c) =>
-      `${c.chain} up to block ${c.toBlock}: ${c.declarations} declaration(s), ${c.snapshots} snapshot(s), ${c.movements} movement(s)`,
-  );
+export function reportTable(report: ReconcileReport, trustedWhole: string[] = []): string {
+  const lines = report.chains.flatMap((c) => [
+    `${c.chain} up to block ${c.toBlock}${c.blockHash ? ` (${c.blockHash})` : ""}: ${c.declarations} declaration(s), ${c.snapshots} snapshot(s), ${c.movements} movement(s)`,
+    ...(c.balances ?? []).map((b) => `  ${b.account} holds ${b.amount} at block ${c.toBlock}`),
+    ...(trustedWhole.includes(c.chain)
+      ? [`  read through one Esplora endpoint, trusted whole (give two to cross-check)`]
+      : []),
+  ]);
   const verdict = reconcileVerdict(report);
   if (verdict === "CLEAN") lines.push("No findings: the records and the chains agree.");
   else if (verdict === "INCOMPLETE" && report.chains.length === 0)
@@ -123,7 +131,8 @@ export function reportTable(report: ReconcileReport): string {
     lines.push(
       `Incomplete: no findings, but ${report.unchecked.length} record(s) could not be checked (below); the records and the chains agree only as far as checked.`,
     );
-  else {
+  if (report.findings.length > 0) {
+    // Findings, or (with a clean or incomplete verdict) warnings alone.
     const rows = report.findings.map((f) => [
       String(f.seq),
       f.code,
@@ -146,7 +155,7 @@ export function reportTable(report: ReconcileReport): string {
 const OPTIONS = {
   ...RECORDS_OPTIONS,
   "to-block": { type: "string", multiple: true },
-  confirmations: { type: "string" },
+  confirmations: { type: "string", multiple: true },
   "log-chunk": { type: "string" },
   json: { type: "boolean" },
 } as const;
@@ -160,11 +169,13 @@ export async function runReconcileCommand(argv: string[], io: Io): Promise<numbe
   const keccak = await fastKeccak();
   const verified = await loadVerifiedRecords(rpc, trust, source, keccak.keccak);
   const { targets } = await chainTargets(parsed, urls, timeoutMs);
+  const bitcoin = await bitcoinTargets(parsed, timeoutMs);
   const report = await reconcile({
     records: verified.records,
     anchors: verified.anchors,
     registry: registryCaip10(trust.chainId, trust.registry),
     chains: targets,
+    bitcoin: bitcoin.targets,
     logChunkSize: integerOption(parsed, "log-chunk", 2000, 1, 1_000_000),
     onProgress: progressWriter(io),
   });
@@ -172,9 +183,9 @@ export async function runReconcileCommand(argv: string[], io: Io): Promise<numbe
   const verdict = reconcileVerdict(report);
   const json = { format: "aiqyn-reconcile/1", verdict, ...report };
   if (parsed.values.json) await writeJson(io, { stdout: true }, json);
-  else io.out(reportTable(report));
+  else io.out(reportTable(report, bitcoin.single));
   if (verdict === "FINDINGS") return EXIT_FINDINGS;
-  const missingRpc = report.unchecked.some((u) => u.reason.startsWith("no RPC for chain"));
+  const missingRpc = report.unchecked.some((u) => /^no (RPC|Esplora endpoint) for chain/.test(u.reason));
   if (missingRpc) io.err("aiqyn reconcile: the records name a chain without --chain-rpc: not judged\n");
   if (missingRpc) return EXIT_USAGE;
   return verdict === "INCOMPLETE" ? EXIT_INCOMPLETE : EXIT_OK;

@@ -40,7 +40,7 @@ describe("reconciliation references (core/caip.ts, core/reconcile-refs.ts)", () 
     const native = parseCaip19("eip155:56/slip44:714");
     expect(native.ok && native.value.type).to.equal("native");
     expect(parseCaip19("eip155:56/erc721:0x55d398326f99059fF775485246999027B3197955").ok).to.equal(false);
-    const other = parseCaip19("bip122:000000000019d6689c085ae165831e93/slip44:0");
+    const other = parseCaip19("cosmos:cosmoshub-4/slip44:118");
     expect(!other.ok && other.error.code).to.equal("CAIP_NAMESPACE_UNSUPPORTED");
   });
 

@@ -107,6 +107,20 @@ describe("reconcile (core) on Hardhat's chain", function () {
     expect(codesOf(await runReconcile(ledger))).to.deep.equal(["TRANSFER_MISMATCH"]);
   });
 
+  it("INVESTMENT brings the bought asset in and DIVESTMENT takes the sold asset out; the reverse is TRANSFER_MISMATCH", async () => {
+    const { a, outsider, token, ledger } = await fund();
+    const bought = await token.transfer(outsider, a.address, units("5"));
+    const sold = await token.transfer(a, outsider.address, units("3"));
+    const right = ledger.copy();
+    right.move("INVESTMENT", logRef(bought, await transferLogIndex(bought)), "5");
+    right.move("DIVESTMENT", logRef(sold, await transferLogIndex(sold)), "3");
+    expectClean(await runReconcile(right.records));
+    // v1's first rule (INVESTMENT out, DIVESTMENT in: the cash leg's view) contradicts the asset's direction
+    ledger.move("DIVESTMENT", logRef(bought, await transferLogIndex(bought)), "5");
+    ledger.move("INVESTMENT", logRef(sold, await transferLogIndex(sold)), "3");
+    expect(codesOf(await runReconcile(ledger.records))).to.deep.equal(["TRANSFER_MISMATCH", "TRANSFER_MISMATCH"]);
+  });
+
   it("DUPLICATE_REFERENCE: two current records name one log", async () => {
     const { a, outsider, token, ledger } = await fund();
     const hash = await token.transfer(outsider, a.address, units("2"));

@@ -16,11 +16,21 @@ export interface PageConfig {
   /** null when the page was built or served without one: then nothing can be verified until one is set. */
   trust: TrustRoot | null;
   rpcUrls: string[];
+  /** Public Esplora endpoints per bip122 chain (the Holdings view's default for Bitcoin). */
+  esploraUrls: Record<string, string[]>;
   explorerUrl: string | null;
   superseded: Superseded[];
 }
 
-const EMPTY: PageConfig = { trust: null, rpcUrls: [], explorerUrl: null, superseded: [] };
+const EMPTY: PageConfig = { trust: null, rpcUrls: [], esploraUrls: {}, explorerUrl: null, superseded: [] };
+
+function parseEsploraUrls(raw: unknown): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return out;
+  for (const [chain, urls] of Object.entries(raw as Record<string, unknown>))
+    if (/^bip122:[0-9a-f]{32}$/.test(chain) && Array.isArray(urls)) out[chain] = urls.filter(isHttpUrl).slice(0, 2);
+  return out;
+}
 let cached: PageConfig | null = null;
 
 export function isHttpUrl(value: unknown): value is string {
@@ -41,7 +51,8 @@ export function parsePageConfig(text: string | null | undefined): PageConfig {
     const rpcUrls = Array.isArray(raw.rpcUrls) ? raw.rpcUrls.filter(isHttpUrl) : [];
     const superseded = Array.isArray(raw.superseded) ? raw.superseded.filter(isSuperseded) : [];
     const explorerUrl = isHttpUrl(raw.explorerUrl) ? raw.explorerUrl : null;
-    return { trust: parseTrustRoot(raw.trust), rpcUrls, explorerUrl, superseded };
+    const esploraUrls = parseEsploraUrls(raw.esploraUrls);
+    return { trust: parseTrustRoot(raw.trust), rpcUrls, esploraUrls, explorerUrl, superseded };
   } catch {
     return { ...EMPTY };
   }

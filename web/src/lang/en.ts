@@ -472,4 +472,16 @@ export const en = {
   "holdings.finding.TRANSFER_UNDECODABLE":
     "A transfer log of a declared account's token that cannot be read ({movement}): what it moved is not checked.",
   "holdings.finding.RECORD_INVALID": "Record #{seq} is anchored but not a valid record ({actual}): it is not checked.",
+  "holdings.esplora": "Esplora endpoint(s), two comma-separated to cross-check",
+  "holdings.chooseEsplora":
+    "Enter one or two Esplora endpoints (https://…, comma-separated) to read this Bitcoin chain.",
+  "holdings.btcReadAt":
+    "Read at height {block} (the tip minus {confirmations} confirmations; block {hash}) from {rpc}.",
+  "holdings.btcTrustedWhole":
+    "One endpoint was read and trusted whole; add a second to have every answer cross-checked.",
+  "holdings.btcCheckMovements": "Check every transaction of these addresses",
+  "holdings.btcScanClean":
+    "Every transaction of the declared addresses up to height {to} is disclosed as the chain shows it.",
+  "holdings.btcScanFindings": "Up to height {to}: {count} finding(s) where the records and the chain disagree.",
+  "holdings.finding.MIXED_INPUTS": "Warning: {movement} spends the fund's coins together with others' ({actual}).",
 };

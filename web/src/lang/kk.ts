@@ -472,4 +472,15 @@ export const kk: Record<keyof typeof en, string> = {
   "holdings.finding.TRANSFER_UNDECODABLE":
     "Мәлімделген шот токенінің оқылмайтын аударым журналы ({movement}): ол не аударғаны тексерілмеді.",
   "holdings.finding.RECORD_INVALID": "#{seq} жазба бекітілген, бірақ дұрыс жазба емес ({actual}): ол тексерілмейді.",
+  "holdings.esplora": "Esplora түйіні (түйіндері), салыстыру үшін екеуі үтір арқылы",
+  "holdings.chooseEsplora":
+    "Осы Bitcoin желісін оқу үшін бір немесе екі Esplora түйінін енгізіңіз (https://…, үтір арқылы).",
+  "holdings.btcReadAt": "{block} биіктікте оқылды (шың минус {confirmations} растау; блок {hash}), {rpc} арқылы.",
+  "holdings.btcTrustedWhole":
+    "Бір түйін оқылды, оның жауаптарына толық сенілді; әр жауап салыстырылуы үшін екіншісін қосыңыз.",
+  "holdings.btcCheckMovements": "Осы мекенжайлардың барлық транзакцияларын тексеру",
+  "holdings.btcScanClean":
+    "Мәлімделген мекенжайлардың {to} биіктікке дейінгі барлық транзакциясы блокчейн көрсеткендей ашылған.",
+  "holdings.btcScanFindings": "{to} биіктікке дейін: жазбалар мен блокчейн арасында {count} сәйкессіздік.",
+  "holdings.finding.MIXED_INPUTS": "Ескерту: {movement} қордың монеталарын басқалардікімен бірге жұмсайды ({actual}).",
 };

@@ -482,4 +482,15 @@ export const ru: Record<keyof typeof en, string> = {
     "Журнал перевода токена заявленного счёта, который нельзя прочитать ({movement}): то, что он перевёл, не проверено.",
   "holdings.finding.RECORD_INVALID":
     "Запись #{seq} закреплена, но не является правильной записью ({actual}): она не проверяется.",
+  "holdings.esplora": "Узел(ы) Esplora, два через запятую для перекрёстной проверки",
+  "holdings.chooseEsplora":
+    "Укажите один или два узла Esplora (https://…, через запятую), чтобы прочитать эту сеть Bitcoin.",
+  "holdings.btcReadAt":
+    "Прочитано на высоте {block} (вершина минус {confirmations} подтверждений; блок {hash}) через {rpc}.",
+  "holdings.btcTrustedWhole":
+    "Прочитан один узел, его ответам поверили целиком; добавьте второй, чтобы каждый ответ сверялся.",
+  "holdings.btcCheckMovements": "Проверить все транзакции этих адресов",
+  "holdings.btcScanClean": "Все транзакции заявленных адресов до высоты {to} раскрыты так, как их показывает блокчейн.",
+  "holdings.btcScanFindings": "До высоты {to}: расхождений между записями и блокчейном — {count}.",
+  "holdings.finding.MIXED_INPUTS": "Предупреждение: {movement} тратит монеты фонда вместе с чужими ({actual}).",
 };

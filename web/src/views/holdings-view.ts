@@ -32,6 +32,7 @@ import { t, type MessageKey } from "../i18n";
 import { createFetchTransport, errorMessage } from "../rpc";
 import { effectiveTrust, readerUrls } from "../settings";
 import { kindLabel } from "./common";
+import { bitcoinChainSection } from "./holdings-bitcoin";
 
 const RPC_STORAGE = "aiqyn.holdings.rpc";
 const DEFAULT_SCAN_BLOCKS = 5000;
@@ -41,7 +42,7 @@ const KNOWN_EXPLORERS: Record<string, string> = {
   "eip155:137": "https://polygonscan.com",
 };
 
-interface Context {
+export interface Context {
   records: RecordV1[];
   /** The checked batches' anchoring on chain: when each record took effect. */
   anchors: AnchoredBatch[];
@@ -86,12 +87,13 @@ function defaultRpc(chain: string, ctx: Context): string {
 
 function explorerTx(chain: string, ctx: Context, hash: string): string | null {
   // The page's baked explorer for the registry's chain, never one a data source names (it could be javascript:).
+  if (chain === "bip122:000000000019d6689c085ae165831e93") return `https://mempool.space/tx/${hash}`;
   const base = chain === `eip155:${ctx.chainId}` ? pageConfig().explorerUrl : KNOWN_EXPLORERS[chain];
   return base && /^https?:\/\//.test(base) ? `${base.replace(/\/+$/, "")}/tx/${hash}` : null;
 }
 
 /** The newest statement of a holding: its latest snapshot, or the declaration itself. */
-function latestStatement(ctx: Context, d: TrackedAsset): { seq: number; block: number; amount: bigint } {
+export function latestStatement(ctx: Context, d: TrackedAsset): { seq: number; block: number; amount: bigint } {
   const snapshots = ctx.plan.snapshots
     .filter((s) => s.account.text === d.account.text && s.asset.text === d.asset.text)
     .sort((a, b) => b.block - a.block);
@@ -101,9 +103,9 @@ function latestStatement(ctx: Context, d: TrackedAsset): { seq: number; block: n
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
-const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
+export const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
 
-function findingText(f: Finding): string {
+export function findingText(f: Finding): string {
   return t(`holdings.finding.${f.code}` as MessageKey, {
     seq: f.seq,
     account: f.account ?? "",
@@ -136,7 +138,7 @@ function inCommonUnits(amount18: bigint, now: { raw: bigint; decimals: number })
   };
 }
 
-function verdictFor(
+export function verdictFor(
   d: TrackedAsset,
   findings: Finding[],
   stated: { seq: number; block: number; amount: bigint },
@@ -183,7 +185,7 @@ async function holdingRow(ctx: Context, reader: EvmChainReader, d: TrackedAsset,
   );
 }
 
-function movementList(ctx: Context, chain: string) {
+export function movementList(ctx: Context, chain: string) {
   const moves = ctx.plan.movements
     .filter((m) => m.ref.chain.text === chain)
     .sort((a, b) => b.seq - a.seq)
@@ -207,11 +209,11 @@ function movementList(ctx: Context, chain: string) {
   );
 }
 
-function reportLines(findings: Finding[]) {
+export function reportLines(findings: Finding[]) {
   return h(
     "ul",
     { class: "findings" },
-    findings.map((f) => h("li", { "data-code": f.code }, `✗ ${findingText(f)}`)),
+    findings.map((f) => h("li", { "data-code": f.code }, `${f.severity === "warning" ? "⚠" : "✗"} ${findingText(f)}`)),
   );
 }
 
@@ -438,7 +440,11 @@ export async function renderHoldings(main: HTMLElement, stillCurrent: () => bool
     main,
     h("h1", {}, t("holdings.title")),
     h("p", { class: "intro" }, t("holdings.intro")),
-    chains.length === 0 ? h("p", {}, t("holdings.none")) : chains.map((chain) => chainSection(ctx, chain)),
+    chains.length === 0
+      ? h("p", {}, t("holdings.none"))
+      : chains.map((chain) =>
+          chain.startsWith("bip122:") ? bitcoinChainSection(ctx, chain) : chainSection(ctx, chain),
+        ),
     h("p", { class: "offchain", id: "holdings-offchain" }, t("holdings.offChain")),
   );
 }
