@@ -353,12 +353,15 @@ describe("cli: aiqyn publish and aiqyn hash (real server and chain)", function (
     await writeFile(bundleFile, await (await fetch(`${stack.baseUrl}/api/v1/records/${seizure.seq}/proof`)).text());
     const wrong = join(dir, "wrong.pdf");
     await writeFile(wrong, PDF.replace("2-0", "2-1"));
-    const bad = await runCli(["verify", bundleFile, "--document", wrong, ...chainArgs(stack)]);
+    // --server: the batch's records bind the record to its seq (else POSITION NOT CHECKED, whatever the document).
+    const source = ["--server", stack.baseUrl];
+    const bad = await runCli(["verify", bundleFile, "--document", wrong, ...source, ...chainArgs(stack)]);
     expect(bad.code).to.equal(1);
     expect(bad.stdout).to.contain("✗ document-hash");
     expect(bad.stdout).to.not.contain("every check passed");
     expect(bad.stdout).to.contain("DOCUMENT MISMATCH");
-    const good = await runCli(["verify", bundleFile, "--document", join(dir, "court-order.pdf"), ...chainArgs(stack)]);
+    const court = join(dir, "court-order.pdf");
+    const good = await runCli(["verify", bundleFile, "--document", court, ...source, ...chainArgs(stack)]);
     expect(good.code, good.stdout).to.equal(0);
     expect(good.stdout).to.contain("ANCHORED: every check passed");
   });

@@ -51,6 +51,17 @@ export function expectOk(r: Run, what: string): void {
   expect(r.code, `${what} failed:\n${r.stdout}\n${r.stderr}`).to.equal(0);
 }
 
+/**
+ * `ops status --strict` off a local chain with a plain key as admin: exit 3 with that one warning (hand the admin
+ * role to a Safe) and no other, i.e. everything else is consistent.
+ */
+export function expectStrictBarKeyAdmin(r: Run, what: string): void {
+  const warnings = r.stdout.split("\n").filter((line) => line.startsWith("WARNING "));
+  expect(r.code, `${what}: exit\n${r.stdout}\n${r.stderr}`).to.equal(3);
+  expect(warnings, `${what}: warnings`).to.have.length(1);
+  expect(warnings[0]).to.match(/^WARNING admin 0x[0-9a-fA-F]{40} is a plain key: hand the admin role to a Safe/);
+}
+
 /** `npm run ops -- <args> --network localhost` with `env` (the node's, and where the deployment files go). */
 export function runOps(env: Record<string, string>, ...args: string[]): Promise<Run> {
   return run("npm", ["run", "--silent", "ops", "--", ...args, "--network", "localhost"], env);

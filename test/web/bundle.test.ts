@@ -70,7 +70,8 @@ describe("web: the verify path's bundle", function () {
     const [total, lang, pack] = [Number(match![1]), match![2], Number(match![3])];
     expect(["en", "kk", "ru"]).to.include(lang);
     expect(pack).to.be.greaterThan(0).and.lessThan(total);
-    // Before languages loaded on demand and core was marked pure, this line said 71.3 KB.
-    expect(total).to.be.lessThan(60);
+    // Before languages loaded on demand and core was marked pure, this line said 71.3 KB; the batch-position
+    // check, the document check and bip122 address validation have since added about 12 KB (issue #23 aims at 45).
+    expect(total).to.be.lessThan(70);
   });
 });

@@ -123,7 +123,12 @@ describe("web: the governance view (who holds the registry's keys, from the chai
       expect(await link.getAttribute("href")).to.match(new RegExp(`/governance/${receipt!.publishedAt}$`));
       await link.click();
       await page.locator("#gov-at").waitFor({ timeout: 30_000 });
-      expect(await page.locator(`#gov-at tr[data-role="anchorer"] li[data-account]`).count()).to.equal(2);
+      // The key that signed the receipt held the anchoring role then (the shared chain's clock may run ahead of the
+      // server's, so how many others did is not fixed here).
+      const anchorers = await page
+        .locator(`#gov-at tr[data-role="anchorer"] li[data-account]`)
+        .evaluateAll((lis) => lis.map((li) => li.getAttribute("data-account")));
+      expect(anchorers).to.include(receipt!.signer.toLowerCase());
       await page.selectOption("#lang-select", "kk");
       await page.locator("#gov-history").waitFor({ timeout: 30_000 });
       expect(await page.locator("h1").textContent()).to.equal("Тізілім кілттері кімде");
