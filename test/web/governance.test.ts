@@ -129,10 +129,13 @@ describe("web: the governance view (who holds the registry's keys, from the chai
         .locator(`#gov-at tr[data-role="anchorer"] li[data-account]`)
         .evaluateAll((lis) => lis.map((li) => li.getAttribute("data-account")));
       expect(anchorers).to.include(receipt!.signer.toLowerCase());
+      // A language pack loads on demand: the view is drawn again once it has come.
       await page.selectOption("#lang-select", "kk");
+      await page.locator("h1", { hasText: "Тізілім кілттері кімде" }).waitFor({ timeout: 30_000 });
       await page.locator("#gov-history").waitFor({ timeout: 30_000 });
       expect(await page.locator("h1").textContent()).to.equal("Тізілім кілттері кімде");
       await page.selectOption("#lang-select", "ru");
+      await page.locator("h1", { hasText: "У кого ключи реестра" }).waitFor({ timeout: 30_000 });
       await page.locator("#gov-history").waitFor({ timeout: 30_000 });
       expect(await page.locator("h1").textContent()).to.equal("У кого ключи реестра");
     });

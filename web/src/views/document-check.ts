@@ -72,13 +72,26 @@ function yourDocument(expected: string): HTMLElement {
   const input = h("input", {
     type: "file",
     id: "document-yours",
-    onchange: (event: Event) => void judge((event.target as HTMLInputElement).files?.[0]),
+    class: "file-input",
+    onchange: (event: Event) => {
+      const file = (event.target as HTMLInputElement).files?.[0];
+      fileName.textContent = file ? file.name : t("verify.noFile");
+      void judge(file);
+    },
   });
+  // The browser's own file button speaks the browser's language, not the page's: ours is a label for it.
+  const fileName = h("span", { class: "file-name" }, t("verify.noFile"));
   const zone = h(
     "div",
     { class: "dropzone", id: "document-drop" },
-    h("label", { for: "document-yours" }, t("document.yoursLabel")),
-    input,
+    h("p", { class: "dropzone-title" }, t("document.yoursLabel")),
+    h(
+      "div",
+      { class: "file-row" },
+      input,
+      h("label", { for: "document-yours", class: "button-link file-button" }, t("verify.chooseFile")),
+      fileName,
+    ),
     answer,
   );
   zone.addEventListener("dragover", (event) => event.preventDefault());
