@@ -170,8 +170,13 @@ async function dryRunOf(
   body: unknown,
   at: number,
   rights: PublisherRights,
+  checkControl?: ControlCheck,
 ): Promise<DryRunAnswer> {
   const { valid, problems } = check(body, at, await store.maxSeq());
+  // The chain's word on each declaration's control signature, as a write would ask it (a partial Safe signature).
+  const controlled = checkControl && valid.some((v) => v.input.kind === "WALLET_DECLARED");
+  const refused = controlled ? await checkControl(valid.map((v) => v.input)) : [];
+  for (const { index, problem } of refused) problems.push({ ...problem, field: valid[index]!.fieldOf(problem.field) });
   const foreign = rights.mayCorrectOthers
     ? new Map<number, string>()
     : await foreignTargets(
@@ -180,9 +185,10 @@ async function dryRunOf(
         valid.map((v) => v.input),
       );
   let accepted = 0;
-  for (const { input, fieldOf } of valid) {
+  const refusedAt = new Set(refused.map((r) => r.index));
+  for (const [index, { input, fieldOf }] of valid.entries()) {
     const owner = foreign.get(input.corrects);
-    if (owner === undefined) accepted += 1;
+    if (owner === undefined) accepted += refusedAt.has(index) ? 0 : 1;
     else
       problems.push({
         field: fieldOf("corrects"),
@@ -238,7 +244,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   };
   return {
     async dryRun(publisher, body, rights = { mayCorrectOthers: false }) {
-      return dryRunOf(store, publisher, body, now(), rights);
+      return dryRunOf(store, publisher, body, now(), rights, deps.checkControl);
     },
     async ingest(publisher, body, rights = { mayCorrectOthers: false }, options = {}) {
       const key = options.idempotencyKey;

@@ -64,6 +64,19 @@ describe("server: declarations' control signatures at POST", function () {
     expect(await stack.server.store.maxSeq()).to.equal(before);
   });
 
+  it("the dry run sees the same refusal before anything is written: one accepted, the memo's problem listed", async () => {
+    const before = await stack.server.store.maxSeq();
+    const [, o1] = await ethers.getSigners();
+    const partial = declarationFields(await holding(safe.address), await safe.signHash(safeHash(), [o1!]));
+    const body = { records: [declaration({ kind: "INFLOW_OTHER" }), declaration(partial)] };
+    const answer = await postJson(`${stack.baseUrl}/api/v1/records?dryRun=1`, body, stack.apiKey);
+    expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
+    expect(answer.body).to.include({ dryRun: true, accepted: 1 });
+    const problems = answer.body.problems as { field: string; code: string }[];
+    expect(problems.map((p) => [p.field, p.code])).to.deep.equal([["records/1/memo", "CONTROL_SIGNATURE_REFUSED"]]);
+    expect(await stack.server.store.maxSeq()).to.equal(before);
+  });
+
   it("refuses a key's declaration signed by another key, and accepts it signed by the key", async () => {
     const [, , , , , account, other] = await ethers.getSigners();
     const forged = await signedDeclaration(registry, await holding(account!.address), other!);
