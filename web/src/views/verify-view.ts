@@ -142,8 +142,9 @@ async function recheckStanding(result: HTMLElement, route: string, outcome: Outc
   }
   if (!current()) return;
   shown = { route, outcome: checked };
-  // A standing the checked batches contradict changes what leads the verdict: draw it all again.
-  if (checked.standing !== outcome.standing) return renderOutcome(result, checked);
+  // A void standing the source did not claim (or claimed falsely) changes what leads the verdict: draw it all
+  // again. Otherwise only the standing's own box changes (the rest, e.g. the document check, stays as it is).
+  if (voidStanding(checked) !== voidStanding(outcome)) return renderOutcome(result, checked);
   const box = result.querySelector("#standing-box");
   if (box) box.replaceWith(standingNotice(checked));
 }
