@@ -191,7 +191,10 @@ describe("web: standing, figures and batchCount are checked, not taken from the 
       const box = page.locator('#standing-box[data-standing-checked="checked"]');
       await box.waitFor({ timeout: 60_000 });
       expect(await box.getAttribute("data-shown-standing")).to.equal("superseded");
-      expect(await page.locator(".newer-link").getAttribute("href")).to.match(/verify\/4$/);
+      // The verdict itself then leads with the checked standing, not the source's "current".
+      expect(await page.locator(".verdict").getAttribute("data-standing")).to.equal("superseded");
+      expect(await page.locator(".verdict-title").textContent()).to.contain("Superseded");
+      expect(await page.locator(".newer-link").first().getAttribute("href")).to.match(/verify\/4$/);
       expect(await page.locator("#standing-note").textContent()).to.contain("Checked here");
     });
   });
