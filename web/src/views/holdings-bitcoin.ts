@@ -4,7 +4,7 @@
  * must agree on every read); the BIP-322 control proof checked; every transaction of the declared addresses
  * checked on request. Core's reconciler decides (core/bitcoin/reconcile.ts), as `aiqyn reconcile` does.
  */
-import { formatDecimal, reconcile, scaledOrZero, type Finding, type ReconcileReport } from "../../../core/index";
+import { reconcile, scaledOrZero, type Finding, type ReconcileReport } from "../../../core/index";
 import { agreeingBitcoinReader } from "../../../core/bitcoin/esplora-agree";
 import { createEsploraHttpGet } from "../../../core/bitcoin/esplora-http";
 import { createEsploraReader, type BitcoinChainReader } from "../../../core/bitcoin/esplora";
@@ -12,7 +12,7 @@ import { pageConfig } from "../config";
 import { h, replace } from "../dom";
 import { t } from "../i18n";
 import { errorMessage } from "../rpc";
-import { latestStatement, movementList, reportLines, short, verdictFor, type Context } from "./holdings-view";
+import { balanceRow, movementList, reportLines, type Context } from "./holdings-view";
 
 const ESPLORA_STORAGE = "aiqyn.holdings.esplora";
 const CONFIRMATIONS = 6;
@@ -68,27 +68,8 @@ function rows(ctx: Context, chain: string, report: ReconcileReport, toHeight: nu
     (d) => d.current && d.account.chain.text === chain && d.startBlock <= toHeight,
   );
   return mine.map((d) => {
-    const stated = latestStatement(ctx, d);
     const held = summary?.balances?.find((b) => b.account === d.account.text)?.amount ?? "0";
-    const verdict = verdictFor(d, report.findings, stated, { raw: scaledOrZero(held, 8), decimals: 8 });
-    const mark = verdict.ok === true ? "✓" : verdict.ok === false ? "✗" : "≈";
-    return h(
-      "tr",
-      {
-        "data-account": d.account.address,
-        "data-asset": d.symbol,
-        "data-verdict": verdict.ok === true ? "match" : verdict.ok === false ? "mismatch" : "changed",
-      },
-      h("td", { class: "mono", title: d.account.text }, short(d.account.address)),
-      h("td", {}, d.symbol),
-      h(
-        "td",
-        { class: "num" },
-        `${formatDecimal(stated.amount, 18)} (${t("holdings.atBlock", { block: stated.block })})`,
-      ),
-      h("td", { class: "num" }, held),
-      h("td", { class: "verdict" }, `${mark} ${verdict.text}`),
-    );
+    return balanceRow(ctx, d, report.findings, { raw: scaledOrZero(held, 8), decimals: 8 });
   });
 }
 

@@ -93,7 +93,7 @@ function explorerTx(chain: string, ctx: Context, hash: string): string | null {
 }
 
 /** The newest statement of a holding: its latest snapshot, or the declaration itself. */
-export function latestStatement(ctx: Context, d: TrackedAsset): { seq: number; block: number; amount: bigint } {
+function latestStatement(ctx: Context, d: TrackedAsset): { seq: number; block: number; amount: bigint } {
   const snapshots = ctx.plan.snapshots
     .filter((s) => s.account.text === d.account.text && s.asset.text === d.asset.text)
     .sort((a, b) => b.block - a.block);
@@ -103,7 +103,7 @@ export function latestStatement(ctx: Context, d: TrackedAsset): { seq: number; b
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
-export const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
+const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
 
 export function findingText(f: Finding): string {
   return t(`holdings.finding.${f.code}` as MessageKey, {
@@ -138,7 +138,7 @@ function inCommonUnits(amount18: bigint, now: { raw: bigint; decimals: number })
   };
 }
 
-export function verdictFor(
+function verdictFor(
   d: TrackedAsset,
   findings: Finding[],
   stated: { seq: number; block: number; amount: bigint },
@@ -160,8 +160,17 @@ export function verdictFor(
 }
 
 async function holdingRow(ctx: Context, reader: EvmChainReader, d: TrackedAsset, findings: Finding[], latest: number) {
+  return balanceRow(ctx, d, findings, await balanceNow(reader, d, latest));
+}
+
+/** One row of the table, on any chain: the declared account, what the records say, what the chain holds. */
+export function balanceRow(
+  ctx: Context,
+  d: TrackedAsset,
+  findings: Finding[],
+  now: { raw: bigint; decimals: number },
+): HTMLElement {
   const stated = latestStatement(ctx, d);
-  const now = await balanceNow(reader, d, latest);
   const verdict = verdictFor(d, findings, stated, now);
   const mark = verdict.ok === true ? "✓" : verdict.ok === false ? "✗" : "≈";
   return h(
