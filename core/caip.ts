@@ -137,3 +137,12 @@ export function parseCaip19(text: string): CaipResult<Caip19> {
 export function registryCaip10(chainId: number, registry: string): string {
   return `eip155:${chainId}:${toChecksumAddress(registry)}`;
 }
+
+/** A movement named by a record. `key` is its canonical spelling (lowercase hash) for duplicate detection. */
+export interface MovementRef {
+  chain: Caip2;
+  txHash: string;
+  /** The log's index in its block for a token Transfer; null for a transaction's native value. */
+  logIndex: number | null;
+  key: string;
+}

@@ -9,7 +9,7 @@
  */
 import { isHexQuantity } from "./bytes";
 import { AiqynError } from "./errors";
-import type { RpcRequest } from "./registry-reader";
+import type { RpcRequest } from "./json-rpc";
 import { isObject } from "./shape";
 
 /** One native value move inside a transaction. Addresses lowercase. */

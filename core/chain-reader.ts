@@ -18,7 +18,7 @@ import { isObject } from "./shape";
 import { keccak256 } from "./keccak";
 import { createGetLogs, parseChainLog, type ChainLog, type GetLogs } from "./log-scan";
 import { createTraceReader, type ValueMove } from "./call-trace";
-import type { RpcRequest } from "./registry-reader";
+import type { RpcRequest } from "./json-rpc";
 
 /** The parts of eth_getTransactionReceipt the reconciler reads. Addresses lowercase. */
 export interface ChainReceipt {

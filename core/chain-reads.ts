@@ -8,7 +8,8 @@ import { bytesToHex, isHexQuantity, uintWordHex, utf8Bytes, type Hex } from "./b
 import type { OnChainBatch, ReadBatch } from "./bundle";
 import { AiqynError } from "./errors";
 import { keccak256 } from "./keccak";
-import { ANCHORER_ROLE, createRegistryReader, type RpcRequest } from "./registry-reader";
+import { ANCHORER_ROLE, createRegistryReader } from "./registry-reader";
+import type { RpcRequest } from "./json-rpc";
 import { parseChainLog, type ChainLog, type ScanOptions } from "./log-scan";
 import {
   blockTimestamps,

@@ -7,9 +7,11 @@
  * Every failure carries one of these codes:
  */
 import { AiqynError } from "./errors";
-import type { RpcRequest } from "./registry-reader";
 
 /** The RPC answered a JSON-RPC error object (e.g. an eth_call that reverted); `details` holds it. */
+/** One JSON-RPC request: resolves with the result or rejects with the RPC's error. */
+export type RpcRequest = (method: string, params: unknown[]) => Promise<unknown>;
+
 export const RPC_ERROR = "RPC_ERROR";
 /** No answer in time. */
 export const RPC_TIMEOUT = "RPC_TIMEOUT";

@@ -8,7 +8,7 @@
  */
 import { isHexData, isHexQuantity, type Hex } from "./bytes";
 import { AiqynError } from "./errors";
-import type { RpcRequest } from "./registry-reader";
+import type { RpcRequest } from "./json-rpc";
 
 export interface LogFilter {
   address?: string | string[];

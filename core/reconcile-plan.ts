@@ -5,16 +5,10 @@
  * account tracked until its correction or retraction took effect on chain (its batch's anchoring time, never
  * the operator's publishedAt): retracting or re-declaring a wallet after draining it hides nothing.
  */
-import { parseCaip10, type Caip10, type Caip19 } from "./caip";
+import { parseCaip10, type Caip10, type Caip19, type MovementRef } from "./caip";
 import { scaledOrZero } from "./decimal";
 import { AMOUNT_DECIMALS, type RecordKind, type RecordV1 } from "./record";
-import {
-  MOVEMENT_KINDS,
-  parseAssetAtBlock,
-  parseMovementRef,
-  parseTrackingEnd,
-  type MovementRef,
-} from "./reconcile-refs";
+import { MOVEMENT_KINDS, parseAssetAtBlock, parseMovementRef, parseTrackingEnd } from "./reconcile-refs";
 import { effectiveCorrectors, recordStandings } from "./standing";
 
 /** A declared account and asset, tracked from the end of `startBlock` to the end of `endBlock` (null: open). */

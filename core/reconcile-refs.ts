@@ -20,11 +20,11 @@ import {
   parseCaip2,
   type Caip10,
   type Caip19,
-  type Caip2,
   type CaipError,
   type CaipResult,
+  type MovementRef,
 } from "./caip";
-import type { RecordKind } from "./record";
+import type { RecordKind } from "./kinds";
 import {
   checkBitcoinAmount,
   checkBitcoinControlSignature,
@@ -39,15 +39,6 @@ export const CONTROL_MESSAGE_PREFIX = "aiqyn-wallet/1";
 export interface AssetAtBlock {
   asset: Caip19;
   block: number;
-}
-
-/** A movement named by a record. `key` is its canonical spelling (lowercase hash) for duplicate detection. */
-export interface MovementRef {
-  chain: Caip2;
-  txHash: string;
-  /** The log's index in its block for a token Transfer; null for a transaction's native value. */
-  logIndex: number | null;
-  key: string;
 }
 
 const BLOCK = /^(0|[1-9][0-9]{0,15})$/;

@@ -7,6 +7,7 @@
  */
 import { parseDecimal, type DecimalErrorCode } from "./decimal";
 import { checkReconciliationFields } from "./reconcile-refs";
+import { RECORD_KIND_NAMES, isRecordKind, type RecordKind } from "./kinds";
 import {
   bareName,
   fields,
@@ -19,32 +20,7 @@ import {
 } from "./shape";
 
 export type { FieldProblem } from "./shape";
-
-/** Kind names and their uint8 codes in the leaf encoding. Codes are fixed forever. */
-export const RECORD_KINDS = {
-  INFLOW_SEIZURE: 1,
-  INFLOW_MINING: 2,
-  INFLOW_OTHER: 3,
-  INVESTMENT: 4,
-  DIVESTMENT: 5,
-  GRANT: 6,
-  EXPENSE: 7,
-  TRANSFER: 8,
-  VALUATION: 9,
-  RETRACTION: 10,
-  WALLET_DECLARED: 11,
-} as const;
-
-export type RecordKind = keyof typeof RECORD_KINDS;
-export const RECORD_KIND_NAMES = Object.keys(RECORD_KINDS) as RecordKind[];
-
-export function kindCode(kind: RecordKind): number {
-  return RECORD_KINDS[kind];
-}
-
-export function isRecordKind(value: unknown): value is RecordKind {
-  return typeof value === "string" && Object.prototype.hasOwnProperty.call(RECORD_KINDS, value);
-}
+export { RECORD_KINDS, RECORD_KIND_NAMES, kindCode, isRecordKind, type RecordKind } from "./kinds";
 
 /** Scale of each decimal field: amount is encoded as amount × 10^18, valueUsd as cents. */
 export const AMOUNT_DECIMALS = 18;

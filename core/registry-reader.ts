@@ -8,13 +8,11 @@ import { AiqynError } from "./errors";
 import { keccak256 } from "./keccak";
 import { isAddress } from "./trust";
 import type { OnChainBatch, ReadBatch } from "./bundle";
+import type { RpcRequest } from "./json-rpc";
 
 /** The registry's roles, as its public constants define them: keccak256 of the role's name. */
 export const ANCHORER_ROLE: Hex = bytesToHex(keccak256(utf8Bytes("ANCHORER_ROLE")));
 export const PAUSER_ROLE: Hex = bytesToHex(keccak256(utf8Bytes("PAUSER_ROLE")));
-
-/** One JSON-RPC request: resolves with the result or rejects with the RPC's error. */
-export type RpcRequest = (method: string, params: unknown[]) => Promise<unknown>;
 
 function selector(signature: string): string {
   return bytesToHex(keccak256(utf8Bytes(signature)).slice(0, 4)).slice(2);

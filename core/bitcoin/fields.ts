@@ -3,9 +3,8 @@
  * core/reconcile-refs.ts beside v1's: amounts are satoshi-exact (≤ 8 decimals), a declaration's memo is a BIP-322
  * simple signature (a base64 witness stack), and a movement names a whole transaction by its txid.
  */
-import { parseCaip2, type CaipResult } from "../caip";
+import { parseCaip2, type CaipResult, type MovementRef } from "../caip";
 import { parseDecimal } from "../decimal";
-import type { MovementRef } from "../reconcile-refs";
 import type { FieldProblem } from "../shape";
 import { BTC_DECIMALS, isTxid } from "./ids";
 import { decodeWitness } from "./witness";
