@@ -5,11 +5,11 @@
  */
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { sha256 } from "@noble/hashes/sha2";
-import { signBip322Multisig, sortedMultisig } from "../core/bitcoin/bip322-sign";
-import { bitcoinNetwork } from "../core/bitcoin/networks";
+import { signBip322Multisig, sortedMultisig } from "../core/chains/bitcoin/bip322-sign";
+import { bitcoinNetwork } from "../core/chains/bitcoin/networks";
 import { utf8Bytes, type RecordV1 } from "../core";
-import type { FieldProblemCode } from "../core/shape";
-import { declarationFields, declarationMessage, snapshotFields, type Holding } from "../server/sample-records";
+import type { FieldProblemCode } from "../core/protocol/shape";
+import { declarationFields, declarationMessage, snapshotFields, type Holding } from "../server/demo/sample-records";
 
 export const VECTOR_BTC_CHAIN = "bip122:000000000019d6689c085ae165831e93";
 const MAINNET = bitcoinNetwork("000000000019d6689c085ae165831e93")!;

@@ -30,9 +30,9 @@ import {
   type RecordV1,
 } from "../core";
 import { hashMessage, SigningKey } from "ethers";
-import type { FieldProblemCode } from "../core/shape";
-import { buildBatchTree } from "../core/tree";
-import { declarationFields, declarationMessage, EMPTY_FIELDS } from "../server/sample-records";
+import type { FieldProblemCode } from "../core/protocol/shape";
+import { buildBatchTree } from "../core/protocol/tree";
+import { declarationFields, declarationMessage, EMPTY_FIELDS } from "../server/demo/sample-records";
 import { bitcoinVariant, refusedBitcoinCases } from "./gen-vectors-bitcoin";
 
 export const VECTORS_FORMAT = "aiqyn-vectors/1";

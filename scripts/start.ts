@@ -12,12 +12,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { HDNodeWallet, Mnemonic } from "ethers";
 import { loadConfig, serverConfig, type EnvConfig } from "../server/config";
-import { createProvider } from "../server/chain";
-import { deployRegistry } from "../server/deploy-registry";
-import { demoRecordGroups } from "../server/demo";
-import { chainDemoRecords } from "../server/demo-chain";
-import type { DemoBitcoin } from "../server/demo-bitcoin";
-import { registryCaip10 } from "../core/caip";
+import { createProvider } from "../server/anchoring/chain";
+import { deployRegistry } from "../server/demo/deploy-registry";
+import { demoRecordGroups } from "../server/demo/disclosures";
+import { chainDemoRecords } from "../server/demo/chain";
+import type { DemoBitcoin } from "../server/demo/bitcoin";
+import { registryCaip10 } from "../core/protocol/caip";
 import { startServer, type RunningServer } from "../server/index";
 import { closeOnSignals, exitOnBadConfig, startFailureLine } from "../server/main";
 import { addPublisher } from "../server/publishers";
@@ -114,7 +114,7 @@ async function startLocalStack(config: EnvConfig): Promise<void> {
   const anchorer = HDNodeWallet.fromMnemonic(mnemonic, `${accounts.path}/1`);
   const { registry, redeployed } = await localRegistry(config, rpcUrl, accounts, anchorer.address);
   // The demo's Bitcoin node (bcoin regtest, in memory): loaded only here, never on the production path.
-  const bitcoin = config.demo ? await (await import("../server/demo-bitcoin")).startDemoBitcoin() : null;
+  const bitcoin = config.demo ? await (await import("../server/demo/bitcoin")).startDemoBitcoin() : null;
 
   const running = await startServer(
     serverConfig({

@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { isAddress } from "../core/trust";
+import { isAddress } from "../core/protocol/trust";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -74,7 +74,7 @@ export interface ServerConfig {
   anchorMaxFeeWei: bigint | null;
   /** Local chain only: the chain was reset, so every batch is anchored again from batch 1. */
   reanchorAll: boolean;
-  /** External networks: run the ops deployment check (server/deployment-check.ts) when it exists. */
+  /** External networks: run the ops deployment check (server/anchoring/deployment-check.ts) when it exists. */
   checkDeployment: boolean;
   deploymentFile: string | null;
 }

@@ -3,7 +3,7 @@
  * server's own chain, core's judgeControl (the one rule the reconciler applies) at the declaration's block, or
  * at the head when that block is still to come. A partial signature (1 of a 2-of-3 Safe), a key's signature by
  * another key, a 130-byte memo on a key: refused, field by field, before anything is stored. Accounts on other
- * chains get only the shape check (core/reconcile-refs.ts); the reconciler judges them. docs/API.md says so.
+ * chains get only the shape check (core/protocol/references.ts); the reconciler judges them. docs/API.md says so.
  */
 import {
   createEvmChainReader,
@@ -16,7 +16,7 @@ import {
   type RecordInput,
   type RpcRequest,
 } from "../core";
-import { ProblemError } from "./problem";
+import { ProblemError } from "./http/problem";
 
 /** The problems of `inputs`' declarations, each with the input's index; [] when all are proven or not judged here. */
 export type ControlCheck = (inputs: readonly RecordInput[]) => Promise<{ index: number; problem: FieldProblem }[]>;

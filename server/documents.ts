@@ -5,7 +5,7 @@
  * anyone, so an HTML page or script passed off as a PDF is refused).
  */
 import { bytesToHex, type Hex, type Keccak } from "../core";
-import { ProblemError } from "./problem";
+import { ProblemError } from "./http/problem";
 import type { Store, StoredDocument } from "./store/types";
 
 /** DESIGN: documents up to 20 MB. */

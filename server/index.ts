@@ -11,21 +11,21 @@ import type { Duplex } from "node:stream";
 import { getAddress } from "ethers";
 import pino, { type Logger } from "pino";
 import { AiqynError, type Keccak } from "../core";
-import { networkName } from "../core/networks";
-import { Anchorer } from "./anchorer";
-import { createApp } from "./app";
-import { Batcher } from "./batcher";
-import { createChainClient, fetchChainId, type ChainClient } from "./chain";
+import { networkName } from "../core/chains/evm/networks";
+import { Anchorer } from "./anchoring/anchorer";
+import { createApp } from "./http/app";
+import { Batcher } from "./anchoring/batcher";
+import { createChainClient, fetchChainId, type ChainClient } from "./anchoring/chain";
 import type { ServerConfig } from "./config";
 import { createFastKeccak, createReceiptSigner } from "./crypto";
 import { securePrivateDir, securePrivateFiles } from "./data-dir";
-import { checkDeployment } from "./deployment-check";
-import { createMetrics, type Metrics } from "./metrics";
-import { checkAnchorDelay } from "./deployment-check";
-import { ProblemError, problemBody } from "./problem";
-import { readiness } from "./readiness";
-import { RegistryWatch } from "./registry-watch";
-import { Leadership } from "./leader";
+import { checkDeployment } from "./anchoring/deployment-check";
+import { createMetrics, type Metrics } from "./http/metrics";
+import { checkAnchorDelay } from "./anchoring/deployment-check";
+import { ProblemError, problemBody } from "./http/problem";
+import { readiness } from "./http/readiness";
+import { RegistryWatch } from "./anchoring/registry-watch";
+import { Leadership } from "./anchoring/leader";
 import { createService, type Service } from "./service";
 import { effectiveConfirmations, publicRpcWarning, refuseDevelopmentKey, refuseMissingPublicRpc } from "./start-checks";
 import { openStore } from "./store/open";
@@ -51,7 +51,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The start-up deployment check (server/deployment-check.ts), against deployments/<network>.json when there is one. */
+/** The start-up deployment check (server/anchoring/deployment-check.ts), against deployments/<network>.json when there is one. */
 async function runDeploymentCheck(config: ServerConfig, chain: ChainClient, logger: Logger): Promise<void> {
   const network = networkName(chain.chainId);
   const defaultFile = network ? path.resolve(__dirname, "..", "deployments", `${network}.json`) : null;

@@ -4,11 +4,11 @@
  */
 import crypto from "node:crypto";
 import { leafHash, validateRecordInput, type FieldProblem, type Keccak, type Receipt, type RecordInput } from "../core";
-import type { Batcher } from "./batcher";
+import type { Batcher } from "./anchoring/batcher";
 import type { ControlCheck } from "./control-check";
 import type { ReceiptSigner } from "./crypto";
-import { isObject } from "../core/shape";
-import { ProblemError } from "./problem";
+import { isObject } from "../core/protocol/shape";
+import { ProblemError } from "./http/problem";
 import { IdempotencyKeyTaken, type IdempotencyClaim, type Store, type StoredRecord } from "./store/types";
 
 export const MAX_BULK_RECORDS = 1000;

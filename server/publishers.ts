@@ -4,7 +4,7 @@
  */
 import crypto from "node:crypto";
 import { AiqynError, LIMITS } from "../core";
-import { storeProblem } from "./problem-store";
+import { storeProblem } from "./http/store-problem";
 import type { Publisher, Store } from "./store/types";
 
 const KEY_PREFIX = "aiq_";

@@ -16,7 +16,7 @@ import {
   type Stats,
 } from "../core";
 import type { BatchInfo, RegistryInfo } from "../core";
-import type { ChainClient } from "./chain";
+import type { ChainClient } from "./anchoring/chain";
 import type { ServerConfig } from "./config";
 import type { ReceiptSigner } from "./crypto";
 import { receiptOf } from "./ingest";
@@ -29,9 +29,9 @@ import {
   pageParams,
   parseIntParam,
   type Query,
-} from "./params";
-import { ProblemError, invalidParameter } from "./problem";
-import { statsFromAggregates } from "./store/aggregates";
+} from "./http/params";
+import { ProblemError, invalidParameter } from "./http/problem";
+import { statsFromAggregates } from "./store/internal/aggregates";
 import type { RecordFilter, Store, StoredBatch, StoredRecord } from "./store/types";
 
 /** Proof bundles kept as JSON text (about 2 KB each). */

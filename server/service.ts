@@ -1,25 +1,25 @@
 /**
  * The domain functions behind the HTTP routes, composed from one module per concern: ingest (writes) and
- * queries (reads, one pagination rule); readiness lives in ./readiness. Each takes already-extracted input and
+ * queries (reads, one pagination rule); readiness lives in ./http/readiness. Each takes already-extracted input and
  * returns the answer's body or throws a ProblemError. No Express in here.
  */
 import type { Keccak } from "../core";
-import type { Anchorer } from "./anchorer";
-import type { Batcher } from "./batcher";
-import type { ChainClient } from "./chain";
+import type { Anchorer } from "./anchoring/anchorer";
+import type { Batcher } from "./anchoring/batcher";
+import type { ChainClient } from "./anchoring/chain";
 import type { ServerConfig } from "./config";
 import type { ReceiptSigner } from "./crypto";
 import { createControlCheck } from "./control-check";
 import { createDocuments, type Documents } from "./documents";
 import { createIngest, type Ingest } from "./ingest";
-import type { Leadership } from "./leader";
-import { storeProblem } from "./problem-store";
+import type { Leadership } from "./anchoring/leader";
+import { storeProblem } from "./http/store-problem";
 import { createQueries, type Queries } from "./queries";
 import type { Store } from "./store/types";
 
 export { MAX_BULK_RECORDS } from "./ingest";
-export { DEFAULT_PAGE, MAX_BATCH_PAGE, MAX_PAGE, parseIntParam } from "./params";
-export type { ReadinessCheck } from "./readiness";
+export { DEFAULT_PAGE, MAX_BATCH_PAGE, MAX_PAGE, parseIntParam } from "./http/params";
+export type { ReadinessCheck } from "./http/readiness";
 
 export interface ServiceDeps {
   store: Store;

@@ -115,7 +115,7 @@ writeFileSync(
   html.replace("%CONFIG%", () => bakedConfig()),
 );
 
-/** The page configuration (server/page-config.ts's shape), HTML-attribute escaped; empty without --trust. */
+/** The page configuration (server/http/page-config.ts's shape), HTML-attribute escaped; empty without --trust. */
 function bakedConfig() {
   if (!args.trust) return "";
   const trust = JSON.parse(readFileSync(args.trust, "utf8"));

@@ -119,7 +119,7 @@ export type CheckId =
   | "chain-batch"
   | "chain-root"
   | "chain-range"
-  // Added by the pinned verifier (core/verify.ts), in this order around the ones above:
+  // Added by the pinned verifier (core/verify/verifier.ts), in this order around the ones above:
   | "trust-root"
   | "chain-id"
   | "anchor-tx"

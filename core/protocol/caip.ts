@@ -2,13 +2,13 @@
  * CAIP ids as Reconciliation v1 and v2 use them (docs/PROTOCOL.md "Kind 11" and §1.5): CAIP-2 chains, CAIP-10
  * accounts and CAIP-19 asset types, for the `eip155` and `bip122` namespaces (others need an adapter that is not
  * built yet). One spelling per id: a chain id in plain decimal, EVM addresses in EIP-55 checksum case, Bitcoin
- * addresses in their chain's canonical encoding (core/bitcoin/ids.ts), so two records cannot name one account
+ * addresses in their chain's canonical encoding (core/chains/bitcoin/ids.ts), so two records cannot name one account
  * with two different strings.
  */
 import { bytesToHex, utf8Bytes } from "./bytes";
 import { keccak256 } from "./keccak";
 import { isAddress } from "./trust";
-import { checkBitcoinAddress, parseBip122Chain, parseBip122Asset } from "./bitcoin/ids";
+import { checkBitcoinAddress, parseBip122Chain, parseBip122Asset } from "../chains/bitcoin/ids";
 
 /** A CAIP-2 chain, e.g. `eip155:56` or `bip122:000000000019d6689c085ae165831e93`. */
 export interface Caip2 {
@@ -44,7 +44,7 @@ export type CaipErrorCode =
   | "CAIP_ADDRESS"
   | "CAIP_ADDRESS_CHECKSUM"
   | "CAIP_NAMESPACE_UNSUPPORTED"
-  /** The reference formats built on these ids (core/reconcile-refs.ts: asset@block, chain/tx/hash). */
+  /** The reference formats built on these ids (core/protocol/references.ts: asset@block, chain/tx/hash). */
   | "REFERENCE_FORMAT";
 
 export interface CaipError {
@@ -76,7 +76,7 @@ function checkAddress(address: string, what: string): CaipResult<string> {
 
 /**
  * Parses `eip155:<chain id>` (the id in decimal, no leading zero, positive and a safe integer) or
- * `bip122:<genesis>` (a Bitcoin chain Aiqyn knows, core/bitcoin/networks.ts).
+ * `bip122:<genesis>` (a Bitcoin chain Aiqyn knows, core/chains/bitcoin/networks.ts).
  */
 export function parseCaip2(text: string): CaipResult<Caip2> {
   const match = /^([-a-z0-9]{3,8}):([-_a-zA-Z0-9]{1,32})$/.exec(text);

@@ -5,7 +5,7 @@
 
 /**
  * Every code an `AiqynError` may carry, one list for the whole project, so a typo in a code does not compile.
- * The HTTP API's problem codes (server/problem.ts's title table) are a subset.
+ * The HTTP API's problem codes (server/http/problem.ts's title table) are a subset.
  */
 export const AIQYN_CODES = [
   // Input: records, leaves, bundles, receipts, trust roots, arguments.

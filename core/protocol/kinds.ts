@@ -1,6 +1,6 @@
 /**
  * The record kinds of Record v1 and their uint8 codes in the leaf encoding (docs/PROTOCOL.md). On their own so
- * that the field rules record validation runs (reconcile-refs.ts) can name a kind without importing the record.
+ * that the field rules record validation runs (references.ts) can name a kind without importing the record.
  */
 /** Kind names and their uint8 codes in the leaf encoding. Codes are fixed forever. */
 export const RECORD_KINDS = {

@@ -6,7 +6,7 @@
  * reported at once, each as { field, code, message }.
  */
 import { parseDecimal, type DecimalErrorCode } from "./decimal";
-import { checkReconciliationFields } from "./reconcile-refs";
+import { checkReconciliationFields } from "./references";
 import { RECORD_KIND_NAMES, isRecordKind, type RecordKind } from "./kinds";
 import {
   bareName,

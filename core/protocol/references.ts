@@ -12,7 +12,7 @@
  *
  * Free text stays free: a reference is held to a movement or snapshot format only when it starts with a CAIP-2
  * namespace (`eip155:`, `bip122:`), so "court order 2-17/2025" is still a valid reference. Records that name a
- * bip122 chain follow core/bitcoin/fields.ts too (whole transactions, BIP-322 memo, satoshi-exact amounts).
+ * bip122 chain follow core/chains/bitcoin/fields.ts too (whole transactions, BIP-322 memo, satoshi-exact amounts).
  */
 import {
   parseCaip10,
@@ -30,7 +30,7 @@ import {
   checkBitcoinControlSignature,
   namesBip122,
   parseBip122MovementRef,
-} from "./bitcoin/fields";
+} from "../chains/bitcoin/fields";
 import { type FieldProblem, type FieldProblemCode } from "./shape";
 
 export const CONTROL_MESSAGE_PREFIX = "aiqyn-wallet/1";
@@ -135,7 +135,7 @@ function checkAccountAndPoint(input: Record<string, unknown>): FieldProblem[] {
 /**
  * The shape of a declaration's control signature: `0x` and whole bytes (none for an on-chain approved message).
  * Which length is right depends on the account (65 bytes for a key), which only the chain can tell: the
- * reconciler judges it (core/reconcile-control.ts); the memo's own limit bounds the length.
+ * reconciler judges it (core/reconcile/control.ts); the memo's own limit bounds the length.
  */
 export function isControlSignatureHex(value: unknown): value is string {
   return typeof value === "string" && /^0x(?:[0-9a-fA-F]{2})*$/.test(value);

@@ -8,7 +8,7 @@ import { AiqynError, type AiqynCode } from "./errors";
 
 /**
  * Every code a field problem carries (docs/API.md lists them): the shape's own, the record's rules, a decimal's
- * (core/decimal.ts) and a reconciliation reference's (core/caip.ts), and the server's bulk body.
+ * (core/protocol/decimal.ts) and a reconciliation reference's (core/protocol/caip.ts), and the server's bulk body.
  */
 export const FIELD_PROBLEM_CODES = [
   "WRONG_TYPE",
@@ -53,8 +53,8 @@ export const FIELD_PROBLEM_CODES = [
 
 /**
  * Every code a field problem carries (docs/PROTOCOL.md §1.4 and §3, docs/API.md): the shape's own, the
- * record's rules, a decimal's (core/decimal.ts) and a reconciliation reference's (core/caip.ts), and the
- * server's bulk body. core/decimal.ts's and core/caip.ts's codes are passed on as field problems, so a code
+ * record's rules, a decimal's (core/protocol/decimal.ts) and a reconciliation reference's (core/protocol/caip.ts), and the
+ * server's bulk body. core/protocol/decimal.ts's and core/protocol/caip.ts's codes are passed on as field problems, so a code
  * added there and not here does not compile.
  */
 export type FieldProblemCode = (typeof FIELD_PROBLEM_CODES)[number];

@@ -1,8 +1,8 @@
 /**
  * The fund's figures by kind, asset and month, and its holdings: the one definition behind the server's
- * /api/v1/stats (kept at write time by server/store/aggregates.ts from the same contributions), the page's
+ * /api/v1/stats (kept at write time by server/store/internal/aggregates.ts from the same contributions), the page's
  * figures computed from records it checked against the chain, and the audit's recomputation. Exact: every sum
- * is a bigint over core's scaled decimals. Only current records count (standing from core/standing.ts
+ * is a bigint over core's scaled decimals. Only current records count (standing from core/protocol/standing.ts
  * `recordStandings`, the one rule); retractions themselves move nothing.
  * Inflow kinds: INFLOW_* and INVESTMENT; outflow kinds: DIVESTMENT, GRANT, EXPENSE (docs/API.md).
  */

@@ -1,7 +1,7 @@
 /**
  * The batch tree's levels over packed 32-byte nodes, and its root, without merkletreejs (whose Buffer polyfill
  * must stay out of the page's bundle): the page recomputes a batch's root from its leaves with batchRoot.
- * core/tree.ts builds proofs over the same levels; its `validate` option compares them with merkletreejs.
+ * core/protocol/tree.ts builds proofs over the same levels; its `validate` option compares them with merkletreejs.
  * Inner node = keccak256(min(a, b) ‖ max(a, b)); an unpaired node moves up unchanged; one leaf is its own root.
  */
 import { bytesToHex, hexToBytes, isBytes32Hex, type Hex } from "./bytes";

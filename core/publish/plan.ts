@@ -7,7 +7,7 @@
 import { sha256 } from "@noble/hashes/sha2";
 import { AMOUNT_DECIMALS, VALUE_USD_DECIMALS, bytesToHex, formatDecimal, parseDecimal } from "..";
 import type { FieldProblem, RecordInput, RecordV1 } from "..";
-import { STATS_INFLOW_KINDS, STATS_OUTFLOW_KINDS } from "../totals";
+import { STATS_INFLOW_KINDS, STATS_OUTFLOW_KINDS } from "../protocol/totals";
 import type { PlannedRow, RowProblem } from "./rows";
 
 export interface PublishWarning {

@@ -13,7 +13,7 @@ import {
   type RecordInput,
   type RecordKind,
 } from "..";
-import { isObject } from "../shape";
+import { isObject } from "../protocol/shape";
 import {
   columnLetter,
   decimalOf,

@@ -10,15 +10,21 @@
  * Findings: CONTROL_UNPROVEN (BIP-322), BALANCE_MISMATCH (each declaration and snapshot), PHANTOM_TRANSFER,
  * TRANSFER_MISMATCH, DUPLICATE_REFERENCE, UNDISCLOSED_TRANSFER and the warning MIXED_INPUTS.
  */
-import type { Caip10 } from "../caip";
-import { formatDecimal } from "../decimal";
-import type { RecordKind } from "../record";
-import { INFLOW_KINDS, mapLimit, OUTFLOW_KINDS, type Finding, type ReconcileProgress } from "../reconcile-context";
-import type { MovementClaim, ReconcilePlan, SnapshotClaim, TrackedAsset } from "../reconcile-plan";
-import { controlMessage } from "../reconcile-refs";
-import { verifyBip322Simple } from "./bip322";
-import { balanceFromHistory, scanHistory, type BitcoinChainReader, type BitcoinTx, type HistoryScan } from "./esplora";
-import { bitcoinNetwork, decodeBitcoinAddress } from "./networks";
+import type { Caip10 } from "../protocol/caip";
+import { formatDecimal } from "../protocol/decimal";
+import type { RecordKind } from "../protocol/record";
+import { INFLOW_KINDS, mapLimit, OUTFLOW_KINDS, type Finding, type ReconcileProgress } from "./context";
+import type { MovementClaim, ReconcilePlan, SnapshotClaim, TrackedAsset } from "./plan";
+import { controlMessage } from "../protocol/references";
+import { verifyBip322Simple } from "../chains/bitcoin/bip322";
+import {
+  balanceFromHistory,
+  scanHistory,
+  type BitcoinChainReader,
+  type BitcoinTx,
+  type HistoryScan,
+} from "../chains/bitcoin/esplora";
+import { bitcoinNetwork, decodeBitcoinAddress } from "../chains/bitcoin/networks";
 
 export interface BitcoinTarget {
   reader: BitcoinChainReader;
@@ -62,7 +68,7 @@ function scriptOf(account: Caip10): string | null {
 }
 
 /**
- * Whether declaration `d` covers `tx`: after its height, up to its end (core/reconcile-plan.ts): the later of a
+ * Whether declaration `d` covers `tx`: after its height, up to its end (core/reconcile/plan.ts): the later of a
  * RETRACTION's `@<height>` and the time its corrector's batch was anchored on the registry's chain. A correction
  * takes effect only then, so a transaction mined by then is still the fund's (not known to be anchored: tracked
  * to the final height).

@@ -2,12 +2,12 @@
  * The reconciler's shared vocabulary: findings, the per-chain context (reader, final block, caches) and the
  * small pure helpers the checks share (amount comparison, Transfer decoding, direction of a movement).
  */
-import type { Caip19 } from "./caip";
-import { TRANSFER_TOPIC, type ChainReceipt, type EvmChainReader } from "./chain-reader";
-import { formatDecimal } from "./decimal";
-import type { ChainLog } from "./log-scan";
-import type { RecordKind } from "./record";
-import { tracksBlock, type ReconcilePlan, type TrackedAsset } from "./reconcile-plan";
+import type { Caip19 } from "../protocol/caip";
+import { TRANSFER_TOPIC, type ChainReceipt, type EvmChainReader } from "../chains/evm/reader";
+import { formatDecimal } from "../protocol/decimal";
+import type { ChainLog } from "../chains/evm/log-scan";
+import type { RecordKind } from "../protocol/record";
+import { tracksBlock, type ReconcilePlan, type TrackedAsset } from "./plan";
 
 /** Reconciliation v1 (docs/RECONCILIATION.md): the finding codes, fixed. */
 export const FINDING_CODES = [

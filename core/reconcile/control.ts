@@ -7,10 +7,10 @@
  * A later change of a contract account's owners or threshold does not undo what was proven then: it is an
  * information note (CONTROL_CHANGED), never CONTROL_UNPROVEN.
  */
-import { bytesToHex, hexToBytes, utf8Bytes, type Hex } from "./bytes";
-import type { EvmChainReader, SafeSetup } from "./chain-reader";
-import { personalMessageHashOf, recoverAddress } from "./receipt";
-import { controlMessage, isControlSignatureHex } from "./reconcile-refs";
+import { bytesToHex, hexToBytes, utf8Bytes, type Hex } from "../protocol/bytes";
+import type { EvmChainReader, SafeSetup } from "../chains/evm/reader";
+import { personalMessageHashOf, recoverAddress } from "../protocol/receipt";
+import { controlMessage, isControlSignatureHex } from "../protocol/references";
 
 /** A key's control signature: r, s, v. */
 export const KEY_SIGNATURE_BYTES = 65;

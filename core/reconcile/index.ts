@@ -6,10 +6,10 @@
  * each snapshot's balance (BALANCE_MISMATCH), each named movement (PHANTOM_TRANSFER, TRANSFER_MISMATCH,
  * DUPLICATE_REFERENCE), then what no record names (UNDISCLOSED_TRANSFER, UNDISCLOSED_TX, NATIVE_UNEXPLAINED).
  */
-import { type Caip19 } from "./caip";
-import type { EvmChainReader } from "./chain-reader";
-import { formatDecimal } from "./decimal";
-import { validateRecord, type RecordV1 } from "./record";
+import { type Caip19 } from "../protocol/caip";
+import type { EvmChainReader } from "../chains/evm/reader";
+import { formatDecimal } from "../protocol/decimal";
+import { validateRecord, type RecordV1 } from "../protocol/record";
 
 import {
   balanceAt,
@@ -21,9 +21,9 @@ import {
   type Finding,
   type ReconcileNote,
   type ReconcileProgress,
-} from "./reconcile-context";
-import { judgeControl, laterControlChange, type ControlClaim } from "./reconcile-control";
-import { checkTracedNative } from "./reconcile-native";
+} from "./context";
+import { judgeControl, laterControlChange, type ControlClaim } from "./control";
+import { checkTracedNative } from "./native";
 import {
   checkClosingBalances,
   checkMovements,
@@ -31,15 +31,9 @@ import {
   checkNonces,
   checkTokenBalances,
   findUndisclosedTransfers,
-} from "./reconcile-movements";
-import {
-  planReconciliation,
-  tracksBlock,
-  type AnchoredBatch,
-  type ReconcilePlan,
-  type TrackedAsset,
-} from "./reconcile-plan";
-import { reconcileBitcoinChain, type BitcoinChainSummary, type BitcoinTarget } from "./bitcoin/reconcile";
+} from "./movements";
+import { planReconciliation, tracksBlock, type AnchoredBatch, type ReconcilePlan, type TrackedAsset } from "./plan";
+import { reconcileBitcoinChain, type BitcoinChainSummary, type BitcoinTarget } from "./bitcoin";
 
 export interface ChainTarget {
   reader: EvmChainReader;
@@ -59,7 +53,7 @@ export interface ReconcileOptions {
   registry: string;
   /** A reader and final block per CAIP-2 chain. A chain the records use without one is reported unchecked. */
   chains: Record<string, ChainTarget>;
-  /** An Esplora reader and final height per bip122 chain (core/bitcoin/reconcile.ts). */
+  /** An Esplora reader and final height per bip122 chain (core/reconcile/bitcoin.ts). */
   bitcoin?: Record<string, BitcoinTarget>;
   /** The widest eth_getLogs range asked (blocks); refused ranges are halved. */
   logChunkSize?: number;

@@ -3,11 +3,11 @@
  * TRANSFER_MISMATCH, DUPLICATE_REFERENCE), then what the chain shows that no record names
  * (UNDISCLOSED_TRANSFER by a Transfer log scan, UNDISCLOSED_TX by nonces, NATIVE_UNEXPLAINED by balances).
  */
-import { TRANSFER_TOPIC, type ChainReceipt } from "./chain-reader";
-import { addressWordHex } from "./bytes";
-import { formatDecimal } from "./decimal";
-import { scanLogs, type ChainLog } from "./log-scan";
-import type { MovementClaim, TrackedAsset } from "./reconcile-plan";
+import { TRANSFER_TOPIC, type ChainReceipt } from "../chains/evm/reader";
+import { addressWordHex } from "../protocol/bytes";
+import { formatDecimal } from "../protocol/decimal";
+import { scanLogs, type ChainLog } from "../chains/evm/log-scan";
+import type { MovementClaim, TrackedAsset } from "./plan";
 import {
   assetKey,
   balanceAt,
@@ -23,9 +23,9 @@ import {
   trackedAt,
   type ChainContext,
   type Finding,
-} from "./reconcile-context";
-import type { Caip19 } from "./caip";
-import { namedNativeMove, type NativeMove } from "./reconcile-native";
+} from "./context";
+import type { Caip19 } from "../protocol/caip";
+import { namedNativeMove, type NativeMove } from "./native";
 
 /** What the records name on this chain, as the chain shows it. */
 export interface NamedOnChain {

@@ -2,7 +2,7 @@
  * Native value moved by internal calls (a Safe pays ETH from inside execTransaction), docs/RECONCILIATION.md
  * "Native value and call traces":
  *
- * - with a call trace (core/call-trace.ts), a named transaction's movement is the value move inside it that
+ * - with a call trace (core/chains/evm/call-trace.ts), a named transaction's movement is the value move inside it that
  *   touches a declared account, and every named native movement and every transaction in which a declared
  *   contract account emitted a log (a Safe logs every execution and every ETH it receives) is traced: a move into or out of a declared
  *   account that no record names is NATIVE_UNEXPLAINED for that transaction, even when another one cancels it
@@ -12,11 +12,11 @@
  *   they disagree), and the report says so (NATIVE_PER_TX_UNVERIFIED); each declared contract account gets a
  *   NATIVE_NET_ONLY note: there, equal undisclosed inflows and outflows cancel out.
  */
-import type { ValueMove } from "./call-trace";
-import type { ChainReceipt, ChainTransaction } from "./chain-reader";
-import { scanLogs } from "./log-scan";
-import { INFLOW_KINDS, formatRaw, mapLimit, receiptOf, trackedAt, type ChainContext } from "./reconcile-context";
-import type { MovementClaim, TrackedAsset } from "./reconcile-plan";
+import type { ValueMove } from "../chains/evm/call-trace";
+import type { ChainReceipt, ChainTransaction } from "../chains/evm/reader";
+import { scanLogs } from "../chains/evm/log-scan";
+import { INFLOW_KINDS, formatRaw, mapLimit, receiptOf, trackedAt, type ChainContext } from "./context";
+import type { MovementClaim, TrackedAsset } from "./plan";
 
 /** A native movement as the records' side explains it: the NamedOnChain.native entry. */
 export interface NativeMove {

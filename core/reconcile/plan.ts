@@ -1,15 +1,15 @@
 /**
  * From records to what the reconciler checks: the tracked declarations (with their tracking window), the
- * snapshots and the named movements. Claims count only from records with effect (core/standing.ts's one rule),
+ * snapshots and the named movements. Claims count only from records with effect (core/protocol/standing.ts's one rule),
  * but a declaration that was once current (anchored in an earlier batch than what corrected it) keeps its
  * account tracked until its correction or retraction took effect on chain (its batch's anchoring time, never
  * the operator's publishedAt): retracting or re-declaring a wallet after draining it hides nothing.
  */
-import { parseCaip10, type Caip10, type Caip19, type MovementRef } from "./caip";
-import { scaledOrZero } from "./decimal";
-import { AMOUNT_DECIMALS, type RecordKind, type RecordV1 } from "./record";
-import { MOVEMENT_KINDS, parseAssetAtBlock, parseMovementRef, parseTrackingEnd } from "./reconcile-refs";
-import { effectiveCorrectors, recordStandings } from "./standing";
+import { parseCaip10, type Caip10, type Caip19, type MovementRef } from "../protocol/caip";
+import { scaledOrZero } from "../protocol/decimal";
+import { AMOUNT_DECIMALS, type RecordKind, type RecordV1 } from "../protocol/record";
+import { MOVEMENT_KINDS, parseAssetAtBlock, parseMovementRef, parseTrackingEnd } from "../protocol/references";
+import { effectiveCorrectors, recordStandings } from "../protocol/standing";
 
 /** A declared account and asset, tracked from the end of `startBlock` to the end of `endBlock` (null: open). */
 export interface TrackedAsset {

@@ -2,16 +2,16 @@
  * One batch's served records checked against the pinned registry's batch(id), the one definition the page and
  * `aiqyn audit` share: every record is a valid Record v1, the seqs are exactly firstSeq..firstSeq+leafCount-1,
  * each leaf is recomputed here (leafHash) and compared with the leaf the source serves, and the root of the
- * leaves in seq order (core/tree-levels.ts, no merkletreejs: this module is in the page's bundle) must equal
+ * leaves in seq order (core/protocol/tree-levels.ts, no merkletreejs: this module is in the page's bundle) must equal
  * the chain's root. checkBatchRecords names every problem (the audit's findings); batchVerdict is the page's
  * yes/no over it: a batch counts as checked only when there is no finding at all.
  */
-import type { OnChainBatch } from "./bundle";
-import { isBytes32Hex, type Hex } from "./bytes";
-import { leafHash } from "./encoding";
-import { keccak256, type Keccak } from "./keccak";
-import { validateRecord, type FieldProblem, type RecordV1 } from "./record";
-import { batchRoot } from "./tree-levels";
+import type { OnChainBatch } from "../protocol/bundle";
+import { isBytes32Hex, type Hex } from "../protocol/bytes";
+import { leafHash } from "../protocol/encoding";
+import { keccak256, type Keccak } from "../protocol/keccak";
+import { validateRecord, type FieldProblem, type RecordV1 } from "../protocol/record";
+import { batchRoot } from "../protocol/tree-levels";
 
 /** What can be wrong with a batch's served records (the audit gives each a severity: audit/findings.ts). */
 export type BatchFindingCode =

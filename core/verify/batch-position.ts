@@ -9,9 +9,9 @@
  * own leaf is that one. The records come from the untrusted data source; the chain's root is what makes them true.
  */
 import { checkBatchRecords, type ServedBatchEntry } from "./batch-check";
-import type { Check, OnChainBatch } from "./bundle";
-import type { Hex } from "./bytes";
-import type { Keccak } from "./keccak";
+import type { Check, OnChainBatch } from "../protocol/bundle";
+import type { Hex } from "../protocol/bytes";
+import type { Keccak } from "../protocol/keccak";
 
 /** Every record of batch `batchId` as a data source serves it (GET /api/v1/batches/:id/records, a mirror's file). */
 export type BatchEntries = (batchId: number) => Promise<readonly ServedBatchEntry[]>;

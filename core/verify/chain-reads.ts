@@ -1,16 +1,16 @@
 /**
- * What a verdict reads from the chain, as injected functions: the verifier (core/verify.ts) never opens a
+ * What a verdict reads from the chain, as injected functions: the verifier (core/verify/verifier.ts) never opens a
  * connection. rpcChainReads builds them over a JSON-RPC transport for the PINNED registry only;
  * agreeingChainReads asks two independent RPCs every read and refuses (RPCS_DISAGREE) when they differ, so one
  * lying endpoint cannot make a forgery "anchored".
  */
-import { bytesToHex, isHexQuantity, uintWordHex, utf8Bytes, type Hex } from "./bytes";
-import type { OnChainBatch, ReadBatch } from "./bundle";
-import { AiqynError } from "./errors";
-import { keccak256 } from "./keccak";
+import { bytesToHex, isHexQuantity, uintWordHex, utf8Bytes, type Hex } from "../protocol/bytes";
+import type { OnChainBatch, ReadBatch } from "../protocol/bundle";
+import { AiqynError } from "../protocol/errors";
+import { keccak256 } from "../protocol/keccak";
 import { ANCHORER_ROLE, createRegistryReader } from "./registry-reader";
-import type { RpcRequest } from "./json-rpc";
-import { parseChainLog, type ChainLog, type ScanOptions } from "./log-scan";
+import type { RpcRequest } from "../chains/evm/json-rpc";
+import { parseChainLog, type ChainLog, type ScanOptions } from "../chains/evm/log-scan";
 import {
   blockTimestamps,
   readRoleHistory,
@@ -19,7 +19,7 @@ import {
   ROLE_REVOKED_TOPIC,
   type RoleEvent,
 } from "./roles";
-import type { TrustRoot } from "./trust";
+import type { TrustRoot } from "../protocol/trust";
 
 /** topic0 of `BatchAnchored(uint64 indexed batchId, bytes32 root, uint64 firstSeq, uint32 leafCount, bytes32 head)`. */
 export const BATCH_ANCHORED_TOPIC: Hex = bytesToHex(
@@ -76,7 +76,7 @@ export function rpcChainReads(request: RpcRequest, trust: TrustRoot, scan: ScanO
  * request): every role log from the deployment block to "latest" in one eth_getLogs, and the deployment block's
  * time, where the registry's constructor grants the role. When every event is in that block (the usual case) the
  * history costs no round trip of its own; other blocks' times are asked after. An RPC that refuses the whole
- * range gets the chunked scan (core/log-scan.ts) over [deploymentBlock, eth_blockNumber].
+ * range gets the chunked scan (core/chains/evm/log-scan.ts) over [deploymentBlock, eth_blockNumber].
  */
 async function readAnchorerHistory(request: RpcRequest, trust: TrustRoot, scan: ScanOptions): Promise<RoleEvent[]> {
   const filter = { address: trust.registry, topics: [[ROLE_GRANTED_TOPIC, ROLE_REVOKED_TOPIC], ANCHORER_ROLE] };

@@ -3,12 +3,20 @@
  * kept here so the page and the CLI read the chain the same way. The transport is injected (one method,
  * EIP-1193 style); this module never opens a connection itself.
  */
-import { addressWordHex, bytesToHex, hexToBytes, isHexQuantity, uintWordHex, utf8Bytes, type Hex } from "./bytes";
-import { AiqynError } from "./errors";
-import { keccak256 } from "./keccak";
-import { isAddress } from "./trust";
-import type { OnChainBatch, ReadBatch } from "./bundle";
-import type { RpcRequest } from "./json-rpc";
+import {
+  addressWordHex,
+  bytesToHex,
+  hexToBytes,
+  isHexQuantity,
+  uintWordHex,
+  utf8Bytes,
+  type Hex,
+} from "../protocol/bytes";
+import { AiqynError } from "../protocol/errors";
+import { keccak256 } from "../protocol/keccak";
+import { isAddress } from "../protocol/trust";
+import type { OnChainBatch, ReadBatch } from "../protocol/bundle";
+import type { RpcRequest } from "../chains/evm/json-rpc";
 
 /** The registry's roles, as its public constants define them: keccak256 of the role's name. */
 export const ANCHORER_ROLE: Hex = bytesToHex(keccak256(utf8Bytes("ANCHORER_ROLE")));

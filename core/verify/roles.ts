@@ -7,11 +7,11 @@
  * roleHeldAt is pure; readRoleHistory reads the logs (in chunks, see log-scan.ts) and their blocks' times
  * through an injected JSON-RPC transport.
  */
-import { bytesToHex, isHexQuantity, utf8Bytes, type Hex } from "./bytes";
-import { AiqynError } from "./errors";
-import { keccak256 } from "./keccak";
-import { createGetLogs, scanLogs, type ChainLog, type GetLogs, type ScanOptions } from "./log-scan";
-import type { RpcRequest } from "./json-rpc";
+import { bytesToHex, isHexQuantity, utf8Bytes, type Hex } from "../protocol/bytes";
+import { AiqynError } from "../protocol/errors";
+import { keccak256 } from "../protocol/keccak";
+import { createGetLogs, scanLogs, type ChainLog, type GetLogs, type ScanOptions } from "../chains/evm/log-scan";
+import type { RpcRequest } from "../chains/evm/json-rpc";
 
 /** topic0 of `RoleGranted(bytes32 indexed role, address indexed account, address indexed sender)`. */
 export const ROLE_GRANTED_TOPIC: Hex = bytesToHex(keccak256(utf8Bytes("RoleGranted(bytes32,address,address)")));

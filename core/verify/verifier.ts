@@ -1,6 +1,6 @@
 /**
  * THE verifier of the page and the CLI: one bundle (or one pending receipt) judged against the PINNED trust
- * root, with the chain read through injected functions (core/chain-reads.ts). Both only render what this
+ * root, with the chain read through injected functions (core/verify/chain-reads.ts). Both only render what this
  * returns: the same ordered checks, with the same ids, and the same verdict.
  *
  * Order of checks: trust-root, leaf, seq-in-batch, proof-length, proof-root, receipt, chain-id, chain-batch,
@@ -11,15 +11,15 @@
  */
 import type { ServedBatchEntry } from "./batch-check";
 import { leafPositionCheck, type BatchEntries } from "./batch-position";
-import type { Hex } from "./bytes";
-import { verifyBundle, type Check, type OnChainBatch, type ProofBundle } from "./bundle";
+import type { Hex } from "../protocol/bytes";
+import { verifyBundle, type Check, type OnChainBatch, type ProofBundle } from "../protocol/bundle";
 import { emitsBatchAnchored, RPCS_DISAGREE, type ChainReads, type TxReceipt } from "./chain-reads";
-import { leafHash } from "./encoding";
-import { AiqynError, type AiqynCode } from "./errors";
-import { receiptSignatureValid, type Receipt } from "./receipt";
-import type { RecordV1 } from "./record";
+import { leafHash } from "../protocol/encoding";
+import { AiqynError, type AiqynCode } from "../protocol/errors";
+import { receiptSignatureValid, type Receipt } from "../protocol/receipt";
+import type { RecordV1 } from "../protocol/record";
 import { roleHeldAt, type RoleEvent } from "./roles";
-import { sameRegistry, type TrustRoot } from "./trust";
+import { sameRegistry, type TrustRoot } from "../protocol/trust";
 
 /**
  * anchored: every check passed, the chain's included. mismatch: the bundle contradicts itself or the chain.
@@ -28,7 +28,7 @@ import { sameRegistry, type TrustRoot } from "./trust";
  * rpcs-disagree: two RPCs answered differently. chain-unavailable: the chain could not be read.
  * unchecked: consistent, the chain was not asked. pending: a valid receipt within its deadline; overdue:
  * a valid receipt past the registry's maxAnchorDelay(). position-unchecked: every check passed, but the batch's
- * records were not available, so the record's position in its batch is not bound (core/batch-position.ts).
+ * records were not available, so the record's position in its batch is not bound (core/verify/batch-position.ts).
  * Only "anchored" says a record is on chain.
  */
 export type PinnedVerdict =
@@ -47,7 +47,7 @@ export type PinnedVerdict =
 export interface PinnedOptions {
   /**
    * The batch's records from a data source, checked whole against the anchored root to bind the record's
-   * position (the leaf-position check, core/batch-position.ts). Without them, a record in a batch of more than
+   * position (the leaf-position check, core/verify/batch-position.ts). Without them, a record in a batch of more than
    * one leaf is at best "position-unchecked".
    */
   batchEntries?: BatchEntries;

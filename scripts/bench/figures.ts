@@ -3,8 +3,8 @@
  *   npx ts-node --transpile-only scripts/bench/figures.ts [--records N] [--batch-size N] [--no-browser]
  * Builds N records in batches, anchors every batch's root on Hardhat's in-process chain (served over HTTP
  * JSON-RPC on 127.0.0.1), then times the page's algorithm in Node: every record validated and hashed to its
- * leaf, every root recomputed (core/batch-check.ts, core/tree-levels.ts), batch(id) read through core's
- * batching JSON-RPC transport in rounds of 25, and the totals (core/totals.ts). Then, if Chromium is there,
+ * leaf, every root recomputed (core/verify/batch-check.ts, core/protocol/tree-levels.ts), batch(id) read through core's
+ * batching JSON-RPC transport in rounds of 25, and the totals (core/protocol/totals.ts). Then, if Chromium is there,
  * the page itself: the fund view over a static mirror of the same batches, from opening to "checked N of N",
  * cold (nothing cached) and after a reload (checked batches cached in IndexedDB). Numbers are reports only.
  */
@@ -24,9 +24,9 @@ import {
   type RecordV1,
   type TrustRoot,
 } from "../../core";
-import { batchVerdict } from "../../core/batch-check";
-import { computeTotals } from "../../core/totals";
-import { batchRoot } from "../../core/tree-levels";
+import { batchVerdict } from "../../core/verify/batch-check";
+import { computeTotals } from "../../core/protocol/totals";
+import { batchRoot } from "../../core/protocol/tree-levels";
 import { chainRpcUrl, deployTestRegistry, testProvider } from "../../test/helpers/chain";
 import { fmt, msSince, table } from "./harness";
 

@@ -7,12 +7,12 @@
  */
 import type { AddressInfo } from "node:net";
 import { reconcile, registryCaip10, type RecordInput, type RecordV1 } from "../../core";
-import { createEsploraHttpGet } from "../../core/bitcoin/esplora-http";
-import { createEsploraReader } from "../../core/bitcoin/esplora";
-import { BitcoinRegtest, REGTEST_CHAIN, singleKeyWallet, type RegtestWallet } from "../../server/bitcoin-regtest";
-import { btcAmount, btcDeclaration, btcTxRef } from "../../server/demo-bitcoin";
-import { createEsploraApp } from "../../server/esplora-bcoin";
-import { EMPTY_FIELDS } from "../../server/sample-records";
+import { createEsploraHttpGet } from "../../core/chains/bitcoin/esplora-http";
+import { createEsploraReader } from "../../core/chains/bitcoin/esplora";
+import { BitcoinRegtest, REGTEST_CHAIN, singleKeyWallet, type RegtestWallet } from "../../server/demo/bitcoin-regtest";
+import { btcAmount, btcDeclaration, btcTxRef } from "../../server/demo/bitcoin";
+import { createEsploraApp } from "../../server/demo/esplora-bcoin";
+import { EMPTY_FIELDS } from "../../server/demo/sample-records";
 import { fmt, heading, log, table, type SectionContext, type SectionOutcome } from "./harness";
 
 export interface BitcoinReconcileRun {

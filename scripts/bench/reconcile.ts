@@ -5,7 +5,7 @@
  * of the wall time during which at least one RPC call was in flight (the cost the issue expects to dominate).
  */
 import { createEvmChainReader, reconcile, registryCaip10, type RecordV1, type RpcRequest } from "../../core";
-import { ledgerRecord, movementRef, signedDeclaration } from "../../server/sample-records";
+import { ledgerRecord, movementRef, signedDeclaration } from "../../server/demo/sample-records";
 import { serveHardhatNetwork, type Hre } from "../hardhat-rpc";
 import { fmt, heading, log, table, type SectionContext, type SectionOutcome } from "./harness";
 

@@ -17,10 +17,10 @@ import {
   type Hex,
   type Keccak,
 } from "../../core";
-import { encodeRecord } from "../../core/encoding";
-import { buildBatchTree } from "../../core/tree";
+import { encodeRecord } from "../../core/protocol/encoding";
+import { buildBatchTree } from "../../core/protocol/tree";
 import { createReceiptSigner } from "../../server/crypto";
-import { computeBatch } from "../../server/seal";
+import { computeBatch } from "../../server/anchoring/seal";
 import { benchRecords } from "./encode";
 import { bestOf, msSince } from "./harness";
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { isAddress, makeTrustRoot, parseTrustRootText, type TrustRoot } from "../../core/trust";
+import { isAddress, makeTrustRoot, parseTrustRootText, type TrustRoot } from "../../core/protocol/trust";
 import { takeJsonFlag, type Io, type JsonTarget } from "./io";
 
 export const EXIT_OK = 0;

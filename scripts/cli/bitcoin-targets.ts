@@ -3,10 +3,10 @@
  * endpoints per Bitcoin chain (two must agree on every read; one is trusted whole, and the report says so),
  * `--confirmations bip122:…=N` (default 6) and `--to-block bip122:…=N` for its final height.
  */
-import { agreeingBitcoinReader } from "../../core/bitcoin/esplora-agree";
-import { createEsploraHttpGet } from "../../core/bitcoin/esplora-http";
-import { createEsploraReader } from "../../core/bitcoin/esplora";
-import type { BitcoinTarget } from "../../core/bitcoin/reconcile";
+import { agreeingBitcoinReader } from "../../core/chains/bitcoin/esplora-agree";
+import { createEsploraHttpGet } from "../../core/chains/bitcoin/esplora-http";
+import { createEsploraReader } from "../../core/chains/bitcoin/esplora";
+import type { BitcoinTarget } from "../../core/reconcile/bitcoin";
 import { parseCaip2 } from "../../core";
 import { UsageError, type Parsed } from "./args";
 

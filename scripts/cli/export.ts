@@ -10,7 +10,7 @@ import { documentHashOf } from "./document";
 import { COMMON_OPTIONS, EXIT_OK, httpUrlOption, parseJsonCommand, requireOption, secondsOption } from "./args";
 import { MIRROR_BATCH_FORMAT, MIRROR_FORMAT, mirrorBatchFile, parseRegistryInfo } from "./audit/source";
 import { writeFileAtomic } from "./fs-atomic";
-import { isObject } from "../../core/shape";
+import { isObject } from "../../core/protocol/shape";
 import { fetchJson, joinUrl } from "./http";
 import { textOut, writeJson, type Io } from "./io";
 

@@ -3,8 +3,8 @@
  * that covers the whole body and a size cap; every failure comes back as a value (never a throw), so the
  * audit can turn it into a finding and carry on.
  */
-import { readCappedText } from "../../core/json-rpc";
-import { isObject } from "../../core/shape";
+import { readCappedText } from "../../core/chains/evm/json-rpc";
+import { isObject } from "../../core/protocol/shape";
 import { describeFetchError } from "./rpc";
 
 export type FetchFailureKind = "timeout" | "unreachable" | "http-status" | "too-large" | "not-json";

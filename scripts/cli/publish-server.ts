@@ -4,7 +4,7 @@
  * balances its warnings compare against.
  */
 import { AiqynError, type FieldProblem, type Receipt, type RecordInput, type RecordV1 } from "../../core";
-import { isObject } from "../../core/shape";
+import { isObject } from "../../core/protocol/shape";
 import { joinUrl } from "./http";
 
 export interface PublishServer {

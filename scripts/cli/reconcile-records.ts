@@ -12,8 +12,8 @@ import {
   type RpcRequest,
   type TrustRoot,
 } from "../../core";
-import { keccak256, type Keccak } from "../../core/keccak";
-import { checkBatchRecords } from "../../core/batch-check";
+import { keccak256, type Keccak } from "../../core/protocol/keccak";
+import { checkBatchRecords } from "../../core/verify/batch-check";
 import type { AuditSource } from "./audit/source";
 
 export interface VerifiedRecords {

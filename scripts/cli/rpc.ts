@@ -1,5 +1,5 @@
 /**
- * The CLI's JSON-RPC transport: core's one transport (core/json-rpc.ts: batching, timeout, size cap, coded
+ * The CLI's JSON-RPC transport: core's one transport (core/chains/evm/json-rpc.ts: batching, timeout, size cap, coded
  * errors RPC_ERROR / RPC_TIMEOUT / RPC_UNREACHABLE / RPC_BAD_ANSWER) over Node's fetch.
  */
 import { createHttpRpc as coreHttpRpc, type RpcRequest } from "../../core";

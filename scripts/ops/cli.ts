@@ -108,7 +108,7 @@ async function checkChainId(hre: HardhatRuntimeEnvironment): Promise<void> {
   const configured = hre.network.config.chainId;
   if (!("url" in hre.network.config) || configured === undefined) return;
   // Asked directly: Hardhat's own provider would answer a mismatch with its HH101, which names no variable.
-  const { fetchChainId } = await import("../../server/chain");
+  const { fetchChainId } = await import("../../server/anchoring/chain");
   const reported = await fetchChainId(hre.network.config.url, 10_000);
   if (reported !== configured) {
     const variable = hre.network.name === CUSTOM_NETWORK ? "CUSTOM_CHAIN_ID" : `the chain id of ${hre.network.name}`;
@@ -182,7 +182,7 @@ async function statusCommand(ctx: CommandContext, args: ParsedArgs): Promise<num
 /** The very check the server runs at start-up, before starting it. */
 async function preflightCommand(ctx: CommandContext, args: ParsedArgs): Promise<number> {
   const o = args.options;
-  const { checkDeployment } = await import("../../server/deployment-check");
+  const { checkDeployment } = await import("../../server/anchoring/deployment-check");
   const { Wallet } = await import("ethers");
   const { deploymentPath } = await import("./registry");
   const { readAnchorerKey } = await import("./keys");

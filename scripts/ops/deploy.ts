@@ -18,8 +18,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import TransparencyRegistryModule, {
   DEFAULT_MAX_ANCHOR_DELAY_SECONDS,
 } from "../../ignition/modules/TransparencyRegistry";
-import { formatTrustRoot, makeTrustRoot } from "../../core/trust";
-import { DEPLOYMENT_FORMAT, type DeploymentFile } from "../../server/deployment-check";
+import { formatTrustRoot, makeTrustRoot } from "../../core/protocol/trust";
+import { DEPLOYMENT_FORMAT, type DeploymentFile } from "../../server/anchoring/deployment-check";
 import { UsageError } from "./args";
 import { CUSTOM_NETWORK, KNOWN_TESTNETS } from "./networks";
 import {

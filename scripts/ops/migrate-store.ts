@@ -9,7 +9,7 @@ import fs from "node:fs";
 import Database from "better-sqlite3";
 import { AiqynError, bytesToHex, createRegistryReader, type Hex, type Keccak, type RecordV1 } from "../../core";
 import { createFastKeccak } from "../../server/crypto";
-import { computeBatch } from "../../server/seal";
+import { computeBatch } from "../../server/anchoring/seal";
 import { openPostgresStore, type ImportRows, type PostgresStore } from "../../server/store/postgres";
 import {
   toBatch,
@@ -18,7 +18,7 @@ import {
   type BatchRow,
   type DocumentRow,
   type RecordRow,
-} from "../../server/store/rows";
+} from "../../server/store/internal/rows";
 import { UsageError } from "./args";
 import { resolveRegistry, type CommandContext } from "./commands";
 

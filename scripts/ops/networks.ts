@@ -5,7 +5,7 @@
  */
 import type { EtherscanConfig } from "@nomicfoundation/hardhat-verify/types";
 import type { NetworksUserConfig } from "hardhat/types";
-import { KNOWN_NETWORKS, type KnownNetwork } from "../../core/networks";
+import { KNOWN_NETWORKS, type KnownNetwork } from "../../core/chains/evm/networks";
 
 /** A testnet the ops tooling deploys to: one of core's known networks with an environment variable prefix. */
 export type KnownTestnet = KnownNetwork & { envPrefix: string };

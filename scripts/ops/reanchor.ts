@@ -18,7 +18,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { getAddress } from "ethers";
-import { makeTrustRoot } from "../../core/trust";
+import { makeTrustRoot } from "../../core/protocol/trust";
 import { createReceiptSigner } from "../../server/crypto";
 import { UsageError } from "./args";
 import { resolveRegistry, type CommandContext, type Resolved } from "./commands";

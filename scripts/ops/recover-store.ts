@@ -13,7 +13,7 @@
  * publishedAt are the record's and its signature is valid for this chain and registry; otherwise re-signed with
  * the server's key (ANCHORER_KEY_FILE or ANCHORER_KEY) — signatures are deterministic (RFC 6979), so the key
  * that signed a record at acceptance gives back the same bytes — but only when that key held ANCHORER_ROLE at the
- * record's publishedAt (core/roles.ts). A record no valid receipt can be given keeps none: the store's
+ * record's publishedAt (core/verify/roles.ts). A record no valid receipt can be given keeps none: the store's
  * receipts_from_seq is raised past it (the server then serves no receipt below it), and the output says so.
  * Every store call is awaited, so the same code serves a store interface that answers synchronously or with
  * promises.
@@ -31,8 +31,8 @@ import {
   type RecordV1,
   type RoleEvent,
 } from "../../core";
-import { buildBatchTree } from "../../core/tree";
-import type { Receipt } from "../../core/receipt";
+import { buildBatchTree } from "../../core/protocol/tree";
+import type { Receipt } from "../../core/protocol/receipt";
 import { createReceiptSigner, type ReceiptSigner } from "../../server/crypto";
 import { openSqliteStore, type SqliteStore } from "../../server/store/sqlite";
 import { UsageError } from "./args";

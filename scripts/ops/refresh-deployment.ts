@@ -4,7 +4,7 @@
  * whose chain, address or code does not match the registry is refused, since it describes another contract.
  */
 import { getAddress } from "ethers";
-import { codeHash } from "../../server/deployment-check";
+import { codeHash } from "../../server/anchoring/deployment-check";
 import { UsageError } from "./args";
 import { resolveRegistry, type CommandContext } from "./commands";
 import { maybeReadDeployment, refreshDeploymentRoles } from "./registry";

@@ -17,7 +17,7 @@ import {
   type DeploymentCompiler,
   type DeploymentFile,
   type DeploymentRoles,
-} from "../../server/deployment-check";
+} from "../../server/anchoring/deployment-check";
 import { UsageError } from "./args";
 import { KNOWN_MAINNETS } from "./networks";
 import { txBuilderChecksum } from "./safe";

@@ -4,7 +4,7 @@
  * file still describes the contract at the address. Read-only: sends nothing.
  */
 import { formatEther, getAddress, parseEther } from "ethers";
-import { codeHash, type DeploymentRoles } from "../../server/deployment-check";
+import { codeHash, type DeploymentRoles } from "../../server/anchoring/deployment-check";
 import { resolveRegistry, type CommandContext, type Resolved } from "./commands";
 import { LOCAL_CHAIN_IDS, maybeReadDeployment, roleHolders } from "./registry";
 import { readSafe, type SafeSetup } from "./safe";

@@ -34,10 +34,10 @@ import {
   type TransactionReceipt,
 } from "ethers";
 import type { Logger } from "pino";
-import { AiqynError, type AiqynCode, type Hex, type OnChainBatch } from "../core";
+import { AiqynError, type AiqynCode, type Hex, type OnChainBatch } from "../../core";
 import { decodeRevert, isConnectionError, registryInterface, type ChainClient } from "./chain";
 import { crashPoint } from "./crash-points";
-import type { Store, StoredBatch } from "./store/types";
+import type { Store, StoredBatch } from "../store/types";
 
 export interface AnchorerOptions {
   confirmations: number;
@@ -163,7 +163,7 @@ export class Anchorer {
     this.stopping = true;
     this.wake();
     await this.loopDone;
-    // Stopped, it may start again: an instance that loses and later regains leadership (server/leader.ts).
+    // Stopped, it may start again: an instance that loses and later regains leadership (server/anchoring/leader.ts).
     this.loopDone = null;
     this.stopping = false;
   }

@@ -7,10 +7,10 @@
  * for, at acceptance: a record changed in the store after its receipt is never anchored; sealing stops with
  * LEAF_MISMATCH instead (the records stay pending, readyz reports the overdue delay).
  */
-import { AiqynError, bytesToHex, type Keccak } from "../core";
+import { AiqynError, bytesToHex, type Keccak } from "../../core";
 import { crashPoint } from "./crash-points";
 import { computeBatch } from "./seal";
-import type { Store, StoredBatch } from "./store/types";
+import type { Store, StoredBatch } from "../store/types";
 
 export interface BatcherOptions {
   intervalMs: number;

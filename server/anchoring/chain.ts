@@ -3,7 +3,7 @@
  * request timeout), the anchorer's wallet, and core's registry reader over the same transport.
  */
 import { FetchRequest, Interface, JsonRpcProvider, Network, Wallet, isError } from "ethers";
-import { AiqynError, createRegistryReader, type RegistryReader } from "../core";
+import { AiqynError, createRegistryReader, type RegistryReader } from "../../core";
 
 /** The registry's ABI as the server uses it: anchor, its custom errors, OpenZeppelin's pause/role errors. */
 export const REGISTRY_ABI = [

@@ -9,10 +9,10 @@
  */
 import { readFile } from "node:fs/promises";
 import { Contract, getAddress, isAddress, type Provider } from "ethers";
-import { bytesToHex, hexToBytes, isBytes32Hex, type Hex } from "../core/bytes";
-import { AiqynError } from "../core/errors";
-import { keccak256 } from "../core/keccak";
-import { ANCHORER_ROLE, PAUSER_ROLE, type RegistryReader } from "../core/registry-reader";
+import { bytesToHex, hexToBytes, isBytes32Hex, type Hex } from "../../core/protocol/bytes";
+import { AiqynError } from "../../core/protocol/errors";
+import { keccak256 } from "../../core/protocol/keccak";
+import { ANCHORER_ROLE, PAUSER_ROLE, type RegistryReader } from "../../core/verify/registry-reader";
 
 export const DEPLOYMENT_FORMAT = "aiqyn-deployment/1";
 

@@ -12,7 +12,7 @@
  * store never keeps two roots for one batch, and the contract refuses a second anchor of a batch id.
  */
 import type { Logger } from "pino";
-import type { LeaderSession, Store } from "./store/types";
+import type { LeaderSession, Store } from "../store/types";
 
 export interface LeaderStatus {
   /** This instance leads sealing and anchoring. */

@@ -3,8 +3,8 @@
  * The batcher seals through this, and `npm run bench` times exactly this function. All hashing is core's
  * (leafBytes, buildBatchTree); only the Keccak implementation is injected.
  */
-import { leafBytes, type Hex, type Keccak, type RecordV1 } from "../core";
-import { buildBatchTree, type PackedProofs } from "../core/tree";
+import { leafBytes, type Hex, type Keccak, type RecordV1 } from "../../core";
+import { buildBatchTree, type PackedProofs } from "../../core/protocol/tree";
 
 export interface ComputedBatch {
   /** Each record's leaf, recomputed from its fields. */

@@ -6,14 +6,14 @@
  */
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { p2ms, p2wpkh, p2wsh, Transaction } from "@scure/btc-signer";
-import { compareBytes } from "../core";
+import { compareBytes } from "../../core";
 import {
   bitcoinNetwork,
   decodeBitcoinAddress,
   REGTEST_GENESIS,
   scureNetwork,
   type BitcoinNetwork,
-} from "../core/bitcoin/networks";
+} from "../../core/chains/bitcoin/networks";
 
 export const REGTEST: BitcoinNetwork = bitcoinNetwork(REGTEST_GENESIS)!;
 /** bcoin's regtest bech32 prefix. */
@@ -59,7 +59,7 @@ interface BcoinCoin {
   coinbase: boolean;
 }
 
-/** The parts of bcoin's FullNode used here and by the Esplora subset (server/esplora-bcoin.ts). */
+/** The parts of bcoin's FullNode used here and by the Esplora subset (server/demo/esplora-bcoin.ts). */
 export interface BcoinNode {
   chain: {
     height: number;

@@ -1,5 +1,5 @@
 /**
- * The demo's Bitcoin half (`npm start -- --demo`): a bcoin regtest node in memory (server/bitcoin-regtest.ts)
+ * The demo's Bitcoin half (`npm start -- --demo`): a bcoin regtest node in memory (server/demo/bitcoin-regtest.ts)
  * where the fund's mining address receives coinbase outputs (the state's mining revenue), seized coins move from
  * an "exchange" address to the fund's cold 2-of-3 multisig, a grant is paid out and coins move between the
  * fund's own addresses; and the records that disclose all of it truthfully: declarations with real BIP-322
@@ -8,9 +8,9 @@
  */
 import type { AddressInfo } from "node:net";
 import { secp256k1 } from "@noble/curves/secp256k1";
-import type { RecordInput } from "../core";
-import { signBip322Multisig, signBip322P2wpkh } from "../core/bitcoin/bip322-sign";
-import { controlMessage } from "../core/reconcile-refs";
+import type { RecordInput } from "../../core";
+import { signBip322Multisig, signBip322P2wpkh } from "../../core/chains/bitcoin/bip322-sign";
+import { controlMessage } from "../../core/protocol/references";
 import { BitcoinRegtest, multisigWallet, REGTEST_CHAIN, singleKeyWallet, type RegtestWallet } from "./bitcoin-regtest";
 import { createEsploraApp } from "./esplora-bcoin";
 import { EMPTY_FIELDS } from "./sample-records";

@@ -3,12 +3,12 @@
  * some of Hardhat's default accounts, and the records that disclose them truthfully — declarations with real
  * control signatures, movements naming their logs and transactions, snapshots — so that `aiqyn reconcile` and
  * the page's Holdings view find the records and the chain in agreement; then the multisig treasury, a real
- * 2-of-3 Safe (server/demo-treasury.ts). docs/RECONCILIATION.md lists the accounts (their keys are public:
+ * 2-of-3 Safe (server/demo/treasury.ts). docs/RECONCILIATION.md lists the accounts (their keys are public:
  * local use only).
  */
 import { ContractFactory, formatEther, HDNodeWallet, JsonRpcProvider, Mnemonic, parseUnits, type Wallet } from "ethers";
-import { registryCaip10, type RecordInput } from "../core";
-import { treasuryDemoRecords, TREASURY_OWNERS } from "./demo-treasury";
+import { registryCaip10, type RecordInput } from "../../core";
+import { treasuryDemoRecords, TREASURY_OWNERS } from "./treasury";
 import { EMPTY_FIELDS, movementRef, signedDeclaration, snapshotFields, type Holding } from "./sample-records";
 
 /** Hardhat's default accounts the demo uses, by index of the default mnemonic's path. */

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ContractFactory, type Signer } from "ethers";
-import { AiqynError } from "../core";
+import { AiqynError } from "../../core";
 
 export const ARTIFACT_PATH = path.resolve(
   __dirname,

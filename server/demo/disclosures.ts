@@ -5,7 +5,7 @@
  * retraction. Loaded only into an empty store, so the corrections can name seqs: the groups are posted in
  * order, and the second group's `corrects` point into the first.
  */
-import { bytesToHex, keccak256, utf8Bytes, type RecordInput } from "../core";
+import { bytesToHex, keccak256, utf8Bytes, type RecordInput } from "../../core";
 
 const DAY = 86_400;
 const ZERO_HASH = "0x" + "00".repeat(32);

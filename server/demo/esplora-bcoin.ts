@@ -7,7 +7,7 @@
  */
 import express, { type Express, type Response } from "express";
 import { Address, OutScript } from "@scure/btc-signer";
-import { scureNetwork } from "../core/bitcoin/networks";
+import { scureNetwork } from "../../core/chains/bitcoin/networks";
 import { REGTEST, revHex, type BcoinMeta, type BitcoinRegtest } from "./bitcoin-regtest";
 
 const PAGE = 25;

@@ -1,11 +1,11 @@
 /**
- * Building blocks of the sample records that the demo (server/demo-chain.ts), the bench (scripts/bench/), the
+ * Building blocks of the sample records that the demo (server/demo/chain.ts), the bench (scripts/bench/), the
  * vector generator (scripts/gen-vectors.ts) and the reconciler's tests (test/core/reconcile-fixture.ts) write:
  * the optional fields left empty, a record of a sample ledger, and the Reconciliation v1 fields of a
  * WALLET_DECLARED (signed control message), a VALUATION snapshot and a movement's reference
  * (docs/RECONCILIATION.md). The formats themselves are core's; this module only fills them in.
  */
-import { controlMessage, ZERO_BYTES32, type RecordInput, type RecordKind, type RecordV1 } from "../core";
+import { controlMessage, ZERO_BYTES32, type RecordInput, type RecordKind, type RecordV1 } from "../../core";
 
 /** A record's optional fields, empty: no value, counterparty, reference, document, memo or correction. */
 export const EMPTY_FIELDS: Pick<

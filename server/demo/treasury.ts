@@ -1,12 +1,12 @@
 /**
- * The demo's multisig treasury: a real Safe 1.4.1, 2-of-3 of Hardhat's accounts #7–#9 (server/demo-safe.ts),
+ * The demo's multisig treasury: a real Safe 1.4.1, 2-of-3 of Hardhat's accounts #7–#9 (server/demo/safe.ts),
  * declared for dUSDT and ETH by two owners' signatures, receiving seized coin and paying a grant and an expense
  * through execTransaction — the treasury setup a state fund would use — with the records that disclose it all.
  * docs/RECONCILIATION.md "The demo" lists the accounts.
  */
 import { formatEther, Interface, parseEther, parseUnits, type Signer } from "ethers";
-import { controlHash, type RecordInput } from "../core";
-import { createSafe, deploySafeInfrastructure, type DemoSafe } from "./demo-safe";
+import { controlHash, type RecordInput } from "../../core";
+import { createSafe, deploySafeInfrastructure, type DemoSafe } from "./safe";
 import { declarationFields, EMPTY_FIELDS, movementRef, snapshotFields, type Holding } from "./sample-records";
 
 /** Hardhat's default accounts that own the demo Safe (2 of them must sign). */

@@ -7,18 +7,18 @@ import express, { type Request, type Response } from "express";
 import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
-import type { ServerConfig } from "./config";
+import type { ServerConfig } from "../config";
 import { recordsFeed } from "./feed";
 import type { Metrics } from "./metrics";
 import * as mw from "./middleware";
-import { MAX_DOCUMENT_BYTES } from "./documents";
-import { IDEMPOTENCY_KEY_PATTERN } from "./ingest";
+import { MAX_DOCUMENT_BYTES } from "../documents";
+import { IDEMPOTENCY_KEY_PATTERN } from "../ingest";
 import { openApiDocument } from "./openapi";
 import { pageConfig, withPageConfig } from "./page-config";
 import { ProblemError, invalidParameter, notFound, problemBody } from "./problem";
 import type { Readiness } from "./readiness";
-import { parseIntParam, type Service } from "./service";
-import type { Store } from "./store/types";
+import { parseIntParam, type Service } from "../service";
+import type { Store } from "../store/types";
 
 export interface AppDeps {
   service: Service;
@@ -189,7 +189,7 @@ function publisherDesk(app: express.Express, webDir: string): void {
 function pageRoutes(app: express.Express, { config, service }: AppDeps): void {
   const webDir = config.webDir;
   if (webDir && fs.existsSync(path.join(webDir, "index.html"))) {
-    // The page carries this deployment's trust root and public RPCs (server/page-config.ts).
+    // The page carries this deployment's trust root and public RPCs (server/http/page-config.ts).
     const html = fs.readFileSync(path.join(webDir, "index.html"), "utf8");
     const sendPage = (res: Response) => {
       const info = service.registryInfo();

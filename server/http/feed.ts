@@ -3,7 +3,7 @@
  * says so: nothing in it is checked; every entry links to the record's verify page, where the citizen's own
  * browser checks it against the chain. Ids are stable per registry and seq (`urn:aiqyn-record:…`).
  */
-import type { Store, StoredRecord } from "./store/types";
+import type { Store, StoredRecord } from "../store/types";
 
 export const FEED_RECORDS = 50;
 

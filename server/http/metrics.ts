@@ -3,7 +3,7 @@
  * Gauges read the store when scraped, so they never drift from it.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { Store } from "./store/types";
+import type { Store } from "../store/types";
 
 export function createMetrics(store: Store) {
   const registry = new Registry();

@@ -7,12 +7,12 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import helmet from "helmet";
 import { rateLimit } from "express-rate-limit";
 import type { Logger } from "pino";
-import type { ServerConfig } from "./config";
+import type { ServerConfig } from "../config";
 import { findDuplicateKey } from "./json-keys";
 import type { Metrics } from "./metrics";
 import { ProblemError, sendProblem } from "./problem";
-import { authenticate } from "./publishers";
-import type { Store } from "./store/types";
+import { authenticate } from "../publishers";
+import type { Store } from "../store/types";
 
 declare module "express-serve-static-core" {
   interface Request {

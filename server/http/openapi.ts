@@ -2,8 +2,8 @@
  * The OpenAPI 3.1 description of the HTTP API, written by hand to match docs/API.md and docs/PROTOCOL.md.
  * Served at /api/v1/openapi.json.
  */
-import { RECORD_KIND_NAMES } from "../core";
-import { FIELD_PROBLEM_CODES } from "../core/shape";
+import { RECORD_KIND_NAMES } from "../../core";
+import { FIELD_PROBLEM_CODES } from "../../core/protocol/shape";
 import { PROBLEM_CODES } from "./problem";
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const problem = (description: string) => ({
@@ -63,7 +63,7 @@ export const openApiDocument = {
         required: ["field", "code", "message"],
         properties: {
           field: { type: "string", description: 'JSON-pointer-like path, e.g. "amount" or "records/3/amount"' },
-          // Every field problem code: the one list in core/shape.ts.
+          // Every field problem code: the one list in core/protocol/shape.ts.
           code: { type: "string", enum: [...FIELD_PROBLEM_CODES] },
           message: { type: "string" },
         },
@@ -76,7 +76,7 @@ export const openApiDocument = {
           title: { type: "string" },
           status: { type: "integer" },
           detail: { type: "string" },
-          // Every code the server answers with: the one table in server/problem.ts.
+          // Every code the server answers with: the one table in server/http/problem.ts.
           code: { type: "string", enum: [...PROBLEM_CODES] },
           instance: { type: "string" },
           errors: { type: "array", items: ref("FieldProblem") },

@@ -5,7 +5,7 @@
  * it into index.html as `<meta name="aiqyn-config" content="{json}">`; web/build.mjs can bake the same for a
  * static host. The page reads it in web/src/config.ts.
  */
-import { makeTrustRoot, type RegistryInfo, type TrustRoot } from "../core";
+import { makeTrustRoot, type RegistryInfo, type TrustRoot } from "../../core";
 
 export interface PageConfig {
   trust: TrustRoot;

@@ -3,7 +3,7 @@
  * (no HTML page, no stack trace) ever leaves the server.
  */
 import type { Response } from "express";
-import { AiqynError, type AiqynCode, type FieldProblem } from "../core";
+import { AiqynError, type AiqynCode, type FieldProblem } from "../../core";
 
 /** Every problem code the API answers with and its title; docs/API.md lists the same codes (a test checks). */
 const TITLES = {

@@ -4,12 +4,12 @@
  * provider key) goes to the log only.
  */
 import type { Logger } from "pino";
-import type { AnchorErrorCode, Anchorer } from "./anchorer";
-import type { ChainClient } from "./chain";
-import type { Leadership, LeaderStatus } from "./leader";
+import type { AnchorErrorCode, Anchorer } from "../anchoring/anchorer";
+import type { ChainClient } from "../anchoring/chain";
+import type { Leadership, LeaderStatus } from "../anchoring/leader";
 import { ProblemError } from "./problem";
-import type { RegistryWatch } from "./registry-watch";
-import type { Store } from "./store/types";
+import type { RegistryWatch } from "../anchoring/registry-watch";
+import type { Store } from "../store/types";
 
 /** The codes a failing check reports: the part's own, or the anchorer's last error. */
 export type ReadinessCode =

@@ -5,7 +5,7 @@
  * suite run on both. Every method is asynchronous because PostgreSQL answers over a socket.
  */
 import type { Hex, RecordInput, RecordKind, RecordStanding, RecordV1 } from "../../core";
-import type { AggregateRow } from "./aggregates";
+import type { AggregateRow } from "./internal/aggregates";
 
 export type BatchStatus = "sealed" | "submitted" | "anchored";
 
@@ -165,7 +165,7 @@ export interface Store {
   correctionsOf(
     seqs: readonly number[],
   ): Promise<{ seq: number; corrects: number; kind: RecordKind; standing: RecordStanding }[]>;
-  /** The statistics kept at write time (server/store/aggregates.ts) and the current holdings' records. */
+  /** The statistics kept at write time (server/store/internal/aggregates.ts) and the current holdings' records. */
   aggregates(): Promise<{ rows: AggregateRow[]; holdings: RecordV1[] }>;
   /** Every record in seq order (for stats); callers must not hold on to it. */
   allRecords(): Promise<RecordV1[]>;

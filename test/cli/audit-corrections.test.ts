@@ -3,7 +3,7 @@
 // names its end block and a correction of the amount at the same block are not.
 import { expect } from "chai";
 import type { RecordV1 } from "../../core";
-import { ledgerRecord } from "../../server/sample-records";
+import { ledgerRecord } from "../../server/demo/sample-records";
 import { CorrectionsTracker } from "../../scripts/cli/audit/corrections";
 
 const ACCOUNT = "eip155:1:0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";

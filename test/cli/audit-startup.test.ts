@@ -2,7 +2,7 @@
 // the real server (server/main.ts as a child process) against a registry on the in-process chain.
 import { expect } from "chai";
 import { AiqynError, createRegistryReader } from "../../core";
-import { checkAnchorDelay } from "../../server/deployment-check";
+import { checkAnchorDelay } from "../../server/anchoring/deployment-check";
 import { chainRpcUrl, deployTestRegistry, testProvider } from "../helpers/chain";
 import { prepareChildServer, spawnServer } from "../helpers/child-server";
 

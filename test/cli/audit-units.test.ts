@@ -5,9 +5,9 @@ import { createRegistryReader, hexToBytes, bytesToHex, type Hex, type RecordV1 }
 import { asOfOption } from "../../scripts/cli/audit/command";
 import { checkRegistryCode, loadCompiledRegistry } from "../../scripts/cli/audit/code-check";
 import { csvCell } from "../../scripts/cli/audit/csv";
-import { fundFigures } from "../../core/totals";
+import { fundFigures } from "../../core/protocol/totals";
 import { sampleSeqs } from "../../scripts/cli/audit/views";
-import { recordStandings } from "../../core/standing";
+import { recordStandings } from "../../core/protocol/standing";
 import { diffReports } from "../../scripts/cli/diff";
 import { takeJsonFlag } from "../../scripts/cli/io";
 import { chainRpcUrl, deployTestRegistry, testProvider } from "../helpers/chain";

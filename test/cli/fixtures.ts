@@ -2,7 +2,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { leafHash, nextHead, ZERO_BYTES32, type Hex, type OnChainBatch, type RecordV1 } from "../../core";
-import { buildBatchTree } from "../../core/tree";
+import { buildBatchTree } from "../../core/protocol/tree";
 import { numberedRecord } from "../core/fixtures";
 
 /** The CLI tests' records: core's numbered series. */

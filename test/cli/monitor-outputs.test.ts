@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chainDemoRecords, DEMO_ACCOUNTS } from "../../server/demo-chain";
+import { chainDemoRecords, DEMO_ACCOUNTS } from "../../server/demo/chain";
 import { postRecords, startTestStack, type TestStack } from "../helpers/stack";
 import { chainArgs, runCli } from "./cli-helpers";
 

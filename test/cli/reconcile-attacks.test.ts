@@ -6,7 +6,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { registryCaip10 } from "../../core";
-import { signedDeclaration } from "../../server/sample-records";
+import { signedDeclaration } from "../../server/demo/sample-records";
 import { fundedWallet } from "../helpers/chain";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import { auditReport, chainArgs, runCli } from "./cli-helpers";

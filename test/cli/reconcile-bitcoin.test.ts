@@ -2,8 +2,8 @@
 // on the in-process EVM chain, the demo's Bitcoin year on a bcoin regtest node served as Esplora.
 import { expect } from "chai";
 import { registryCaip10 } from "../../core";
-import { REGTEST_CHAIN } from "../../server/bitcoin-regtest";
-import { btcTxRef, runBitcoinFund, type BitcoinFund } from "../../server/demo-bitcoin";
+import { REGTEST_CHAIN } from "../../server/demo/bitcoin-regtest";
+import { btcTxRef, runBitcoinFund, type BitcoinFund } from "../../server/demo/bitcoin";
 import { startRegtestStack, type RegtestStack } from "../helpers/bitcoin";
 import { postRecords, startTestStack, type TestStack } from "../helpers/stack";
 import { chainArgs, runCli } from "./cli-helpers";

@@ -1,9 +1,9 @@
 // `aiqyn reconcile` end to end: the real binary, the real server on the in-process chain, the demo's real
-// transfers and truthful records (server/demo-chain.ts) — clean — then an undisclosed transfer on chain.
+// transfers and truthful records (server/demo/chain.ts) — clean — then an undisclosed transfer on chain.
 import { expect } from "chai";
 import hre from "hardhat";
 import { Contract, HDNodeWallet, Mnemonic, parseUnits } from "ethers";
-import { chainDemoRecords, DEMO_ACCOUNTS } from "../../server/demo-chain";
+import { chainDemoRecords, DEMO_ACCOUNTS } from "../../server/demo/chain";
 import { postRecords, startTestStack, type TestStack } from "../helpers/stack";
 import { chainArgs, runCli } from "./cli-helpers";
 

@@ -1,15 +1,15 @@
-// One batch's served records against the chain's batch(id) (core/batch-check.ts): the audit's findings
+// One batch's served records against the chain's batch(id) (core/verify/batch-check.ts): the audit's findings
 // (checkBatchRecords) and the page's verdict over them (batchVerdict), with core's and an injected Keccak.
 import { expect } from "chai";
 import { keccak256, leafHash, type Keccak, type RecordV1 } from "../../core";
-import { batchVerdict, checkBatchRecords, type BatchFinding } from "../../core/batch-check";
+import { batchVerdict, checkBatchRecords, type BatchFinding } from "../../core/verify/batch-check";
 import { fastKeccak } from "../../scripts/cli/fast-keccak";
 import { chainBatchFor, served } from "../cli/fixtures";
 import { numberedRecord as makeRecord, seededRecords } from "./fixtures";
 
 const codes = (findings: BatchFinding[]) => findings.map((f) => f.code).sort();
 
-describe("core/batch-check: the findings on a batch's served records", () => {
+describe("core/verify/batch-check: the findings on a batch's served records", () => {
   const records = [1, 2, 3, 4, 5].map((seq) => makeRecord(seq));
   const chain = chainBatchFor(1, records);
 
@@ -122,7 +122,7 @@ describe("core/batch-check: the findings on a batch's served records", () => {
   });
 });
 
-describe("core/batch-check: the page's verdict on a batch", () => {
+describe("core/verify/batch-check: the page's verdict on a batch", () => {
   const records = seededRecords(11, 41, 9);
   const entries = () => records.map((r) => ({ record: { ...r }, leaf: leafHash(r) }));
   const onChain = chainBatchFor(3, records);

@@ -1,4 +1,4 @@
-// core/batch-position.ts against naive references: a record is bound to its seq only by its whole batch, one
+// core/verify/batch-position.ts against naive references: a record is bound to its seq only by its whole batch, one
 // record per seq rebuilding the anchored root. Two records with one seq, in any order and as siblings (whose
 // swap rebuilds the same root from a bare leaf list), bind neither.
 import { expect } from "chai";
@@ -15,7 +15,7 @@ const batchOf = (records: RecordV1[], firstSeq = records[0]!.seq): OnChainBatch 
 });
 const served = (records: RecordV1[]) => records.map((record) => ({ record, leaf: leafHash(record) }));
 
-describe("core/batch-position: a record's place in its anchored batch", () => {
+describe("core/verify/batch-position: a record's place in its anchored batch", () => {
   const honest = [numberedRecord(1), numberedRecord(2), numberedRecord(3), numberedRecord(4)];
 
   it("binds each record of an honest batch, served in any order", () => {

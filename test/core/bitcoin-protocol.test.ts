@@ -2,16 +2,16 @@ import { expect } from "chai";
 import { secp256k1, schnorr } from "@noble/curves/secp256k1";
 import { p2tr, p2wpkh, WIF } from "@scure/btc-signer";
 import { parseCaip10, parseCaip19, parseCaip2, parseMovementRef, validateRecord, type RecordV1 } from "../../core";
-import { verifyBip322Simple } from "../../core/bitcoin/bip322";
+import { verifyBip322Simple } from "../../core/chains/bitcoin/bip322";
 import {
   signBip322Multisig,
   signBip322P2tr,
   signBip322P2wpkh,
   signBip322P2wsh,
   sortedMultisig,
-} from "../../core/bitcoin/bip322-sign";
-import { bitcoinNetwork, decodeBitcoinAddress, REGTEST_GENESIS } from "../../core/bitcoin/networks";
-import { base64, decodeWitness, encodeWitness } from "../../core/bitcoin/witness";
+} from "../../core/chains/bitcoin/bip322-sign";
+import { bitcoinNetwork, decodeBitcoinAddress, REGTEST_GENESIS } from "../../core/chains/bitcoin/networks";
+import { base64, decodeWitness, encodeWitness } from "../../core/chains/bitcoin/witness";
 import { validBatches } from "../../scripts/gen-vectors";
 import { bcoinVerifyBip322, referenceSign, referenceVerify } from "../helpers/bip322-reference";
 

@@ -1,8 +1,8 @@
-// A real, consistent proof bundle for the bundle tests: records in a tree built by core/tree, a receipt signed by
+// A real, consistent proof bundle for the bundle tests: records in a tree built by core/protocol/tree, a receipt signed by
 // a real ethers Wallet over core's digest.
 import { getBytes, Wallet } from "ethers";
 import { BUNDLE_FORMAT, leafHash, receiptDigest, type Hex, type ProofBundle, type RecordV1 } from "../../core";
-import { buildBatchTree, type BatchTree } from "../../core/tree";
+import { buildBatchTree, type BatchTree } from "../../core/protocol/tree";
 import { seededRecords } from "./fixtures";
 
 export const SIGNER = new Wallet("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");

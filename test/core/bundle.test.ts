@@ -41,7 +41,7 @@ function edit(json: Record<string, unknown>, path: string, value: unknown): Reco
   return copy;
 }
 
-describe("core/bundle: parseBundle", () => {
+describe("core/protocol/bundle: parseBundle", () => {
   let json: Record<string, unknown>;
   before(async () => {
     json = asJson(await makeBundle(makeBatch(3, 11, 20), 6));

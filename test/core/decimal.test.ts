@@ -5,7 +5,7 @@ import { formatDecimal, parseDecimal, UINT256_MAX } from "../../core";
 const MAX_AMOUNT = "115792089237316195423570985008687907853269984665640564039457.584007913129639935"; // (2^256 − 1) / 10^18
 const MAX_USD = "1157920892373161954235709850086879078532699846656405640394575840079131296399.35"; // (2^256 − 1) / 100
 
-describe("core/decimal: parseDecimal", () => {
+describe("core/protocol/decimal: parseDecimal", () => {
   const accepted: [string, number, bigint][] = [
     ["0", 18, 0n],
     ["0.0", 18, 0n],

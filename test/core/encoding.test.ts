@@ -31,7 +31,7 @@ function expectInvalid(fn: () => unknown, field: string) {
   expect.fail(`expected INVALID_RECORD for ${field}`);
 }
 
-describe("core/encoding", () => {
+describe("core/protocol/encoding", () => {
   it("leafAbiValues: version 1, kind code, scaled decimals, lowercase documentHash, in LEAF_ABI_TYPES order", () => {
     const r = sampleRecord({ kind: "GRANT", amount: "1.5", valueUsd: "2.25", documentHash: `0x${"AB".repeat(32)}` });
     expect(leafAbiValues(r)).to.deep.equal([

@@ -1,12 +1,17 @@
 import { expect } from "chai";
 import { AiqynError } from "../../core";
-import { agreeingBitcoinReader } from "../../core/bitcoin/esplora-agree";
-import { createEsploraHttpGet } from "../../core/bitcoin/esplora-http";
-import { balanceFromHistory, createEsploraReader, scanHistory, type HistoryScan } from "../../core/bitcoin/esplora";
-import { singleKeyWallet } from "../../server/bitcoin-regtest";
+import { agreeingBitcoinReader } from "../../core/chains/bitcoin/esplora-agree";
+import { createEsploraHttpGet } from "../../core/chains/bitcoin/esplora-http";
+import {
+  balanceFromHistory,
+  createEsploraReader,
+  scanHistory,
+  type HistoryScan,
+} from "../../core/chains/bitcoin/esplora";
+import { singleKeyWallet } from "../../server/demo/bitcoin-regtest";
 import { startRegtestStack, type RegtestStack } from "../helpers/bitcoin";
 
-describe("the Esplora reader (core/bitcoin/esplora*.ts) on a bcoin regtest node", function () {
+describe("the Esplora reader (core/chains/bitcoin/esplora*.ts) on a bcoin regtest node", function () {
   this.timeout(120_000);
   let stack: RegtestStack;
   const payee = singleKeyWallet();

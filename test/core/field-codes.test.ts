@@ -1,10 +1,10 @@
-// The field problem codes (core/shape.ts FIELD_PROBLEM_CODES, the union every FieldProblem's code is typed by)
+// The field problem codes (core/protocol/shape.ts FIELD_PROBLEM_CODES, the union every FieldProblem's code is typed by)
 // against the documents an independent verifier or publisher reads: none undocumented, none documented that
 // the code cannot produce.
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FIELD_PROBLEM_CODES } from "../../core/shape";
+import { FIELD_PROBLEM_CODES } from "../../core/protocol/shape";
 
 const doc = (name: string) => readFileSync(join(__dirname, "..", "..", "docs", name), "utf8");
 

@@ -11,13 +11,13 @@ import {
   verifyProof,
   type Hex,
 } from "../../core";
-import { buildBatchTree } from "../../core/tree";
+import { buildBatchTree } from "../../core/protocol/tree";
 import { referenceLayers, referenceProof, referenceRoot } from "../helpers/reference-tree";
 import { seededRecords } from "./fixtures";
 
 const leavesOf = (n: number, seed = 1): Hex[] => seededRecords(seed, 1, n).map((r) => leafHash(r));
 
-describe("core/proof and core/tree", () => {
+describe("core/protocol/proof and core/protocol/tree", () => {
   it("hashPair sorts the two children as big-endian numbers", () => {
     const a = hexToBytes(`0x${"01".repeat(32)}`);
     const b = hexToBytes(`0x${"ff".repeat(31)}00`);

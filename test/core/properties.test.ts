@@ -1,10 +1,10 @@
-// Properties of the batch tree over random batches of 1 to 2,000 records: core/tree's proofs verify with core's
+// Properties of the batch tree over random batches of 1 to 2,000 records: core/protocol/tree's proofs verify with core's
 // verifyProof against the root an independent naive reference tree computes, any single-bit change is refused, and no
 // proof is longer than maxProofLength.
 import { expect } from "chai";
 import fc from "fast-check";
 import { bytesToHex, hexToBytes, leafHash, maxProofLength, verifyProof, type Hex } from "../../core";
-import { buildBatchTree } from "../../core/tree";
+import { buildBatchTree } from "../../core/protocol/tree";
 import { referenceRoot } from "../helpers/reference-tree";
 import { seededRecords } from "./fixtures";
 
@@ -27,7 +27,7 @@ function flipBit(hex: Hex, bit: number): Hex {
   return bytesToHex(bytes);
 }
 
-describe("core/tree properties (fast-check)", function () {
+describe("core/protocol/tree properties (fast-check)", function () {
   this.timeout(300_000);
 
   it("every proof verifies against the reference root and is at most maxProofLength long", () => {

@@ -23,7 +23,7 @@ import {
   type Hex,
   type RecordV1,
 } from "../../core";
-import { buildBatchTree } from "../../core/tree";
+import { buildBatchTree } from "../../core/protocol/tree";
 import { referenceProof, referenceRoot } from "../helpers/reference-tree";
 
 const DOC = readFileSync(join(__dirname, "..", "..", "docs", "PROTOCOL.md"), "utf8");

@@ -50,7 +50,7 @@ const flipBit = (hex: string, bit: number): Hex => {
   return bytesToHex(bytes);
 };
 
-describe("core/receipt", () => {
+describe("core/protocol/receipt", () => {
   it("receiptDigest equals keccak256(AbiCoder.encode(string, uint256, address, uint64, bytes32, uint64)) for random inputs", () => {
     fc.assert(
       fc.property(

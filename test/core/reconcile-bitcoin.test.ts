@@ -8,9 +8,9 @@ import {
   type RecordV1,
   type ReconcileReport,
 } from "../../core";
-import { agreeingBitcoinReader } from "../../core/bitcoin/esplora-agree";
-import type { BitcoinChainReader } from "../../core/bitcoin/esplora";
-import { REGTEST_CHAIN, singleKeyWallet } from "../../server/bitcoin-regtest";
+import { agreeingBitcoinReader } from "../../core/chains/bitcoin/esplora-agree";
+import type { BitcoinChainReader } from "../../core/chains/bitcoin/esplora";
+import { REGTEST_CHAIN, singleKeyWallet } from "../../server/demo/bitcoin-regtest";
 import {
   balanceOf,
   btcAccount,
@@ -20,13 +20,13 @@ import {
   btcTxRef,
   runBitcoinFund,
   type BitcoinFund,
-} from "../../server/demo-bitcoin";
-import { EMPTY_FIELDS } from "../../server/sample-records";
+} from "../../server/demo/bitcoin";
+import { EMPTY_FIELDS } from "../../server/demo/sample-records";
 import { startRegtestStack, type RegtestStack } from "../helpers/bitcoin";
 import { schnorr, secp256k1 } from "@noble/curves/secp256k1";
 import { p2tr } from "@scure/btc-signer";
-import { signBip322P2tr } from "../../core/bitcoin/bip322-sign";
-import { controlMessage } from "../../core/reconcile-refs";
+import { signBip322P2tr } from "../../core/chains/bitcoin/bip322-sign";
+import { controlMessage } from "../../core/protocol/references";
 
 const REGISTRY = registryCaip10(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
 const NOW = Math.floor(Date.now() / 1000) + 3600;
@@ -49,7 +49,7 @@ const movement = (kind: RecordInput["kind"], txid: string, amount: string): Reco
   reference: btcTxRef(txid),
 });
 
-describe("Bitcoin reconciliation (core/bitcoin/reconcile.ts) on a bcoin regtest node", function () {
+describe("Bitcoin reconciliation (core/reconcile/bitcoin.ts) on a bcoin regtest node", function () {
   this.timeout(300_000);
   let stack: RegtestStack;
   let fund: BitcoinFund;

@@ -16,8 +16,8 @@ import {
   type ReconcileReport,
   type RpcRequest,
 } from "../../core";
-import { batchRoot } from "../../core/tree-levels";
-import { ledgerRecord, movementRef, signedDeclaration, snapshotFields } from "../../server/sample-records";
+import { batchRoot } from "../../core/protocol/tree-levels";
+import { ledgerRecord, movementRef, signedDeclaration, snapshotFields } from "../../server/demo/sample-records";
 import { rpc } from "./chain";
 
 export const CHAIN = "eip155:31337";

@@ -23,7 +23,7 @@ const codes = (record: Partial<RecordV1>) => {
   return result.ok ? [] : result.errors.map((e) => `${e.field}:${e.code}`);
 };
 
-describe("reconciliation references (core/caip.ts, core/reconcile-refs.ts)", () => {
+describe("reconciliation references (core/protocol/caip.ts, core/protocol/references.ts)", () => {
   it("checksums addresses exactly as ethers' getAddress does", () => {
     for (let i = 0; i < 20; i++) {
       const address = Wallet.createRandom().address.toLowerCase();

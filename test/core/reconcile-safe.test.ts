@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { Interface, parseEther, parseUnits } from "ethers";
 import { validateRecord } from "../../core";
-import { signedDeclaration } from "../../server/sample-records";
+import { signedDeclaration } from "../../server/demo/sample-records";
 import {
   CHAIN,
   codesOf,

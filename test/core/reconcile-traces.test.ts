@@ -14,8 +14,8 @@ import {
   type RpcRequest,
 } from "../../core";
 import { createHttpRpc } from "../../scripts/cli/rpc";
-import { movementRef } from "../../server/sample-records";
-import { SAFE_ARTIFACTS } from "../../server/demo-safe";
+import { movementRef } from "../../server/demo/sample-records";
+import { SAFE_ARTIFACTS } from "../../server/demo/safe";
 import { startAnvil, type Anvil } from "../helpers/anvil";
 import {
   createSafe,
@@ -168,7 +168,7 @@ describe("native value moved by internal calls, read from call traces (Safe 1.4.
   });
 });
 
-describe("call trace parsing (core/call-trace.ts)", () => {
+describe("call trace parsing (core/chains/evm/call-trace.ts)", () => {
   const a = `0x${"a".repeat(40)}`;
   const b = `0x${"b".repeat(40)}`;
   const c = `0x${"c".repeat(40)}`;

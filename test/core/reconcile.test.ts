@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { formatEther, parseEther, parseUnits } from "ethers";
 import { reconcile } from "../../core";
-import { signedDeclaration } from "../../server/sample-records";
+import { signedDeclaration } from "../../server/demo/sample-records";
 import {
   codesOf,
   deployAnchoringRegistry,

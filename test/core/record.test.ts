@@ -21,7 +21,7 @@ function wellFormed(result: { ok: true } | { ok: false; errors: FieldProblem[] }
   }
 }
 
-describe("core/record: validateRecordInput", () => {
+describe("core/protocol/record: validateRecordInput", () => {
   it("accepts a valid input and returns exactly its ten fields", () => {
     const result = input();
     expect(result.ok).to.equal(true);
@@ -254,7 +254,7 @@ describe("core/record: validateRecordInput", () => {
   });
 });
 
-describe("core/record: validateRecord (a whole record, as in a bundle)", () => {
+describe("core/protocol/record: validateRecord (a whole record, as in a bundle)", () => {
   it("accepts a valid record", () => {
     const result = validateRecord(sampleRecord());
     expect(result.ok && result.value).to.deep.equal(sampleRecord());
@@ -322,7 +322,7 @@ describe("core/record: validateRecord (a whole record, as in a bundle)", () => {
   });
 });
 
-describe("core/record: never throws, whatever JSON arrives", () => {
+describe("core/protocol/record: never throws, whatever JSON arrives", () => {
   it("validateRecordInput and validateRecord return problems (never throw) for any JSON value", () => {
     const loose = fc.oneof(
       fc.jsonValue(),

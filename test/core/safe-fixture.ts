@@ -2,8 +2,8 @@
 // it: the control message's hash signed by the owners' threshold, or approved on chain (memo 0x).
 import type { Signer } from "ethers";
 import { controlHash, registryCaip10, type RecordKind } from "../../core";
-import { createSafe, deploySafeInfrastructure, type DemoSafe } from "../../server/demo-safe";
-import { declarationFields, ledgerRecord } from "../../server/sample-records";
+import { createSafe, deploySafeInfrastructure, type DemoSafe } from "../../server/demo/safe";
+import { declarationFields, ledgerRecord } from "../../server/demo/sample-records";
 
 export { createSafe, deploySafeInfrastructure, type DemoSafe };
 

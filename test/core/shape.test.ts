@@ -10,11 +10,11 @@ import {
   parseJson,
   pointer,
   type FieldProblem,
-} from "../../core/shape";
+} from "../../core/protocol/shape";
 
 const summary = (problems: FieldProblem[]) => problems.map((p) => `${p.field}:${p.code}`);
 
-describe("core/shape: the object-shape validator of records, bundles and trust roots", () => {
+describe("core/protocol/shape: the object-shape validator of records, bundles and trust roots", () => {
   const shape = { a: integer(1), b: object({ c: integer(0) }), d: optional(integer(0)) };
 
   it("reports unknown fields first, then each field in the shape's order: missing or its check's problems", () => {

@@ -4,7 +4,7 @@ import { effectiveCorrectors, recordStandings, type CorrectionLink, type RecordK
 
 const link = (seq: number, corrects = 0, kind: RecordKind = "GRANT"): CorrectionLink => ({ seq, kind, corrects });
 
-describe("core/standing: one rule for current, superseded and retracted", () => {
+describe("core/protocol/standing: one rule for current, superseded and retracted", () => {
   it("supersedes with a correction and voids with a retraction", () => {
     const s = recordStandings([link(1), link(2), link(3, 1), link(4, 2, "RETRACTION")]);
     expect(Object.fromEntries(s)).to.deep.equal({ 1: "superseded", 2: "retracted", 3: "current", 4: "current" });

@@ -1,17 +1,17 @@
-// The fund's totals computed from records (core/totals.ts), and the merkletreejs-free root (core/tree-levels.ts)
-// the page and the audit recompute (core/batch-check.ts is tested in batch-check.test.ts).
+// The fund's totals computed from records (core/protocol/totals.ts), and the merkletreejs-free root (core/protocol/tree-levels.ts)
+// the page and the audit recompute (core/verify/batch-check.ts is tested in batch-check.test.ts).
 import { expect } from "chai";
 import { leafHash, recordStandings } from "../../core";
-import { computeTotals, fundFigures } from "../../core/totals";
-import { buildBatchTree } from "../../core/tree";
-import { batchRoot } from "../../core/tree-levels";
+import { computeTotals, fundFigures } from "../../core/protocol/totals";
+import { buildBatchTree } from "../../core/protocol/tree";
+import { batchRoot } from "../../core/protocol/tree-levels";
 import { fastKeccak } from "../../scripts/cli/fast-keccak";
 import { referenceStats } from "../helpers/reference-stats";
 import { sampleRecord, seededRecords } from "./fixtures";
 
 const TOTALS = { records: 0, anchored: 0, pending: 0, batches: 0 };
 
-describe("core/totals: the fund's figures from records", () => {
+describe("core/protocol/totals: the fund's figures from records", () => {
   it("counts only current records, and a retracted correction restores the original", () => {
     const records = [
       sampleRecord({ seq: 1, kind: "GRANT", valueUsd: "100.00", amount: "1" }),
@@ -51,7 +51,7 @@ describe("core/totals: the fund's figures from records", () => {
   });
 });
 
-describe("core/tree-levels: the page's root, without merkletreejs", () => {
+describe("core/protocol/tree-levels: the page's root, without merkletreejs", () => {
   it("equals the validated batch tree's root for every size up to 70, with core's and hash-wasm's Keccak", async () => {
     const { keccak, name } = await fastKeccak();
     expect(name).to.equal("hash-wasm");

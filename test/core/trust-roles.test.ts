@@ -26,7 +26,7 @@ function codeOf(fn: () => unknown): string | undefined {
   return undefined;
 }
 
-describe("core/trust: the aiqyn-trust/1 trust root", () => {
+describe("core/protocol/trust: the aiqyn-trust/1 trust root", () => {
   it("round-trips through its canonical file text", () => {
     const trust = makeTrustRoot(11155111, REGISTRY, 123456);
     expect(parseTrustRootText(formatTrustRoot(trust))).to.deep.equal(trust);
@@ -65,7 +65,7 @@ describe("core/trust: the aiqyn-trust/1 trust root", () => {
   });
 });
 
-describe("core/log-scan: chunked eth_getLogs", () => {
+describe("core/chains/evm/log-scan: chunked eth_getLogs", () => {
   const logAt = (block: number): ChainLog => ({
     address: REGISTRY.toLowerCase(),
     topics: [],
@@ -120,7 +120,7 @@ describe("core/log-scan: chunked eth_getLogs", () => {
   });
 });
 
-describe("core/roles: who held a role when", () => {
+describe("core/verify/roles: who held a role when", () => {
   const a = "0x" + "a".repeat(40);
   const b = "0x" + "b".repeat(40);
   const ev = (granted: boolean, account: string, blockNumber: number, timestamp: number): RoleEvent => ({

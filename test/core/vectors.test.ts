@@ -29,7 +29,7 @@ import {
   type Hex,
   type RecordV1,
 } from "../../core";
-import { buildBatchTree } from "../../core/tree";
+import { buildBatchTree } from "../../core/protocol/tree";
 import {
   generateVectors,
   VECTORS_FORMAT,

@@ -40,7 +40,7 @@ const onChainOf = (b: BatchFixture): OnChainBatch => ({
   head: `0x${"00".repeat(32)}`,
 });
 
-describe("core/bundle: verifyBundle", () => {
+describe("core/protocol/bundle: verifyBundle", () => {
   const b1 = makeBatch(1, 1, 5);
   const b2 = makeBatch(2, 6, 8);
   let bundle: ProofBundle;

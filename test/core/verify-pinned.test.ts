@@ -73,7 +73,7 @@ async function startLiar(upstream: string, lie: (call: Call, result: unknown) =>
 
 const methods = (body: unknown) => (Array.isArray(body) ? body : [body]).map((c: { method: string }) => c.method);
 
-describe("core/verify: the pinned verifier against the real chain", function () {
+describe("core/verify/verifier: the pinned verifier against the real chain", function () {
   this.timeout(120_000);
   let stack: TestStack;
   let recorder: Recorder;

@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { Contract } from "ethers";
 import { createRegistryReader, type Receipt } from "../../core";
-import { REGISTRY_ABI } from "../../server/chain";
+import { REGISTRY_ABI } from "../../server/anchoring/chain";
 import { startChainProxy } from "../helpers/chain";
 import type { TcpProxy } from "../helpers/tcp-proxy";
 import { sampleRecord, startTestStack, type TestStack } from "../helpers/stack";

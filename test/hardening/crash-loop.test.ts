@@ -8,7 +8,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { Contract } from "ethers";
 import { createRegistryReader, parseBundle, verifyBundle, type OnChainBatch, type Receipt } from "../../core";
-import { REGISTRY_ABI } from "../../server/chain";
+import { REGISTRY_ABI } from "../../server/anchoring/chain";
 import { HARDHAT_CHAIN_ID } from "../helpers/chain";
 import { prepareChildServer, spawnServer, type ChildServer } from "../helpers/child-server";
 import { sampleRecord } from "../helpers/stack";

@@ -16,9 +16,9 @@ import {
   receiptDigest,
   type RecordV1,
 } from "../../core";
-import { buildBatchTree } from "../../core/tree";
+import { buildBatchTree } from "../../core/protocol/tree";
 import { createFastKeccak, createReceiptSigner } from "../../server/crypto";
-import { computeBatch } from "../../server/seal";
+import { computeBatch } from "../../server/anchoring/seal";
 import { seededRecords } from "../core/fixtures";
 
 const abi = AbiCoder.defaultAbiCoder();

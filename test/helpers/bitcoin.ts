@@ -1,14 +1,14 @@
 /**
- * A bcoin regtest node in process with the Esplora subset served over HTTP on port 0 (server/esplora-bcoin.ts),
+ * A bcoin regtest node in process with the Esplora subset served over HTTP on port 0 (server/demo/esplora-bcoin.ts),
  * as the reader, the reconciler and the CLI read it. More endpoints (e.g. one that hides a transaction) can be
  * served from the same node.
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { BitcoinRegtest, singleKeyWallet, type RegtestWallet } from "../../server/bitcoin-regtest";
-import { createEsploraApp, type EsploraOptions } from "../../server/esplora-bcoin";
-import { createEsploraHttpGet } from "../../core/bitcoin/esplora-http";
-import { createEsploraReader } from "../../core/bitcoin/esplora";
+import { BitcoinRegtest, singleKeyWallet, type RegtestWallet } from "../../server/demo/bitcoin-regtest";
+import { createEsploraApp, type EsploraOptions } from "../../server/demo/esplora-bcoin";
+import { createEsploraHttpGet } from "../../core/chains/bitcoin/esplora-http";
+import { createEsploraReader } from "../../core/chains/bitcoin/esplora";
 
 export interface RegtestStack {
   btc: BitcoinRegtest;

@@ -6,7 +6,7 @@
  */
 import { JsonRpcProvider, Wallet, parseEther, toQuantity } from "ethers";
 import { serveHardhatNetwork, type HardhatRpcServer, type Hre } from "../../scripts/hardhat-rpc";
-import { deployRegistry, type DeployedRegistry } from "../../server/deploy-registry";
+import { deployRegistry, type DeployedRegistry } from "../../server/demo/deploy-registry";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
 
 export const HARDHAT_CHAIN_ID = 31337;

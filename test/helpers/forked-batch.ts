@@ -9,7 +9,7 @@ import { Contract } from "ethers";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { BUNDLE_FORMAT, leafHash, type Hex, type ProofBundle, type RecordV1 } from "../../core";
-import { buildBatchTree } from "../../core/tree";
+import { buildBatchTree } from "../../core/protocol/tree";
 import { numberedRecord } from "../core/fixtures";
 import { chainRpcUrl, deployTestRegistry, HARDHAT_CHAIN_ID, testProvider } from "./chain";
 

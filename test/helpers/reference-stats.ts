@@ -1,7 +1,7 @@
 /**
  * Test-only naive reference for the fund's figures (docs/API.md `/api/v1/stats`), written from the document and
- * not from core/totals.ts, so that a mistake in the one definition (a kind counted as inflow, a sum, a sort, a
- * holding) is not shared by the value it is compared with. Only the standing rule (core/standing.ts, with its
+ * not from core/protocol/totals.ts, so that a mistake in the one definition (a kind counted as inflow, a sum, a sort, a
+ * holding) is not shared by the value it is compared with. Only the standing rule (core/protocol/standing.ts, with its
  * own reference test) and the decimal primitives are core's.
  */
 import {

@@ -31,7 +31,7 @@ import { startServer, type RunningServer } from "../../server";
 import { serverConfig, type LogLevel, type ServerConfig } from "../../server/config";
 import { addPublisher } from "../../server/publishers";
 import { openSqliteStore } from "../../server/store/sqlite";
-import { demoRecordGroups } from "../../server/demo";
+import { demoRecordGroups } from "../../server/demo/disclosures";
 import { HARDHAT_CHAIN_ID, chainRpcUrl, deployTestRegistry, testProvider } from "./chain";
 
 export interface TestStackOptions {

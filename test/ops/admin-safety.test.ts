@@ -1,7 +1,7 @@
 /**
  * No ops command can hand the registry to an address that cannot act, or send by surprise: by the real
  * commands against a `hardhat node` with chain id 31338 (a testnet stand-in). The new admin is a real Safe 1.4.1
- * (2-of-3, server/demo-safe.ts), so the test also shows it can act through execTransaction; the one stand-in
+ * (2-of-3, server/demo/safe.ts), so the test also shows it can act through execTransaction; the one stand-in
  * left is the broken case, a contract compiled here with solc that does not answer as a Safe.
  */
 import { expect } from "chai";
@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import hre from "hardhat";
 import { Contract, ContractFactory, keccak256, NonceManager, Wallet, ZeroAddress } from "ethers";
-import { createSafe, deploySafeInfrastructure, type DemoSafe } from "../../server/demo-safe";
+import { createSafe, deploySafeInfrastructure, type DemoSafe } from "../../server/demo/safe";
 import {
   deployWithRoles,
   expectOk as ok,

@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseEther, Wallet } from "ethers";
-import type { DeploymentFile } from "../../server/deployment-check";
+import type { DeploymentFile } from "../../server/anchoring/deployment-check";
 import { getJson } from "../helpers/http";
 import { postRecords, sampleRecord } from "../helpers/stack";
 import { waitFor } from "../helpers/wait";

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Contract, Wallet } from "ethers";
 import hre from "hardhat";
-import type { DeploymentFile } from "../../server/deployment-check";
+import type { DeploymentFile } from "../../server/anchoring/deployment-check";
 import {
   expectOk as ok,
   expectStrictBarKeyAdmin,

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import hre from "hardhat";
 import { JsonRpcProvider, ZeroAddress } from "ethers";
-import { AiqynError } from "../../core/errors";
+import { AiqynError } from "../../core/protocol/errors";
 import { chainRpcUrl } from "../helpers/chain";
 import {
   checkDeployment,
@@ -16,7 +16,7 @@ import {
   DEPLOYMENT_FORMAT,
   parseDeploymentFile,
   type DeploymentFile,
-} from "../../server/deployment-check";
+} from "../../server/anchoring/deployment-check";
 
 async function refusal(promise: Promise<unknown>): Promise<AiqynError> {
   try {

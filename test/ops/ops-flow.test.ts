@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import hre from "hardhat";
 import { Contract, getAddress, Interface, keccak256, type JsonRpcProvider, type JsonRpcSigner } from "ethers";
-import { codeHash, type DeploymentFile } from "../../server/deployment-check";
+import { codeHash, type DeploymentFile } from "../../server/anchoring/deployment-check";
 import type { StatusReport } from "../../scripts/ops/status";
 import type { StoreCheck } from "../../scripts/ops/store-check";
 import { openSqliteStore } from "../../server/store/sqlite";

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { Contract } from "ethers";
-import { REGISTRY_ABI } from "../../server/chain";
+import { REGISTRY_ABI } from "../../server/anchoring/chain";
 import { getJson } from "../helpers/http";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import { waitFor } from "../helpers/wait";

@@ -12,7 +12,7 @@ import hre from "hardhat";
 import { Contract, keccak256, NonceManager, toUtf8Bytes, Wallet } from "ethers";
 import { batchHash, txBuilderChecksum } from "../../scripts/ops/safe";
 import type { StatusReport } from "../../scripts/ops/status";
-import { createSafe, deploySafeInfrastructure, type DemoSafe } from "../../server/demo-safe";
+import { createSafe, deploySafeInfrastructure, type DemoSafe } from "../../server/demo/safe";
 import {
   deployWithRoles,
   expectOk as ok,

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import hre from "hardhat";
 import { Contract, keccak256, Wallet } from "ethers";
-import type { DeploymentFile } from "../../server/deployment-check";
+import type { DeploymentFile } from "../../server/anchoring/deployment-check";
 import type { StoreCheck } from "../../scripts/ops/store-check";
 import { openSqliteStore } from "../../server/store/sqlite";
 import { spawnServer, type ChildServer } from "../helpers/child-server";

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { makeError } from "ethers";
 import { AiqynError } from "../../core";
-import { anchorErrorCode } from "../../server/anchorer";
+import { anchorErrorCode } from "../../server/anchoring/anchorer";
 
 const coded = (code: string, message = "failed") => Object.assign(new Error(message), { code });
 

@@ -1,19 +1,19 @@
-// The demo's Bitcoin half (server/demo-bitcoin.ts): a bcoin regtest node in process, its Esplora endpoint with
+// The demo's Bitcoin half (server/demo/bitcoin.ts): a bcoin regtest node in process, its Esplora endpoint with
 // CORS, records that reconcile clean; bcoin never loads on the production path; the page config carries
 // PUBLIC_ESPLORA_URLS.
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { reconcile, registryCaip10, type RecordV1 } from "../../core";
-import { createEsploraHttpGet } from "../../core/bitcoin/esplora-http";
-import { createEsploraReader } from "../../core/bitcoin/esplora";
+import { createEsploraHttpGet } from "../../core/chains/bitcoin/esplora-http";
+import { createEsploraReader } from "../../core/chains/bitcoin/esplora";
 import { loadConfig } from "../../server/config";
-import { startDemoBitcoin, type DemoBitcoin } from "../../server/demo-bitcoin";
-import { pageConfig } from "../../server/page-config";
+import { startDemoBitcoin, type DemoBitcoin } from "../../server/demo/bitcoin";
+import { pageConfig } from "../../server/http/page-config";
 
 const ROOT = path.join(__dirname, "..", "..");
 
-describe("the demo's Bitcoin node (server/demo-bitcoin.ts)", function () {
+describe("the demo's Bitcoin node (server/demo/bitcoin.ts)", function () {
   this.timeout(180_000);
   let demo: DemoBitcoin;
   before(async () => {

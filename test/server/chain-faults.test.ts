@@ -2,7 +2,7 @@
 // Records are accepted and stay pending, /readyz says why, and everything is anchored once the chain is back.
 import { expect } from "chai";
 import { Contract } from "ethers";
-import { REGISTRY_ABI } from "../../server/chain";
+import { REGISTRY_ABI } from "../../server/anchoring/chain";
 import { startChainProxy } from "../helpers/chain";
 import { getJson } from "../helpers/http";
 import type { TcpProxy } from "../helpers/tcp-proxy";

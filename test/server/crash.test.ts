@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { Contract } from "ethers";
 import { createRegistryReader, parseBundle, verifyBundle, type Receipt } from "../../core";
-import { REGISTRY_ABI } from "../../server/chain";
+import { REGISTRY_ABI } from "../../server/anchoring/chain";
 import { HARDHAT_CHAIN_ID } from "../helpers/chain";
 import { prepareChildServer, spawnServer } from "../helpers/child-server";
 import { getJson, postJson } from "../helpers/http";

@@ -5,8 +5,8 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { controlHash, registryCaip10, type RecordInput } from "../../core";
 import { createControlCheck } from "../../server/control-check";
-import { createSafe, deploySafeInfrastructure, type DemoSafe } from "../../server/demo-safe";
-import { declarationFields, signedDeclaration } from "../../server/sample-records";
+import { createSafe, deploySafeInfrastructure, type DemoSafe } from "../../server/demo/safe";
+import { declarationFields, signedDeclaration } from "../../server/demo/sample-records";
 import { postJson } from "../helpers/http";
 import { sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 

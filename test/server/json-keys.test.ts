@@ -1,6 +1,6 @@
 // Duplicate member names in a JSON body: found at any depth, after unescaping, and never in strings.
 import { expect } from "chai";
-import { findDuplicateKey } from "../../server/json-keys";
+import { findDuplicateKey } from "../../server/http/json-keys";
 
 describe("server: duplicate JSON member names", () => {
   it("finds a repeated name in one object at any depth, compared after unescaping", () => {

@@ -1,9 +1,9 @@
-// The OpenAPI document the server serves (server/openapi.ts): whole (every $ref names a schema it defines, every
+// The OpenAPI document the server serves (server/http/openapi.ts): whole (every $ref names a schema it defines, every
 // required property is described) and its code lists are the one tables the code is typed by.
 import { expect } from "chai";
-import { FIELD_PROBLEM_CODES } from "../../core/shape";
-import { openApiDocument } from "../../server/openapi";
-import { PROBLEM_CODES } from "../../server/problem";
+import { FIELD_PROBLEM_CODES } from "../../core/protocol/shape";
+import { openApiDocument } from "../../server/http/openapi";
+import { PROBLEM_CODES } from "../../server/http/problem";
 
 interface Schema {
   required?: string[];

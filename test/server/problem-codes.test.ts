@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { PROBLEM_CODES } from "../../server/problem";
+import { PROBLEM_CODES } from "../../server/http/problem";
 
 /** The codes named in docs/API.md's problem table: the second column of every row under its header. */
 function documentedProblemCodes(): string[] {

@@ -9,7 +9,7 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { Contract, Wallet, id, toQuantity } from "ethers";
 import { startServer } from "../../server";
-import { REGISTRY_ABI } from "../../server/chain";
+import { REGISTRY_ABI } from "../../server/anchoring/chain";
 import { serverConfig } from "../../server/config";
 import { DEV_MNEMONIC, PAGE_NO_RPC_VERDICT, SAFE_CONFIRMATIONS, publicRpcWarning } from "../../server/start-checks";
 import { en } from "../../web/src/lang/en";

@@ -2,7 +2,7 @@
 // batch is anchored exactly once, by whichever of the two transactions lands.
 import { expect } from "chai";
 import { Contract, Transaction } from "ethers";
-import { REGISTRY_ABI } from "../../server/chain";
+import { REGISTRY_ABI } from "../../server/anchoring/chain";
 import { postRecords, sampleRecord, startTestStack } from "../helpers/stack";
 import { waitFor } from "../helpers/wait";
 

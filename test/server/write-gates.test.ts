@@ -2,7 +2,7 @@
 // batch (a leaked key anchored first) or this server's key lost ANCHORER_ROLE. And a pause ends at once.
 import { expect } from "chai";
 import { Contract, id } from "ethers";
-import { REGISTRY_ABI } from "../../server/chain";
+import { REGISTRY_ABI } from "../../server/anchoring/chain";
 import { getJson, postJson } from "../helpers/http";
 import { waitFor } from "../helpers/wait";
 import { postRecords, sampleRecord, stackPerTest } from "../helpers/stack";

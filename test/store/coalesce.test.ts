@@ -1,7 +1,7 @@
-// Coalesced reads (server/store/coalesce.ts): callers share reads, and every caller's answer comes from a read
+// Coalesced reads (server/store/postgres/coalesce.ts): callers share reads, and every caller's answer comes from a read
 // that started after its call (so a write committed before the call is always seen).
 import { expect } from "chai";
-import { Coalesced, CoalescedByKey } from "../../server/store/coalesce";
+import { Coalesced, CoalescedByKey } from "../../server/store/postgres/coalesce";
 
 /** A read whose answers are released by hand; `value` is what the store holds when a read starts. */
 function controlledRead() {

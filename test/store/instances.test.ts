@@ -9,7 +9,7 @@ import path from "node:path";
 import { Contract, type JsonRpcProvider } from "ethers";
 import pg from "pg";
 import { createRegistryReader, parseBundle, verifyBundle, type Receipt } from "../../core";
-import { REGISTRY_ABI } from "../../server/chain";
+import { REGISTRY_ABI } from "../../server/anchoring/chain";
 import { addPublisher } from "../../server/publishers";
 import { openPostgresStore } from "../../server/store/postgres";
 import { HARDHAT_CHAIN_ID, chainRpcUrl, deployTestRegistry, testProvider, type TestRegistry } from "../helpers/chain";

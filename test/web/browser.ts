@@ -10,7 +10,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { makeTrustRoot, type TrustRoot } from "../../core/trust";
+import { makeTrustRoot, type TrustRoot } from "../../core/protocol/trust";
 import { runExport } from "../../scripts/cli/export";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

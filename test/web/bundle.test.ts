@@ -56,7 +56,7 @@ describe("web: the verify path's bundle", function () {
   it("keeps the reconciler, uPlot and the fund's checker off the verify path", function () {
     const onPath = [...verifyPath(dist).keys()];
     const text = [...verifyPath(dist).values()].join("\n");
-    expect(text).to.not.include("UNDISCLOSED_TRANSFER"); // core/reconcile-movements.ts's finding code
+    expect(text).to.not.include("UNDISCLOSED_TRANSFER"); // core/reconcile/movements.ts's finding code
     expect(text).to.not.include("uplot"); // uPlot's class names
     expect(onPath.some((f) => /fund-view|holdings-view|ledger-view/.test(f))).to.equal(false);
   });

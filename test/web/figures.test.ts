@@ -11,7 +11,7 @@ import os from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import type { BatchInfo, RecordInput, RecordV1, Stats } from "../../core";
-import { computeTotals } from "../../core/totals";
+import { computeTotals } from "../../core/protocol/totals";
 import { getJson } from "../helpers/http";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import {

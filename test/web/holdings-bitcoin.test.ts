@@ -4,8 +4,8 @@
 import { expect } from "chai";
 import type { Page } from "playwright-core";
 import { registryCaip10 } from "../../core";
-import { REGTEST_CHAIN } from "../../server/bitcoin-regtest";
-import { runBitcoinFund, type BitcoinFund } from "../../server/demo-bitcoin";
+import { REGTEST_CHAIN } from "../../server/demo/bitcoin-regtest";
+import { runBitcoinFund, type BitcoinFund } from "../../server/demo/bitcoin";
 import { startRegtestStack, type RegtestStack } from "../helpers/bitcoin";
 import { postRecords, startTestStack, type TestStack } from "../helpers/stack";
 import { screenshot, startBrowser, withCheckedPage, type Browser } from "./browser";

@@ -2,7 +2,7 @@
 // (eth_chainId) that it serves the chain it is used for; one of another chain is refused, with no verdicts shown.
 import { expect } from "chai";
 import hre from "hardhat";
-import { chainDemoRecords } from "../../server/demo-chain";
+import { chainDemoRecords } from "../../server/demo/chain";
 import { postRecords, startTestStack, type TestStack } from "../helpers/stack";
 import { closedPort, startBrowser, withCheckedPage, type Browser } from "./browser";
 

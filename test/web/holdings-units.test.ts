@@ -6,7 +6,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { ContractFactory, parseUnits } from "ethers";
 import { registryCaip10 } from "../../core";
-import { EMPTY_FIELDS, signedDeclaration } from "../../server/sample-records";
+import { EMPTY_FIELDS, signedDeclaration } from "../../server/demo/sample-records";
 import { fundedWallet } from "../helpers/chain";
 import { postRecords, startTestStack, type TestStack } from "../helpers/stack";
 import { screenshot, startBrowser, withCheckedPage, type Browser } from "./browser";

@@ -5,7 +5,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { Contract, HDNodeWallet, Mnemonic, parseUnits } from "ethers";
 import type { Page } from "playwright-core";
-import { chainDemoRecords, DEMO_ACCOUNTS } from "../../server/demo-chain";
+import { chainDemoRecords, DEMO_ACCOUNTS } from "../../server/demo/chain";
 import { postRecords, startTestStack, type TestStack } from "../helpers/stack";
 import { screenshot, startBrowser, withCheckedPage, type Browser } from "./browser";
 

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import hre from "hardhat";
 import type { Page } from "playwright-core";
-import { chainDemoRecords } from "../../server/demo-chain";
+import { chainDemoRecords } from "../../server/demo/chain";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import { ARTIFACTS, closeCheckedPage, newPage, startBrowser, verdictOf, type Browser } from "./browser";
 

@@ -6,7 +6,7 @@ import { loadConfig } from "../../server/config";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import fs from "node:fs";
 import path from "node:path";
-import { withPageConfig } from "../../server/page-config";
+import { withPageConfig } from "../../server/http/page-config";
 import { buildBakedPage, ensurePageBuilt } from "./browser";
 
 const PUBLIC = ["https://rpc-one.example.org", "https://rpc-two.example.org/v1"];

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { leafHash, createRegistryReader, type RecordV1, type Hex } from "../../core/index";
-import { buildBatchTree } from "../../core/tree";
+import { buildBatchTree } from "../../core/protocol/tree";
 import { numberedRecord } from "../core/fixtures";
 import { chainRpcUrl } from "../helpers/chain";
 import { createFetchTransport } from "../../web/src/rpc";

@@ -1,6 +1,6 @@
 /**
  * Every anchored record of the data source, checked in this browser against the PINNED registry exactly as the
- * fund view's figures are (core/batch-check.ts: each record validates, hashes to its leaf, and the batch's root
+ * fund view's figures are (core/verify/batch-check.ts: each record validates, hashes to its leaf, and the batch's root
  * is batch(id) read through the page's own readers). The source's batch list is paged to its end and must run
  * 1, 2, … without a gap, and batch(last + 1) must be absent on the chain, so a source cannot leave a batch out.
  * The Holdings view reconciles only when every batch passed: partial records could call a forgery clean.

@@ -5,7 +5,7 @@
  * the readers that confirmed them, so they are all dropped when the readers change (useReaders). Only the fields
  * the totals read are kept. IndexedDB failing (private mode, quota) only means the next visit checks again.
  */
-import type { TotalsRecord } from "../../core/totals";
+import type { TotalsRecord } from "../../core/protocol/totals";
 
 const DB_NAME = "aiqyn-figures";
 const STORE = "checked-batches";

@@ -1,9 +1,9 @@
 /**
  * The fund's figures checked in this browser: every anchored batch of the data source is fetched, each of its
- * records validated and hashed to its leaf, the batch's root recomputed (core/batch-check.ts) and compared with
+ * records validated and hashed to its leaf, the batch's root recomputed (core/verify/batch-check.ts) and compared with
  * batch(id) of the PINNED registry, read through the page's own readers (settings.readerUrls; two must agree).
- * The batch(id) reads of a round go out in one tick, so core/json-rpc.ts sends them as ONE JSON-RPC batch
- * request. Only the records of batches that passed are totalled (core/totals.ts); a batch that fails is named.
+ * The batch(id) reads of a round go out in one tick, so core/chains/evm/json-rpc.ts sends them as ONE JSON-RPC batch
+ * request. Only the records of batches that passed are totalled (core/protocol/totals.ts); a batch that fails is named.
  * Checked batches are cached (web/src/figures-cache.ts), so a reload only checks batches it has not seen.
  */
 import {
@@ -20,9 +20,9 @@ import {
   type TrustRoot,
 } from "../../core/index";
 // Imported directly, not through core/index: these stay in the fund view's chunk, off the verify path.
-import { batchVerdict, type BatchProblem } from "../../core/batch-check";
-import { effectiveCorrectors, recordStandings } from "../../core/standing";
-import { computeTotals, type TotalsRecord } from "../../core/totals";
+import { batchVerdict, type BatchProblem } from "../../core/verify/batch-check";
+import { effectiveCorrectors, recordStandings } from "../../core/protocol/standing";
+import { computeTotals, type TotalsRecord } from "../../core/protocol/totals";
 import { batchCacheKey, cachedBatches, rememberBatch, useReaders } from "./figures-cache";
 import { createFetchTransport } from "./rpc";
 import type { BatchInfo, DataSource } from "./source";
@@ -228,7 +228,7 @@ export type StandingCheck =
   | { ok: false; failed: FailedBatch[]; message?: string };
 
 /**
- * Record `seq`'s standing (core/standing.ts) recomputed from its own batch and every later one, each checked
+ * Record `seq`'s standing (core/protocol/standing.ts) recomputed from its own batch and every later one, each checked
  * against the pinned registry exactly as the figures are (and cached alike), with batchCount() read through
  * the agreeing readers and batch(n + 1) probed: a source cannot hide a correction by leaving a batch out.
  */

@@ -3,7 +3,7 @@
  * with the language's own month names, grouped decimals that keep every digit, dollars in the language's own
  * currency pattern, chain names from core's network table. (Plural forms: t() in i18n.ts.)
  */
-import { KNOWN_NETWORKS } from "../../core/networks";
+import { KNOWN_NETWORKS } from "../../core/chains/evm/networks";
 import { lang, LOCALES, t, type Lang } from "./i18n";
 
 export function locale(language: Lang = lang()): string {
@@ -187,7 +187,7 @@ export function formatCount(value: number, language: Lang = lang()): string {
   return (cached(`int|${language}`, () => new Intl.NumberFormat(locale(language))) as Intl.NumberFormat).format(value);
 }
 
-/** Names shown for core's known networks (core/networks.ts names them for Hardhat; these are for people). */
+/** Names shown for core's known networks (core/chains/evm/networks.ts names them for Hardhat; these are for people). */
 const NETWORK_LABELS: Record<string, string> = {
   mainnet: "Ethereum",
   sepolia: "Sepolia",

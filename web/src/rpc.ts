@@ -1,5 +1,5 @@
 /**
- * The page's JSON-RPC transport: core's one transport (core/json-rpc.ts: calls of one tick in one batch
+ * The page's JSON-RPC transport: core's one transport (core/chains/evm/json-rpc.ts: calls of one tick in one batch
  * request, timeout, size cap, codes RPC_UNREACHABLE / RPC_TIMEOUT / RPC_BAD_ANSWER / RPC_ERROR) over the
  * browser's fetch, without cookies or referrer.
  */

@@ -28,7 +28,7 @@ import {
   type RpcRequest,
   type TrustRoot,
 } from "../../core/index";
-import type { ServedBatchEntry } from "../../core/batch-check";
+import type { ServedBatchEntry } from "../../core/verify/batch-check";
 import { pageConfig, supersededEntry } from "./config";
 import { formatUtc } from "./format";
 import type { MessageKey } from "./i18n";
@@ -163,7 +163,7 @@ export interface VerifyDeps {
 /** The chain reads of the pinned registry: over one RPC, or two that must agree. */
 function chainFor(deps: VerifyDeps, trust: TrustRoot): ChainReads | undefined {
   const transport = deps.transport ?? ((url: string) => createFetchTransport(url));
-  // Public RPCs cap eth_getLogs ranges; a refused range is halved (core/log-scan.ts), so start wide.
+  // Public RPCs cap eth_getLogs ranges; a refused range is halved (core/chains/evm/log-scan.ts), so start wide.
   const reads = deps.rpcUrls.map((url) => rpcChainReads(transport(url), trust, { chunkSize: 100_000 }));
   return reads.length >= 2 ? agreeingChainReads(reads[0]!, reads[1]!) : reads[0];
 }
@@ -276,7 +276,7 @@ async function verifyParsed(
   deps: VerifyDeps,
 ): Promise<Outcome> {
   const trust = base.trust!;
-  // The record's position is bound by its whole batch (core/batch-position.ts), read beside the chain.
+  // The record's position is bound by its whole batch (core/verify/batch-position.ts), read beside the chain.
   const report = await verifyPinnedBundle(bundle, trust.trust, chainFor(deps, trust.trust), {
     batchEntries: cachedEntries(deps.source, trust.trust, bundle.batch),
   });

@@ -1,11 +1,11 @@
 /**
- * Making BIP-322 simple signatures (core/bitcoin/bip322.ts's preimages) for the demo and the tests: P2WPKH,
+ * Making BIP-322 simple signatures (core/chains/bitcoin/bip322.ts's preimages) for the demo and the tests: P2WPKH,
  * P2TR key path and P2WSH multisig (several keys sign the same hash). Not used by any verifier.
  */
 import { schnorr, secp256k1 } from "@noble/curves/secp256k1";
 import { concatBytes } from "@noble/hashes/utils";
 import { p2ms, p2tr, p2wpkh, p2wsh } from "@scure/btc-signer";
-import { bytesToHex, compareBytes, hexToBytes } from "../bytes";
+import { bytesToHex, compareBytes, hexToBytes } from "../../protocol/bytes";
 import { parseMultisig, taggedHash, toSignSighashV0, toSignSighashV1, toSpendTxid } from "./bip322";
 import { scureNetwork, type BitcoinNetwork } from "./networks";
 import { encodeWitness } from "./witness";

@@ -15,7 +15,7 @@ import { schnorr, secp256k1 } from "@noble/curves/secp256k1";
 import { ripemd160 } from "@noble/hashes/legacy";
 import { sha256 } from "@noble/hashes/sha2";
 import { concatBytes } from "@noble/hashes/utils";
-import { bytesToHex, equalBytes, utf8Bytes } from "../bytes";
+import { bytesToHex, equalBytes, utf8Bytes } from "../../protocol/bytes";
 import { decodeWitness, withLength } from "./witness";
 
 export type Bip322Verdict = { ok: true } | { ok: false; reason: string };

@@ -1,10 +1,10 @@
 /**
- * Two Esplora endpoints read as one, as two RPCs are on EVM (core/chain-reads.ts): every block hash, history
+ * Two Esplora endpoints read as one, as two RPCs are on EVM (core/verify/chain-reads.ts): every block hash, history
  * page and transaction is asked of both and must be equal, else RPCS_DISAGREE naming both endpoints and the read.
  * The tip is the lower of the two (one may be a block behind); the final height's hash is then compared.
  */
-import { AiqynError } from "../errors";
-import { RPCS_DISAGREE } from "../chain-reads";
+import { AiqynError } from "../../protocol/errors";
+import { RPCS_DISAGREE } from "../../verify/chain-reads";
 import type { BitcoinChainReader } from "./esplora";
 
 const canonical = (value: unknown) =>

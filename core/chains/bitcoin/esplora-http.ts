@@ -3,8 +3,8 @@
  * GET with a timeout and a size cap, and rate limits handled: a 429 (or 503) is retried after its Retry-After, or
  * with doubling backoff, up to `retries` times, then RATE_LIMITED-style RPC_UNREACHABLE naming the endpoint.
  */
-import { AiqynError } from "../errors";
-import { describeFetchError, readCappedText } from "../json-rpc";
+import { AiqynError } from "../../protocol/errors";
+import { describeFetchError, readCappedText } from "../evm/json-rpc";
 import type { EsploraGet } from "./esplora";
 
 export interface EsploraHttpOptions {

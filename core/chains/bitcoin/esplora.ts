@@ -2,11 +2,11 @@
  * What the Bitcoin reconciler asks of a chain (BitcoinChainReader), over the Esplora REST API that
  * mempool.space, blockstream.info and self-hosted electrs serve (https://github.com/Blockstream/esplora/blob/master/API.md):
  * `/blocks/tip/height`, `/block-height/:h`, `/address/:a/txs/chain[/:last_txid]` (confirmed history, newest
- * first, 25 a page) and `/tx/:txid`. The HTTP transport is injected (core/bitcoin/esplora-http.ts over fetch);
+ * first, 25 a page) and `/tx/:txid`. The HTTP transport is injected (core/chains/bitcoin/esplora-http.ts over fetch);
  * answers are parsed strictly: anything but the documented shape is RPC_BAD_ANSWER, never "nothing there".
  */
-import { AiqynError } from "../errors";
-import { isObject } from "../shape";
+import { AiqynError } from "../../protocol/errors";
+import { isObject } from "../../protocol/shape";
 import { isTxid } from "./ids";
 
 /** One output or spent output: the script it pays (hex, the key accounts are compared by) and its value. */

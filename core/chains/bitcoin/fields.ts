@@ -1,11 +1,11 @@
 /**
  * The field rules of records that name the bip122 namespace (docs/PROTOCOL.md §1.5), run by
- * core/reconcile-refs.ts beside v1's: amounts are satoshi-exact (≤ 8 decimals), a declaration's memo is a BIP-322
+ * core/protocol/references.ts beside v1's: amounts are satoshi-exact (≤ 8 decimals), a declaration's memo is a BIP-322
  * simple signature (a base64 witness stack), and a movement names a whole transaction by its txid.
  */
-import { parseCaip2, type CaipResult, type MovementRef } from "../caip";
-import { parseDecimal } from "../decimal";
-import type { FieldProblem } from "../shape";
+import { parseCaip2, type CaipResult, type MovementRef } from "../../protocol/caip";
+import { parseDecimal } from "../../protocol/decimal";
+import type { FieldProblem } from "../../protocol/shape";
 import { BTC_DECIMALS, isTxid } from "./ids";
 import { decodeWitness } from "./witness";
 

@@ -1,5 +1,5 @@
 /**
- * The bip122 namespace's CAIP ids (docs/PROTOCOL.md §1.5), checked for core/caip.ts: a chain is
+ * The bip122 namespace's CAIP ids (docs/PROTOCOL.md §1.5), checked for core/protocol/caip.ts: a chain is
  * `bip122:<first 32 hex of the genesis hash>` of a chain Aiqyn knows, an account's address is in that chain's
  * canonical encoding, the only asset is the chain's coin `slip44:0`, and a movement is a whole transaction,
  * `bip122:<genesis>/tx/<txid>` (64 lowercase hex, as block explorers print it, no 0x).
@@ -25,7 +25,7 @@ export function parseBip122Asset(asset: string): string | null {
   return asset === "slip44:0" ? null : "the asset on a bip122 chain is its coin, slip44:0";
 }
 
-/** The address as a CAIP result for core/caip.ts (the chain is already known valid). */
+/** The address as a CAIP result for core/protocol/caip.ts (the chain is already known valid). */
 export function checkBitcoinAddress(
   genesis: string,
   address: string,

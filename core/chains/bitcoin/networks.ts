@@ -7,7 +7,7 @@ import { sha256 } from "@noble/hashes/sha256";
 import { bech32, bech32m, createBase58check } from "@scure/base";
 import type { NETWORK } from "@scure/btc-signer";
 import { concatBytes } from "@noble/hashes/utils";
-import { bytesToHex } from "../bytes";
+import { bytesToHex } from "../../protocol/bytes";
 
 export interface BitcoinNetwork {
   name: string;

@@ -7,10 +7,10 @@
  * reverted frame's children revert with it). DELEGATECALL and STATICCALL frames carry no value of their own
  * (a tracer may repeat the caller's msg.value on them), CALLCODE pays the caller itself.
  */
-import { isHexQuantity } from "./bytes";
-import { AiqynError } from "./errors";
+import { isHexQuantity } from "../../protocol/bytes";
+import { AiqynError } from "../../protocol/errors";
 import type { RpcRequest } from "./json-rpc";
-import { isObject } from "./shape";
+import { isObject } from "../../protocol/shape";
 
 /** One native value move inside a transaction. Addresses lowercase. */
 export interface ValueMove {

@@ -6,7 +6,7 @@
  *
  * Every failure carries one of these codes:
  */
-import { AiqynError } from "./errors";
+import { AiqynError } from "../../protocol/errors";
 
 /** The RPC answered a JSON-RPC error object (e.g. an eth_call that reverted); `details` holds it. */
 /** One JSON-RPC request: resolves with the result or rejects with the RPC's error. */

@@ -6,8 +6,8 @@
  *
  * The transport is injected (core never opens a connection); createGetLogs adapts a JSON-RPC request.
  */
-import { isHexData, isHexQuantity, type Hex } from "./bytes";
-import { AiqynError } from "./errors";
+import { isHexData, isHexQuantity, type Hex } from "../../protocol/bytes";
+import { AiqynError } from "../../protocol/errors";
 import type { RpcRequest } from "./json-rpc";
 
 export interface LogFilter {

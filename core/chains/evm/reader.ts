@@ -12,10 +12,10 @@ import {
   uintWordHex,
   utf8Bytes,
   type Hex,
-} from "./bytes";
-import { AiqynError } from "./errors";
-import { isObject } from "./shape";
-import { keccak256 } from "./keccak";
+} from "../../protocol/bytes";
+import { AiqynError } from "../../protocol/errors";
+import { isObject } from "../../protocol/shape";
+import { keccak256 } from "../../protocol/keccak";
 import { createGetLogs, parseChainLog, type ChainLog, type GetLogs } from "./log-scan";
 import { createTraceReader, type ValueMove } from "./call-trace";
 import type { RpcRequest } from "./json-rpc";
@@ -56,7 +56,7 @@ export interface EvmChainReader {
   /** ERC-1271: true when `account` answers the magic value 0x1626ba7e for (hash, signature). */
   isValidSignature(account: string, hash: Hex, signature: Hex, block: number): Promise<boolean>;
   /**
-   * The transaction's native value moves from a call trace (core/call-trace.ts), internal calls included; null
+   * The transaction's native value moves from a call trace (core/chains/evm/call-trace.ts), internal calls included; null
    * when the RPC offers no trace. Optional: a reader without it is one whose RPC offers none.
    */
   valueMoves?(hash: string): Promise<ValueMove[] | null>;

@@ -1,7 +1,7 @@
 /**
  * The audit's checks of one batch's chain facts, pure: batch(id) against the seqs and head chain before it,
  * against the source's listing and against its BatchAnchored log. Its served records are checked by core's
- * checkBatchRecords (core/batch-check.ts), the definition the page uses too.
+ * checkBatchRecords (core/verify/batch-check.ts), the definition the page uses too.
  */
 import { nextHead, type Hex, type OnChainBatch } from "../../../core";
 import type { FindingInput } from "./findings";

@@ -126,7 +126,7 @@ export class CorrectionsTracker {
   }
 }
 
-/** One corrected record and the records with effect that name it (core/standing.ts). */
+/** One corrected record and the records with effect that name it (core/protocol/standing.ts). */
 export interface CorrectionChain {
   seq: number;
   kind: RecordKind;

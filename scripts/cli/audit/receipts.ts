@@ -1,7 +1,7 @@
 /**
  * Receipts an auditor collected (POST answers, proof bundles): each is the operator's signed promise that a
  * seq will be anchored with a given leaf within the registry's maxAnchorDelay(). A receipt binds the registry
- * when its signer held ANCHORER_ROLE at its publishedAt (core/roles.ts), so a later key rotation never voids it.
+ * when its signer held ANCHORER_ROLE at its publishedAt (core/verify/roles.ts), so a later key rotation never voids it.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -14,7 +14,7 @@ import {
   type Receipt,
   type RoleEvent,
 } from "../../../core";
-import { isAddress, isObject, isSignatureHex } from "../../../core/shape";
+import { isAddress, isObject, isSignatureHex } from "../../../core/protocol/shape";
 import type { FindingInput } from "./findings";
 
 export interface LoadedReceipt {

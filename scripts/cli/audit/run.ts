@@ -19,7 +19,7 @@ import {
   type RpcRequest,
   type TrustRoot,
 } from "../../../core";
-import { checkBatchRecords } from "../../../core/batch-check";
+import { checkBatchRecords } from "../../../core/verify/batch-check";
 import { readChainFacts, chainRead, ChainUnavailableError, type ChainFacts } from "./chain-facts";
 import { checkAnchorLog, checkChainBatch, checkListedBatch } from "./check-batch";
 import type { CompiledRegistry } from "./code-check";
@@ -29,7 +29,7 @@ import { Progress } from "./progress";
 import { ReceiptBook, type LoadedReceipt } from "./receipts";
 import type { AuditSource, ListedBatch, RegistryInfo, ServedItem, SourceResult } from "./source";
 import { TimingChecks, type LagRow } from "./timing";
-import { fundFigures, type FundFigures } from "../../../core/totals";
+import { fundFigures, type FundFigures } from "../../../core/protocol/totals";
 import { auditMirrorBundles, auditServerViews, type VerifiedState } from "./views";
 
 export { ChainUnavailableError };

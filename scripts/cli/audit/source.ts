@@ -5,8 +5,8 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
-import { isAddress } from "../../../core/trust";
-import { isObject } from "../../../core/shape";
+import { isAddress } from "../../../core/protocol/trust";
+import { isObject } from "../../../core/protocol/shape";
 import { fetchJson, joinUrl } from "../http";
 
 /** The source's /api/v1/registry object (only the fields the audit uses are required). */

@@ -7,10 +7,10 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { RECORD_FIELDS, verifyProof, type Hex, type RecordStanding, type RecordV1 } from "../../../core";
-import { isObject } from "../../../core/shape";
+import { isObject } from "../../../core/protocol/shape";
 import { fetchJson, joinUrl } from "../http";
 import type { FindingInput } from "./findings";
-import type { FundFigures } from "../../../core/totals";
+import type { FundFigures } from "../../../core/protocol/totals";
 
 /** What the views are compared with: the audit's verified state. */
 export interface VerifiedState {
@@ -18,7 +18,7 @@ export interface VerifiedState {
   leaves: ReadonlyMap<number, Hex>;
   batchOf: ReadonlyMap<number, { id: number; root: Hex; firstSeq: number; leafCount: number }>;
   standings: Map<number, RecordStanding>;
-  /** The records with effect that name each seq (core/standing.ts effectiveCorrectors): its correctedBy. */
+  /** The records with effect that name each seq (core/protocol/standing.ts effectiveCorrectors): its correctedBy. */
   correctedBy: ReadonlyMap<number, number[]>;
   totals: FundFigures;
   chainId: number;

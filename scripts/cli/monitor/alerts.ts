@@ -58,7 +58,7 @@ const fromAudit = (code: keyof typeof AUDIT_SEVERITY): AlertSeverity => {
   return severity === "error" ? "critical" : severity;
 };
 
-/** An audit finding (core/batch-check.ts or scripts/cli/audit) as an alert; its id names what it is about. */
+/** An audit finding (core/verify/batch-check.ts or scripts/cli/audit) as an alert; its id names what it is about. */
 export function auditAlert(finding: FindingInput, asset?: string): AlertInput {
   const where = [
     finding.batchId !== undefined ? `batch:${finding.batchId}` : "",

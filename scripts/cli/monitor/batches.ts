@@ -5,9 +5,9 @@
  * checkBatchRecords), every record anchored within the contract's maxAnchorDelay (audit/timing.ts), the
  * auditor's receipts (audit/receipts.ts), and the public views of the batch's records (audit/views.ts).
  */
-import { isObject } from "../../../core/shape";
-import { checkBatchRecords } from "../../../core/batch-check";
-import { fundFigures } from "../../../core/totals";
+import { isObject } from "../../../core/protocol/shape";
+import { checkBatchRecords } from "../../../core/verify/batch-check";
+import { fundFigures } from "../../../core/protocol/totals";
 import { looksLikeChainReference, type Hex, type Keccak, type OnChainBatch, type RecordV1 } from "../../../core";
 import type { AnchorLog } from "../audit/chain-facts";
 import { checkAnchorLog, checkChainBatch, checkListedBatch } from "../audit/check-batch";

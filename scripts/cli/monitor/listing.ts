@@ -4,7 +4,7 @@
  * first 404), so an idle cycle costs a few requests however many batches the registry holds. A mirror's index
  * is one file: its whole list is read. Null when the source could not say (then no listing finding is made).
  */
-import { isObject } from "../../../core/shape";
+import { isObject } from "../../../core/protocol/shape";
 import { parseListedBatch, type AuditSource, type ListedBatch } from "../audit/source";
 import { fetchJson, joinUrl } from "../http";
 

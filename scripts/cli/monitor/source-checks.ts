@@ -5,7 +5,7 @@
  * its deadline (RECEIPT_NOT_HONOURED): a receipt is judged when its signer held ANCHORER_ROLE at its
  * publishedAt (audit/receipts.ts), by the role history the monitor read from the chain.
  */
-import { isObject } from "../../../core/shape";
+import { isObject } from "../../../core/protocol/shape";
 import type { Receipt, RoleEvent } from "../../../core";
 import type { FindingInput } from "../audit/findings";
 import { ReceiptBook, type LoadedReceipt } from "../audit/receipts";

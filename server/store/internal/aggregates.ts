@@ -1,7 +1,7 @@
 /**
  * Statistics kept up to date at write time, so /stats never re-reads the records. Only records that count
  * (standing "current" by core's recordStandings, and not a RETRACTION) are in the sums, each adding what
- * core/totals.ts `contributionOf` says, so /stats equals core's `computeTotals` over every record (the tests
+ * core/protocol/totals.ts `contributionOf` says, so /stats equals core's `computeTotals` over every record (the tests
  * compare the two).
  *
  * An append can change the standing of older records: a correction supersedes, a retraction retracts, and a
@@ -9,8 +9,8 @@
  * ancestors through `corrects` and all their correctors), so the store loads that family inside the writing
  * transaction, this module recomputes its standings before and after, and the store applies the differences.
  */
-import { recordStandings, type RecordKind, type RecordStanding, type RecordV1, type Stats } from "../../core";
-import { contributionOf, countsInFigures, emptySums, figuresOf } from "../../core/totals";
+import { recordStandings, type RecordKind, type RecordStanding, type RecordV1, type Stats } from "../../../core";
+import { contributionOf, countsInFigures, emptySums, figuresOf } from "../../../core/protocol/totals";
 
 /** One aggregate row: dim "kind" (a = value), "asset" (a = inflow, b = outflow), "month" (key "YYYY-MM KIND", a = value). */
 export interface AggregateRow {
@@ -35,7 +35,7 @@ export interface AppendEffect {
   holdingAssets: Set<string>;
 }
 
-/** The aggregate rows one record contributes (sign -1 to take it out): core/totals.ts `contributionOf`. */
+/** The aggregate rows one record contributes (sign -1 to take it out): core/protocol/totals.ts `contributionOf`. */
 export function contributions(record: RecordV1, sign: 1 | -1): AggregateRow[] {
   const s = BigInt(sign);
   const c = contributionOf(record);

@@ -6,9 +6,9 @@ import {
   type RecordKind,
   type RecordStanding,
   type RecordV1,
-} from "../../core";
+} from "../../../core";
 import type { AggregateRow, StoredStanding } from "./aggregates";
-import type { BatchStatus, Publisher, StoredBatch, StoredDocument, StoredRecord } from "./types";
+import type { BatchStatus, Publisher, StoredBatch, StoredDocument, StoredRecord } from "../types";
 
 export interface RecordRow {
   seq: number;

@@ -15,10 +15,16 @@ import {
   type RecordKind,
   type RecordStanding,
   type RecordV1,
-} from "../../core";
-import { appendEffect, loadFamily, type AggregateRow, type AppendEffect, type FamilyReader } from "./aggregates";
+} from "../../../core";
+import {
+  appendEffect,
+  loadFamily,
+  type AggregateRow,
+  type AppendEffect,
+  type FamilyReader,
+} from "../internal/aggregates";
 import { Coalesced, CoalescedByKey } from "./coalesce";
-import { PG_MIGRATIONS } from "./postgres-migrations";
+import { PG_MIGRATIONS } from "./migrations";
 import {
   RECORD_COLUMNS,
   RECORD_FROM,
@@ -37,8 +43,8 @@ import {
   type BatchRow,
   type PublisherRow,
   type RecordRow,
-} from "./rows";
-import { IdempotencyKeyTaken } from "./types";
+} from "../internal/rows";
+import { IdempotencyKeyTaken } from "../types";
 import type {
   IdempotencyClaim,
   IdempotentAnswer,
@@ -54,7 +60,7 @@ import type {
   StoreCounts,
   StoredBatch,
   StoredRecord,
-} from "./types";
+} from "../types";
 
 // BIGINT columns hold seqs, ids, times and block numbers: all far below 2^53.
 const INT8 = 20;
@@ -131,7 +137,7 @@ function buildRecords(group: readonly PendingAppend[], base: number): StoredReco
   });
 }
 
-/** Reads the family of new records inside the writing transaction (server/store/aggregates.ts). */
+/** Reads the family of new records inside the writing transaction (server/store/internal/aggregates.ts). */
 function familyReader(db: pg.PoolClient): FamilyReader {
   const read = async (where: string, seqs: readonly number[]) =>
     (await db.query<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE ${where}`, [seqs])).rows.map(

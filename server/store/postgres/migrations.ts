@@ -2,7 +2,7 @@
  * Versioned schema migrations for the PostgreSQL store: each runs once, in order, in one transaction that
  * holds an advisory lock, so instances starting together never race. Published migrations are never edited.
  */
-import type { Migration } from "./migrations";
+import type { Migration } from "../sqlite/migrations";
 
 export const PG_MIGRATIONS: readonly Migration[] = [
   {
@@ -86,7 +86,7 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX records_corrects ON records (corrects) WHERE corrects <> 0;
       CREATE INDEX records_kind_asset ON records (kind, asset, seq);
       CREATE INDEX records_valuation ON records (asset, occurred_at, seq) WHERE kind = 'VALUATION' AND standing = 'current';
-      -- Statistics kept at write time (server/store/aggregates.ts): exact sums of scaled integers.
+      -- Statistics kept at write time (server/store/internal/aggregates.ts): exact sums of scaled integers.
       CREATE TABLE aggregates (
         dim TEXT NOT NULL,
         key TEXT NOT NULL,

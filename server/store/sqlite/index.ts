@@ -16,9 +16,15 @@ import {
   type RecordKind,
   type RecordStanding,
   type RecordV1,
-} from "../../core";
-import type { AggregateRow } from "./aggregates";
-import { appendEffect, loadFamily, type AppendEffect, type FamilyReader, type StoredStanding } from "./aggregates";
+} from "../../../core";
+import type { AggregateRow } from "../internal/aggregates";
+import {
+  appendEffect,
+  loadFamily,
+  type AppendEffect,
+  type FamilyReader,
+  type StoredStanding,
+} from "../internal/aggregates";
 import { MIGRATIONS } from "./migrations";
 import {
   RECORD_COLUMNS,
@@ -38,8 +44,8 @@ import {
   type BatchRow,
   type PublisherRow,
   type RecordRow,
-} from "./rows";
-import { IdempotencyKeyTaken } from "./types";
+} from "../internal/rows";
+import { IdempotencyKeyTaken } from "../types";
 import type {
   IdempotencyClaim,
   IdempotentAnswer,
@@ -55,7 +61,7 @@ import type {
   StoreCounts,
   StoredBatch,
   StoredRecord,
-} from "./types";
+} from "../types";
 
 interface PendingAppend {
   inputs: readonly RecordInput[];

@@ -2,7 +2,7 @@
  * The fund: where the money came from, what it was used for, what is held (latest valuations), and how that
  * moved over time. First the server's /api/v1/stats, labelled as unchecked; meanwhile the page checks every
  * anchored batch against the pinned registry (web/src/figures.ts) and then shows the totals it computed itself
- * from the checked records (core/totals.ts), labelled as checked, naming any batch that failed.
+ * from the checked records (core/protocol/totals.ts), labelled as checked, naming any batch that failed.
  * This module and uPlot load only when the fund view opens.
  */
 import uPlot from "uplot";

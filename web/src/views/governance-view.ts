@@ -1,6 +1,6 @@
 /**
  * Governance: who may anchor, pause and administer the pinned registry, now and at any past time, with every
- * change and its transaction, read from the chain in this browser (core's role history, core/roles.ts: the
+ * change and its transaction, read from the chain in this browser (core's role history, core/verify/roles.ts: the
  * RoleGranted/RoleRevoked logs from the deployment block) through the page's own readers; two readers must
  * agree. A holder that is a Safe shows its owners and threshold (getOwners/getThreshold by eth_call, now).
  * Nothing here comes from the data server.

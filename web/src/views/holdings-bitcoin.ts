@@ -2,12 +2,12 @@
  * The Holdings view's Bitcoin chains: each declared address beside its confirmed balance at the final height
  * (the tip minus 6), read in this browser from the Esplora endpoint(s) the citizen chooses (two, comma-separated,
  * must agree on every read); the BIP-322 control proof checked; every transaction of the declared addresses
- * checked on request. Core's reconciler decides (core/bitcoin/reconcile.ts), as `aiqyn reconcile` does.
+ * checked on request. Core's reconciler decides (core/reconcile/bitcoin.ts), as `aiqyn reconcile` does.
  */
 import { reconcile, scaledOrZero, type Finding, type ReconcileReport } from "../../../core/index";
-import { agreeingBitcoinReader } from "../../../core/bitcoin/esplora-agree";
-import { createEsploraHttpGet } from "../../../core/bitcoin/esplora-http";
-import { createEsploraReader, type BitcoinChainReader } from "../../../core/bitcoin/esplora";
+import { agreeingBitcoinReader } from "../../../core/chains/bitcoin/esplora-agree";
+import { createEsploraHttpGet } from "../../../core/chains/bitcoin/esplora-http";
+import { createEsploraReader, type BitcoinChainReader } from "../../../core/chains/bitcoin/esplora";
 import { pageConfig } from "../config";
 import { h, replace } from "../dom";
 import { t } from "../i18n";

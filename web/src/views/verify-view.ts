@@ -652,7 +652,7 @@ function trustBox(o: Outcome): HTMLElement {
         "dd",
         {},
         h("span", { class: "mono", id: "trusted-rpc" }, view.rpcUrls.join(" + ") || "—"),
-        // One RPC is trusted whole (a lying one could report a forged root); two must agree (core/chain-reads.ts).
+        // One RPC is trusted whole (a lying one could report a forged root); two must agree (core/verify/chain-reads.ts).
         // Inside the RPC's own <dd>: an extra <dd> would shift every later pair of the two-column grid.
         view.rpcUrls.length === 1 ? h("p", { class: "warning", id: "trusted-one-rpc" }, t("verify.oneRpc")) : null,
       ),
