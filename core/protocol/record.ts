@@ -1,4 +1,9 @@
 /**
+ * core/protocol/: what is published and how it is hashed. The record and its kinds, its reference and CAIP
+ * id rules, the canonical encoding and leaf, the batch tree and its proofs, the bundle, the receipt, the trust
+ * root, a record's standing and the fund's totals, over small primitives (bytes, Keccak, decimals, shapes,
+ * errors). Nothing here reads a chain; every verifier in Aiqyn builds on these definitions.
+ *
  * Record v1: what the fund's operator discloses, its JSON form and its validation.
  *
  * Validation never rewrites anything: a string that is not NFC, holds a control character or is too long is

@@ -1,4 +1,8 @@
 /**
+ * core/reconcile/: the records against what the chains show. This file runs it per chain; plan.ts turns records
+ * into what is checked, context.ts holds the findings and shared helpers, control.ts, movements.ts and native.ts
+ * are the EVM checks, bitcoin.ts the bip122 path.
+ *
  * Reconciliation v1 (docs/RECONCILIATION.md): the records with effect against what the chains show,
  * up to a final block per chain. Pure: every chain read goes through an injected EvmChainReader.
  *

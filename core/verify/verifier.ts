@@ -1,4 +1,8 @@
 /**
+ * core/verify/: judging one record against the pinned registry. The verifier below, the chain reads it takes
+ * (one RPC or two that must agree), the registry reader's calldata and decoding, the anchorer role's history,
+ * and the checks of a whole batch's served records and of a record's position in its batch.
+ *
  * THE verifier of the page and the CLI: one bundle (or one pending receipt) judged against the PINNED trust
  * root, with the chain read through injected functions (core/verify/chain-reads.ts). Both only render what this
  * returns: the same ordered checks, with the same ids, and the same verdict.

@@ -1,4 +1,9 @@
 /**
+ * server/anchoring/: from accepted records to roots on chain: the batcher seals them (seal.ts), the anchorer
+ * below sends each sealed batch, the leader lease picks the one instance that does both, the registry watch
+ * notices role and pause changes, and chain.ts and deployment-check.ts connect to the registry and prove it is
+ * the right one. crash-points.ts lets the crash tests stop a real server at each stage.
+ *
  * The anchorer: takes sealed batches to the chain one at a time, in id order, through a state machine that
  * a restart resumes from the store alone:
  *

@@ -1,4 +1,8 @@
 /**
+ * server/demo/: the local stack's demo (`npm start -- --demo`) and the tests' fixtures on real parts: this year
+ * of disclosures, the local chain's token and transfers, a real Safe treasury, a bcoin regtest node with its
+ * Esplora subset, the registry's deployment from the compiled artifact, and the sample records' building blocks.
+ *
  * A realistic year of the fund's disclosures for the local stack and the tests (`npm start -- --demo`):
  * seizures with court references, state mining revenue, a BNB purchase, ETF (IBIT) and equity (COIN, MSTR)
  * purchases, grants to local projects, custody fees, monthly valuations, one superseding record and one

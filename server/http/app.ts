@@ -1,4 +1,8 @@
 /**
+ * server/http/: everything between a request and a domain function: this app's routes, the middleware, the
+ * OpenAPI description, RFC 9457 problems, query parameters, duplicate-key JSON parsing, the page's
+ * configuration, metrics, readiness and the Atom feed.
+ *
  * The HTTP layer: createApp(deps) builds the Express app (listening is the caller's business): a short route
  * table over the middleware in ./middleware. Routes are thin: extract, call one service function, send.
  * Every error leaves as an RFC 9457 problem.

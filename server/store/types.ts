@@ -1,4 +1,7 @@
 /**
+ * server/store/: the store's public face, this interface and open.ts; its two implementations in sqlite/ and
+ * postgres/, each with its own migrations; internal/ for the row mapping and write-time aggregates both share.
+ *
  * The store behind the server: records, batches with their proofs, publishers and a few settings.
  *
  * One interface, two implementations (SQLite embedded, PostgreSQL shared by several instances), one test

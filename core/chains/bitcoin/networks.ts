@@ -1,4 +1,7 @@
 /**
+ * core/chains/bitcoin/: the bip122 namespace: the chains and address encodings below, CAIP ids and field
+ * rules, BIP-322 signatures and their witness encoding, and the Esplora reader (one endpoint or two that agree).
+ *
  * The Bitcoin chains Aiqyn names (Reconciliation v2, docs/PROTOCOL.md §1.5): a CAIP-2 `bip122:<genesis>` is the
  * first 32 hex characters of the chain's genesis block hash, and an address is read in that chain's own encoding.
  * Addresses are compared by the script they pay (scriptPubKey), never by their spelling.

@@ -1,4 +1,7 @@
 /**
+ * core/chains/evm/: reading an EVM chain over JSON-RPC: the batching transport (json-rpc.ts), the chunked
+ * log scan, call traces, the public networks Aiqyn knows by name, and the reconciler's reader below.
+ *
  * What the reconciler asks of an EVM chain, and that interface over plain JSON-RPC (the transport is injected:
  * core never opens a connection). Every read names its block, so a reconciliation up to a final block gives the
  * same answer whenever it runs.
