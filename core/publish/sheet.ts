@@ -5,10 +5,10 @@
  */
 import { parse } from "csv-parse/sync";
 import type ExcelJS from "exceljs";
-import { AiqynError } from "../../core";
-import { sheetFromMatrix as fromMatrix, type CellValue, type Sheet } from "../../core/publish/values";
+import { AiqynError } from "..";
+import { sheetFromMatrix as fromMatrix, type CellValue, type Sheet } from "./values";
 
-export type { Sheet, SheetRow } from "../../core/publish/values";
+export type { Sheet, SheetRow } from "./values";
 
 export function readCsv(text: string): Sheet {
   // A separator other than a comma (Excel in a comma-decimal locale writes ';') is recognised from the header.

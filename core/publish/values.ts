@@ -7,7 +7,7 @@
 /** A cell as the sheet readers give it. */
 export type CellValue = string | number | Date | boolean | null;
 
-/** A sheet as read (CSV or XLSX, by scripts/cli/publish-sheet.ts or the publisher page). */
+/** A sheet as read (CSV or XLSX) by sheet.ts, for `aiqyn publish` and the publisher page. */
 export interface Sheet {
   /** Header texts by column index (0-based). */
   headers: string[];

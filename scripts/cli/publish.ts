@@ -40,7 +40,7 @@ import {
   type RowProblem,
 } from "../../core/publish/rows";
 import { publishServer, type PublishServer } from "./publish-server";
-import { readSheetBytes } from "./publish-sheet";
+import { readSheetBytes } from "../../core/publish/sheet";
 import { checkTimeZone, type DateOrder, type DecimalMark } from "../../core/publish/values";
 
 export const DEFAULT_TIME_ZONE = "Asia/Almaty";

@@ -17,7 +17,7 @@ import {
   type PublishWarning,
 } from "../../core/publish/plan";
 import type { DecimalMark, Sheet } from "../../core/publish/values";
-import { readSheetBytes } from "../../scripts/cli/publish-sheet";
+import { readSheetBytes } from "../../core/publish/sheet";
 import { deskLangFrom, setDeskLang, tr, type DeskKey, type DeskLang } from "./lang";
 
 const TIME_ZONE = "Asia/Almaty";
