@@ -13,7 +13,14 @@
 import type { Caip10 } from "../protocol/caip";
 import { formatDecimal } from "../protocol/decimal";
 import type { RecordKind } from "../protocol/record";
-import { INFLOW_KINDS, mapLimit, OUTFLOW_KINDS, type Finding, type ReconcileProgress } from "./context";
+import {
+  controlUnproven,
+  INFLOW_KINDS,
+  mapLimit,
+  OUTFLOW_KINDS,
+  type Finding,
+  type ReconcileProgress,
+} from "./context";
 import type { MovementClaim, ReconcilePlan, SnapshotClaim, TrackedAsset } from "./plan";
 import { controlMessage } from "../protocol/references";
 import { verifyBip322Simple } from "../chains/bitcoin/bip322";
@@ -191,17 +198,9 @@ function checkDeclarations(ctx: BitcoinContext): void {
       d.signature,
     );
     if (!verdict.ok)
-      ctx.findings.push({
-        code: "CONTROL_UNPROVEN",
-        seq: d.seq,
-        chain: ctx.chain,
-        account: d.account.text,
-        asset: d.symbol,
-        movement: null,
-        expected: `a BIP-322 signature by ${d.account.address}`,
-        actual: verdict.reason,
-        message: `seq ${d.seq}: the control message for ${d.account.text} is not signed by that address (${verdict.reason})`,
-      });
+      ctx.findings.push(
+        controlUnproven(ctx.chain, d, `a BIP-322 signature by ${d.account.address}`, verdict.reason, verdict.reason),
+      );
     const sats = balanceFromHistory(ctx.histories.get(script)!, script, d.startBlock);
     if (d.amount !== sats * SATS_TO_AMOUNT)
       ctx.findings.push(balanceFinding(ctx, d, d.symbol, d.startBlock, d.amount, sats));

@@ -93,6 +93,52 @@ export interface ChainContext {
 }
 
 /**
+ * CONTROL_UNPROVEN: declaration `d`'s control message is not signed by the account it names. `expected` says
+ * what signature would have proven it, `actual` what was found, `why` (optional) the reason in the message.
+ */
+export function controlUnproven(
+  chain: string,
+  d: TrackedAsset,
+  expected: string,
+  actual: string,
+  why?: string,
+): Finding {
+  return {
+    code: "CONTROL_UNPROVEN",
+    seq: d.seq,
+    chain,
+    account: d.account.text,
+    asset: d.symbol,
+    movement: null,
+    expected,
+    actual,
+    message: `seq ${d.seq}: the control message for ${d.account.text} is not signed by that ${why ? `address (${why})` : "account"}`,
+  };
+}
+
+/** A movement the chain shows on `tracked`'s account and no record names (UNDISCLOSED_TRANSFER, NATIVE_UNEXPLAINED). */
+export function unnamedMovement(
+  chain: string,
+  code: "UNDISCLOSED_TRANSFER" | "NATIVE_UNEXPLAINED",
+  tracked: TrackedAsset,
+  movement: string,
+  actual: string,
+  message: string,
+): Finding {
+  const { seq, symbol: asset } = tracked;
+  return {
+    code,
+    seq,
+    chain,
+    account: tracked.account.text,
+    asset,
+    movement,
+    expected: "a record naming this movement",
+    actual,
+    message,
+  };
+}
+/**
  * The kinds that fit each direction of the asset a movement names (DESIGN's correction of v1): INVESTMENT brings
  * the asset bought in; DIVESTMENT takes the asset sold, or paid for a purchase, out.
  */

@@ -17,6 +17,7 @@ import { validateRecord, type RecordV1 } from "../protocol/record";
 
 import {
   balanceAt,
+  controlUnproven,
   decimalsOf,
   formatRaw,
   mapLimit,
@@ -133,17 +134,7 @@ async function checkDeclaration(ctx: ChainContext, d: TrackedAsset) {
   const control = await judgeControl(ctx.reader, controlClaim(ctx, d));
   if (control.ok && control.contract) await noteControlChange(ctx, d);
   if (!control.ok)
-    ctx.findings.push({
-      code: "CONTROL_UNPROVEN",
-      seq: d.seq,
-      chain: ctx.chain,
-      account: d.account.text,
-      asset: d.symbol,
-      movement: null,
-      expected: `a signature by ${d.account.address}`,
-      actual: control.actual,
-      message: `seq ${d.seq}: the control message for ${d.account.text} is not signed by that account`,
-    });
+    ctx.findings.push(controlUnproven(ctx.chain, d, `a signature by ${d.account.address}`, control.actual));
   const [raw, decimals] = await Promise.all([
     balanceAt(ctx, d.account.address, d.asset, d.startBlock),
     decimalsOf(ctx, d.asset),

@@ -21,6 +21,7 @@ import {
   retiredAt,
   sameAmount,
   trackedAt,
+  unnamedMovement,
   type ChainContext,
   type Finding,
 } from "./context";
@@ -199,17 +200,16 @@ function reportUndisclosed(
 ) {
   const movement = `${ctx.chain}/tx/${log.transactionHash}/log/${log.logIndex}`;
   const value = formatRaw(decodeTransfer(log)!.value, decimals);
-  ctx.findings.push({
-    code: "UNDISCLOSED_TRANSFER",
-    seq: tracked.seq,
-    chain: ctx.chain,
-    account: tracked.account.text,
-    asset: tracked.symbol,
-    movement,
-    expected: "a record naming this movement",
-    actual: `${value} ${tracked.symbol} ${direction} ${tracked.account.text} in block ${log.blockNumber}`,
-    message: `${movement} moved ${value} ${tracked.symbol} ${direction} ${tracked.account.text}; no record names it`,
-  });
+  ctx.findings.push(
+    unnamedMovement(
+      ctx.chain,
+      "UNDISCLOSED_TRANSFER",
+      tracked,
+      movement,
+      `${value} ${tracked.symbol} ${direction} ${tracked.account.text} in block ${log.blockNumber}`,
+      `${movement} moved ${value} ${tracked.symbol} ${direction} ${tracked.account.text}; no record names it`,
+    ),
+  );
 }
 
 /** UNDISCLOSED_TRANSFER: every Transfer of a tracked token into or out of a tracked account that no record names. */

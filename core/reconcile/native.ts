@@ -15,7 +15,7 @@
 import type { ValueMove } from "../chains/evm/call-trace";
 import type { ChainReceipt, ChainTransaction } from "../chains/evm/reader";
 import { scanLogs } from "../chains/evm/log-scan";
-import { INFLOW_KINDS, formatRaw, mapLimit, receiptOf, trackedAt, type ChainContext } from "./context";
+import { INFLOW_KINDS, formatRaw, mapLimit, receiptOf, trackedAt, unnamedMovement, type ChainContext } from "./context";
 import type { MovementClaim, TrackedAsset } from "./plan";
 
 /** A native movement as the records' side explains it: the NamedOnChain.native entry. */
@@ -153,17 +153,16 @@ function reportUnexplained(ctx: ChainContext, hash: string, move: ValueMove, blo
   const direction = out ? "out of" : "into";
   const movement = `${ctx.chain}/tx/${hash}`;
   const value = `${formatRaw(move.value, 18)} ${tracked.symbol}`;
-  ctx.findings.push({
-    code: "NATIVE_UNEXPLAINED",
-    seq: tracked.seq,
-    chain: ctx.chain,
-    account: tracked.account.text,
-    asset: tracked.symbol,
-    movement,
-    expected: "a record naming this movement",
-    actual: `${value} ${direction} ${tracked.account.text} in block ${block} (call trace)`,
-    message: `${movement} moved ${value} ${direction} ${tracked.account.text} by a call; no record names it`,
-  });
+  ctx.findings.push(
+    unnamedMovement(
+      ctx.chain,
+      "NATIVE_UNEXPLAINED",
+      tracked,
+      movement,
+      `${value} ${direction} ${tracked.account.text} in block ${block} (call trace)`,
+      `${movement} moved ${value} ${direction} ${tracked.account.text} by a call; no record names it`,
+    ),
+  );
 }
 
 function noteNetOnly(ctx: ChainContext, contracts: TrackedAsset[]) {
