@@ -7,7 +7,6 @@
  * the node is reset with the same chain id.
  */
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,39 +24,11 @@ import {
   run,
   startAnvil,
   type LocalNode,
+  fillTemplate,
+  spawnGroup,
 } from "./helpers";
 
 const CHAIN_ID = 7777;
-
-/** A shell child in its own process group (npm → sh → node), stopped as a whole. */
-function spawnGroup(script: string, env: NodeJS.ProcessEnv) {
-  const child: ChildProcess = spawn("bash", ["-c", script], { cwd: ROOT, env, detached: true, stdio: "pipe" });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return {
-    child,
-    output: () => out,
-    exited,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      process.kill(-child.pid!, "SIGTERM");
-      await exited;
-    },
-  };
-}
-
-/** The template with each `NAME=` line given a value; every other line kept as written. */
-function fill(template: string, values: Record<string, string>): string {
-  return template
-    .split("\n")
-    .map((line) => {
-      const name = /^([A-Z_]+)=/.exec(line)?.[1];
-      return name && name in values ? `${name}=${values[name]}` : line;
-    })
-    .join("\n");
-}
 
 describe("ops: the runbook on anvil (chain 7777), from deploy to the page's verdict", function () {
   this.timeout(600_000);
@@ -151,13 +122,13 @@ describe("ops: the runbook on anvil (chain 7777), from deploy to the page's verd
       CONFIRMATIONS: "2",
       BATCH_INTERVAL_MS: "1000",
     };
-    await writeFile(envFile, fill(template, values), { mode: 0o600 });
-    const refused = spawnGroup(withSettings("exec npm start"), cleanEnv());
+    await writeFile(envFile, fillTemplate(template, values), { mode: 0o600 });
+    const refused = spawnGroup("bash", ["-c", withSettings("exec npm start")], cleanEnv());
     expect(await refused.exited).to.not.equal(0);
     expect(refused.output()).to.contain("PUBLIC_RPC_MISSING").and.contain("PUBLIC_RPC_URLS=none");
 
-    await writeFile(envFile, fill(template, { ...values, PUBLIC_RPC_URLS: node.rpcUrl }), { mode: 0o600 });
-    server = spawnGroup(withSettings("exec npm start"), cleanEnv());
+    await writeFile(envFile, fillTemplate(template, { ...values, PUBLIC_RPC_URLS: node.rpcUrl }), { mode: 0o600 });
+    server = spawnGroup("bash", ["-c", withSettings("exec npm start")], cleanEnv());
     url = await waitFor(
       "aiqyn listening",
       () => {
@@ -169,7 +140,8 @@ describe("ops: the runbook on anvil (chain 7777), from deploy to the page's verd
     );
     const treasuryKey = path.join(work, "treasury.key");
     const added = spawnGroup(
-      withSettings(`npm run --silent publisher -- add treasury --key-file ${treasuryKey}`),
+      "bash",
+      ["-c", withSettings(`npm run --silent publisher -- add treasury --key-file ${treasuryKey}`)],
       cleanEnv(),
     );
     expect(await added.exited, added.output()).to.equal(0);

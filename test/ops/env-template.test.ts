@@ -4,44 +4,14 @@
  * serving the deployed registry, with the key read from a 0600 file (and refuse a key file others can read).
  */
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { JsonRpcProvider } from "ethers";
 import { getJson } from "../helpers/http";
 import { waitFor } from "../helpers/wait";
-import { expectOk as ok, freePort, removeIgnitionDeployments, ROOT, run } from "./helpers";
-
-/** A child in its own process group, so the whole npm → sh → node chain it starts can be stopped. */
-function spawnGroup(command: string, args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return {
-    child,
-    output: () => out,
-    exited,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      process.kill(-child.pid!, "SIGTERM");
-      await exited;
-    },
-  };
-}
-
-/** The template with each `NAME=` line given a value; every other line kept as written. */
-function fill(template: string, values: Record<string, string>): string {
-  return template
-    .split("\n")
-    .map((line) => {
-      const name = /^([A-Z_]+)=/.exec(line)?.[1];
-      return name && name in values ? `${name}=${values[name]}` : line;
-    })
-    .join("\n");
-}
+import { expectOk as ok, freePort, removeIgnitionDeployments, ROOT, run, fillTemplate, spawnGroup } from "./helpers";
 
 describe("ops: the env-file template starts the server as the runbook says", function () {
   this.timeout(240_000);
@@ -106,7 +76,7 @@ describe("ops: the env-file template starts the server as the runbook says", fun
       DATA_DIR: path.join(work, "data"),
       PORT: "0",
     };
-    await writeFile(envFile, fill(template, values), { mode: 0o600 });
+    await writeFile(envFile, fillTemplate(template, values), { mode: 0o600 });
   });
 
   after(async function () {

@@ -47,6 +47,41 @@ export function run(command: string, args: string[], env: Record<string, string>
 }
 
 /** Asserts a command exited 0, showing its output when it did not. */
+/** A child in its own process group (npm → sh → node), so the whole chain it starts is stopped as one. */
+export function spawnGroup(command: string, args: string[], env: NodeJS.ProcessEnv) {
+  const child: ChildProcess = spawn(command, args, {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    child,
+    output: () => out,
+    exited,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      process.kill(-child.pid!, "SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** A settings template with each `NAME=` line given a value; every other line kept as written. */
+export function fillTemplate(template: string, values: Record<string, string>): string {
+  return template
+    .split("\n")
+    .map((line) => {
+      const name = /^([A-Z_]+)=/.exec(line)?.[1];
+      return name && name in values ? `${name}=${values[name]}` : line;
+    })
+    .join("\n");
+}
+
 export function expectOk(r: Run, what: string): void {
   expect(r.code, `${what} failed:\n${r.stdout}\n${r.stderr}`).to.equal(0);
 }
