@@ -10,6 +10,7 @@ import { AiqynError } from "../../core";
 export const ARTIFACT_PATH = path.resolve(
   __dirname,
   "..",
+  "..",
   "artifacts",
   "contracts",
   "TransparencyRegistry.sol",
