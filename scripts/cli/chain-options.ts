@@ -7,6 +7,7 @@ import type { RpcRequest, TrustRoot } from "../../core";
 import {
   COMMON_OPTIONS,
   httpUrlOption,
+  integerOption,
   secondsOption,
   stringOption,
   TRUST_OPTIONS,
@@ -24,6 +25,7 @@ export const RECORDS_OPTIONS = {
   rpc: { type: "string" },
   server: { type: "string" },
   mirror: { type: "string" },
+  "page-size": { type: "string" },
   "chain-rpc": { type: "string", multiple: true },
   ...COMMON_OPTIONS,
 } as const satisfies Options;
@@ -50,12 +52,18 @@ export type RecordsSource = { source: AuditSource; args: string[] } & (
   { server: string; mirror?: undefined } | { mirror: string; server?: undefined }
 );
 
-/** Exactly one of --server URL (fetched with timeoutMs and retries) and --mirror DIR. */
+/** A batch's records per page asked of a server (--page-size N), or its own default when not given. */
+export function batchPageSizeOption(parsed: Parsed): number | undefined {
+  return stringOption(parsed, "page-size") === undefined ? undefined : integerOption(parsed, "page-size", 0, 1, 10_000);
+}
+
+/** Exactly one of --server URL (fetched with timeoutMs and retries, --page-size) and --mirror DIR. */
 export function recordsSourceOption(parsed: Parsed, timeoutMs: number, retries: number): RecordsSource {
   const server = httpUrlOption(parsed, "server", false);
+  const batchPageSize = batchPageSizeOption(parsed);
   const mirror = stringOption(parsed, "mirror");
   if (server !== undefined && mirror === undefined)
-    return { source: serverSource(server, { timeoutMs, retries }), server, args: ["--server", server] };
+    return { source: serverSource(server, { timeoutMs, retries, batchPageSize }), server, args: ["--server", server] };
   if (mirror !== undefined && server === undefined)
     return { source: mirrorSource(mirror), mirror, args: ["--mirror", mirror] };
   throw new UsageError("give exactly one of --server URL and --mirror DIR");

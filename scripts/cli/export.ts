@@ -8,13 +8,14 @@ import { join } from "node:path";
 import { AiqynError, ZERO_BYTES32 } from "../../core";
 import { documentHashOf } from "./document";
 import { COMMON_OPTIONS, EXIT_OK, httpUrlOption, parseJsonCommand, requireOption, secondsOption } from "./args";
-import { MIRROR_BATCH_FORMAT, MIRROR_FORMAT, mirrorBatchFile, parseRegistryInfo } from "./audit/source";
+import { MIRROR_BATCH_FORMAT, MIRROR_FORMAT, mirrorBatchFile, parseRegistryInfo, serverSource } from "./audit/source";
+import { batchPageSizeOption } from "./chain-options";
 import { writeFileAtomic } from "./fs-atomic";
 import { isObject } from "../../core/protocol/shape";
 import { fetchJson, joinUrl } from "./http";
 import { textOut, writeJson, type Io } from "./io";
 
-export const EXPORT_HELP = `Usage: aiqyn export --server URL --out DIR [--bundles] [--json[=FILE]] [--timeout SECONDS]
+export const EXPORT_HELP = `Usage: aiqyn export --server URL --out DIR [--bundles] [--page-size N] [--json[=FILE]] [--timeout SECONDS]
 
 Writes a static mirror of the registry's anchored batches:
   DIR/index.json            { format: "aiqyn-mirror/1", exportedAt, registry, batches: [ { ...Batch, file } ] }
@@ -22,7 +23,8 @@ Writes a static mirror of the registry's anchored batches:
   DIR/bundles/<seq>.json    every record's aiqyn-proof/1 bundle (with --bundles)
   DIR/documents/0x<hash>    every document the exported records name that the server stores (the bytes
                             hash to the name: keccak-256; one that does not is left out and counted)
-Only anchored batches are exported. Nothing is checked against the chain here: run
+Only anchored batches are exported, each whole: every page of its records (--page-size N asks N a page,
+default the server's). Nothing is checked against the chain here: run
 "aiqyn audit --mirror DIR" for that.
 
 --json[=FILE] prints (or writes) { format: "aiqyn-export/1", out, batches, records, bundles, documents,
@@ -36,6 +38,7 @@ const OPTIONS = {
   server: { type: "string" },
   out: { type: "string" },
   bundles: { type: "boolean" },
+  "page-size": { type: "string" },
   ...COMMON_OPTIONS,
 } as const;
 
@@ -47,6 +50,7 @@ export async function runExport(argv: string[], io: Io): Promise<number> {
   const out = requireOption(parsed, "out");
   const timeoutMs = secondsOption(parsed, "timeout", 60);
   const withBundles = parsed.values.bundles === true;
+  const batchPageSize = batchPageSizeOption(parsed);
 
   const get = async (path: string, maxBytes = 512 * 1024 * 1024): Promise<unknown> => {
     const result = await fetchJson(joinUrl(server, path), { timeoutMs, maxBytes });
@@ -54,6 +58,8 @@ export async function runExport(argv: string[], io: Io): Promise<number> {
     return result.json;
   };
 
+  // Every page of a batch's records, with the audit's own guards (a batch can be larger than one page).
+  const source = serverSource(server, { timeoutMs, retries: 0, batchPageSize });
   const registryJson = await get("/api/v1/registry");
   const registry = parseRegistryInfo(registryJson, "GET /api/v1/registry");
   if (!registry.ok) throw new AiqynError("SOURCE_ERROR", registry.message);
@@ -67,9 +73,10 @@ export async function runExport(argv: string[], io: Io): Promise<number> {
   let records = 0;
   for (const batch of batches) {
     const id = batch.id as number;
-    const answer = await get(`/api/v1/batches/${id}/records`);
-    if (!isObject(answer) || !Array.isArray(answer.records))
-      throw new AiqynError("SOURCE_ERROR", `GET /api/v1/batches/${id}/records: no records array`);
+    const leafCount = typeof batch.leafCount === "number" ? batch.leafCount : 0;
+    const served = await source.batchRecords(id, leafCount);
+    if (!served.ok) throw new AiqynError("SOURCE_ERROR", served.message);
+    const answer = { batch: served.value.batch, records: served.value.items };
     const file = mirrorBatchFile(id);
     await writeFileAtomic(
       join(out, file),

@@ -43,6 +43,7 @@ ${TRUST_HELP}
                           names it)
   --server URL            the operator's server; or
   --mirror DIR            a static mirror written by aiqyn export
+  --page-size N           a batch's records per page asked of the server (1–10000; default the server's)
   --chain-rpc CHAIN=URL   an RPC for an asset chain, e.g. eip155:56=https://… (repeatable); for Bitcoin an
                           Esplora endpoint, e.g. bip122:000000000019d6689c085ae165831e93=https://mempool.space/api
                           (give two for one chain and they must agree on every read)

@@ -139,6 +139,24 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
     expect(verified.stdout).to.contain("2 of 2 bundle(s) anchored and valid");
   });
 
+  it("reads every page of a batch larger than one page: audit and export with --page-size 2 see all 10 records", async () => {
+    const { run, report } = await audit(["--server", stack.baseUrl, "--page-size", "2"]);
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    expect(report.totals).to.deep.include({ batchesChecked: 3, rootsMatched: 3, recordsChecked: 10 });
+
+    const out = join(work, "mirror-paged");
+    const exported = await runCli(["export", "--server", stack.baseUrl, "--out", out, "--page-size", "2"]);
+    expect(exported.code, exported.stderr).to.equal(0);
+    const first = JSON.parse(await readFile(join(out, "batches/000001.json"), "utf8")) as {
+      records: { record: { seq: number }; leaf: string }[];
+    };
+    expect(first.records.map((r) => r.record.seq)).to.deep.equal([1, 2, 3, 4]);
+    expect(first.records.every((r) => /^0x[0-9a-f]{64}$/.test(r.leaf))).to.equal(true);
+    const mirrored = await audit(["--mirror", out]);
+    expect(mirrored.run.code, mirrored.run.stdout).to.equal(0);
+    expect(mirrored.report.totals.recordsChecked).to.equal(10);
+  });
+
   it("a mirror whose proof bundle was edited after export: VIEW_MISMATCH naming the bundle and field", async () => {
     const out = join(work, "mirror-bundle-edited");
     expect((await runCli(["export", "--server", stack.baseUrl, "--out", out, "--bundles"])).code).to.equal(0);
@@ -193,6 +211,23 @@ describe("cli: aiqyn audit and export (real server, in-process chain)", function
       expect(codesOf(report)).to.deep.equal(["BATCH_MISSING"]);
       expect(report.findings.filter((f) => f.severity === "error").map((f) => f.batchId)).to.deep.equal([2]);
       expect(run.stdout).to.match(/error\s+BATCH_MISSING\s+2/);
+    });
+
+    it("a batch's pages that loop (the next cursor repeats): the batch is not taken as served, exit 1", async () => {
+      // Every page of batch 1 names the first page's next cursor again: asked for it, the server pages on forever.
+      let firstCursor: string | undefined;
+      proxy = await startLyingProxy(stack.baseUrl, (path, status, json) => {
+        if (path !== "/api/v1/batches/1/records") return undefined;
+        const page = json as { nextCursor: string | null };
+        firstCursor ??= page.nextCursor ?? undefined;
+        return { status, json: { ...page, nextCursor: firstCursor ?? null } };
+      });
+      const { run, report } = await audit(["--server", proxy.url, "--page-size", "2"]);
+      expect(run.code).to.equal(1);
+      const batch1 = report.findings.filter((f) => f.batchId === 1 && f.severity === "error");
+      expect(batch1.map((f) => f.code)).to.deep.equal(["SOURCE_ERROR"]);
+      expect(batch1[0]!.message).to.match(/cursor repeats/);
+      expect(report.totals.rootsMatched).to.equal(2);
     });
 
     it("serving a record of batch 2 inside batch 1: RECORD_OUTSIDE_BATCH, exit 1", async () => {

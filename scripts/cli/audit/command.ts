@@ -34,6 +34,7 @@ Options:
 ${TRUST_HELP}
   --server URL          the operator's server (base URL, e.g. http://127.0.0.1:3000)
   --mirror DIR          a static mirror (index.json + batches/ [+ bundles/]) instead of a server
+  --page-size N         a batch's records per page asked of the server (1–10000; default the server's)
   --block N             audit as of block N (default: the latest), to re-run a published report
   --as-of DATE          corrections and totals from the records published by DATE (YYYY-MM-DD, through
                         the end of that UTC day, or unix seconds)

@@ -103,6 +103,8 @@ export interface ServerSourceOptions {
   retries: number;
   /** Page size asked of GET /api/v1/batches. */
   pageSize?: number;
+  /** Page size asked of GET /api/v1/batches/:id/records (the server's own default when not set). */
+  batchPageSize?: number;
 }
 
 export function serverSource(baseUrl: string, options: ServerSourceOptions): AuditSource {
@@ -149,10 +151,36 @@ export function serverSource(baseUrl: string, options: ServerSourceOptions): Aud
       }
     },
     async batchRecords(id, leafCount) {
-      const path = `/api/v1/batches/${id}/records`;
-      const result = await get(path, maxBatchBytes(leafCount));
-      if (!result.ok) return fail(result.message, result.kind === "http-status" && result.status === 404);
-      return parseBatchRecords(result.json, `GET ${path}`);
+      // A batch may hold more records than one page (BATCH_MAX up to 100,000, a page at most 10,000): every page
+      // is read, and a source that pages past the batch's leafCount, repeats a cursor or names a next page after an
+      // empty one is refused, so a truncated or endless listing cannot pass for the batch.
+      const base = `/api/v1/batches/${id}/records`;
+      const items: ServedItem[] = [];
+      const seenCursors = new Set<string>();
+      let batch: unknown;
+      let cursor: string | null = null;
+      for (;;) {
+        const params = [
+          ...(options.batchPageSize === undefined ? [] : [`limit=${options.batchPageSize}`]),
+          ...(cursor === null ? [] : [`cursor=${encodeURIComponent(cursor)}`]),
+        ];
+        const path = params.length === 0 ? base : `${base}?${params.join("&")}`;
+        const result = await get(path, maxBatchBytes(leafCount));
+        if (!result.ok) return fail(result.message, result.kind === "http-status" && result.status === 404);
+        const page = parseBatchRecords(result.json, `GET ${path}`);
+        if (!page.ok) return page;
+        if (cursor === null) batch = page.value.batch;
+        items.push(...page.value.items);
+        const next = (result.json as Record<string, unknown>).nextCursor;
+        if (next === null || next === undefined) return ok({ batch, items });
+        if (typeof next !== "string" || seenCursors.has(next))
+          return fail(`GET ${path}: the pagination cursor repeats or is not a string`);
+        if (items.length >= leafCount)
+          return fail(`GET ${path}: the pages go on past the batch's ${leafCount} records`);
+        if (page.value.items.length === 0) return fail(`GET ${path}: an empty page that names a next page`);
+        seenCursors.add(next);
+        cursor = next;
+      }
     },
   };
 }

@@ -41,6 +41,7 @@ Options:
 ${TRUST_HELP}
   --server URL            the operator's server; or
   --mirror DIR            a static mirror written by aiqyn export
+  --page-size N           a batch's records per page asked of the server (1–10000; default the server's)
   --state DIR             where the monitor keeps its position and the alerts raised (required)
   --chain-rpc CHAIN=URL   an RPC for an asset chain, e.g. eip155:56=https://… (repeatable)
   --confirmations N       blocks below each chain's head taken as final (default 12)
