@@ -30,6 +30,12 @@ export interface ServerConfig {
   maxAnchorDelaySeconds: number;
   explorerUrl: string | null;
   /**
+   * The page's public address (PUBLIC_URL, e.g. https://aiqyn.example.kz), used for the absolute links of the Atom
+   * feed. Without it they come from the request's Host header, which the client chose: fine on a local stack, and
+   * the answer then says `Vary: Host` so no shared cache hands one client's links to another.
+   */
+  publicUrl: string | null;
+  /**
    * Independent public RPC endpoints baked into the page (PUBLIC_RPC_URLS); the first is the `rpcUrl` of
    * /api/v1/registry. Never the private RPC_URL.
    */
@@ -125,6 +131,7 @@ export function serverConfig(
     confirmations: null,
     maxAnchorDelaySeconds: DEFAULTS.maxAnchorDelaySeconds,
     explorerUrl: null,
+    publicUrl: null,
     publicRpcUrls: [],
     publicEsploraUrls: [],
     supersededRegistries: [],
@@ -364,6 +371,7 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     ...readAnchoring(r),
     ...readLimits(r),
     explorerUrl: r.url("EXPLORER_URL"),
+    publicUrl: r.url("PUBLIC_URL")?.replace(/\/+$/, "") ?? null,
     ...readPublicRpcs(r),
     publicEsploraUrls: r.list(
       "PUBLIC_ESPLORA_URLS",

@@ -150,7 +150,7 @@ function documentRoutes(app: express.Express, { service }: AppDeps): void {
 }
 
 function readRoutes(app: express.Express, deps: AppDeps): void {
-  const { service, store } = deps;
+  const { service, store, config } = deps;
   documentRoutes(app, deps);
   app.get("/api/v1/records", async (req, res) => json(res, 200, await service.listRecords(req.query)));
   app.get("/api/v1/records/:seq", async (req, res) => json(res, 200, await service.getRecord(seqParam(req))));
@@ -169,7 +169,8 @@ function readRoutes(app: express.Express, deps: AppDeps): void {
   app.get("/api/v1/registry", (_req, res) => json(res, 200, service.registryInfo()));
   app.get("/api/v1/feed.atom", async (req, res) => {
     const { chainId, registry } = service.registryInfo();
-    const origin = `${req.protocol}://${req.get("host") ?? "localhost"}`;
+    const origin = config.publicUrl ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
+    if (config.publicUrl === null) res.vary("Host");
     res
       .status(200)
       .type("application/atom+xml")

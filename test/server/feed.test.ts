@@ -1,6 +1,8 @@
 // GET /api/v1/feed.atom on the real server: the newest records as Atom, labelled as the server's (unverified)
-// list, newest first, each entry linking to its verify page, escaped, with ids stable per registry and seq.
+// list, newest first, each entry linking to its verify page, escaped, with ids stable per registry and seq, and
+// links from PUBLIC_URL, never from a Host header, when it is set.
 import { expect } from "chai";
+import http from "node:http";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 
 describe("server: the public feed of new records (/api/v1/feed.atom)", function () {
@@ -45,5 +47,38 @@ describe("server: the public feed of new records (/api/v1/feed.atom)", function 
     expect(text).to.contain("pending (not anchored yet)");
     const again = [...(await feed()).matchAll(/<id>(urn:aiqyn-record:[^<]+)<\/id>/g)].map((m) => m[1]);
     expect(again, "the same records keep their ids").to.deep.equal(ids.map((m) => m[0].slice(4, -5)));
+  });
+
+  /** GET with a Host header of the client's choosing (fetch may not set one). */
+  const feedWithHost = (baseUrl: string, host: string) =>
+    new Promise<{ vary: string; text: string }>((resolve, reject) => {
+      const req = http.get(`${baseUrl}/api/v1/feed.atom`, { headers: { host } }, (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (c: string) => (text += c));
+        res.on("end", () => resolve({ vary: String(res.headers.vary ?? ""), text }));
+      });
+      req.on("error", reject);
+    });
+
+  it("without PUBLIC_URL the links follow the Host header the client sent, and the answer varies by Host", async () => {
+    const { vary, text } = await feedWithHost(stack.baseUrl, "evil.example");
+    expect(vary).to.match(/\bHost\b/i);
+    expect(text).to.contain(`href="http://evil.example/`);
+  });
+
+  it("with PUBLIC_URL every link names it, whatever Host the client sends", async () => {
+    const pinned = await startTestStack({ server: { publicUrl: "https://aiqyn.example.kz" } });
+    try {
+      await postRecords(pinned, [sampleRecord()]);
+      const { vary, text } = await feedWithHost(pinned.baseUrl, "evil.example");
+      expect(text).to.contain(
+        `<link rel="self" type="application/atom+xml" href="https://aiqyn.example.kz/api/v1/feed.atom"/>`,
+      );
+      expect(text).to.match(/href="https:\/\/aiqyn\.example\.kz\/verify\/\d+"/);
+      expect(text).to.not.contain("evil.example");
+      expect(vary).to.not.match(/\bHost\b/i);
+    } finally {
+      await pinned.stop();
+    }
   });
 });
