@@ -26,6 +26,7 @@ import { controlMessage } from "../protocol/references";
 import { verifyBip322Simple } from "../chains/bitcoin/bip322";
 import {
   balanceFromHistory,
+  movedFor,
   scanHistory,
   type BitcoinChainReader,
   type BitcoinTx,
@@ -63,6 +64,17 @@ interface BitcoinContext {
   declared: { d: TrackedAsset; script: string }[];
   /** Each declared script's whole confirmed history. */
   histories: Map<string, BitcoinTx[]>;
+  /** Transactions spending a retired address after its tracking ended, by txid (see closingDrains). */
+  drains: Map<string, Drain>;
+  /** Each retired declaration's closing balance disclosed as moved out by named drains (satoshis), by seq. */
+  drained: Map<number, bigint>;
+}
+
+/** A transaction that spends a retired declaration's address after its tracking ended. */
+interface Drain {
+  retired: TrackedAsset;
+  script: string;
+  tx: BitcoinTx;
 }
 
 const SATS_TO_AMOUNT = 10n ** 10n; // records scale amounts by 10^18, satoshis are 10^-8 BTC
@@ -86,6 +98,11 @@ function tracks(d: TrackedAsset, tx: BitcoinTx): boolean {
   if (d.end === null) return true;
   if (d.end.block !== null && height <= d.end.block) return true;
   return d.end.anchoredAt === null || (tx.time !== null && tx.time <= d.end.anchoredAt);
+}
+
+/** Whether `tx` came after `d`'s tracking ended (its retraction or correction had taken effect). */
+function afterEnd(d: TrackedAsset, tx: BitcoinTx): boolean {
+  return tx.height! > d.startBlock && !tracks(d, tx);
 }
 
 /** The declaration tracking `script` for `tx`, if any. */
@@ -311,8 +328,10 @@ async function checkNamed(ctx: BitcoinContext, movements: Map<string, Movement>)
     for (const c of rest)
       movementFinding(ctx, c, "DUPLICATE_REFERENCE", "one current record per transaction", `named by seqs ${seqs}`);
     named.add(first.ref.txHash);
+    const drain = ctx.drains.get(first.ref.txHash);
     const m = movements.get(first.ref.txHash);
-    if (m) judgeClaim(ctx, first, m);
+    if (drain) judgeDrain(ctx, first, drain);
+    else if (m) judgeClaim(ctx, first, m);
     else await judgeUnlisted(ctx, first);
     ctx.progress("movements", ++done, byTx.size);
   });
@@ -350,6 +369,86 @@ function reportUndisclosed(ctx: BitcoinContext, movements: Map<string, Movement>
       message: `${movement} moved bitcoin ${direction} at height ${m.tx.height}; no record names it`,
     });
     if (m.mixed) mixedInputs(ctx, m, tracker.seq);
+  }
+}
+
+/**
+ * The retired declarations whose retirement took effect by the final height: a retraction or correction that
+ * took the address off the fund's books (`end.closing`), its corrector's batch anchored before the final block's
+ * time. Not one whose address another declaration still tracks after it (a later one of the same address).
+ */
+function retiredByFinal(ctx: BitcoinContext, finalTime: number): { d: TrackedAsset; script: string }[] {
+  return ctx.declared.filter(({ d, script }) => {
+    const end = d.end;
+    if (!end?.closing || end.anchoredAt === null || end.anchoredAt > finalTime) return false;
+    if (end.block !== null && end.block > ctx.target.toHeight) return false;
+    return !ctx.declared.some(
+      (x) =>
+        x.d !== d &&
+        x.script === script &&
+        (x.d.end === null || x.d.end.anchoredAt === null || x.d.end.anchoredAt > end.anchoredAt!),
+    );
+  });
+}
+
+/** Every confirmed transaction up to the final height that spends a retired address after its tracking ended. */
+function closingDrains(ctx: BitcoinContext, retired: { d: TrackedAsset; script: string }[]): Map<string, Drain> {
+  const drains = new Map<string, Drain>();
+  for (const { d, script } of retired)
+    for (const tx of ctx.histories.get(script)!)
+      if (tx.height !== null && tx.height <= ctx.target.toHeight && afterEnd(d, tx) && movedFor(tx, script).spent > 0n)
+        drains.set(tx.txid, { retired: d, script, tx });
+  return drains;
+}
+
+/** A named drain: judged by DESIGN's movement rule with the retired address as the fund's; it discloses its net outflow. */
+function judgeDrain(ctx: BitcoinContext, claim: MovementClaim, drain: Drain): void {
+  const m = movementOf(drain.tx, (script) =>
+    script === drain.script ? drain.retired : trackerOf(ctx, script, drain.tx),
+  );
+  const expected = expectedClaim(m);
+  const symbol = drain.retired.symbol;
+  const fits =
+    claim.symbol === symbol && expected.kinds.has(claim.kind) && claim.amount === expected.amount * SATS_TO_AMOUNT;
+  if (!fits)
+    return movementFinding(
+      ctx,
+      claim,
+      "TRANSFER_MISMATCH",
+      `${claim.kind} ${said(claim.amount)} ${claim.symbol}`,
+      `out of ${drain.retired.account.text} (retired): ${expected.why} (${[...expected.kinds].join(" or ")} ${btc(expected.amount)} ${symbol}): ${describe(m)}`,
+    );
+  const { received, spent } = movedFor(drain.tx, drain.script);
+  ctx.drained.set(drain.retired.seq, (ctx.drained.get(drain.retired.seq) ?? 0n) + spent - received);
+}
+
+/**
+ * CLOSING_BALANCE, as on EVM: an address whose tracking a retraction or correction ended must have been left
+ * empty, or its closing balance disclosed as moved out afterwards by named transactions (their net outflow,
+ * fees included). Otherwise "retire then drain" hides the rest: retract the declaration, then empty the address.
+ */
+function checkClosingBalances(ctx: BitcoinContext, retired: { d: TrackedAsset; script: string }[]): void {
+  for (const { d, script } of retired) {
+    const history = ctx.histories.get(script)!;
+    const closing = balanceFromHistory(
+      history.filter((tx) => !afterEnd(d, tx)),
+      script,
+      ctx.target.toHeight,
+    );
+    const moved = ctx.drained.get(d.seq) ?? 0n;
+    if (closing === moved) continue;
+    const last = Math.max(d.startBlock, ...history.filter((tx) => !afterEnd(d, tx)).map((tx) => tx.height!));
+    ctx.findings.push({
+      code: "CLOSING_BALANCE",
+      seq: d.end!.by,
+      chain: ctx.chain,
+      account: d.account.text,
+      asset: d.symbol,
+      movement: null,
+      expected: `0 ${d.symbol} left, or the rest disclosed as moved out (${btc(moved)} ${d.symbol} named)`,
+      actual: `${btc(closing)} ${d.symbol} held when tracking ended (last tracked transaction at height ${last})`,
+      message: `seq ${d.end!.by} ended tracking of ${d.account.text} with ${btc(closing - moved)} ${d.symbol} undisclosed`,
+    });
   }
 }
 
@@ -391,15 +490,22 @@ export async function reconcileBitcoinChain(input: BitcoinReconcileInput): Promi
     progress: (phase, done, total) => input.onProgress?.({ chain: input.chain, phase, done, total }),
     declared,
     histories: new Map(),
+    drains: new Map(),
+    drained: new Map(),
   };
   const blockHash = await ctx.target.reader.blockHash(ctx.target.toHeight);
   await scanAll(ctx);
   checkDeclarations(ctx);
   checkSnapshots(ctx);
   if (input.scope !== "balances") {
+    // The final block's time is read only when some retirement could have taken effect by then.
+    const mayRetire = ctx.declared.some(({ d }) => d.end?.closing === true && d.end.anchoredAt !== null);
+    const retired = mayRetire ? retiredByFinal(ctx, await ctx.target.reader.blockTime(blockHash)) : [];
+    ctx.drains = closingDrains(ctx, retired);
     const movements = fundMovements(ctx);
     const named = await checkNamed(ctx, movements);
     reportUndisclosed(ctx, movements, named);
+    checkClosingBalances(ctx, retired);
   }
   return { toBlock: ctx.target.toHeight, blockHash, balances: finalBalances(ctx) };
 }

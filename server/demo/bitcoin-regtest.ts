@@ -65,6 +65,8 @@ export interface BcoinNode {
     height: number;
     getHash(height: number): Promise<string | null>;
     getEntryByHeight(h: number): Promise<{ time: number } | null>;
+    /** The block's entry by its (byte-reversed, bcoin's internal order) hash. */
+    getEntry(hash: string): Promise<{ time: number; height: number } | null>;
   };
   mempool: { addTX(tx: unknown): Promise<unknown> };
   network: unknown;

@@ -87,6 +87,12 @@ export function createEsploraApp(btc: BitcoinRegtest, options: EsploraOptions = 
     if (!hash) return text(res, 404, "Block not found");
     return text(res, 200, revHex(hash));
   });
+  app.get("/block/:hash", async (req, res) => {
+    const hash = /^[0-9a-f]{64}$/.test(req.params.hash) ? req.params.hash : null;
+    const entry = hash ? await btc.node.chain.getEntry(revHex(hash)) : null;
+    if (!entry) return text(res, 404, "Block not found");
+    return res.status(200).json({ id: hash, height: entry.height, timestamp: entry.time });
+  });
   // An address's confirmed history, newest first, read once per tip (a new block may change it).
   const histories = new Map<string, { height: number; metas: BcoinMeta[] }>();
   const confirmedHistory = async (text: string, address: unknown) => {

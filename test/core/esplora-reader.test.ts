@@ -39,6 +39,7 @@ describe("the Esplora reader (core/chains/bitcoin/esplora*.ts) on a bcoin regtes
     expect(tx).to.deep.include({ txid: txids[0], coinbase: false, height: stack.btc.height - 3 });
     expect(tx!.outputs.some((o) => o.script === payee.script && o.value === 10_000n)).to.equal(true);
     expect(await reader.transaction("ab".repeat(32))).to.equal(null);
+    expect(await reader.blockTime(tx!.blockHash!), "a block's time is its transactions' block time").to.equal(tx!.time);
   });
 
   it("pages an address's confirmed history 25 at a time, newest first, to the whole of it", async () => {
@@ -115,6 +116,8 @@ describe("the Esplora reader (core/chains/bitcoin/esplora*.ts) on a bcoin regtes
       () => answer("{}").historyPage(payee.address, null),
       () => answer(JSON.stringify([{ txid: "ab".repeat(32) }])).historyPage(payee.address, null),
       () => answer("not json").transaction("ab".repeat(32)),
+      () => answer(JSON.stringify({ id: "cd".repeat(32), timestamp: 1 })).blockTime("ab".repeat(32)),
+      () => answer(JSON.stringify({ id: "ab".repeat(32), timestamp: "1" })).blockTime("ab".repeat(32)),
     ]) {
       const error = await read().catch((e: unknown) => e);
       expect(error).to.have.property("code", "RPC_BAD_ANSWER");

@@ -307,6 +307,52 @@ describe("Bitcoin reconciliation (core/reconcile/bitcoin.ts) on a bcoin regtest 
     ]);
   });
 
+  it("retire then drain: a retired address emptied unseen is CLOSING_BALANCE on the retraction; named in full, it is not", async () => {
+    const reader = stack.reader();
+    await confirm();
+    const retiredHeight = await reader.tipHeight();
+    const left = await balanceOf(stack.btc, fund.cold);
+    const fee = 2_000n;
+    const drain = await stack.btc.send([fund.cold], [{ address: fund.grantee.address, value: left - fee }], { fee });
+    await confirm();
+    const retraction: RecordInput = {
+      ...EMPTY_FIELDS,
+      kind: "RETRACTION",
+      occurredAt: NOW - 60,
+      asset: "BTC",
+      amount: "0",
+      corrects: 2, // the cold multisig's declaration
+      reference: `@${retiredHeight}`,
+    };
+    const retractionSeq = fund.records.length + 1;
+    // The retraction's batch anchored a second before the drain's block (block times need not rise, so the test
+    // takes the drain's own time): tracking has ended when the drain is mined.
+    const drainTime = (await reader.transaction(drain))!.time!;
+    const anchors = [{ firstSeq: retractionSeq, leafCount: 1, anchoredAt: drainTime - 1 }];
+    const judge = async (inputs: RecordInput[]) =>
+      reconcile({
+        records: ledger(inputs),
+        anchors,
+        registry: REGISTRY,
+        chains: {},
+        bitcoin: { [REGTEST_CHAIN]: { reader, toHeight: (await reader.tipHeight()) - 6 } },
+      });
+
+    const hidden = await judge([...fund.records, retraction]);
+    const closing = hidden.findings.filter((f) => f.code === "CLOSING_BALANCE");
+    expect(closing.map((f) => [f.seq, f.account])).to.deep.equal([[retractionSeq, btcAccount(fund.cold)]]);
+    expect(closing[0]!.actual).to.contain(`${btcAmount(left)} BTC held when tracking ended`);
+    expect(about(hidden, drain), "the drain itself is not the fund's movement any more").to.deep.equal([]);
+
+    const named = await judge([...fund.records, retraction, movement("GRANT", drain, btcAmount(left - fee))]);
+    expect(named.findings.filter((f) => f.code === "CLOSING_BALANCE")).to.deep.equal([]);
+    expect(about(named, drain), "a named drain is not a phantom").to.deep.equal([]);
+
+    const short = await judge([...fund.records, retraction, movement("GRANT", drain, btcAmount(left - fee - 1n))]);
+    expect(about(short, drain)).to.deep.equal(["TRANSFER_MISMATCH"]);
+    expect(short.findings.filter((f) => f.code === "CLOSING_BALANCE").map((f) => f.seq)).to.deep.equal([retractionSeq]);
+  });
+
   it("reports bip122 records as unchecked without an endpoint for their chain", async () => {
     const report = await reconcile({ records: ledger(fund.records), registry: REGISTRY, chains: {} });
     expect(report.findings).to.deep.equal([]);

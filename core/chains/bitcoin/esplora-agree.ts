@@ -23,6 +23,7 @@ export function agreeingBitcoinReader(a: BitcoinChainReader, b: BitcoinChainRead
     name: `${a.name} and ${b.name}`,
     tipHeight: async () => Math.min(...(await Promise.all([a.tipHeight(), b.tipHeight()]))),
     blockHash: (height) => both(`the block hash at height ${height}`, (r) => r.blockHash(height)),
+    blockTime: (hash) => both(`the time of block ${hash}`, (r) => r.blockTime(hash)),
     historyPage: (address, lastTxid) =>
       both(`the history of ${address}${lastTxid ? ` after ${lastTxid}` : ""}`, (r) => r.historyPage(address, lastTxid)),
     transaction: (txid) => both(`transaction ${txid}`, (r) => r.transaction(txid)),

@@ -36,6 +36,8 @@ export interface BitcoinChainReader {
   readonly name: string;
   tipHeight(): Promise<number>;
   blockHash(height: number): Promise<string>;
+  /** The block's time (its header's timestamp, unix seconds): `/block/:hash`'s `timestamp`. */
+  blockTime(hash: string): Promise<number>;
   /** One page of the address's confirmed history, newest first, after `lastTxid` (null: the newest). */
   historyPage(address: string, lastTxid: string | null): Promise<BitcoinTx[]>;
   /** The transaction, or null when the endpoint knows none by that id. */
@@ -126,6 +128,12 @@ export function createEsploraReader(name: string, get: EsploraGet): BitcoinChain
       const body = (await text(`/block-height/${height}`)).trim();
       if (!isTxid(body)) bad(name, `a block hash at height ${height} that is not 64 lowercase hex`);
       return body;
+    },
+    blockTime: async (hash) => {
+      const block = parseJson(await text(`/block/${hash}`), name);
+      if (!isObject(block) || block.id !== hash || !Number.isSafeInteger(block.timestamp) || (block.timestamp as number) < 0)
+        bad(name, `block ${hash} without its id and a timestamp`);
+      return block.timestamp as number;
     },
     historyPage: async (address, lastTxid) => {
       const path = `/address/${encodeURIComponent(address)}/txs/chain${lastTxid ? `/${lastTxid}` : ""}`;
