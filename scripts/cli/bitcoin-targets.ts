@@ -1,11 +1,12 @@
 /**
  * `--chain-rpc bip122:<genesis>=<Esplora URL>` for `aiqyn reconcile` and `aiqyn audit`: one or two Esplora
  * endpoints per Bitcoin chain (two must agree on every read; one is trusted whole, and the report says so),
- * `--confirmations bip122:…=N` (default 6) and `--to-block bip122:…=N` for its final height.
+ * `--confirmations bip122:…=N` (default 6) and `--to-block bip122:…=N` for its final height. `aiqyn monitor` takes
+ * the readers alone (bitcoinReaders) and finds each cycle's final height itself.
  */
 import { agreeingBitcoinReader } from "../../core/chains/bitcoin/esplora-agree";
 import { createEsploraHttpGet } from "../../core/chains/bitcoin/esplora-http";
-import { createEsploraReader } from "../../core/chains/bitcoin/esplora";
+import { createEsploraReader, type BitcoinChainReader } from "../../core/chains/bitcoin/esplora";
 import type { BitcoinTarget } from "../../core/reconcile/bitcoin";
 import { parseCaip2 } from "../../core";
 import { UsageError, type Parsed } from "./args";
@@ -57,20 +58,42 @@ function readerOf(url: string, timeoutMs: number, requests: { count: number }) {
   return createEsploraReader(url.replace(/\/+$/, ""), get);
 }
 
+export interface BitcoinChainReaderOption {
+  reader: BitcoinChainReader;
+  /** Blocks below the tip that are final (`--confirmations CHAIN=N`, default 6). */
+  confirmations: number;
+  /** Read through one endpoint only: trusted whole. */
+  single: boolean;
+}
+
+/** A reader (one endpoint, or two that must agree) and its confirmations for each bip122 chain given. */
+export function bitcoinReaders(
+  parsed: Parsed,
+  timeoutMs: number,
+  requests = { count: 0 },
+): Map<string, BitcoinChainReaderOption> {
+  const found = new Map<string, BitcoinChainReaderOption>();
+  for (const [chain, urls] of bitcoinPairs(parsed, "chain-rpc")) {
+    if (urls.length > 2) throw new UsageError(`--chain-rpc ${chain}: at most two Esplora endpoints (they must agree)`);
+    const readers = urls.map((url) => readerOf(url, timeoutMs, requests));
+    const reader = readers.length === 2 ? agreeingBitcoinReader(readers[0]!, readers[1]!) : readers[0]!;
+    const confirmations = confirmationsFor(parsed, chain, BITCOIN_CONFIRMATIONS);
+    found.set(chain, { reader, confirmations, single: readers.length === 1 });
+  }
+  return found;
+}
+
 /** A reader (one endpoint, or two that must agree) and final height for each bip122 chain given. */
 export async function bitcoinTargets(parsed: Parsed, timeoutMs: number): Promise<BitcoinTargets> {
   const requests = { count: 0 };
   const toHeights = bitcoinPairs(parsed, "to-block");
   const result: BitcoinTargets = { targets: {}, single: [], requests };
-  for (const [chain, urls] of bitcoinPairs(parsed, "chain-rpc")) {
-    if (urls.length > 2) throw new UsageError(`--chain-rpc ${chain}: at most two Esplora endpoints (they must agree)`);
-    const readers = urls.map((url) => readerOf(url, timeoutMs, requests));
-    const reader = readers.length === 2 ? agreeingBitcoinReader(readers[0]!, readers[1]!) : readers[0]!;
-    if (readers.length === 1) result.single.push(chain);
+  for (const [chain, { reader, confirmations, single }] of bitcoinReaders(parsed, timeoutMs, requests)) {
+    if (single) result.single.push(chain);
     const tip = await reader.tipHeight();
     const given = toHeights.get(chain)?.at(-1);
     if (given !== undefined && !/^\d{1,10}$/.test(given)) throw new UsageError(`--to-block ${chain}: not a height`);
-    const toHeight = given !== undefined ? Number(given) : tip - confirmationsFor(parsed, chain, BITCOIN_CONFIRMATIONS);
+    const toHeight = given !== undefined ? Number(given) : tip - confirmations;
     if (toHeight > tip) throw new UsageError(`--to-block ${chain}=${toHeight} is beyond the chain's tip ${tip}`);
     if (toHeight < 0) throw new UsageError(`${chain}: the tip ${tip} is below the confirmations asked`);
     result.targets[chain] = { reader, toHeight };

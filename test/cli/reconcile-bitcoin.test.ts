@@ -1,6 +1,9 @@
 // `aiqyn reconcile --chain-rpc bip122:…=<Esplora URL>` end to end: the real binary, the real server and registry
 // on the in-process EVM chain, the demo's Bitcoin year on a bcoin regtest node served as Esplora.
 import { expect } from "chai";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { registryCaip10 } from "../../core";
 import { REGTEST_CHAIN } from "../../server/demo/bitcoin-regtest";
 import { btcTxRef, runBitcoinFund, type BitcoinFund } from "../../server/demo/bitcoin";
@@ -84,6 +87,40 @@ describe("cli: aiqyn reconcile on Bitcoin (Esplora endpoints served from a bcoin
     ]);
     expect(audit.code, audit.stdout + audit.stderr).to.equal(1);
     expect(audit.stdout).to.contain("UNDISCLOSED_TRANSFER").and.contain(spend);
+  });
+
+  it("aiqyn monitor reconciles the Bitcoin chain too: the undisclosed spend is alerted once, not again", async () => {
+    const state = await mkdtemp(join(tmpdir(), "aiqyn-monitor-btc-"));
+    const monitor = () =>
+      runCli([
+        "monitor",
+        ...chainArgs(stack),
+        "--server",
+        stack.baseUrl,
+        "--state",
+        state,
+        "--once",
+        "--grace",
+        "5",
+        "--confirmations",
+        "0",
+        "--chain-rpc",
+        `${REGTEST_CHAIN}=${regtest.url}`,
+        "--confirmations",
+        `${REGTEST_CHAIN}=0`,
+      ]);
+    const first = await monitor();
+    expect(first.code, first.stderr).to.equal(1);
+    const alerts = first.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { kind: string; chain?: string; message: string });
+    const bitcoin = alerts.filter((a) => a.chain === REGTEST_CHAIN);
+    expect(bitcoin.map((a) => a.kind)).to.deep.equal(["UNDISCLOSED_TRANSFER"]);
+    expect(bitcoin[0]!.message).to.contain("/tx/");
+    const again = await monitor();
+    expect(again.code, again.stdout + again.stderr).to.equal(0);
+    expect(again.stdout.trim()).to.equal("");
   });
 
   it("refuses a third endpoint for one chain and an unknown Bitcoin chain (exit 2)", async () => {

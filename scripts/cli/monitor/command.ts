@@ -17,7 +17,8 @@ import {
 import { ChainUnavailableError } from "../audit/chain-facts";
 import { loadReceipts } from "../audit/receipts";
 import { mirrorSource, serverSource } from "../audit/source";
-import { pinnedChainOptions, RECORDS_OPTIONS, recordsSourceOption } from "../chain-options";
+import { batchPageSizeOption, pinnedChainOptions, RECORDS_OPTIONS, recordsSourceOption } from "../chain-options";
+import { bitcoinReaders, confirmationsFor } from "../bitcoin-targets";
 import { fastKeccak } from "../fast-keccak";
 import type { Io } from "../io";
 import { SEVERITIES, type AlertFilter, type AlertSeverity } from "./alerts";
@@ -43,8 +44,10 @@ ${TRUST_HELP}
   --mirror DIR            a static mirror written by aiqyn export
   --page-size N           a batch's records per page asked of the server (1–10000; default the server's)
   --state DIR             where the monitor keeps its position and the alerts raised (required)
-  --chain-rpc CHAIN=URL   an RPC for an asset chain, e.g. eip155:56=https://… (repeatable)
-  --confirmations N       blocks below each chain's head taken as final (default 12)
+  --chain-rpc CHAIN=URL   an RPC for an asset chain, e.g. eip155:56=https://… (repeatable); for Bitcoin an
+                          Esplora endpoint (bip122:<genesis>=https://…; two for one chain must agree), final at
+                          --confirmations bip122:…=N blocks below the tip (default 6)
+  --confirmations N       blocks below each EVM chain's head taken as final (default 12)
   --once                  one cycle, for cron: exit 0 quiet, 1 alerts, 2 could not run
   --interval SECONDS      pause between cycles (default 30); backs off to 10× while a chain is away
   --webhook URL           POST each alert there, signed (X-Aiqyn-Signature: sha256=HMAC) and retried
@@ -68,7 +71,7 @@ alert is kept in DIR/alerts.jsonl). Exit status with --once: 0 no new alert, 1 n
 const OPTIONS = {
   ...RECORDS_OPTIONS,
   state: { type: "string" },
-  confirmations: { type: "string" },
+  confirmations: { type: "string", multiple: true },
   once: { type: "boolean" },
   interval: { type: "string" },
   webhook: { type: "string" },
@@ -101,15 +104,16 @@ function filterOption(parsed: Parsed): AlertFilter {
   };
 }
 
-/** --chain-rpc CHAIN=URL (eip155 chains), plus the registry's own chain on --rpc unless named. */
+/** --chain-rpc CHAIN=URL (eip155 chains; bip122 ones are bitcoinReaders'), plus the registry's own chain on --rpc unless named. */
 function chainRpcOption(parsed: Parsed, registryChain: string, rpcUrl: string): Map<string, string> {
   const urls = new Map<string, string>();
   const values = parsed.values["chain-rpc"];
   for (const item of Array.isArray(values) ? values : []) {
     const at = item.indexOf("=");
     const chain = item.slice(0, Math.max(0, at));
+    if (chain.startsWith("bip122:")) continue;
     if (!/^eip155:[1-9]\d{0,15}$/.test(chain) || !/^https?:\/\//.test(item.slice(at + 1)))
-      throw new UsageError(`--chain-rpc must be eip155:<id>=http(s)://…, got ${JSON.stringify(item)}`);
+      throw new UsageError(`--chain-rpc must be eip155:<id>=http(s)://… or bip122:…, got ${JSON.stringify(item)}`);
     urls.set(chain, item.slice(at + 1));
   }
   if (!urls.has(registryChain)) urls.set(registryChain, rpcUrl);
@@ -146,11 +150,14 @@ export async function runMonitorCommand(argv: string[], io: Io): Promise<number>
     trust,
     rpc,
     source: () =>
-      from.server !== undefined ? serverSource(from.server, { timeoutMs, retries: 1 }) : mirrorSource(from.mirror),
+      from.server !== undefined
+        ? serverSource(from.server, { timeoutMs, retries: 1, batchPageSize: batchPageSizeOption(parsed) })
+        : mirrorSource(from.mirror),
     server: from.server ?? null,
     mirrorBundles: from.mirror !== undefined ? mirrorBundleReader(from.mirror) : null,
     chainRpcs: chainRpcOption(parsed, `eip155:${trust.chainId}`, rpcUrl),
-    confirmations: integerOption(parsed, "confirmations", 12, 0, 1_000_000),
+    bitcoin: bitcoinReaders(parsed, timeoutMs),
+    confirmations: confirmationsFor(parsed, `eip155:${trust.chainId}`, 12),
     timeoutMs,
     keccak: keccak.keccak,
     receipts: await receiptsOption(parsed),

@@ -27,6 +27,7 @@ import { readRegistryEvents, readSafeEvents } from "./events";
 import { readListing } from "./listing";
 import { reconcileStep } from "./reconcile-step";
 import { checkListing, checkPendingReceipts, overdueReceipts } from "./source-checks";
+import type { BitcoinChainReaderOption } from "../bitcoin-targets";
 import { initialState, type MonitorState, type StateDir } from "./state";
 
 export interface MonitorOptions {
@@ -37,6 +38,8 @@ export interface MonitorOptions {
   server: string | null;
   mirrorBundles: ((seq: number) => Promise<unknown>) | null;
   chainRpcs: Map<string, string>;
+  /** Bitcoin chains (bip122) and their Esplora readers, reconciled beside the EVM ones. */
+  bitcoin: Map<string, BitcoinChainReaderOption>;
   confirmations: number;
   timeoutMs: number;
   keccak: Keccak;
@@ -377,6 +380,7 @@ export class Monitor {
       const step = await reconcileStep({
         state: this.state,
         chainRpcs: this.options.chainRpcs,
+        bitcoin: this.options.bitcoin,
         confirmations: this.options.confirmations,
         timeoutMs: this.options.timeoutMs,
         logChunk: this.options.logChunk,
