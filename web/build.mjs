@@ -6,7 +6,7 @@
 //                                      bakes the trust root and public RPCs into index.html (static hosts,
 //                                      mirrors); an Aiqyn server replaces them with its own configuration
 //   node web/build.mjs --out DIR       builds into DIR instead of web/dist
-/* global process, console */
+/* global process, console, Buffer */
 import { build } from "esbuild";
 import { parseArgs } from "node:util";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -57,9 +57,37 @@ const coreIsPure = {
   },
 };
 
+/**
+ * A language's part (web/src/lang/<lang>-verify.ts, <lang>-later.ts) picks its messages from the whole dictionary
+ * (web/src/lang/parts.ts): run here, at build time, so that its chunk carries the picked messages only, not the
+ * whole dictionary it picks them from. What the chunk exports is what the module computes.
+ */
+const languageParts = {
+  name: "language-parts",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]web[\\/]src[\\/]lang[\\/]\w+-(verify|later)\.ts$/ }, async (args) => {
+      const picked = await build({
+        entryPoints: [args.path],
+        bundle: true,
+        write: false,
+        format: "esm",
+        platform: "neutral",
+        logLevel: "warning",
+      });
+      const source = picked.outputFiles[0].text;
+      const { messages } = await import(`data:text/javascript;base64,${Buffer.from(source).toString("base64")}`);
+      return {
+        contents: `export const messages = ${JSON.stringify(messages)};`,
+        loader: "js",
+        watchFiles: picked.metafile ? Object.keys(picked.metafile.inputs) : [],
+      };
+    });
+  },
+};
+
 const js = await build({
   entryPoints: { app: join(webDir, "src/main.ts") },
-  plugins: [coreIsPure],
+  plugins: [coreIsPure, languageParts],
   metafile: true,
   bundle: true,
   format: "esm",
@@ -145,14 +173,14 @@ const visit = (out) => {
 };
 visit(Object.keys(outputs).find((o) => o.endsWith("/app.js")));
 const initialNames = new Set([...initialFiles].map((o) => relative(outDir, o)));
-// The page also loads one language pack (web/src/lang/<lang>.ts, its own chunk) before it renders anything.
+// The page also loads one language's verify-path messages (web/src/lang/<lang>-verify.ts, its own chunk) before it
+// renders anything; the rest of the language (<lang>-later.ts) comes with the other views.
+const VERIFY_PART = /web\/src\/lang\/(\w+)-verify\.ts$/;
 const langChunks = Object.entries(outputs)
-  .filter(([, out]) => Object.keys(out.inputs).some((input) => /web\/src\/lang\/\w+\.ts$/.test(input)))
+  .filter(([, out]) => Object.keys(out.inputs).some((input) => VERIFY_PART.test(input)))
   .map(([path, out]) => ({
     name: relative(outDir, path),
-    lang: Object.keys(out.inputs)
-      .find((input) => /web\/src\/lang\/\w+\.ts$/.test(input))
-      .replace(/^.*\/(\w+)\.ts$/, "$1"),
+    lang: VERIFY_PART.exec(Object.keys(out.inputs).find((input) => VERIFY_PART.test(input)))[1],
   }));
 let initial = 0;
 let total = 0;

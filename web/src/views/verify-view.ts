@@ -5,7 +5,7 @@
 import { dataSource, navigate, routeHref, routeLink } from "../app";
 import { h, replace, srOnly, type Child } from "../dom";
 import { chainName, formatUtc } from "../format";
-import { hasMessage, t, type MessageKey } from "../i18n";
+import { hasMessage, t, useLaterMessages, type MessageKey } from "../i18n";
 import { createFetchTransport, errorMessage } from "../rpc";
 import { effectiveTrust, linkQuery, readerUrls } from "../settings";
 import {
@@ -83,7 +83,7 @@ export function renderVerify(main: HTMLElement, route: string, options: { langua
   );
   // Loaded on demand (not on the way to a verdict); dropped if a check started meanwhile.
   if (home)
-    void import("./home").then(({ homeSections }) => {
+    void Promise.all([import("./home"), useLaterMessages().catch(() => undefined)]).then(([{ homeSections }]) => {
       if (home.isConnected) home.replaceWith(homeSections(dataSource(), options));
     });
 
