@@ -76,7 +76,10 @@ describe("web: languages", function () {
       ["kk", kk, kkVerify, kkLater],
       ["ru", ru, ruVerify, ruLater],
     ] as const) {
-      expect(Object.keys(verify).filter((key) => key in later), name).to.deep.equal([]);
+      expect(
+        Object.keys(verify).filter((key) => key in later),
+        name,
+      ).to.deep.equal([]);
       expect({ ...verify, ...later }, name).to.deep.equal(whole);
       expect(Object.keys(verify).sort(), name).to.deep.equal(Object.keys(enVerify).sort());
       expect(Object.keys(later).length, name).to.be.greaterThan(0);
