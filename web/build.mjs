@@ -106,6 +106,17 @@ const js = await build({
   // The page never needs Node's Buffer or process: fail the build if something drags them in.
   define: { "process.env.NODE_ENV": '"production"' },
 });
+// What the verify path loads: app.js and the chunks it imports statically (the fund view's chunk is dynamic).
+const outputs = js.metafile.outputs;
+const initialFiles = new Set();
+const visit = (out) => {
+  if (initialFiles.has(out) || !outputs[out]) return;
+  initialFiles.add(out);
+  for (const imp of outputs[out].imports) if (imp.kind === "import-statement") visit(imp.path);
+};
+visit(Object.keys(outputs).find((o) => o.endsWith("/app.js")));
+const initialNames = new Set([...initialFiles].map((o) => relative(outDir, o)));
+
 await build({
   entryPoints: { app: join(webDir, "src/app.css") },
   bundle: true,
@@ -137,7 +148,15 @@ for (const name of ["index.html", "publish.css"]) cpSync(join(webDir, "publish",
 cpSync(join(webDir, "public"), outDir, { recursive: true });
 const indexPath = join(outDir, "index.html");
 // Replacer functions: a replacement string would expand `$$`, `` $` `` and `$'` found in the base or the config.
-const html = readFileSync(indexPath, "utf8").replaceAll("%BASE%", () => base);
+// app.js's static chunks preloaded beside it: the browser fetches them with app.js, not after reading it.
+const preloads = [...initialNames]
+  .filter((name) => name !== "app.js")
+  .sort()
+  .map((name) => `<link rel="modulepreload" href="%BASE%${name}" />`)
+  .join("\n    ");
+const html = readFileSync(indexPath, "utf8")
+  .replace("%MODULEPRELOADS%", () => preloads)
+  .replaceAll("%BASE%", () => base);
 writeFileSync(
   indexPath,
   html.replace("%CONFIG%", () => bakedConfig()),
@@ -163,16 +182,6 @@ function files(dir) {
   });
 }
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-// What the verify path loads: app.js and the chunks it imports statically (the fund view's chunk is dynamic).
-const outputs = js.metafile.outputs;
-const initialFiles = new Set();
-const visit = (out) => {
-  if (initialFiles.has(out) || !outputs[out]) return;
-  initialFiles.add(out);
-  for (const imp of outputs[out].imports) if (imp.kind === "import-statement") visit(imp.path);
-};
-visit(Object.keys(outputs).find((o) => o.endsWith("/app.js")));
-const initialNames = new Set([...initialFiles].map((o) => relative(outDir, o)));
 // The page also loads one language's verify-path messages (web/src/lang/<lang>-verify.ts, its own chunk) before it
 // renders anything; the rest of the language (<lang>-later.ts) comes with the other views.
 const VERIFY_PART = /web\/src\/lang\/(\w+)-verify\.ts$/;

@@ -8,7 +8,7 @@ import { recoverPublicKey } from "../../core/secp256k1-recover";
 import { personalMessageHash, receiptDigest, recoverSigner } from "../../core/receipt";
 
 const N = secp256k1.CURVE.n;
-const P = secp256k1.CURVE.p;
+const P = secp256k1.CURVE.Fp.ORDER;
 const word = (n: bigint) => Buffer.from(n.toString(16).padStart(64, "0"), "hex");
 
 /** noble's recovered key (x ‖ y), or "throws". */
