@@ -175,6 +175,8 @@ export async function webSection(): Promise<SectionOutcome> {
     log("no Chromium on this machine: not measured");
     return { results: { page: w } };
   }
+  // The standing check (figures) begins as the verdict is drawn, so it may be listed too.
+  log(`scripts fetched by the time the verdict was seen: ${latency.scripts.join(", ")}`);
   const best = Math.min(...latency.runs);
   log(
     table([

@@ -20,6 +20,8 @@ export interface VerdictLatency {
   calls: number;
   /** CORS preflights (OPTIONS, one round trip each) sent before the verdict was drawn (last run). */
   preflights: number;
+  /** The scripts the page fetched before the verdict was drawn (last run), without their content hashes. */
+  scripts: string[];
   verdict: string;
 }
 
@@ -70,6 +72,7 @@ export async function measureVerdictLatency(delayMs = 150, runs = 3): Promise<Ve
     const times: number[] = [];
     let verdict = "";
     let perVerdict = { requests: 0, calls: 0, preflights: 0 };
+    let scripts: string[] = [];
     for (let i = 0; i < runs; i++) {
       const page = await browser.context.newPage();
       // The moment the verdict is drawn, taken in the page itself, not when the driver next looks (which on a
@@ -85,10 +88,16 @@ export async function measureVerdictLatency(delayMs = 150, runs = 3): Promise<Ve
       await page.goto(`${stack.baseUrl}/verify/2`);
       const shown = page.locator('#verify-result [data-verdict]:not([data-verdict="checking"])');
       await shown.waitFor({ timeout: 30_000 });
-      const drawn = await page.evaluate(() => ({
-        at: (window as unknown as { verdictAt: number }).verdictAt,
-        origin: performance.timeOrigin,
-      }));
+      const drawn = await page.evaluate(() => {
+        const at = (window as unknown as { verdictAt: number }).verdictAt;
+        // The scripts fetched before the verdict: what web/build.mjs's "verify path" line must count.
+        const scripts = performance
+          .getEntriesByType("resource")
+          .filter((e) => e.name.endsWith(".js") && (e as PerformanceResourceTiming).responseEnd <= at)
+          .map((e) => new URL(e.name).pathname.replace(/^\/(chunks\/)?/, "").replace(/-[A-Z0-9]{8}\.js$/, ""));
+        return { at, origin: performance.timeOrigin, scripts };
+      });
+      scripts = drawn.scripts.sort();
       times.push(Math.round(drawn.at));
       verdict = (await shown.getAttribute("data-verdict")) ?? "";
       const before = proxy.seen.log.slice(from).filter((entry) => entry.at <= drawn.origin + drawn.at);
@@ -99,7 +108,7 @@ export async function measureVerdictLatency(delayMs = 150, runs = 3): Promise<Ve
       };
       await page.close();
     }
-    return { delayMs, runs: times, verdict, ...perVerdict };
+    return { delayMs, runs: times, verdict, ...perVerdict, scripts };
   } finally {
     await browser.close();
     await stack.stop();

@@ -6,7 +6,7 @@ import { currentRoute, routeLink, setRouteListener } from "./app";
 import { h, replace } from "./dom";
 import { LANG_NAMES, LANGS, lang, loadLang, setLang, t, useLang, useLaterMessages, type Lang } from "./i18n";
 import { readLinkOverrides } from "./settings";
-import { renderVerify } from "./views/verify-view";
+import { renderVerify, startVerify } from "./views/verify-view";
 
 type View = "verify" | "ledger" | "fund" | "holdings" | "governance";
 
@@ -112,8 +112,11 @@ function renderAll(languageChanged = false): void {
 
 async function start(): Promise<void> {
   // A language pack that cannot be fetched falls back to English (still one chunk, fetched only then).
-  await useLang(loadLang()).catch(() => useLang("en").catch(() => undefined));
+  const messages = useLang(loadLang()).catch(() => useLang("en").catch(() => undefined));
   readLinkOverrides(location.search);
+  // A record's check needs no words: it begins beside the language's messages, not after them.
+  startVerify(currentRoute());
+  await messages;
   header = document.getElementById("site-header")!;
   main = document.getElementById("main")!;
   footer = document.getElementById("site-footer")!;
