@@ -6,7 +6,7 @@
 //                                      bakes the trust root and public RPCs into index.html (static hosts,
 //                                      mirrors); an Aiqyn server replaces them with its own configuration
 //   node web/build.mjs --out DIR       builds into DIR instead of web/dist
-/* global process, console */
+/* global process, console, Buffer */
 import { build } from "esbuild";
 import { parseArgs } from "node:util";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -57,9 +57,37 @@ const coreIsPure = {
   },
 };
 
+/**
+ * A language's part (web/src/lang/<lang>-verify.ts, <lang>-later.ts) picks its messages from the whole dictionary
+ * (web/src/lang/parts.ts): run here, at build time, so that its chunk carries the picked messages only, not the
+ * whole dictionary it picks them from. What the chunk exports is what the module computes.
+ */
+const languageParts = {
+  name: "language-parts",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]web[\\/]src[\\/]lang[\\/]\w+-(verify|later)\.ts$/ }, async (args) => {
+      const picked = await build({
+        entryPoints: [args.path],
+        bundle: true,
+        write: false,
+        format: "esm",
+        platform: "neutral",
+        logLevel: "warning",
+      });
+      const source = picked.outputFiles[0].text;
+      const { messages } = await import(`data:text/javascript;base64,${Buffer.from(source).toString("base64")}`);
+      return {
+        contents: `export const messages = ${JSON.stringify(messages)};`,
+        loader: "js",
+        watchFiles: picked.metafile ? Object.keys(picked.metafile.inputs) : [],
+      };
+    });
+  },
+};
+
 const js = await build({
   entryPoints: { app: join(webDir, "src/main.ts") },
-  plugins: [coreIsPure],
+  plugins: [coreIsPure, languageParts],
   metafile: true,
   bundle: true,
   format: "esm",
@@ -78,6 +106,17 @@ const js = await build({
   // The page never needs Node's Buffer or process: fail the build if something drags them in.
   define: { "process.env.NODE_ENV": '"production"' },
 });
+// What the verify path loads: app.js and the chunks it imports statically (the fund view's chunk is dynamic).
+const outputs = js.metafile.outputs;
+const initialFiles = new Set();
+const visit = (out) => {
+  if (initialFiles.has(out) || !outputs[out]) return;
+  initialFiles.add(out);
+  for (const imp of outputs[out].imports) if (imp.kind === "import-statement") visit(imp.path);
+};
+visit(Object.keys(outputs).find((o) => o.endsWith("/app.js")));
+const initialNames = new Set([...initialFiles].map((o) => relative(outDir, o)));
+
 await build({
   entryPoints: { app: join(webDir, "src/app.css") },
   bundle: true,
@@ -109,7 +148,15 @@ for (const name of ["index.html", "publish.css"]) cpSync(join(webDir, "publish",
 cpSync(join(webDir, "public"), outDir, { recursive: true });
 const indexPath = join(outDir, "index.html");
 // Replacer functions: a replacement string would expand `$$`, `` $` `` and `$'` found in the base or the config.
-const html = readFileSync(indexPath, "utf8").replaceAll("%BASE%", () => base);
+// app.js's static chunks preloaded beside it: the browser fetches them with app.js, not after reading it.
+const preloads = [...initialNames]
+  .filter((name) => name !== "app.js")
+  .sort()
+  .map((name) => `<link rel="modulepreload" href="%BASE%${name}" />`)
+  .join("\n    ");
+const html = readFileSync(indexPath, "utf8")
+  .replace("%MODULEPRELOADS%", () => preloads)
+  .replaceAll("%BASE%", () => base);
 writeFileSync(
   indexPath,
   html.replace("%CONFIG%", () => bakedConfig()),
@@ -135,24 +182,14 @@ function files(dir) {
   });
 }
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-// What the verify path loads: app.js and the chunks it imports statically (the fund view's chunk is dynamic).
-const outputs = js.metafile.outputs;
-const initialFiles = new Set();
-const visit = (out) => {
-  if (initialFiles.has(out) || !outputs[out]) return;
-  initialFiles.add(out);
-  for (const imp of outputs[out].imports) if (imp.kind === "import-statement") visit(imp.path);
-};
-visit(Object.keys(outputs).find((o) => o.endsWith("/app.js")));
-const initialNames = new Set([...initialFiles].map((o) => relative(outDir, o)));
-// The page also loads one language pack (web/src/lang/<lang>.ts, its own chunk) before it renders anything.
+// The page also loads one language's verify-path messages (web/src/lang/<lang>-verify.ts, its own chunk) before it
+// renders anything; the rest of the language (<lang>-later.ts) comes with the other views.
+const VERIFY_PART = /web\/src\/lang\/(\w+)-verify\.ts$/;
 const langChunks = Object.entries(outputs)
-  .filter(([, out]) => Object.keys(out.inputs).some((input) => /web\/src\/lang\/\w+\.ts$/.test(input)))
+  .filter(([, out]) => Object.keys(out.inputs).some((input) => VERIFY_PART.test(input)))
   .map(([path, out]) => ({
     name: relative(outDir, path),
-    lang: Object.keys(out.inputs)
-      .find((input) => /web\/src\/lang\/\w+\.ts$/.test(input))
-      .replace(/^.*\/(\w+)\.ts$/, "$1"),
+    lang: VERIFY_PART.exec(Object.keys(out.inputs).find((input) => VERIFY_PART.test(input)))[1],
   }));
 let initial = 0;
 let total = 0;

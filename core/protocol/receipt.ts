@@ -9,10 +9,10 @@
  * keccak256("\x19Ethereum Signed Message:\n32" ‖ digest), as ethers' `wallet.signMessage(getBytes(digest))`
  * makes it: 65 bytes r ‖ s ‖ v with v ∈ {27, 28}.
  */
-import { secp256k1 } from "@noble/curves/secp256k1";
 import { bytesToHex, hexToBytes, uintWordBytes, utf8Bytes, type Hex } from "./bytes";
 import { AiqynError } from "./errors";
 import { keccak256, type Keccak } from "./keccak";
+import { recoverPublicKey } from "./secp256k1";
 import { isAddress } from "./trust";
 
 export const RECEIPT_DOMAIN = "aiqyn-receipt/1";
@@ -87,9 +87,8 @@ export function recoverAddress(hash: Uint8Array, signature: Hex): string {
   const recovery = v >= 27 ? v - 27 : v;
   if (recovery !== 0 && recovery !== 1) throw new AiqynError("INVALID_SIGNATURE", "signature v must be 27 or 28");
   try {
-    const point = secp256k1.Signature.fromCompact(sig.slice(0, 64)).addRecoveryBit(recovery).recoverPublicKey(hash);
-    const publicKey = point.toRawBytes(false);
-    return bytesToHex(keccak256(publicKey.slice(1)).slice(12));
+    const publicKey = recoverPublicKey(hash, sig.slice(0, 64), recovery);
+    return bytesToHex(keccak256(publicKey).slice(12));
   } catch (cause) {
     throw new AiqynError("INVALID_SIGNATURE", "the signature does not recover to a key", { cause });
   }

@@ -15,17 +15,24 @@ export interface VerdictLatency {
   delayMs: number;
   /** Milliseconds from navigation start to the verdict, each run (a fresh page each time). */
   runs: number[];
-  /** JSON-RPC HTTP requests (round trips) per verdict, and calls in them. */
+  /** JSON-RPC HTTP requests sent before the verdict was drawn (last run), and calls in them. */
   requests: number;
   calls: number;
+  /** CORS preflights (OPTIONS, one round trip each) sent before the verdict was drawn (last run). */
+  preflights: number;
+  /** The scripts the page fetched before the verdict was drawn (last run), without their content hashes. */
+  scripts: string[];
   verdict: string;
 }
 
 async function startDelayingProxy(upstream: string, delayMs: number) {
-  const seen = { requests: 0, calls: 0 };
+  const seen = { requests: 0, calls: 0, log: [] as { at: number; preflight: boolean; calls: number }[] };
   const server = http.createServer((req, res) => {
     const cors = { "access-control-allow-origin": "*", "access-control-allow-headers": "content-type" };
-    if (req.method === "OPTIONS") return void setTimeout(() => res.writeHead(204, cors).end(), delayMs);
+    if (req.method === "OPTIONS") {
+      seen.log.push({ at: Date.now(), preflight: true, calls: 0 });
+      return void setTimeout(() => res.writeHead(204, cors).end(), delayMs);
+    }
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -33,6 +40,7 @@ async function startDelayingProxy(upstream: string, delayMs: number) {
       seen.requests += 1;
       const parsed = JSON.parse(body) as unknown;
       seen.calls += Array.isArray(parsed) ? parsed.length : 1;
+      seen.log.push({ at: Date.now(), preflight: false, calls: Array.isArray(parsed) ? parsed.length : 1 });
       setTimeout(async () => {
         const answer = await fetch(upstream, { method: "POST", headers: { "content-type": "application/json" }, body });
         res.writeHead(200, { ...cors, "content-type": "application/json" }).end(await answer.text());
@@ -63,19 +71,44 @@ export async function measureVerdictLatency(delayMs = 150, runs = 3): Promise<Ve
     await stack.waitForAnchored(3);
     const times: number[] = [];
     let verdict = "";
-    let perVerdict = { requests: 0, calls: 0 };
+    let perVerdict = { requests: 0, calls: 0, preflights: 0 };
+    let scripts: string[] = [];
     for (let i = 0; i < runs; i++) {
       const page = await browser.context.newPage();
-      const before = { ...proxy.seen };
+      // The moment the verdict is drawn, taken in the page itself, not when the driver next looks (which on a
+      // loaded machine can be hundreds of milliseconds later).
+      await page.addInitScript(() => {
+        new MutationObserver((_, observer) => {
+          if (!document.querySelector('#verify-result [data-verdict]:not([data-verdict="checking"])')) return;
+          (window as unknown as { verdictAt: number }).verdictAt = performance.now();
+          observer.disconnect();
+        }).observe(document, { childList: true, subtree: true, attributes: true });
+      });
+      const from = proxy.seen.log.length;
       await page.goto(`${stack.baseUrl}/verify/2`);
       const shown = page.locator('#verify-result [data-verdict]:not([data-verdict="checking"])');
       await shown.waitFor({ timeout: 30_000 });
-      times.push(await page.evaluate(() => Math.round(performance.now())));
+      const drawn = await page.evaluate(() => {
+        const at = (window as unknown as { verdictAt: number }).verdictAt;
+        // The scripts fetched before the verdict: what web/build.mjs's "verify path" line must count.
+        const scripts = performance
+          .getEntriesByType("resource")
+          .filter((e) => e.name.endsWith(".js") && (e as PerformanceResourceTiming).responseEnd <= at)
+          .map((e) => new URL(e.name).pathname.replace(/^\/(chunks\/)?/, "").replace(/-[A-Z0-9]{8}\.js$/, ""));
+        return { at, origin: performance.timeOrigin, scripts };
+      });
+      scripts = drawn.scripts.sort();
+      times.push(Math.round(drawn.at));
       verdict = (await shown.getAttribute("data-verdict")) ?? "";
-      perVerdict = { requests: proxy.seen.requests - before.requests, calls: proxy.seen.calls - before.calls };
+      const before = proxy.seen.log.slice(from).filter((entry) => entry.at <= drawn.origin + drawn.at);
+      perVerdict = {
+        requests: before.filter((e) => !e.preflight).length,
+        calls: before.reduce((n, e) => n + e.calls, 0),
+        preflights: before.filter((e) => e.preflight).length,
+      };
       await page.close();
     }
-    return { delayMs, runs: times, verdict, ...perVerdict };
+    return { delayMs, runs: times, verdict, ...perVerdict, scripts };
   } finally {
     await browser.close();
     await stack.stop();

@@ -1,9 +1,17 @@
 // The page's language choice, dictionaries and plural forms (pure code; no browser needed).
 import { expect } from "chai";
-import { formatMessage, initialLang, messageParams, t, useLang } from "../../web/src/i18n";
+import fs from "node:fs";
+import path from "node:path";
+import { formatMessage, initialLang, messageParams, t, useLang, useLaterMessages } from "../../web/src/i18n";
 import { en } from "../../web/src/lang/en";
+import { messages as enLater } from "../../web/src/lang/en-later";
+import { messages as enVerify } from "../../web/src/lang/en-verify";
 import { kk } from "../../web/src/lang/kk";
+import { messages as kkLater } from "../../web/src/lang/kk-later";
+import { messages as kkVerify } from "../../web/src/lang/kk-verify";
 import { ru } from "../../web/src/lang/ru";
+import { messages as ruLater } from "../../web/src/lang/ru-later";
+import { messages as ruVerify } from "../../web/src/lang/ru-verify";
 
 describe("web: languages", function () {
   it("a remembered choice wins; else the first browser language we speak; else English", function () {
@@ -60,5 +68,45 @@ describe("web: languages", function () {
     expect(t("nav.ledger")).to.equal("Журнал");
     await useLang("en");
     expect(t("nav.ledger")).to.equal("Ledger");
+  });
+
+  it("splits each language in two parts that together are the whole dictionary, with no message in both", function () {
+    for (const [name, whole, verify, later] of [
+      ["en", en, enVerify, enLater],
+      ["kk", kk, kkVerify, kkLater],
+      ["ru", ru, ruVerify, ruLater],
+    ] as const) {
+      expect(
+        Object.keys(verify).filter((key) => key in later),
+        name,
+      ).to.deep.equal([]);
+      expect({ ...verify, ...later }, name).to.deep.equal(whole);
+      expect(Object.keys(verify).sort(), name).to.deep.equal(Object.keys(enVerify).sort());
+      expect(Object.keys(later).length, name).to.be.greaterThan(0);
+    }
+  });
+
+  it("the verify path's part holds every message the verify path names (the rest loads with the other views)", function () {
+    // The files that render the shell and the verify view before the other part is loaded.
+    const files = ["main.ts", "verify.ts", "format.ts", "views/verify-view.ts", "views/common.ts"];
+    files.push("views/trust-settings.ts", "views/document-check.ts");
+    const named = new Set<string>();
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(__dirname, "..", "..", "web", "src", file), "utf8");
+      for (const m of text.matchAll(/["'`]([a-z]+\.[A-Za-z0-9_.-]+)["'`]/g)) if (m[1]! in en) named.add(m[1]!);
+      // Keys built from a prefix (`step.${id}.ok`, `standing.${…}`): the whole prefix must be on the path.
+      for (const m of text.matchAll(/`([a-z]+)\.\$\{/g))
+        for (const key of Object.keys(en)) if (key.startsWith(`${m[1]}.`)) named.add(key);
+    }
+    expect(named.size).to.be.greaterThan(100);
+    expect([...named].filter((key) => !(key in enVerify))).to.deep.equal([]);
+    expect(named.has("ledger.batch") && !("ledger.title" in enVerify)).to.equal(true);
+  });
+
+  it("answers a later view's message once its part is loaded", async function () {
+    await useLang("kk");
+    await useLaterMessages();
+    expect(t("ledger.title")).to.equal(kk["ledger.title"]);
+    await useLang("en");
   });
 });

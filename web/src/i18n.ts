@@ -3,10 +3,12 @@
  * browser's languages that we speak wins, and otherwise English: a browser that asks for none of kk, ru and
  * en is most likely a visitor's from abroad, and Kazakh citizens' browsers nearly always list kk or ru.
  *
- * Each language is its own chunk (web/src/lang/<lang>.ts), loaded on demand: a visitor downloads only the
- * language the page is shown in. The page renders once its dictionary has arrived (useLang).
+ * Each language is its own chunks, loaded on demand: a visitor downloads only the language the page is shown in,
+ * and of it first only the verify path's messages (web/src/lang/parts.ts). The page renders once they have
+ * arrived (useLang); the other views wait for the rest (useLaterMessages).
  */
 import type { en } from "./lang/en";
+import type { Part } from "./lang/parts";
 import { formatCount } from "./format";
 
 export type Lang = "kk" | "ru" | "en";
@@ -18,15 +20,27 @@ export type Dictionary = Record<MessageKey, string>;
 /** BCP 47 tags for Intl: Kazakh and Russian as written in Kazakhstan and Russia, English as in the US. */
 export const LOCALES: Record<Lang, string> = { kk: "kk-KZ", ru: "ru-RU", en: "en-US" };
 
-/** One dynamic import per language, so the bundler gives each its own chunk. */
-const LOADERS: Record<Lang, () => Promise<Dictionary>> = {
-  en: () => import("./lang/en").then((m) => m.en),
-  ru: () => import("./lang/ru").then((m) => m.ru),
-  kk: () => import("./lang/kk").then((m) => m.kk),
+type Messages = Partial<Dictionary>;
+/** One dynamic import per language and part, so the bundler gives each its own chunk. */
+const LOADERS: Record<Lang, Record<Part, () => Promise<Messages>>> = {
+  en: {
+    verify: () => import("./lang/en-verify").then((m) => m.messages),
+    later: () => import("./lang/en-later").then((m) => m.messages),
+  },
+  ru: {
+    verify: () => import("./lang/ru-verify").then((m) => m.messages),
+    later: () => import("./lang/ru-later").then((m) => m.messages),
+  },
+  kk: {
+    verify: () => import("./lang/kk-verify").then((m) => m.messages),
+    later: () => import("./lang/kk-later").then((m) => m.messages),
+  },
 };
 const STORAGE_KEY = "aiqyn.lang";
 
-const loaded: Partial<Record<Lang, Dictionary>> = {};
+/** Each language's messages so far (its parts merged as they arrive), and the parts asked for. */
+const loaded: Partial<Record<Lang, Messages>> = {};
+const asked = new Map<string, Promise<void>>();
 let current: Lang = "en";
 /** The current language's messages; empty until useLang() has loaded them (t() then answers the key). */
 let messages: Partial<Dictionary> = {};
@@ -55,12 +69,35 @@ export function loadLang(): Lang {
   return initialLang(stored, navigator.languages ?? [navigator.language]);
 }
 
-/** Loads `language`'s messages (once) and makes it current; the page's `lang` attribute follows. */
+/** Loads `part` of `language`'s messages, once (a failed load is asked again next time). */
+function loadPart(language: Lang, part: Part): Promise<void> {
+  const key = `${language}:${part}`;
+  let done = asked.get(key);
+  if (!done) {
+    done = LOADERS[language][part]().then((partMessages) => {
+      loaded[language] = { ...loaded[language], ...partMessages };
+      if (language === current) messages = loaded[language];
+    });
+    done.catch(() => asked.delete(key));
+    asked.set(key, done);
+  }
+  return done;
+}
+
+/**
+ * Loads `language`'s verify-path messages (once) and makes it current; the page's `lang` attribute follows. The
+ * rest of its messages load with useLaterMessages().
+ */
 export async function useLang(language: Lang): Promise<void> {
-  const dictionary = (loaded[language] ??= await LOADERS[language]());
+  await loadPart(language, "verify");
   current = language;
-  messages = dictionary;
+  messages = loaded[language]!;
   if (typeof document !== "undefined") document.documentElement.lang = language;
+}
+
+/** Loads the rest of the current language's messages (the ledger's, the fund's…), once. */
+export function useLaterMessages(): Promise<void> {
+  return loadPart(current, "later");
 }
 
 /** Switches to `language` and remembers the choice. */

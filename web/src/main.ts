@@ -4,9 +4,9 @@
  */
 import { currentRoute, routeLink, setRouteListener } from "./app";
 import { h, replace } from "./dom";
-import { LANG_NAMES, LANGS, lang, loadLang, setLang, t, useLang, type Lang } from "./i18n";
+import { LANG_NAMES, LANGS, lang, loadLang, setLang, t, useLang, useLaterMessages, type Lang } from "./i18n";
 import { readLinkOverrides } from "./settings";
-import { renderVerify } from "./views/verify-view";
+import { renderVerify, startVerify } from "./views/verify-view";
 
 type View = "verify" | "ledger" | "fund" | "holdings" | "governance";
 
@@ -82,20 +82,25 @@ async function renderRoute(languageChanged: boolean): Promise<void> {
   document.title = `Aiqyn — ${t(`nav.${view}`)}`;
   if (view === "verify") {
     renderVerify(main, route, { languageChanged });
-  } else if (view === "ledger") {
-    const { renderLedger } = await import("./views/ledger-view");
+    return;
+  }
+  // The other views' messages come with them (web/src/lang/parts.ts), fetched beside their code; without them
+  // a view still renders (its message keys in place of its words).
+  const messages = useLaterMessages().catch(() => undefined);
+  if (view === "ledger") {
+    const [{ renderLedger }] = await Promise.all([import("./views/ledger-view"), messages]);
     if (token === renderToken) renderLedger(main);
   } else if (view === "governance") {
     // Loaded on demand, like the holdings: the role history is read only when asked for.
-    const { renderGovernance } = await import("./views/governance-view");
+    const [{ renderGovernance }] = await Promise.all([import("./views/governance-view"), messages]);
     if (token === renderToken) await renderGovernance(main, route, () => token === renderToken);
   } else if (view === "holdings") {
     // Loaded on demand: the reconciler is not part of the verify path's bundle.
-    const { renderHoldings } = await import("./views/holdings-view");
+    const [{ renderHoldings }] = await Promise.all([import("./views/holdings-view"), messages]);
     if (token === renderToken) await renderHoldings(main, () => token === renderToken);
   } else {
     replace(main, h("p", { class: "loading" }, t("common.loading")));
-    const { renderFund } = await import("./views/fund-view");
+    const [{ renderFund }] = await Promise.all([import("./views/fund-view"), messages]);
     if (token === renderToken) await renderFund(main, () => token === renderToken);
   }
 }
@@ -107,8 +112,11 @@ function renderAll(languageChanged = false): void {
 
 async function start(): Promise<void> {
   // A language pack that cannot be fetched falls back to English (still one chunk, fetched only then).
-  await useLang(loadLang()).catch(() => useLang("en").catch(() => undefined));
+  const messages = useLang(loadLang()).catch(() => useLang("en").catch(() => undefined));
   readLinkOverrides(location.search);
+  // A record's check needs no words: it begins beside the language's messages, not after them.
+  startVerify(currentRoute());
+  await messages;
   header = document.getElementById("site-header")!;
   main = document.getElementById("main")!;
   footer = document.getElementById("site-footer")!;

@@ -30,7 +30,6 @@ import {
 } from "../../core/index";
 import type { ServedBatchEntry } from "../../core/verify/batch-check";
 import { pageConfig, supersededEntry } from "./config";
-import { formatUtc } from "./format";
 import type { MessageKey } from "./i18n";
 import { createFetchTransport, errorMessage } from "./rpc";
 import type { DataSource, ProofAnswer, RecordItem } from "./source";
@@ -58,6 +57,7 @@ export type StepId = CheckId | "api-leaf" | "api-record" | "record-valid";
 export interface Step {
   id: StepId;
   ok: boolean | null;
+  /** The step's message parameters; `time`, when a number, is unix seconds, written out in the page's language. */
   params: Record<string, string | number>;
 }
 
@@ -394,7 +394,7 @@ function bundleParams(check: Check, bundle: ProofBundle, report: PinnedReport): 
     case "chain-id":
       return { chainId: trust.chainId, actual: String(check.actual ?? "—") };
     case "chain-batch":
-      return { batch: batch.id, time: report.onChain ? formatUnix(report.onChain.anchoredAt) : "" };
+      return { batch: batch.id, time: report.onChain ? report.onChain.anchoredAt : "" };
     case "anchor-tx":
       return { tx: anchor.txHash, batch: batch.id, block: anchor.blockNumber };
     case "leaf-position":
@@ -407,8 +407,8 @@ function bundleParams(check: Check, bundle: ProofBundle, report: PinnedReport): 
 function pendingParams(check: Check, receipt: Receipt): Step["params"] {
   if (check.id === "receipt") return { signer: receipt.signer };
   if (check.id === "chain-id") return { chainId: String(check.expected), actual: String(check.actual) };
-  if (check.id === "anchor-deadline") return { time: formatUnix(Number(check.expected)) };
-  if (check.id === "published-at") return { time: formatUnix(Number(check.actual)) };
+  if (check.id === "anchor-deadline") return { time: Number(check.expected) };
+  if (check.id === "published-at") return { time: Number(check.actual) };
   return {};
 }
 
@@ -432,10 +432,6 @@ function bundleDifferences(report: PinnedReport, bundle: ProofBundle): Differenc
   if (failed("anchor-tx"))
     out.push({ label: "verify.diffBlock", expected: String(bundle.anchor.blockNumber), found: "—" });
   return out;
-}
-
-function formatUnix(seconds: number): string {
-  return formatUtc(seconds);
 }
 
 /** Fields where the data server's record and the proof file's record differ (exact JSON values). */

@@ -94,40 +94,84 @@ export interface FetchPostOptions {
   maxBytes?: number;
   /** Extra fetch options (the page adds credentials: "omit", cache: "no-store" …). */
   init?: RequestInit;
+  /**
+   * Browsers: send the body as text/plain, a CORS "simple request". A cross-origin POST of application/json is
+   * preceded by an OPTIONS preflight, one more round trip to the RPC before the verdict's reads go out (browsers
+   * keep its answer 5 s unless the RPC says longer). Nodes that read the body whatever its type answer it as
+   * they answer JSON (Hardhat, and providers that do the same); nodes that insist on application/json refuse it
+   * (geth, erigon: HTTP 415; anvil: a JSON-RPC "Invalid request" with id null), and are then asked again as
+   * application/json, and `refused()` is told so that the caller sends that RPC JSON from then on. The answer
+   * read is the same either way: only the request's content type differs.
+   */
+  simpleRequest?: { refused: () => void };
+}
+
+/** A node's answer to a text/plain body it would not read: HTTP 415 (or 400), or an id-less "Invalid request". */
+function refusedAsText(status: number, answer: unknown): boolean {
+  if (status === 415 || status === 400) return true;
+  if (typeof answer !== "object" || answer === null || Array.isArray(answer)) return false;
+  const { id, error } = answer as Answer;
+  return id === null && typeof error === "object" && error !== null && (error.code === -32600 || error.code === -32700);
 }
 
 /** A post over HTTP(S) with a timeout covering the whole body and a size cap. */
 export function createFetchPost(url: string, options: FetchPostOptions): RpcPost {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
-  return async (body) => {
+  const post = async (body: unknown, contentType: string): Promise<{ status: number; text: string }> => {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
-    let text: string;
     try {
       const response = await options.fetch(url, {
         ...options.init,
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
+        headers: { "content-type": contentType, accept: "application/json" },
         body: JSON.stringify(body),
         signal: controller.signal,
       });
       if (!response.ok) {
         await response.body?.cancel().catch(() => undefined);
-        throw new AiqynError(RPC_UNREACHABLE, `the RPC at ${url} answered HTTP ${response.status}`);
+        return { status: response.status, text: "" };
       }
-      text = await readCapped(response, maxBytes, url);
+      return { status: response.status, text: await readCapped(response, maxBytes, url) };
     } catch (cause) {
       throw transportFailure(cause, url, timeoutMs, controller.signal.aborted);
     } finally {
       clearTimeout(timer);
     }
+  };
+  const parse = (text: string): { ok: true; value: unknown } | { ok: false; cause: unknown } => {
     try {
-      return JSON.parse(text) as unknown;
+      return { ok: true, value: JSON.parse(text) as unknown };
     } catch (cause) {
-      throw new AiqynError(RPC_BAD_ANSWER, `the RPC at ${url} answered something that is not JSON`, { cause });
+      return { ok: false, cause };
     }
   };
+  let asText = options.simpleRequest !== undefined;
+  return async (body) => {
+    let answer = await post(body, asText ? "text/plain" : "application/json");
+    const read = parse(answer.text);
+    if (asText && refusedAsText(answer.status, read.ok ? read.value : undefined)) {
+      asText = false;
+      options.simpleRequest!.refused();
+      answer = await post(body, "application/json");
+      return parsedAnswer(url, answer.status, parse(answer.text));
+    }
+    return parsedAnswer(url, answer.status, read);
+  };
+}
+
+function parsedAnswer(
+  url: string,
+  status: number,
+  read: { ok: true; value: unknown } | { ok: false; cause: unknown },
+): unknown {
+  if (status < 200 || status >= 300) throw new AiqynError(RPC_UNREACHABLE, `the RPC at ${url} answered HTTP ${status}`);
+  if (!read.ok)
+    throw new AiqynError(RPC_BAD_ANSWER, `the RPC at ${url} answered something that is not JSON`, {
+      cause: read.cause,
+    });
+  return read.value;
 }
 
 /** The JSON-RPC transport over fetch: batching, timeout, size cap, coded errors. */

@@ -5,7 +5,7 @@
 import { dataSource, navigate, routeHref, routeLink } from "../app";
 import { h, replace, srOnly, type Child } from "../dom";
 import { chainName, formatUtc } from "../format";
-import { hasMessage, t, type MessageKey } from "../i18n";
+import { hasMessage, t, useLaterMessages, type MessageKey } from "../i18n";
 import { createFetchTransport, errorMessage } from "../rpc";
 import { effectiveTrust, linkQuery, readerUrls } from "../settings";
 import {
@@ -61,9 +61,14 @@ const VERDICT_ICON: Record<VerdictKind, string> = {
 let shown: { route: string; outcome: Outcome | null } = { route: "", outcome: null };
 let runToken = 0;
 
-export function renderVerify(main: HTMLElement, route: string, options: { languageChanged: boolean }): void {
+/** The seq a verify route names (verify/17), else null. */
+function seqOf(route: string): number | null {
   const match = /^verify\/(\d{1,16})$/.exec(route);
-  const seq = match ? Number(match[1]) : null;
+  return match ? Number(match[1]) : null;
+}
+
+export function renderVerify(main: HTMLElement, route: string, options: { languageChanged: boolean }): void {
+  const seq = seqOf(route);
   const result = h("div", { class: "result", id: "verify-result" });
   const announce = h("p", { class: "sr-only", role: "status", "aria-live": "polite", id: "verify-announce" });
   // Only while no record is shown: a citizen who lands here gets the newest records and how a check works.
@@ -83,7 +88,7 @@ export function renderVerify(main: HTMLElement, route: string, options: { langua
   );
   // Loaded on demand (not on the way to a verdict); dropped if a check started meanwhile.
   if (home)
-    void import("./home").then(({ homeSections }) => {
+    void Promise.all([import("./home"), useLaterMessages().catch(() => undefined)]).then(([{ homeSections }]) => {
       if (home.isConnected) home.replaceWith(homeSections(dataSource(), options));
     });
 
@@ -92,8 +97,35 @@ export function renderVerify(main: HTMLElement, route: string, options: { langua
     return;
   }
   if (seq !== null && Number.isSafeInteger(seq) && seq >= 1)
-    void run(result, announce, route, t("verify.checking", { seq }), () => verifySeq(seq, deps()));
+    void run(
+      result,
+      announce,
+      route,
+      t("verify.checking", { seq }),
+      () => startedEarly(route) ?? verifySeq(seq, deps()),
+    );
   else if (/^verify\/./.test(route)) replace(result, h("p", { class: "form-error" }, t("verify.invalidSeq")));
+}
+
+/** A verification begun before the page's messages arrived (startVerify), taken once by the view it is for. */
+let early: { route: string; outcome: Promise<Outcome> } | null = null;
+
+function startedEarly(route: string): Promise<Outcome> | null {
+  const started = early?.route === route ? early.outcome : null;
+  early = null;
+  return started;
+}
+
+/**
+ * Begins checking the record a verify route names, while the language's messages are still on their way: its
+ * reads (the data source's record and proof, then the chain's) need no words. renderVerify takes the result.
+ */
+export function startVerify(route: string): void {
+  const seq = seqOf(route);
+  if (seq === null || !Number.isSafeInteger(seq) || seq < 1) return;
+  const outcome = verifySeq(seq, deps());
+  outcome.catch(() => undefined); // renderVerify's run() reports a failure
+  early = { route, outcome };
 }
 
 function deps() {
@@ -294,8 +326,11 @@ function verdictText(o: Outcome): string {
 function stepText(step: Step): string {
   const state = step.ok === true ? "ok" : step.ok === false ? "fail" : "skip";
   const key = `step.${step.id}.${state}`;
+  // Times are written out here, in the language shown now (the outcome may be older than the language).
+  const time = step.params.time;
+  const params = typeof time === "number" ? { ...step.params, time: formatUtc(time) } : step.params;
   // A step without its own "not checked" wording says what it is about, marked as not checked.
-  return hasMessage(key) ? t(key, step.params) : t(`step.${step.id}.ok` as MessageKey, step.params);
+  return hasMessage(key) ? t(key, params) : t(`step.${step.id}.ok` as MessageKey, params);
 }
 
 function stepList(steps: Step[]): HTMLElement {
