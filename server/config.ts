@@ -156,8 +156,9 @@ export function serverConfig(
   };
 }
 
+/** Where the page is served from, and built to when missing: web/dist, or WEB_DIST_DIR (an image's own place). */
 export function defaultWebDir(): string {
-  return path.resolve(__dirname, "..", "web", "dist");
+  return path.resolve(process.env.WEB_DIST_DIR || path.join(__dirname, "..", "web", "dist"));
 }
 
 export type ConfigResult = { ok: true; config: EnvConfig } | { ok: false; problems: string[] };

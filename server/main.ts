@@ -29,9 +29,13 @@ export function startFailureLine(error: unknown): string {
  */
 export function ensurePage(webDir: string): void {
   if (fs.existsSync(path.join(webDir, "index.html")) || webDir !== defaultWebDir()) return;
-  process.stderr.write("aiqyn: web/dist is missing: building the page (node web/build.mjs)\n");
+  process.stderr.write(
+    `aiqyn: ${path.relative(process.cwd(), webDir) || webDir} is missing: building the page (node web/build.mjs)\n`,
+  );
   try {
-    execFileSync(process.execPath, [path.join(webDir, "..", "build.mjs")], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(process.execPath, [path.join(__dirname, "..", "web", "build.mjs"), "--out", webDir], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
   } catch {
     process.stderr.write("aiqyn: PAGE_BUILD_FAILED: the page could not be built; serving the API only\n");
   }

@@ -1,36 +1,28 @@
-// The production start path serves the page: a checkout without web/dist gets it built at start.
+// The production start path serves the page: a checkout without its page gets it built at start. The page goes to
+// WEB_DIST_DIR (a fresh folder here), so the web/dist that other test files read, perhaps at this very moment, is
+// never touched.
 import { expect } from "chai";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { prepareChildServer, spawnServer, type ChildServer } from "../helpers/child-server";
-
-const DIST = path.resolve(__dirname, "..", "..", "web", "dist");
 
 describe("server: the page at start", function () {
   this.timeout(180_000);
   let child: ChildServer | undefined;
-  let movedAside: string | null = null;
-  before(() => {
-    // Other tests need the page as it was: it is moved aside, not deleted, and put back afterwards.
-    if (fs.existsSync(DIST)) {
-      movedAside = `${DIST}.aside-${process.pid}`;
-      fs.renameSync(DIST, movedAside);
-    }
-  });
+  const dist = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-dist-")), "dist");
   after(async () => {
     await child?.stop();
-    if (movedAside) {
-      fs.rmSync(DIST, { recursive: true, force: true });
-      fs.renameSync(movedAside, DIST);
-    }
+    fs.rmSync(path.dirname(dist), { recursive: true, force: true });
   });
 
-  it("builds web/dist when it is missing and serves the page at /", async () => {
-    expect(fs.existsSync(path.join(DIST, "index.html"))).to.equal(false);
+  it("builds the page when it is missing and serves it at /", async () => {
+    expect(fs.existsSync(path.join(dist, "index.html"))).to.equal(false);
     const setup = await prepareChildServer("page");
-    child = spawnServer(setup.env);
+    child = spawnServer({ ...setup.env, WEB_DIST_DIR: dist });
     const url = await child.url;
-    expect(child.stderr()).to.include("web/dist is missing: building the page");
+    expect(child.stderr()).to.match(/aiqyn: \S*dist is missing: building the page/);
+    expect(fs.existsSync(path.join(dist, "index.html"))).to.equal(true);
     const page = await fetch(`${url}/`, { headers: { accept: "text/html" } });
     expect(page.status).to.equal(200);
     expect(page.headers.get("content-type")).to.match(/^text\/html/);
