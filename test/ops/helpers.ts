@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { rm, rmdir } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { createServer as createNetServer } from "node:net";
 import path from "node:path";
 import { getAddress, HDNodeWallet, JsonRpcProvider, Mnemonic } from "ethers";
@@ -113,11 +113,13 @@ export function deployWithRoles(
   return runOps(env, "deploy", ...roleArgs, "--deployment-id", id, "--yes", ...extra);
 }
 
-/** Removes what Ignition journalled of these deployments into the repository, and its folder when now empty. */
+/**
+ * Removes what Ignition journalled of these deployments into the repository. Not the folder, even when empty:
+ * another test file may be deploying into it at this moment (git keeps no empty folder anyway).
+ */
 export async function removeIgnitionDeployments(...ids: string[]): Promise<void> {
   const deployments = path.join(ROOT, "ignition", "deployments");
   for (const id of ids) await rm(path.join(deployments, id), { recursive: true, force: true });
-  await rmdir(deployments).catch(() => undefined); // only if now empty
 }
 
 export interface LocalNode {
