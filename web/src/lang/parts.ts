@@ -1,14 +1,14 @@
 /**
  * Each language's messages in two parts, so that the verify path downloads only what it shows: "verify" (the
- * shell, the verify view, its checks and the document check) and "later" (the ledger, the fund, the holdings, the
- * governance, the home page's sections, and the verify view's settings panel and link banner, loaded on demand),
- * loaded with the first view that needs it.
+ * shell, the verify view and its checks) and "later" (the ledger, the fund, the holdings, the governance, the home
+ * page's sections, and what the verify view loads on demand: the settings panel, a link's banner and the document
+ * check), loaded with the first view that needs it.
  * A language is still written as one dictionary (en.ts, kk.ts, ru.ts); <lang>-verify.ts and <lang>-later.ts pick
  * their part of it, and web/build.mjs inlines what they pick, so a part's chunk carries only its own messages.
  */
 export type Part = "verify" | "later";
 
-const LATER = /^(fund|gov|holdings|home|ledger|settings|link)\./;
+const LATER = /^(fund|gov|holdings|home|ledger|settings|link|document)\./;
 /** Keys under a "later" prefix that the verify view shows too. */
 const ON_VERIFY_PATH: ReadonlySet<string> = new Set([
   "gov.verdictLink",

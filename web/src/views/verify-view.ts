@@ -19,7 +19,6 @@ import {
   type VerdictKind,
 } from "../verify";
 import { recordTable, txLink } from "./common";
-import { documentSection } from "./document-check";
 
 const VERDICT_TITLE: Record<VerdictKind, MessageKey> = {
   anchored: "verdict.anchored",
@@ -481,8 +480,22 @@ function renderOutcome(result: HTMLElement, o: Outcome): void {
   if (o.trust) parts.push(trustBox(o));
   if (o.record) parts.push(h("h3", {}, t("verify.record")), h("div", { class: "table-wrap" }, recordTable(o.record)));
   // A document is judged only against a record the chain vouched for: another verdict's record may be forged.
-  if (o.record && o.verdict === "anchored") parts.push(documentSection(o.record.documentHash, dataSource()));
+  if (o.record && o.verdict === "anchored") parts.push(documentSlot(o.record.documentHash));
   replace(result, ...parts);
+}
+
+/**
+ * The document check's place under an anchored verdict: views/document-check.ts and the other part of the
+ * language's messages load once the verdict is drawn, then fill it.
+ */
+function documentSlot(documentHash: string): HTMLElement {
+  const slot = h("div", { id: "document-slot" });
+  void Promise.all([import("./document-check"), useLaterMessages().catch(() => undefined)]).then(
+    ([{ documentSection }]) => {
+      if (slot.isConnected) slot.replaceWith(documentSection(documentHash, dataSource()));
+    },
+  );
+  return slot;
 }
 
 /**
