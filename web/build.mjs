@@ -115,7 +115,92 @@ const visit = (out) => {
   for (const imp of outputs[out].imports) if (imp.kind === "import-statement") visit(imp.path);
 };
 visit(Object.keys(outputs).find((o) => o.endsWith("/app.js")));
+await joinVerifyPath();
 const initialNames = new Set([...initialFiles].map((o) => relative(outDir, o)));
+
+/**
+ * esbuild splits the verify path's code into app.js and a chunk per set of lazy views sharing a piece of it (ten
+ * or more small files): all are loaded at once, but each is compressed alone, and the path weighed 3.6 KB more
+ * gzipped as separate files than as one. So they are joined here into app.js, which exports what the lazy chunks
+ * import from them: each lazy chunk's `import{a as x}from"./chunk-H.js"` becomes `import{_H4a as x}from"../app.js"`
+ * (H4: the first four characters of that chunk's hash), a function of the chunk's own content, so a lazy chunk's
+ * name (its content's hash) still names exactly one content. Afterwards app.js is the only file on the path.
+ */
+async function joinVerifyPath() {
+  const root = join(outDir, "app.js");
+  const chunks = [...initialFiles].map((o) => join(process.cwd(), o)).filter((file) => file !== root);
+  if (chunks.length === 0) return;
+  const exportName = (file, name) => {
+    const hash = /-([A-Z0-9]{8})\.js$/.exec(file)?.[1];
+    if (!hash) throw new Error(`joinVerifyPath: no hash in ${file}`);
+    return `_${hash.slice(0, 4)}${name}`;
+  };
+  const names = new Set();
+  const lines = ['import "./app.js";'];
+  for (const file of chunks) {
+    const { exports } = outputs[relative(process.cwd(), file)];
+    for (const name of exports) {
+      const as = exportName(file, name);
+      if (names.has(as)) throw new Error(`joinVerifyPath: ${as} twice`);
+      names.add(as);
+    }
+    if (exports.length)
+      lines.push(
+        `export { ${exports.map((n) => `${n} as ${exportName(file, n)}`).join(", ")} } from "./${relative(outDir, file)}";`,
+      );
+  }
+  const onPath = new Set([root, ...chunks]);
+  const joined = await build({
+    stdin: { contents: lines.join("\n"), resolveDir: outDir, sourcefile: "verify-path.js", loader: "js" },
+    plugins: [
+      {
+        name: "lazy-chunks-stay",
+        setup(b) {
+          b.onResolve({ filter: /^\./ }, (args) => {
+            const file = join(args.resolveDir, args.path);
+            if (onPath.has(file)) return { path: file };
+            return { path: `./${relative(outDir, file)}`, external: true };
+          });
+        },
+      },
+    ],
+    bundle: true,
+    write: false,
+    format: "esm",
+    target: "es2020",
+    minify: true,
+    legalComments: "none",
+    charset: "utf8",
+    logLevel: "warning",
+  });
+  writeFileSync(root, joined.outputFiles[0].contents);
+  for (const file of chunks) rmSync(file);
+  // The lazy chunks import from app.js now.
+  const chunkDir = join(outDir, "chunks");
+  for (const name of readdirSync(chunkDir)) {
+    const file = join(chunkDir, name);
+    const text = readFileSync(file, "utf8");
+    const rewritten = text.replace(
+      /import(?:\{([^}]*)\}from)?"\.\/(chunk-[A-Z0-9]{8}\.js)"/g,
+      (whole, bindings, target) => {
+        const targetFile = join(chunkDir, target);
+        if (!onPath.has(targetFile)) return whole;
+        if (bindings === undefined) return 'import"../app.js"';
+        const renamed = bindings.split(",").map((binding) => {
+          const [imported, local] = binding.split(" as ");
+          return `${exportName(targetFile, imported)} as ${local ?? imported}`;
+        });
+        return `import{${renamed.join(",")}}from"../app.js"`;
+      },
+    );
+    for (const gone of chunks) {
+      if (rewritten.includes(relative(chunkDir, gone))) throw new Error(`joinVerifyPath: ${name} still names ${gone}`);
+    }
+    if (rewritten !== text) writeFileSync(file, rewritten);
+  }
+  initialFiles.clear();
+  initialFiles.add(relative(process.cwd(), root));
+}
 
 await build({
   entryPoints: { app: join(webDir, "src/app.css") },
@@ -148,7 +233,7 @@ for (const name of ["index.html", "publish.css"]) cpSync(join(webDir, "publish",
 cpSync(join(webDir, "public"), outDir, { recursive: true });
 const indexPath = join(outDir, "index.html");
 // Replacer functions: a replacement string would expand `$$`, `` $` `` and `$'` found in the base or the config.
-// app.js's static chunks preloaded beside it: the browser fetches them with app.js, not after reading it.
+// app.js's static chunks preloaded beside it (none once joinVerifyPath has joined them into app.js).
 const preloads = [...initialNames]
   .filter((name) => name !== "app.js")
   .sort()

@@ -6,11 +6,10 @@
  * first 32 hex characters of the chain's genesis block hash, and an address is read in that chain's own encoding.
  * Addresses are compared by the script they pay (scriptPubKey), never by their spelling.
  */
-import { sha256 } from "@noble/hashes/sha256";
-import { bech32, bech32m, createBase58check } from "@scure/base";
 import type { NETWORK } from "@scure/btc-signer";
 import { concatBytes } from "@noble/hashes/utils";
 import { bytesToHex } from "../../protocol/bytes";
+import { BECH32, BECH32M, decodeBase58check, decodeBech32, wordsToBytes } from "./codecs";
 
 export interface BitcoinNetwork {
   name: string;
@@ -90,25 +89,27 @@ export interface DecodedAddress {
 export type AddressResult = { ok: true; value: DecodedAddress } | { ok: false; message: string };
 
 const PREFIXES = /^([a-z]+)1/;
-const base58check = createBase58check(sha256);
 
 /**
  * The output script an address pays, built here rather than by a transaction library so that record validation
- * (on the page's verify path) carries no script machinery: witness v0 with 20 bytes P2WPKH, 32 bytes P2WSH,
- * witness v1 with 32 bytes P2TR (bech32m, BIP-350); base58check with the chain's version bytes P2PKH or P2SH.
+ * (on the page's verify path) carries no script machinery, and its encodings decoded by ./codecs.ts: witness v0 with
+ * 20 bytes P2WPKH, 32 bytes P2WSH, witness v1 with 32 bytes P2TR (bech32m, BIP-350); base58check with the chain's
+ * version bytes P2PKH or P2SH.
  */
 function decodeScript(network: BitcoinNetwork, prefix: string, address: string): { type: string; script: Uint8Array } {
   if (PREFIXES.test(address) && address.startsWith(`${prefix}1`)) {
-    const version = bech32.decodeUnsafe(address, 90) ? 0 : 1;
-    const decoded =
-      version === 0
-        ? bech32.decode(address as `${string}1${string}`, 90)
-        : bech32m.decode(address as `${string}1${string}`, 90);
+    let version = 0;
+    try {
+      decodeBech32(address, BECH32);
+    } catch {
+      version = 1;
+    }
+    const decoded = decodeBech32(address, version === 0 ? BECH32 : BECH32M);
     if (decoded.prefix !== prefix) throw new Error(`the prefix ${decoded.prefix} is not ${prefix}`);
     const [witnessVersion, ...words] = decoded.words;
     if (witnessVersion !== version)
       throw new Error(`witness version ${witnessVersion} in ${version ? "bech32m" : "bech32"}`);
-    const program = Uint8Array.from(bech32.fromWords(words));
+    const program = wordsToBytes(words);
     if (version === 0 && program.length === 20)
       return { type: "wpkh", script: concatBytes(Uint8Array.of(0x00, 0x14), program) };
     if (version === 0 && program.length === 32)
@@ -117,7 +118,7 @@ function decodeScript(network: BitcoinNetwork, prefix: string, address: string):
       return { type: "tr", script: concatBytes(Uint8Array.of(0x51, 0x20), program) };
     return { type: `witness v${version} of ${program.length} bytes`, script: program };
   }
-  const payload = base58check.decode(address);
+  const payload = decodeBase58check(address);
   if (payload.length !== 21) throw new Error(`a base58 payload of ${payload.length} bytes`);
   const hash = payload.subarray(1);
   if (payload[0] === network.pubKeyHash)

@@ -1,9 +1,10 @@
 /**
  * The deliberate acts: the settings panel (own RPC, data server, and changing the trust root, with a warning
- * naming the official registry and the chosen one), the banner a link's ?rpc= / ?registry= produces (nothing
- * applies without a click), and the trust root offered as an `aiqyn-trust/1` file for auditors.
+ * naming the official registry and the chosen one) and the banner a link's ?rpc= / ?registry= produces (nothing
+ * applies without a click). Loaded by the verify view when the citizen opens the panel or a link asks for a
+ * change (verify-view.ts's settingsSlots): neither is on the way to a verdict, so neither weighs on its path.
  */
-import { formatTrustRoot, makeTrustRoot, sameRegistry, type TrustRoot } from "../../../core/index";
+import { makeTrustRoot, sameRegistry, type TrustRoot } from "../../../core/index";
 import { pageConfig } from "../config";
 import { h } from "../dom";
 import { chainName } from "../format";
@@ -23,20 +24,6 @@ import {
 /** One free-text setting: no autocomplete or spell-checking of URLs and addresses. */
 function settingInput(id: string, type: "url" | "text", value: string | number | null, placeholder: string) {
   return h("input", { id, type, value: value ?? "", placeholder, autocomplete: "off", spellcheck: "false" });
-}
-
-/** A link to download the trust root as aiqyn-trust.json. */
-export function trustDownload(trust: TrustRoot): HTMLElement {
-  return h(
-    "a",
-    {
-      class: "button-link",
-      id: "download-trust",
-      download: "aiqyn-trust.json",
-      href: `data:application/json;charset=utf-8,${encodeURIComponent(formatTrustRoot(trust))}`,
-    },
-    t("verify.downloadTrust"),
-  );
 }
 
 /** The banner for a link that asks for another RPC or registry; `changed` re-renders the view. */

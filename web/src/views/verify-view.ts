@@ -2,12 +2,13 @@
  * The verify view: look a record up by number, or check a proof file (chosen, dropped or pasted). The verdict is
  * shown in plain words with every step, announced to screen readers, and names the RPC, chain and contract trusted.
  */
+import { formatTrustRoot, type TrustRoot } from "../../../core/index";
 import { dataSource, navigate, routeHref, routeLink } from "../app";
 import { h, replace, srOnly, type Child } from "../dom";
 import { chainName, formatUtc } from "../format";
 import { hasMessage, t, useLaterMessages, type MessageKey } from "../i18n";
 import { createFetchTransport, errorMessage } from "../rpc";
-import { effectiveTrust, linkQuery, readerUrls } from "../settings";
+import { effectiveTrust, linkQuery, pendingLinkRequest, readerUrls } from "../settings";
 import {
   blank,
   checkStanding,
@@ -18,8 +19,6 @@ import {
   type VerdictKind,
 } from "../verify";
 import { recordTable, txLink } from "./common";
-import { documentSection } from "./document-check";
-import { linkBanner, settingsPanel, trustDownload } from "./trust-settings";
 
 const VERDICT_TITLE: Record<VerdictKind, MessageKey> = {
   anchored: "verdict.anchored",
@@ -74,9 +73,10 @@ export function renderVerify(main: HTMLElement, route: string, options: { langua
   // Only while no record is shown: a citizen who lands here gets the newest records and how a check works.
   const home = seq === null && !/^verify\/./.test(route) ? h("div", { id: "home-slot" }) : null;
 
+  const settings = settingsSlots(() => renderVerify(main, route, { languageChanged: false }));
   replace(
     main,
-    linkBanner(() => renderVerify(main, route, { languageChanged: false })),
+    settings.banner,
     h("h1", {}, t("verify.title")),
     h("p", { class: "intro" }, t("verify.intro")),
     lookupForm(seq),
@@ -84,7 +84,7 @@ export function renderVerify(main: HTMLElement, route: string, options: { langua
     announce,
     result,
     home,
-    settingsPanel(() => (shown = { route: "", outcome: null })),
+    settings.panel,
   );
   // Loaded on demand (not on the way to a verdict); dropped if a check started meanwhile.
   if (home)
@@ -105,6 +105,49 @@ export function renderVerify(main: HTMLElement, route: string, options: { langua
       () => startedEarly(route) ?? verifySeq(seq, deps()),
     );
   else if (/^verify\/./.test(route)) replace(result, h("p", { class: "form-error" }, t("verify.invalidSeq")));
+}
+
+/**
+ * The settings panel's place (its title drawn at once) and, while a link asks for another RPC or registry, the
+ * banner's: ./trust-settings.ts and the other part of the language's messages are loaded when the citizen opens
+ * the panel or when there is a banner to show, then fill them. `rerender` redraws the view after a banner's choice.
+ */
+function settingsSlots(rerender: () => void): { banner: HTMLElement | null; panel: HTMLElement } {
+  const panel = h("details", { class: "settings", id: "settings" }, h("summary", {}, t("settings.title")));
+  const banner = pendingLinkRequest() ? h("div", { id: "link-slot" }) : null;
+  let loading = false;
+  const load = () => {
+    if (loading) return;
+    loading = true;
+    void Promise.all([import("./trust-settings"), useLaterMessages().catch(() => undefined)]).then(
+      ([{ linkBanner, settingsPanel }]) => {
+        if (banner?.isConnected) banner.replaceWith(linkBanner(rerender) ?? "");
+        if (!panel.isConnected) return;
+        const real = settingsPanel(() => (shown = { route: "", outcome: null }));
+        const open = panel.open;
+        real.toggleAttribute("open", open);
+        panel.replaceWith(real);
+        if (open) real.querySelector("summary")?.focus();
+      },
+    );
+  };
+  panel.addEventListener("toggle", () => panel.open && load());
+  if (banner) load();
+  return { banner, panel };
+}
+
+/** A link to download the trust root as aiqyn-trust.json. */
+export function trustDownload(trust: TrustRoot): HTMLElement {
+  return h(
+    "a",
+    {
+      class: "button-link",
+      id: "download-trust",
+      download: "aiqyn-trust.json",
+      href: `data:application/json;charset=utf-8,${encodeURIComponent(formatTrustRoot(trust))}`,
+    },
+    t("verify.downloadTrust"),
+  );
 }
 
 /** A verification begun before the page's messages arrived (startVerify), taken once by the view it is for. */
@@ -437,8 +480,22 @@ function renderOutcome(result: HTMLElement, o: Outcome): void {
   if (o.trust) parts.push(trustBox(o));
   if (o.record) parts.push(h("h3", {}, t("verify.record")), h("div", { class: "table-wrap" }, recordTable(o.record)));
   // A document is judged only against a record the chain vouched for: another verdict's record may be forged.
-  if (o.record && o.verdict === "anchored") parts.push(documentSection(o.record.documentHash, dataSource()));
+  if (o.record && o.verdict === "anchored") parts.push(documentSlot(o.record.documentHash));
   replace(result, ...parts);
+}
+
+/**
+ * The document check's place under an anchored verdict: views/document-check.ts and the other part of the
+ * language's messages load once the verdict is drawn, then fill it.
+ */
+function documentSlot(documentHash: string): HTMLElement {
+  const slot = h("div", { id: "document-slot" });
+  void Promise.all([import("./document-check"), useLaterMessages().catch(() => undefined)]).then(
+    ([{ documentSection }]) => {
+      if (slot.isConnected) slot.replaceWith(documentSection(documentHash, dataSource()));
+    },
+  );
+  return slot;
 }
 
 /**
