@@ -30,6 +30,7 @@ import type { Receipt, RecordInput } from "../../core";
 import { startServer, type RunningServer } from "../../server";
 import { serverConfig, type LogLevel, type ServerConfig } from "../../server/config";
 import { addPublisher } from "../../server/publishers";
+import { openPostgresStore } from "../../server/store/postgres";
 import { openSqliteStore } from "../../server/store/sqlite";
 import { demoRecordGroups } from "../../server/demo/disclosures";
 import { HARDHAT_CHAIN_ID, chainRpcUrl, deployTestRegistry, testProvider } from "./chain";
@@ -41,6 +42,8 @@ export interface TestStackOptions {
   demo?: boolean;
   confirmations?: number;
   rateLimitPerMinute?: number;
+  /** A PostgreSQL database (empty) for the store instead of SQLite in dataDir. */
+  databaseUrl?: string;
   /** Any other server setting (e.g. bodyLimitBytes, maxAnchorDelaySeconds). */
   server?: Partial<ServerConfig>;
 }
@@ -71,7 +74,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const clock = await chainAlignedClock(provider);
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-test-"));
 
-  const store = openSqliteStore(dataDir);
+  const store = opts.databaseUrl ? await openPostgresStore(opts.databaseUrl) : openSqliteStore(dataDir);
   const apiKey = (await addPublisher(store, `${TEST_PUBLISHER}`)).key;
   await store.close();
 
@@ -94,6 +97,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     pollIntervalMs: 50,
     // The page reads the chain through the deployment's public RPCs: here the test chain itself.
     publicRpcUrls: [rpcUrl],
+    databaseUrl: opts.databaseUrl ?? null,
     ...opts.server,
   });
 

@@ -131,7 +131,12 @@ export function createEsploraReader(name: string, get: EsploraGet): BitcoinChain
     },
     blockTime: async (hash) => {
       const block = parseJson(await text(`/block/${hash}`), name);
-      if (!isObject(block) || block.id !== hash || !Number.isSafeInteger(block.timestamp) || (block.timestamp as number) < 0)
+      if (
+        !isObject(block) ||
+        block.id !== hash ||
+        !Number.isSafeInteger(block.timestamp) ||
+        (block.timestamp as number) < 0
+      )
         bad(name, `block ${hash} without its id and a timestamp`);
       return block.timestamp as number;
     },
