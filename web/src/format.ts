@@ -4,53 +4,11 @@
  * currency pattern, chain names from core's network table. (Plural forms: t() in i18n.ts.)
  */
 import { KNOWN_NETWORKS } from "../../core/chains/evm/networks";
-import { lang, LOCALES, t, type Lang } from "./i18n";
+import { lang, t, type Lang } from "./i18n";
+import { countIn, hasKazakhData, KAZAKH_MONTHS, KAZAKH_MONTHS_SHORT, LOCALES, numberLocale } from "./locale";
 
 export function locale(language: Lang = lang()): string {
-  return language === "kk" && !hasKazakhData() ? KAZAKH_NUMBERS_FALLBACK : LOCALES[language];
-}
-
-/**
- * Some browsers' Intl has no Kazakh data (Debian's Chromium answers "2026 M12 7" and "$ 1,234.50"). Kazakh
- * writes numbers and dollars exactly as Russian does in Kazakhstan (CLDR: "1 234,50 $"), so numbers then go
- * through ru-KZ; dates are put together from CLDR's Kazakh pattern ("2026 ж. 7 желтоқсан") and month names.
- */
-const KAZAKH_NUMBERS_FALLBACK = "ru-KZ";
-const KAZAKH_MONTHS = [
-  "қаңтар",
-  "ақпан",
-  "наурыз",
-  "сәуір",
-  "мамыр",
-  "маусым",
-  "шілде",
-  "тамыз",
-  "қыркүйек",
-  "қазан",
-  "қараша",
-  "желтоқсан",
-];
-/** CLDR's abbreviated Kazakh months (for chart axes). */
-const KAZAKH_MONTHS_SHORT = [
-  "қаң.",
-  "ақп.",
-  "нау.",
-  "сәу.",
-  "мам.",
-  "мау.",
-  "шіл.",
-  "там.",
-  "қыр.",
-  "қаз.",
-  "қар.",
-  "жел.",
-];
-let kazakhData: boolean | null = null;
-function hasKazakhData(): boolean {
-  kazakhData ??=
-    new Intl.DateTimeFormat(LOCALES.kk, { timeZone: "UTC", month: "long" }).format(Date.UTC(2026, 0, 15)) ===
-    KAZAKH_MONTHS[0];
-  return kazakhData;
+  return numberLocale(language);
 }
 
 function kazakhDate(date: Date, withTime: boolean, withDay = true): string {
@@ -184,7 +142,7 @@ export function formatUsdCompact(value: number, language: Lang = lang()): string
 
 /** A whole count grouped by the language's rule ("12,345", "12 345"). */
 export function formatCount(value: number, language: Lang = lang()): string {
-  return (cached(`int|${language}`, () => new Intl.NumberFormat(locale(language))) as Intl.NumberFormat).format(value);
+  return countIn(value, language);
 }
 
 /** Names shown for core's known networks (core/chains/evm/networks.ts names them for Hardhat; these are for people). */

@@ -9,16 +9,13 @@
  */
 import type { en } from "./lang/en";
 import type { Part } from "./lang/parts";
-import { formatCount } from "./format";
+import { countIn, LOCALES, type Lang } from "./locale";
 
-export type Lang = "kk" | "ru" | "en";
+export { LOCALES, type Lang } from "./locale";
 export const LANGS: readonly Lang[] = ["kk", "ru", "en"];
 export const LANG_NAMES: Record<Lang, string> = { kk: "Қазақша", ru: "Русский", en: "English" };
 export type MessageKey = keyof typeof en;
 export type Dictionary = Record<MessageKey, string>;
-
-/** BCP 47 tags for Intl: Kazakh and Russian as written in Kazakhstan and Russia, English as in the US. */
-export const LOCALES: Record<Lang, string> = { kk: "kk-KZ", ru: "ru-RU", en: "en-US" };
 
 type Messages = Partial<Dictionary>;
 /** One dynamic import per language and part, so the bundler gives each its own chunk. */
@@ -147,7 +144,7 @@ export function formatMessage(text: string, params: Record<string, string | numb
     if (!(name in params) || !Number.isFinite(count)) return match;
     const forms = new Map([...body.matchAll(PLURAL_FORM)].map((m) => [m[1]!, m[2]!]));
     const form = forms.get(pluralCategory(language, count)) ?? forms.get("other") ?? "";
-    return form.replace(/#/g, formatCount(count, language));
+    return form.replace(/#/g, countIn(count, language));
   });
 }
 
