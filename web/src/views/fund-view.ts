@@ -565,8 +565,11 @@ function drawHoldings(figure: HTMLElement, valuations: Listed[]): void {
   if (xs[xs.length - 1]! < now) xs.push(now);
   const last = new Map<string, number>();
   const series: (number | null)[][] = assets.map(() => []);
+  // One pass over the sorted points (a scan of every point per date took half a second for 10 k valuations).
+  let next = 0;
   for (const x of xs) {
-    for (const p of points) if (p.occurredAt === x) last.set(p.asset, Number(p.valueUsd));
+    for (; next < points.length && points[next]!.occurredAt === x; next++)
+      last.set(points[next]!.asset, Number(points[next]!.valueUsd));
     assets.forEach((asset, i) => series[i]!.push(last.get(asset) ?? null));
   }
   mount(
