@@ -146,6 +146,11 @@ async function checkAgainstChain(parts: FundParts, serverStats: Stats | null, st
   if (!stillCurrent()) return;
   replace(parts.progress, t("fund.checkDone", { checked: result.totalBatches, total: result.totalBatches }));
   parts.progress.setAttribute("data-done", "true");
+  // For tests: where the batches were judged (a worker or the main thread) and with which Keccak.
+  if (result.checkedBy) {
+    parts.progress.setAttribute("data-checker", result.checkedBy.where);
+    parts.progress.setAttribute("data-keccak", result.checkedBy.keccak);
+  }
   // A failing batch may hide a RETRACTION (or any record): totals without it would show a voided inflow as
   // checked. So no checked figures while any batch fails: the server's stay, labelled unchecked, with the reasons.
   if (result.failed.length > 0) return replace(parts.label, ...uncheckedNote(result));
