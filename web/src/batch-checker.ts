@@ -7,7 +7,6 @@
  */
 import { batchVerdict, type BatchVerdict, type ServedBatchEntry } from "../../core/batch-check";
 import type { OnChainBatch } from "../../core/index";
-import { basePath } from "./app";
 
 /** One batch to judge, as posted to a worker. */
 export interface BatchJob {
@@ -79,7 +78,9 @@ function settleOnMainThread(p: Pending): void {
 }
 
 function startWorker(): PoolWorker {
-  const url = new URL(`${basePath()}figures-worker.js`, location.href);
+  // Beside app.js, at the page's base (app.ts's basePath; read here so that app.js need not export it).
+  const base = document.querySelector<HTMLMetaElement>('meta[name="aiqyn-base"]')?.content || "/";
+  const url = new URL(`${base.endsWith("/") ? base : `${base}/`}figures-worker.js`, location.href);
   const worker = new Worker(url, { type: "module", name: "aiqyn-figures" });
   const entry: PoolWorker = { worker, pending: new Map() };
   worker.onmessage = (event: MessageEvent<BatchJobAnswer>) => {
