@@ -202,6 +202,22 @@ async function joinVerifyPath() {
   initialFiles.add(relative(process.cwd(), root));
 }
 
+// The figure check's worker (web/src/batch-checker.ts starts it): its own self-contained file, so it shares no
+// chunk with the page and stays off the verify path; hash-wasm's WebAssembly Keccak is inside it.
+await build({
+  entryPoints: { "figures-worker": join(webDir, "src/figures-worker.ts") },
+  plugins: [coreIsPure],
+  bundle: true,
+  format: "esm",
+  target: "es2020",
+  minify: true,
+  legalComments: "none",
+  outdir: outDir,
+  entryNames: "[name]",
+  platform: "browser",
+  logLevel: "warning",
+  define: { "process.env.NODE_ENV": '"production"' },
+});
 await build({
   entryPoints: { app: join(webDir, "src/app.css") },
   bundle: true,

@@ -1,12 +1,18 @@
 /**
- * The fund view's in-browser check on 100,000 records (issue #10 item 6), standalone:
+ * The fund view's in-browser check on 100,000 records (issue #10 item 6, issue #23), standalone or in
+ * `npm run bench`'s web section (runFiguresBench):
  *   npx ts-node --transpile-only scripts/bench/figures.ts [--records N] [--batch-size N] [--no-browser]
  * Builds N records in batches, anchors every batch's root on Hardhat's in-process chain (served over HTTP
  * JSON-RPC on 127.0.0.1), then times the page's algorithm in Node: every record validated and hashed to its
  * leaf, every root recomputed (core/verify/batch-check.ts, core/protocol/tree-levels.ts), batch(id) read through core's
  * batching JSON-RPC transport in rounds of 25, and the totals (core/protocol/totals.ts). Then, if Chromium is there,
  * the page itself: the fund view over a static mirror of the same batches, from opening to "checked N of N",
- * cold (nothing cached) and after a reload (checked batches cached in IndexedDB). Numbers are reports only.
+ * on a first visit (a fresh browser profile, nothing cached) and after a reload (checked batches cached in
+ * IndexedDB), with the longest task the main thread ran meanwhile (PerformanceObserver "longtask"). The first
+ * visit is timed three ways: as the page runs it (web/src/batch-checker.ts: Web Workers, WebAssembly Keccak),
+ * with the worker's WebAssembly refused (its script served under a CSP without 'wasm-unsafe-eval': core's JS
+ * Keccak in the workers), and with no worker at all (its script missing: core's JS Keccak on the main thread,
+ * how the page checked before the workers). Numbers are reports only.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -30,15 +36,6 @@ import { batchRoot } from "../../core/protocol/tree-levels";
 import { chainRpcUrl, deployTestRegistry, testProvider } from "../../test/helpers/chain";
 import { fmt, msSince, table } from "./harness";
 
-const { values: args } = parseArgs({
-  options: {
-    records: { type: "string", default: "100000" },
-    "batch-size": { type: "string", default: "1000" },
-    "no-browser": { type: "boolean", default: false },
-  },
-});
-const COUNT = Number(args.records);
-const BATCH = Number(args["batch-size"]);
 const ROUND = 25;
 
 type Served = { record: RecordV1; leaf: string };
@@ -85,7 +82,9 @@ async function anchorAll(batches: Served[][], trust: TrustRoot, anchorer: import
 /** The page's algorithm in Node, over JSON as a source serves it. */
 async function nodeCheck(json: string[], trust: TrustRoot, rpcUrl: string) {
   let posts = 0;
-  const countingFetch: typeof fetch = (...a) => (posts++, fetch(...a));
+  // Once more on a reset connection: Node's fetch may reuse a keep-alive socket the chain's server has just
+  // closed after the seconds spent building the records (seen as ECONNRESET on the first read).
+  const countingFetch: typeof fetch = (...a) => (posts++, fetch(...a).catch(() => fetch(...a)));
   const reads = rpcChainReads(createHttpRpc(rpcUrl, { fetch: countingFetch, timeoutMs: 60_000 }), trust);
   const times = { parse: 0, chain: 0, check: 0, totals: 0 };
   const records = [];
@@ -123,7 +122,36 @@ function writeMirror(dir: string, batches: Served[][], json: string[], trust: Tr
   fs.writeFileSync(path.join(dir, "index.json"), JSON.stringify(index));
 }
 
-/** The fund view in real Chromium over a static mirror: seconds to "checked N of N", cold and reloaded. */
+/** How the page's check ran on one visit: time to "checked N of N", the main thread's long tasks. */
+export interface FirstVisit {
+  ms: number;
+  /** #fund-check's data-checker and data-keccak: where the batches were judged, with which Keccak. */
+  checker: string;
+  keccak: string;
+  /**
+   * The longest main-thread task while the batches were checked, before the one that totals and renders the
+   * figures (ms; 0 when none reached the 50 ms a long task needs).
+   */
+  longestTaskMs: number;
+  /** Main-thread time in those long tasks beyond 50 ms each (total blocking time, during the check). */
+  blockingMs: number;
+  /** The task in which the check ended: core's totals over every record, then the figures drawn (0 if < 50 ms). */
+  finalTaskMs: number;
+  checked: string;
+}
+
+export interface PageFigures {
+  firstVisit: FirstVisit;
+  /** The worker's WebAssembly refused (CSP without 'wasm-unsafe-eval' on its script): JS Keccak in workers. */
+  workersJs: FirstVisit;
+  /** No worker (its script missing): core's JS Keccak on the main thread. */
+  mainThread: FirstVisit;
+  reloadMs: number;
+}
+
+type Variant = "page" | "no-wasm" | "no-worker";
+
+/** The fund view in real Chromium over a static mirror: first visits (fresh profiles) and a reload. */
 async function browserCheck(batches: Served[][], json: string[], trust: TrustRoot, rpcUrl: string) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const web = require("../../test/web/browser") as typeof import("../../test/web/browser");
@@ -131,27 +159,89 @@ async function browserCheck(batches: Served[][], json: string[], trust: TrustRoo
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-figures-bench-"));
   writeMirror(path.join(dir, "mirror"), batches, json, trust, rpcUrl);
   const host = await web.startStaticHost(path.join(dir, "mirror"), web.buildBakedPage(trust, [rpcUrl]));
-  const browser = await web.launchBrowser();
   try {
-    const page = await browser.context.newPage();
-    const open = async () => {
-      const start = process.hrtime.bigint();
-      await page.goto(`${host.url}/?mirror=/mirror/#/fund`);
-      await page.locator('#fund-check[data-done="true"]').waitFor({ timeout: 600_000 });
-      return msSince(start);
+    const visit = async (variant: Variant, reload: boolean): Promise<{ first: FirstVisit; reloadMs: number }> => {
+      const browser = await web.launchBrowser();
+      try {
+        if (variant !== "page")
+          await browser.context.route("**/figures-worker.js", async (route) => {
+            if (variant === "no-worker") return route.fulfill({ status: 404, body: "not found" });
+            const answer = await route.fetch();
+            await route.fulfill({
+              response: answer,
+              headers: { ...answer.headers(), "content-security-policy": "script-src 'self'" },
+            });
+          });
+        // Every long task (≥ 50 ms) of the main thread, and when #fund-check said done (in the task that totals
+        // and renders the figures, which the check's own tasks end before).
+        await browser.context.addInitScript(() => {
+          const w = window as unknown as { __tasks: [number, number][]; __doneAt: number | null };
+          w.__tasks = [];
+          w.__doneAt = null;
+          new PerformanceObserver((list) =>
+            list.getEntries().forEach((e) => w.__tasks.push([e.startTime, e.duration])),
+          ).observe({ type: "longtask", buffered: true });
+          new MutationObserver(() => {
+            if (w.__doneAt === null && document.querySelector('#fund-check[data-done="true"]'))
+              w.__doneAt = performance.now();
+          }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-done"] });
+        });
+        const page = await browser.context.newPage();
+        const open = async (again: boolean): Promise<FirstVisit> => {
+          const start = process.hrtime.bigint();
+          if (again) await page.reload();
+          else await page.goto(`${host.url}/?mirror=/mirror/#/fund`);
+          const done = page.locator('#fund-check[data-done="true"]');
+          await done.waitFor({ timeout: 600_000 });
+          const ms = msSince(start);
+          const { tasks, doneAt } = await page.evaluate(() => {
+            const w = window as unknown as { __tasks: [number, number][]; __doneAt: number | null };
+            return { tasks: w.__tasks, doneAt: w.__doneAt ?? Infinity };
+          });
+          const during = tasks.filter(([at, d]) => at + d < doneAt).map(([, d]) => d);
+          const final = tasks.find(([at, d]) => at <= doneAt && doneAt <= at + d);
+          return {
+            ms,
+            checker: (await done.getAttribute("data-checker")) ?? "none",
+            keccak: (await done.getAttribute("data-keccak")) ?? "none",
+            longestTaskMs: Math.max(0, ...during),
+            blockingMs: during.reduce((n, d) => n + Math.max(0, d - 50), 0),
+            finalTaskMs: final ? final[1] : 0,
+            checked: (await page.locator("#fund-checked").textContent()) ?? "",
+          };
+        };
+        const first = await open(false);
+        const reloadMs = reload ? (await open(true)).ms : NaN;
+        return { first, reloadMs };
+      } finally {
+        await browser.close();
+      }
     };
-    const cold = await open();
-    const checked = (await page.locator("#fund-checked").textContent()) ?? "";
-    const warm = await open();
-    return { cold, warm, checked };
+    const page = await visit("page", true);
+    const workersJs = (await visit("no-wasm", false)).first;
+    const mainThread = (await visit("no-worker", false)).first;
+    return { firstVisit: page.first, workersJs, mainThread, reloadMs: page.reloadMs } satisfies PageFigures;
   } finally {
-    await browser.close();
     await host.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function main(): Promise<void> {
+export interface FiguresBench {
+  records: number;
+  batches: number;
+  node: { parseMs: number; chainMs: number; checkMs: number; totalsMs: number; totalMs: number; posts: number };
+  page: PageFigures | null;
+  rows: string[][];
+}
+
+/** N records in batches of `batchSize`, anchored, checked in Node and (unless `browser` is false) in Chromium. */
+export async function runFiguresBench(
+  options: { records?: number; batchSize?: number; browser?: boolean; log?: (line: string) => void } = {},
+): Promise<FiguresBench> {
+  const COUNT = options.records ?? 100_000;
+  const BATCH = options.batchSize ?? 1_000;
+  const log = options.log ?? console.log;
   const rpcUrl = await chainRpcUrl();
   const deployed = await deployTestRegistry(testProvider(rpcUrl));
   const trust: TrustRoot = {
@@ -164,10 +254,10 @@ async function main(): Promise<void> {
   const all = makeRecords(COUNT).map((record) => ({ record, leaf: leafHash(record) as string }));
   const batches: Served[][] = [];
   for (let i = 0; i < all.length; i += BATCH) batches.push(all.slice(i, i + BATCH));
-  console.log(`built ${fmt(COUNT)} records in ${batches.length} batches of ${fmt(BATCH)} (${fmt(msSince(t))} ms)`);
+  log(`built ${fmt(COUNT)} records in ${batches.length} batches of ${fmt(BATCH)} (${fmt(msSince(t))} ms)`);
   t = process.hrtime.bigint();
   await anchorAll(batches, trust, deployed.anchorer);
-  console.log(`anchored ${batches.length} roots on the in-process chain (${fmt(msSince(t))} ms)`);
+  log(`anchored ${batches.length} roots on the in-process chain (${fmt(msSince(t))} ms)`);
   const json = batches.map((b, i) => {
     const batch = { id: i + 1, root: batchRoot(b.map((e) => e.leaf as `0x${string}`)), firstSeq: b[0]!.record.seq };
     return JSON.stringify({
@@ -185,32 +275,65 @@ async function main(): Promise<void> {
     ["JSON.parse of the served batches", `${fmt(node.times.parse)} ms`, `${fmt(bytes / 1e6)} MB`],
     [`batch(id) reads of ${batches.length} batches`, `${fmt(node.times.chain)} ms`, `${node.posts} HTTP requests`],
     [
-      "validate + leafHash + root, every batch",
+      "validate + leafHash + root, every batch (core's JS Keccak)",
       `${fmt(node.times.check)} ms`,
       `${fmt((COUNT / node.times.check) * 1000)} records/s`,
     ],
     ["totals (standing, by kind/asset/month)", `${fmt(node.times.totals)} ms`, `${node.kinds} kinds`],
     ["all of it, in Node", `${fmt(total)} ms`, ""],
   ];
-  if (!args["no-browser"]) {
-    const page = await browserCheck(batches, json, trust, rpcUrl);
+  let page: PageFigures | null = null;
+  if (options.browser !== false) {
+    page = await browserCheck(batches, json, trust, rpcUrl);
     if (page) {
+      const row = (what: string, v: FirstVisit) => [
+        what,
+        `${fmt(v.ms)} ms`,
+        `${v.checker}, ${v.keccak} keccak; main thread while checking: longest task ${fmt(v.longestTaskMs)} ms, ` +
+          `blocking ${fmt(v.blockingMs)} ms; then totals + render ${fmt(v.finalTaskMs)} ms`,
+      ];
+      rows.push(row("the page in Chromium, first visit (fetch + check + totals + render)", page.firstVisit));
+      rows.push(row("  the same, the worker's WebAssembly refused", page.workersJs));
+      rows.push(row("  the same, no worker (the check before issue #23)", page.mainThread));
       rows.push([
-        "the page in Chromium, cold (fetch + check + totals + render)",
-        `${fmt(page.cold)} ms`,
-        "static mirror",
+        "the page in Chromium, reloaded (page.reload(): the IndexedDB cache)",
+        `${fmt(page.reloadMs)} ms`,
+        "",
       ]);
-      rows.push(["the page in Chromium, reloaded (IndexedDB cache)", `${fmt(page.warm)} ms`, ""]);
-      console.log(page.checked);
+      log(page.firstVisit.checked);
     } else rows.push(["the page in Chromium", "skipped", "no Chromium"]);
   }
-  console.log(table([["step", "time", "note"], ...rows]));
+  const nodeFigures = {
+    parseMs: node.times.parse,
+    chainMs: node.times.chain,
+    checkMs: node.times.check,
+    totalsMs: node.times.totals,
+    totalMs: total,
+    posts: node.posts,
+  };
+  return { records: COUNT, batches: batches.length, node: nodeFigures, page, rows };
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  const { values: args } = parseArgs({
+    options: {
+      records: { type: "string", default: "100000" },
+      "batch-size": { type: "string", default: "1000" },
+      "no-browser": { type: "boolean", default: false },
+    },
+  });
+  runFiguresBench({
+    records: Number(args.records),
+    batchSize: Number(args["batch-size"]),
+    browser: !args["no-browser"],
+  }).then(
+    (bench) => {
+      console.log(table([["step", "time", "note"], ...bench.rows]));
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -58,7 +58,9 @@ export function securityHeaders(): RequestHandler {
       contentSecurityPolicy: {
         directives: {
           defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
+          // 'wasm-unsafe-eval' (not 'unsafe-eval'): the fund's figure check compiles its WebAssembly Keccak
+          // (web/src/wasm-keccak.ts, in figures-worker.js, which gets this header too). Workers come from 'self'.
+          scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
           styleSrc: ["'self'", "'unsafe-inline'"],
           imgSrc: ["'self'", "data:"],
           // The page asks a chain RPC of the citizen's choosing.

@@ -94,6 +94,18 @@ describe("web: the verify path's bundle", function () {
     expect(onPath.some((f) => /fund-view|holdings-view|ledger-view/.test(f))).to.equal(false);
   });
 
+  it("builds the figure check's worker as its own file, hash-wasm inside it and neither on the verify path", function () {
+    const worker = fs.readFileSync(path.join(dist, "figures-worker.js"), "utf8");
+    // Self-contained: a module worker that imports no chunk of the page's.
+    expect(worker).to.not.match(/(?:^|[;}])import(?:[^"'();]*?from)?"\.\//);
+    expect(worker).to.include("AGFzbQ"); // hash-wasm's embedded WebAssembly module ("\0asm" in base64)
+    const onPath = verifyPath(dist);
+    expect([...onPath.keys()]).to.not.include("figures-worker.js");
+    const text = [...onPath.values()].join("\n");
+    expect(text).to.not.include("AGFzbQ");
+    expect(text).to.not.include("figures-worker.js");
+  });
+
   it("prints what the verify path weighs, one language pack included, at most 45 KB (it was 71, then 66.5, then 51)", function () {
     const match =
       /([\d.]+) KB of JS gzipped on the verify path \(with the largest language pack, (\w+): ([\d.]+) KB\)/.exec(

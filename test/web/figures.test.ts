@@ -2,6 +2,9 @@
 // anchored batch, recomputes leaves and roots, reads batch(id) from the pinned registry and shows totals it
 // computed itself, equal to the server's; a reload does not fetch checked batches again; a record changed in the
 // SQLite store behind the server's back fails its batch, which is named, and its records are not counted.
+// The batches are judged in Web Workers hashing with WebAssembly Keccak (web/src/batch-checker.ts), under the
+// server's CSP and a static host's alike; with the worker's WebAssembly refused, or no worker at all, the check
+// runs with core's JS Keccak and fails a tampered batch exactly as before.
 import { expect } from "chai";
 import Database from "better-sqlite3";
 import fs from "node:fs";
@@ -10,13 +13,15 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import type { BatchInfo, RecordInput, RecordV1, Stats } from "../../core";
+import { leafHash, type BatchInfo, type RecordInput, type RecordV1, type Stats } from "../../core";
 import { computeTotals } from "../../core/protocol/totals";
 import { getJson } from "../helpers/http";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import {
+  closeCheckedPage,
   exportMirror,
   launchBrowser,
+  newPage,
   screenshot,
   startBakedHost,
   startBrowser,
@@ -103,6 +108,40 @@ async function checkedPage(page: Page, baseUrl: string): Promise<void> {
   await page.locator('#fund-check[data-done="true"]').waitFor({ timeout: 60_000 });
 }
 
+/** Where the page judged the batches (data-checker: worker or main) and with which Keccak (wasm or js). */
+async function checkedBy(page: Page): Promise<{ checker: string | null; keccak: string | null }> {
+  const check = page.locator('#fund-check[data-done="true"]');
+  return { checker: await check.getAttribute("data-checker"), keccak: await check.getAttribute("data-keccak") };
+}
+
+/** Every text #fund-check showed, in order (each replace() adds its text node; an observer sees them all). */
+async function recordProgress(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const shown: string[] = [];
+    (window as unknown as { __progress: string[] }).__progress = shown;
+    new MutationObserver((records) => {
+      for (const r of records)
+        if ((r.target as Element).id === "fund-check")
+          r.addedNodes.forEach((n) => void (n.textContent && shown.push(n.textContent)));
+    }).observe(document, { subtree: true, childList: true });
+  });
+}
+
+/**
+ * How the page gets its worker: "missing" answers 404 for figures-worker.js (no worker runs), "no-wasm" serves
+ * it under a CSP without 'wasm-unsafe-eval' (the worker cannot compile WebAssembly).
+ */
+async function breakWorker(page: Page, how: "missing" | "no-wasm"): Promise<void> {
+  await page.route("**/figures-worker.js", async (route) => {
+    if (how === "missing") return route.fulfill({ status: 404, contentType: "text/plain", body: "not found" });
+    const answer = await route.fetch();
+    await route.fulfill({
+      response: answer,
+      headers: { ...answer.headers(), "content-security-policy": "script-src 'self'" },
+    });
+  });
+}
+
 /** The counts the page shows per kind in its sources and uses cards. */
 async function shownCounts(page: Page): Promise<Record<string, string>> {
   return page
@@ -165,10 +204,17 @@ describe("web: the fund's figures checked against the chain in the browser", fun
     if (!browser) return this.skip();
     expect(batches.length).to.be.greaterThan(2);
     await withCheckedPage(browser.context, async (page) => {
+      await recordProgress(page);
       await checkedPage(page, stack.baseUrl);
       expect(await page.locator("#fund-check").textContent()).to.contain(
         `checked ${batches.length} of ${batches.length} batches`,
       );
+      // Batch by batch as the workers answer, under the server's CSP (script-src 'self' 'wasm-unsafe-eval').
+      expect(await checkedBy(page)).to.deep.equal({ checker: "worker", keccak: "wasm" });
+      const progress = await page.evaluate(() => (window as unknown as { __progress: string[] }).__progress);
+      const steps = progress.map((text) => /checked (\d+) of (\d+) batches/.exec(text)).filter((m) => m !== null);
+      expect(steps.map((m) => Number(m[1]))).to.include.members([0, 1, batches.length]);
+      expect(steps.every((m) => Number(m[2]) === batches.length)).to.equal(true);
       expect(await page.locator("#fund-checked").textContent()).to.contain("Checked against the chain");
       expect(await page.locator("#fund-checked").textContent()).to.contain(stack.registryAddress);
       expect(await page.locator("#fund-unchecked").count()).to.equal(0);
@@ -273,10 +319,85 @@ describe("web: the fund's figures checked against the chain in the browser", fun
         expect(await page.locator("#fund-checked").textContent()).to.contain("from 12 records");
         expect(await page.locator("#fund-unchecked").count()).to.equal(0);
         expect(await page.locator('#fund-sources tr[data-kind="INFLOW_SEIZURE"]').textContent()).to.contain("612,000");
+        // A static host sends no CSP header: the page's meta CSP allows the worker's WebAssembly as the server's does.
+        expect(await checkedBy(page)).to.deep.equal({ checker: "worker", keccak: "wasm" });
       });
     } finally {
       await host.close();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  describe("without the worker's WebAssembly, or without a worker", () => {
+    for (const how of ["no-wasm", "missing"] as const) {
+      it(`${how === "no-wasm" ? "hashes with core's JS Keccak in the worker" : "checks on the main thread"}, to the same figures`, async function () {
+        if (!browser) return this.skip();
+        const fresh = await launchBrowser();
+        try {
+          const { page, errors, hosts } = await newPage(fresh.context);
+          await breakWorker(page, how);
+          await checkedPage(page, stack.baseUrl);
+          expect(await checkedBy(page)).to.deep.equal(
+            how === "no-wasm" ? { checker: "worker", keccak: "js" } : { checker: "main", keccak: "js" },
+          );
+          expect(await page.locator("#fund-checked").textContent()).to.contain("from 12 records");
+          expect(await page.locator("#fund-failed").count()).to.equal(0);
+          // The refusal is this test's own CSP on the worker, not the page's: the only report allowed.
+          const others = errors.filter((e) => !/WebAssembly|wasm-unsafe-eval|unsafe-eval/i.test(e));
+          await closeCheckedPage(page, others, hosts);
+        } finally {
+          await fresh.close();
+        }
+      });
+    }
+  });
+
+  describe("a mirror batch whose record and leaf were both changed (only the root can tell)", () => {
+    let dir: string;
+    let host: { url: string; close(): Promise<void> } | null = null;
+    let tampered: BatchInfo;
+    before(async function () {
+      if (!browser) return this.skip();
+      dir = fs.mkdtempSync(join(os.tmpdir(), "aiqyn-figures-root-"));
+      await exportMirror(stack.baseUrl, join(dir, "mirror"));
+      tampered = batches.find((b) => b.firstSeq <= 6 && 6 < b.firstSeq + b.leafCount)!;
+      const index = JSON.parse(fs.readFileSync(join(dir, "mirror", "index.json"), "utf8")) as {
+        batches: { id: number; file: string }[];
+      };
+      const file = join(dir, "mirror", index.batches.find((b) => b.id === tampered.id)!.file);
+      const batch = JSON.parse(fs.readFileSync(file, "utf8")) as { records: { record: RecordV1; leaf: string }[] };
+      const entry = batch.records.find((e) => e.record.seq === 6)!;
+      entry.record = { ...entry.record, amount: "3000" };
+      entry.leaf = leafHash(entry.record); // a consistent leaf: nothing but the anchored root differs
+      fs.writeFileSync(file, JSON.stringify(batch));
+      host = await startBakedHost(join(dir, "mirror"), stack);
+    });
+    after(async () => {
+      await host?.close();
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    for (const how of ["worker", "no-wasm", "missing"] as const) {
+      it(`fails that batch on its root, checked ${how === "worker" ? "in the worker" : how === "no-wasm" ? "with JS Keccak in the worker" : "on the main thread"}`, async function () {
+        if (!browser || !host) return this.skip();
+        const fresh = await launchBrowser();
+        try {
+          const { page, errors, hosts } = await newPage(fresh.context);
+          if (how !== "worker") await breakWorker(page, how);
+          await page.goto(`${host.url}/?mirror=/mirror/#/fund`);
+          await page.locator('#fund-check[data-done="true"]').waitFor({ timeout: 60_000 });
+          expect((await checkedBy(page)).checker).to.equal(how === "missing" ? "main" : "worker");
+          const failed = page.locator("#fund-failed li");
+          expect(await failed.count()).to.equal(1);
+          expect(await failed.getAttribute("data-batch")).to.equal(String(tampered.id));
+          expect(await failed.getAttribute("data-problem")).to.equal("root");
+          expect(await page.locator("#fund-checked").count()).to.equal(0);
+          const others = errors.filter((e) => !/WebAssembly|wasm-unsafe-eval|unsafe-eval/i.test(e));
+          await closeCheckedPage(page, others, hosts);
+        } finally {
+          await fresh.close();
+        }
+      });
     }
   });
 
@@ -297,6 +418,7 @@ describe("web: the fund's figures checked against the chain in the browser", fun
       try {
         await withCheckedPage(fresh.context, async (page) => {
           await checkedPage(page, stack.baseUrl);
+          expect(await checkedBy(page)).to.deep.equal({ checker: "worker", keccak: "wasm" });
           const tampered = batches.find((b) => b.firstSeq <= 3 && 3 < b.firstSeq + b.leafCount)!;
           const failed = page.locator("#fund-failed li");
           expect(await failed.count()).to.equal(1);

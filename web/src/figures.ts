@@ -20,9 +20,10 @@ import {
   type TrustRoot,
 } from "../../core/index";
 // Imported directly, not through core/index: these stay in the fund view's chunk, off the verify path.
-import { batchVerdict, type BatchProblem } from "../../core/verify/batch-check";
+import type { BatchProblem } from "../../core/verify/batch-check";
 import { effectiveCorrectors, recordStandings } from "../../core/protocol/standing";
 import { computeTotals, type TotalsRecord } from "../../core/protocol/totals";
+import { judgeInWorker, lastCheckedBy, type CheckedBy } from "./batch-checker";
 import { batchCacheKey, cachedBatches, rememberBatch, useReaders } from "./figures-cache";
 import { createFetchTransport } from "./rpc";
 import type { BatchInfo, DataSource } from "./source";
@@ -47,6 +48,8 @@ export interface CheckedFigures {
   records: TotalsRecord[];
   totalBatches: number;
   failed: FailedBatch[];
+  /** How the batches not taken from the cache were judged (web/src/batch-checker.ts); null when none was. */
+  checkedBy: CheckedBy | null;
 }
 
 export interface FiguresOptions {
@@ -136,8 +139,9 @@ export interface Served {
 }
 
 /**
- * One batch judged by core's batchVerdict, for the figures and the Holdings view alike: a failed chain read
- * is "chain", a failed source read "source" (in that order), else the verdict's problem or the records.
+ * One batch judged by core's batchVerdict (in a worker: web/src/batch-checker.ts), for the figures and the
+ * Holdings view alike: a failed chain read is "chain", a failed source read "source" (in that order), else the
+ * verdict's problem or the records.
  */
 export async function judgeBatch(
   batch: BatchInfo,
@@ -146,7 +150,7 @@ export async function judgeBatch(
   const [onChain, entries] = await Promise.allSettled([served.onChain, served.entries]);
   if (onChain.status === "rejected") return { failed: { id: batch.id, problem: "chain" } };
   if (entries.status === "rejected") return { failed: { id: batch.id, problem: "source" } };
-  const check = batchVerdict(batch.id, entries.value, onChain.value);
+  const check = await judgeInWorker(batch.id, entries.value, onChain.value);
   if (!check.ok) return { failed: { id: batch.id, problem: check.problem, seq: check.seq } };
   return { records: check.records, root: onChain.value!.root };
 }
@@ -174,12 +178,22 @@ export async function checkFigures(opts: FiguresOptions): Promise<CheckedFigures
   const batches = (await batchesToCheck(opts.source, chainCount)).filter((b) => b.id >= from);
   const records: TotalsRecord[] = [];
   const failed: FailedBatch[] = unlisted(chainCount, batches, from);
+  const checkedBefore = lastCheckedBy();
   let done = 0;
   opts.onProgress?.(done, batches.length);
+  // The next round's reads and fetches go out while this round's batches are judged (in the workers).
+  const startRound = (start: number) => {
+    const round = checkRound(opts, batches.slice(start, start + ROUND));
+    round.then((outcomes) => outcomes.forEach((o) => o.catch(() => undefined))).catch(() => undefined);
+    return round;
+  };
+  let next = batches.length > 0 ? startRound(0) : null;
   for (let start = 0; start < batches.length; start += ROUND) {
     if (opts.stillCurrent && !opts.stillCurrent()) break;
-    const round = batches.slice(start, start + ROUND);
-    for (const outcome of await checkRound(opts, round)) {
+    const current = next!;
+    next = start + ROUND < batches.length ? startRound(start + ROUND) : null;
+    for (const pending of await current) {
+      const outcome = await pending;
       if ("failed" in outcome) failed.push(outcome.failed);
       else records.push(...outcome.records);
       opts.onProgress?.(++done, batches.length);
@@ -187,11 +201,15 @@ export async function checkFigures(opts: FiguresOptions): Promise<CheckedFigures
   }
   const checkedBatches = batches.length - failed.filter((f) => f.problem !== "missing").length;
   const totals = { records: records.length, anchored: records.length, pending: 0, batches: checkedBatches };
-  return { stats: computeTotals(records, totals), records, totalBatches: batches.length, failed };
+  const checkedBy = lastCheckedBy() !== checkedBefore ? lastCheckedBy() : null;
+  return { stats: computeTotals(records, totals), records, totalBatches: batches.length, failed, checkedBy };
 }
 
-/** One round: batch(id) of each asked in one tick (one JSON-RPC batch request); cache hits by the chain's root. */
-async function checkRound(opts: FiguresOptions, round: BatchInfo[]): Promise<Outcome[]> {
+/**
+ * One round: batch(id) of each asked in one tick (one JSON-RPC batch request); cache hits by the chain's root;
+ * the others fetched and judged at once, their outcomes in the round's order.
+ */
+async function checkRound(opts: FiguresOptions, round: BatchInfo[]): Promise<Promise<Outcome>[]> {
   const onChain = round.map((b) => opts.reads.batch(b.id));
   const answers = await Promise.allSettled(onChain);
   const keyOf = (i: number) => {
@@ -202,19 +220,13 @@ async function checkRound(opts: FiguresOptions, round: BatchInfo[]): Promise<Out
   };
   const keys = round.map((_, i) => keyOf(i));
   const cached = await cachedBatches(keys.filter((k): k is string => k !== null));
-  const served = round.map((b, i) => {
+  return round.map((batch, i) => {
     const hit = keys[i] ? cached.get(keys[i]!) : undefined;
-    if (hit) return null;
-    const entries = opts.source.batchRecords(b);
+    if (hit) return Promise.resolve({ records: hit });
+    const entries = opts.source.batchRecords(batch);
     entries.catch(() => undefined);
-    return { onChain: onChain[i]!, entries };
+    return checkOne(opts, batch, { onChain: onChain[i]!, entries });
   });
-  const out: Outcome[] = [];
-  for (const [i, batch] of round.entries()) {
-    const hit = keys[i] ? cached.get(keys[i]!) : undefined;
-    out.push(hit ? { records: hit } : await checkOne(opts, batch, served[i]!));
-  }
-  return out;
 }
 
 /** Every batch the source lists as anchored, oldest first, each id once (the Holdings view's starting list). */
