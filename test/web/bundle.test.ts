@@ -91,7 +91,7 @@ describe("web: the verify path's bundle", function () {
     expect(text).to.not.include("uplot"); // uPlot's class names
     // The receipt check recovers its signer with core/protocol/secp256k1.ts, not the whole curve library.
     expect(text).to.not.include("recovery id invalid"); // @noble/curves' weierstrass.js
-    expect(onPath.some((f) => /fund-view|holdings-view|ledger-view/.test(f))).to.equal(false);
+    expect(onPath.some((f) => /chunks\/(fund|holdings|ledger)-/.test(f))).to.equal(false);
   });
 
   it("builds the figure check's worker as its own file, hash-wasm inside it and neither on the verify path", function () {

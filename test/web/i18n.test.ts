@@ -88,7 +88,7 @@ describe("web: languages", function () {
 
   it("the verify path's part holds every message the verify path names (the rest loads with the other views)", function () {
     // The files that render the shell and the verify view before the other part is loaded.
-    const files = ["main.ts", "verify.ts", "format.ts", "views/verify-view.ts", "views/common.ts"];
+    const files = ["main.ts", "verify.ts", "format.ts", "views/verdict.ts", "views/common.ts"];
     const named = new Set<string>();
     for (const file of files) {
       const text = fs.readFileSync(path.join(__dirname, "..", "..", "web", "src", file), "utf8");

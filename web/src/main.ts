@@ -6,7 +6,7 @@ import { currentRoute, routeLink, setRouteListener } from "./app";
 import { h, replace } from "./dom";
 import { LANG_NAMES, LANGS, lang, loadLang, setLang, t, useLang, useLaterMessages, type Lang } from "./i18n";
 import { readLinkOverrides } from "./settings";
-import { renderVerify, startVerify } from "./views/verify-view";
+import { renderVerify, startVerify } from "./views/verdict";
 
 type View = "verify" | "ledger" | "fund" | "holdings" | "governance";
 
@@ -88,19 +88,19 @@ async function renderRoute(languageChanged: boolean): Promise<void> {
   // a view still renders (its message keys in place of its words).
   const messages = useLaterMessages().catch(() => undefined);
   if (view === "ledger") {
-    const [{ renderLedger }] = await Promise.all([import("./views/ledger-view"), messages]);
+    const [{ renderLedger }] = await Promise.all([import("./views/ledger"), messages]);
     if (token === renderToken) renderLedger(main);
   } else if (view === "governance") {
     // Loaded on demand, like the holdings: the role history is read only when asked for.
-    const [{ renderGovernance }] = await Promise.all([import("./views/governance-view"), messages]);
+    const [{ renderGovernance }] = await Promise.all([import("./views/governance"), messages]);
     if (token === renderToken) await renderGovernance(main, route, () => token === renderToken);
   } else if (view === "holdings") {
     // Loaded on demand: the reconciler is not part of the verify path's bundle.
-    const [{ renderHoldings }] = await Promise.all([import("./views/holdings-view"), messages]);
+    const [{ renderHoldings }] = await Promise.all([import("./views/holdings"), messages]);
     if (token === renderToken) await renderHoldings(main, () => token === renderToken);
   } else {
     replace(main, h("p", { class: "loading" }, t("common.loading")));
-    const [{ renderFund }] = await Promise.all([import("./views/fund-view"), messages]);
+    const [{ renderFund }] = await Promise.all([import("./views/fund"), messages]);
     if (token === renderToken) await renderFund(main, () => token === renderToken);
   }
 }

@@ -3,7 +3,7 @@
  * bytes (docs/PROTOCOL.md): the page fetches the published copy from the data source and hashes it here, so the
  * server's or mirror's word counts for nothing; only a copy that matches is offered, as the very bytes checked.
  * A citizen may also drop a file they hold: match or no match, computed in the browser, sent nowhere. Loaded by
- * the verify view once an anchored verdict is drawn (verify-view.ts's documentSlot), not on the way to it.
+ * the verify view once an anchored verdict is drawn (verdict.ts's documentSlot), not on the way to it.
  */
 import { ZERO_BYTES32, bytesToHex, keccak256 } from "../../../core/index";
 import { h } from "../dom";

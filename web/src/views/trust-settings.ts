@@ -2,7 +2,7 @@
  * The deliberate acts: the settings panel (own RPC, data server, and changing the trust root, with a warning
  * naming the official registry and the chosen one) and the banner a link's ?rpc= / ?registry= produces (nothing
  * applies without a click). Loaded by the verify view when the citizen opens the panel or a link asks for a
- * change (verify-view.ts's settingsSlots): neither is on the way to a verdict, so neither weighs on its path.
+ * change (verdict.ts's settingsSlots): neither is on the way to a verdict, so neither weighs on its path.
  */
 import { makeTrustRoot, sameRegistry, type TrustRoot } from "../../../core/index";
 import { pageConfig } from "../config";
