@@ -12,7 +12,7 @@ import { pageConfig } from "../config";
 import { h, replace } from "../dom";
 import { t } from "../i18n";
 import { errorMessage } from "../rpc";
-import { balanceRow, movementList, reportLines, type Context } from "./holdings-view";
+import { balanceRow, movementList, reportLines, type Context } from "./holdings-rows";
 
 const ESPLORA_STORAGE = "aiqyn.holdings.esplora";
 const CONFIRMATIONS = 6;
