@@ -41,6 +41,9 @@ const config: HardhatUserConfig = {
   },
   mocha: {
     timeout: 120_000,
+    // Test files run this many at a time under `hardhat test --parallel` (scripts/test-all.sh): each file has its
+    // own ports, chain, store, database and browser profile, and most of the suite waits on them, not the CPU.
+    jobs: Number(process.env.TEST_JOBS ?? 3),
   },
   gasReporter: {
     enabled: process.env.REPORT_GAS !== "false",

@@ -9,7 +9,10 @@ npm run build
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
-npx ts-node --transpile-only scripts/postgres/with-cluster.ts npx hardhat test "$@" 2>&1 | tee "$log" || status=$?
+# With no file named, every test file, TEST_JOBS at a time (default 3; TEST_JOBS=1 runs them one by one, in order).
+parallel=()
+if [ "$#" -eq 0 ] && [ "${TEST_JOBS:-3}" != 1 ]; then parallel=(--parallel); fi
+npx ts-node --transpile-only scripts/postgres/with-cluster.ts npx hardhat test "${parallel[@]}" "$@" 2>&1 | tee "$log" || status=$?
 # Mocha's own summary ("N passing", "N failing") as one plain line that any CI can read.
 passed=$(grep -Eo '^ +[0-9]+ passing' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
 failed=$(grep -Eo '^ +[0-9]+ failing' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
