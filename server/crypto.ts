@@ -8,7 +8,7 @@
  * 450-byte inputs (the N-API call costs more than the hashing); libsecp256k1 signs about 7× faster than
  * @noble/curves, and signing is the largest cost of accepting a record.
  */
-import { createKeccak } from "hash-wasm";
+import { wasmKeccak } from "../core/protocol/wasm-keccak";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { computeAddress, getBytes } from "ethers";
 import {
@@ -22,21 +22,9 @@ import {
   type Keccak,
 } from "../core";
 
-/** A Keccak-256 running in WebAssembly, checked against core's on a few inputs. */
+/** A Keccak-256 running in WebAssembly, checked against core's (core/protocol/wasm-keccak.ts); else core's own. */
 export async function createFastKeccak(): Promise<Keccak> {
-  const hasher = await createKeccak(256);
-  const fast: Keccak = (data) => {
-    hasher.init();
-    hasher.update(data);
-    return hasher.digest("binary");
-  };
-  for (const size of [0, 1, 32, 64, 135, 136, 137, 416, 1000]) {
-    const input = Uint8Array.from({ length: size }, (_, i) => (i * 31 + size) & 0xff);
-    if (bytesToHex(fast(input)) !== bytesToHex(keccak256(input))) {
-      throw new AiqynError("INVARIANT_VIOLATED", `the WebAssembly keccak differs from core's on ${size} bytes`);
-    }
-  }
-  return fast;
+  return (await wasmKeccak()) ?? keccak256;
 }
 
 export interface ReceiptSigner {

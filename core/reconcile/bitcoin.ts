@@ -14,6 +14,7 @@ import type { Caip10 } from "../protocol/caip";
 import { formatDecimal } from "../protocol/decimal";
 import type { RecordKind } from "../protocol/record";
 import {
+  closingBalance,
   controlUnproven,
   INFLOW_KINDS,
   mapLimit,
@@ -438,17 +439,16 @@ function checkClosingBalances(ctx: BitcoinContext, retired: { d: TrackedAsset; s
     const moved = ctx.drained.get(d.seq) ?? 0n;
     if (closing === moved) continue;
     const last = Math.max(d.startBlock, ...history.filter((tx) => !afterEnd(d, tx)).map((tx) => tx.height!));
-    ctx.findings.push({
-      code: "CLOSING_BALANCE",
-      seq: d.end!.by,
-      chain: ctx.chain,
-      account: d.account.text,
-      asset: d.symbol,
-      movement: null,
-      expected: `0 ${d.symbol} left, or the rest disclosed as moved out (${btc(moved)} ${d.symbol} named)`,
-      actual: `${btc(closing)} ${d.symbol} held when tracking ended (last tracked transaction at height ${last})`,
-      message: `seq ${d.end!.by} ended tracking of ${d.account.text} with ${btc(closing - moved)} ${d.symbol} undisclosed`,
-    });
+    ctx.findings.push(
+      closingBalance(
+        ctx.chain,
+        d,
+        null,
+        `0 ${d.symbol} left, or the rest disclosed as moved out (${btc(moved)} ${d.symbol} named)`,
+        `${btc(closing)} ${d.symbol} held when tracking ended (last tracked transaction at height ${last})`,
+        `seq ${d.end!.by} ended tracking of ${d.account.text} with ${btc(closing - moved)} ${d.symbol} undisclosed`,
+      ),
+    );
   }
 }
 

@@ -138,6 +138,31 @@ export function unnamedMovement(
     message,
   };
 }
+
+/**
+ * CLOSING_BALANCE on the record that ended `d`'s tracking (`d.end.by`): what the retired account held when tracking
+ * ended was not all disclosed as moved out afterwards.
+ */
+export function closingBalance(
+  chain: string,
+  d: TrackedAsset,
+  movement: string | null,
+  expected: string,
+  actual: string,
+  message: string,
+): Finding {
+  return {
+    code: "CLOSING_BALANCE",
+    seq: d.end!.by,
+    chain,
+    account: d.account.text,
+    asset: d.symbol,
+    movement,
+    expected,
+    actual,
+    message,
+  };
+}
 /**
  * The kinds that fit each direction of the asset a movement names (DESIGN's correction of v1): INVESTMENT brings
  * the asset bought in; DIVESTMENT takes the asset sold, or paid for a purchase, out.

@@ -22,6 +22,7 @@ import {
   sameAmount,
   trackedAt,
   unnamedMovement,
+  closingBalance,
   type ChainContext,
   type Finding,
 } from "./context";
@@ -377,17 +378,16 @@ export async function checkClosingBalances(ctx: ChainContext, named: NamedOnChai
     ]);
     const moved = named.closing.get(d.seq) ?? 0n;
     if (raw === moved) return;
-    ctx.findings.push({
-      code: "CLOSING_BALANCE",
-      seq: d.end!.by,
-      chain: ctx.chain,
-      account: d.account.text,
-      asset: d.symbol,
-      movement: `${d.asset.text}@${end}`,
-      expected: `0 ${d.symbol} left, or the rest disclosed as moved out (${formatRaw(moved, decimals)} ${d.symbol} named)`,
-      actual: `${formatRaw(raw, decimals)} ${d.symbol} held when tracking ended at block ${end}`,
-      message: `seq ${d.end!.by} ended tracking of ${d.account.text} at block ${end} with ${formatRaw(raw - moved, decimals)} ${d.symbol} undisclosed`,
-    });
+    ctx.findings.push(
+      closingBalance(
+        ctx.chain,
+        d,
+        `${d.asset.text}@${end}`,
+        `0 ${d.symbol} left, or the rest disclosed as moved out (${formatRaw(moved, decimals)} ${d.symbol} named)`,
+        `${formatRaw(raw, decimals)} ${d.symbol} held when tracking ended at block ${end}`,
+        `seq ${d.end!.by} ended tracking of ${d.account.text} at block ${end} with ${formatRaw(raw - moved, decimals)} ${d.symbol} undisclosed`,
+      ),
+    );
   });
 }
 

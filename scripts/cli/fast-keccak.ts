@@ -3,7 +3,7 @@
  * default. It is injected into core's leafHash and buildBatchTree, never used to define a hash: before use it
  * must agree with core's keccak256 on a set of inputs covering every block-size edge, else core's is used.
  */
-import { createKeccak } from "hash-wasm";
+import { wasmKeccak } from "../../core/protocol/wasm-keccak";
 import { agreesWithCore, keccak256, type Keccak } from "../../core";
 
 /** The probe lives in core (core/protocol/keccak.ts), shared with the page's figure check. */
@@ -15,17 +15,6 @@ export interface KeccakChoice {
 }
 
 export async function fastKeccak(): Promise<KeccakChoice> {
-  try {
-    const hasher = await createKeccak(256);
-    const candidate: Keccak = (data) => {
-      hasher.init();
-      hasher.update(data);
-      return hasher.digest("binary");
-    };
-    return agreesWithCore(candidate)
-      ? { keccak: candidate, name: "hash-wasm" }
-      : { keccak: keccak256, name: "@noble/hashes" };
-  } catch {
-    return { keccak: keccak256, name: "@noble/hashes" };
-  }
+  const wasm = await wasmKeccak();
+  return wasm ? { keccak: wasm, name: "hash-wasm" } : { keccak: keccak256, name: "@noble/hashes" };
 }

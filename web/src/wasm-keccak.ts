@@ -5,8 +5,8 @@
  * agreesWithCore finds it returns exactly core's keccak256; otherwise, or when WebAssembly cannot be compiled
  * here (no WebAssembly, a CSP without 'wasm-unsafe-eval'), core's own is used.
  */
-import { createKeccak } from "hash-wasm";
-import { agreesWithCore, keccak256, type Keccak } from "../../core/protocol/keccak";
+import { keccak256, type Keccak } from "../../core/protocol/keccak";
+import { wasmKeccak } from "../../core/protocol/wasm-keccak";
 
 export interface PageKeccak {
   keccak: Keccak;
@@ -15,16 +15,6 @@ export interface PageKeccak {
 }
 
 export async function pageKeccak(): Promise<PageKeccak> {
-  try {
-    const hasher = await createKeccak(256);
-    const candidate: Keccak = (data) => {
-      hasher.init();
-      hasher.update(data);
-      return hasher.digest("binary");
-    };
-    if (agreesWithCore(candidate)) return { keccak: candidate, name: "wasm" };
-  } catch {
-    // No WebAssembly here, or the CSP forbids compiling it: core's keccak below.
-  }
-  return { keccak: keccak256, name: "js" };
+  const wasm = await wasmKeccak();
+  return wasm ? { keccak: wasm, name: "wasm" } : { keccak: keccak256, name: "js" };
 }

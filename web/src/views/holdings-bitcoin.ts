@@ -12,7 +12,7 @@ import { pageConfig } from "../config";
 import { h, replace } from "../dom";
 import { t } from "../i18n";
 import { errorMessage } from "../rpc";
-import { balanceRow, movementList, reportLines, type Context } from "./holdings-rows";
+import { balanceRow, holdingsTable, movementList, reportLines, type Context } from "./holdings-rows";
 
 const ESPLORA_STORAGE = "aiqyn.holdings.esplora";
 const CONFIRMATIONS = 6;
@@ -131,13 +131,6 @@ export function bitcoinChainSection(ctx: Context, chain: string) {
       })
       .catch((error: unknown) => replace(status, t("holdings.rpcFailed", { message: errorMessage(error) })));
   };
-  const headers = [
-    "holdings.account",
-    "holdings.asset",
-    "holdings.disclosed",
-    "holdings.onChain",
-    "holdings.verdict",
-  ] as const;
   const section = h(
     "section",
     { class: "holdings-chain", "data-chain": chain },
@@ -150,20 +143,7 @@ export function bitcoinChainSection(ctx: Context, chain: string) {
       h("button", { type: "button", onclick: read }, t("holdings.read")),
     ),
     status,
-    h(
-      "table",
-      { class: "holdings-table" },
-      h(
-        "thead",
-        {},
-        h(
-          "tr",
-          {},
-          headers.map((k) => h("th", { scope: "col" }, t(k))),
-        ),
-      ),
-      body,
-    ),
+    holdingsTable(body),
     h("h3", {}, t("holdings.lastMovements")),
     movementList(ctx, chain),
     movementCheck(ctx, chain, endpoints),

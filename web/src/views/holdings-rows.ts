@@ -128,6 +128,35 @@ export function balanceRow(
   );
 }
 
+/** The holdings table around its rows (`body`), in a box of its own that scrolls sideways on a narrow screen. */
+export function holdingsTable(body: HTMLElement): HTMLElement {
+  const headers = [
+    "holdings.account",
+    "holdings.asset",
+    "holdings.disclosed",
+    "holdings.onChain",
+    "holdings.verdict",
+  ] as const;
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: "holdings-table" },
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          headers.map((k) => h("th", { scope: "col" }, t(k))),
+        ),
+      ),
+      body,
+    ),
+  );
+}
+
 export function movementList(ctx: Context, chain: string) {
   const moves = ctx.plan.movements
     .filter((m) => m.ref.chain.text === chain)

@@ -26,7 +26,7 @@ import { t, type MessageKey } from "../i18n";
 import { createFetchTransport, errorMessage } from "../rpc";
 import { effectiveTrust, readerUrls } from "../settings";
 import { bitcoinChainSection } from "./holdings-bitcoin";
-import { balanceRow, movementList, reportLines, type Context } from "./holdings-rows";
+import { balanceRow, holdingsTable, movementList, reportLines, type Context } from "./holdings-rows";
 
 const RPC_STORAGE = "aiqyn.holdings.rpc";
 const DEFAULT_SCAN_BLOCKS = 5000;
@@ -214,13 +214,6 @@ function chainSection(ctx: Context, chain: string) {
       replace(status, t("holdings.rpcFailed", { message: errorMessage(error) })),
     );
   };
-  const headers = [
-    "holdings.account",
-    "holdings.asset",
-    "holdings.disclosed",
-    "holdings.onChain",
-    "holdings.verdict",
-  ] as const;
   const section = h(
     "section",
     { class: "holdings-chain", "data-chain": chain },
@@ -233,24 +226,7 @@ function chainSection(ctx: Context, chain: string) {
       h("button", { type: "button", onclick: read }, t("holdings.read")),
     ),
     status,
-    h(
-      "div",
-      { class: "table-wrap" },
-      h(
-        "table",
-        { class: "holdings-table" },
-        h(
-          "thead",
-          {},
-          h(
-            "tr",
-            {},
-            headers.map((k) => h("th", { scope: "col" }, t(k))),
-          ),
-        ),
-        body,
-      ),
-    ),
+    holdingsTable(body),
     notes,
     h("h3", {}, t("holdings.lastMovements")),
     movementList(ctx, chain),
