@@ -94,6 +94,10 @@ describe("cli: aiqyn audit against the operator's tricks (issue #12)", function 
   });
 
   it("the batch anchored after unpausing: LATE_ANCHOR without receipts, RECEIPT_LATE with its genuine receipt", async () => {
+    // The deadline has passed on the wall clock; make sure it has on the chain's too (its clock follows whatever
+    // the test files before this one in the same process did to it): the anchor then lands after it.
+    const latest = (await stack.provider.getBlock("latest"))!.timestamp;
+    await stack.provider.send("evm_setNextBlockTimestamp", [Math.max(latest + 1, lateReceipt.publishedAt + DELAY + 2)]);
     await (await (registry.connect(stack.wallets.pauser) as Contract).getFunction("unpause")()).wait();
     await stack.waitForAnchored(lateReceipt.seq);
     const plain = await audit(["--server", stack.baseUrl]);
