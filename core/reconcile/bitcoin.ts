@@ -52,13 +52,7 @@ export interface BitcoinChainSummary {
   balances: { account: string; asset: string; amount: string }[];
 }
 
-interface BitcoinContext {
-  chain: string;
-  target: BitcoinTarget;
-  registry: string;
-  plan: ReconcilePlan;
-  findings: Finding[];
-  unchecked: { seq: number; reason: string }[];
+interface BitcoinContext extends Omit<BitcoinReconcileInput, "concurrency" | "scope" | "onProgress"> {
   concurrency: number;
   progress: (phase: ReconcileProgress["phase"], done: number, total: number) => void;
   /** The declarations of this chain, each with the script its address pays. */
@@ -430,15 +424,11 @@ function judgeDrain(ctx: BitcoinContext, claim: MovementClaim, drain: Drain): vo
  */
 function checkClosingBalances(ctx: BitcoinContext, retired: { d: TrackedAsset; script: string }[]): void {
   for (const { d, script } of retired) {
-    const history = ctx.histories.get(script)!;
-    const closing = balanceFromHistory(
-      history.filter((tx) => !afterEnd(d, tx)),
-      script,
-      ctx.target.toHeight,
-    );
+    const tracked = ctx.histories.get(script)!.filter((tx) => !afterEnd(d, tx));
+    const closing = balanceFromHistory(tracked, script, ctx.target.toHeight);
     const moved = ctx.drained.get(d.seq) ?? 0n;
     if (closing === moved) continue;
-    const last = Math.max(d.startBlock, ...history.filter((tx) => !afterEnd(d, tx)).map((tx) => tx.height!));
+    const last = tracked.reduce((height, tx) => Math.max(height, tx.height!), d.startBlock);
     ctx.findings.push(
       closingBalance(
         ctx.chain,

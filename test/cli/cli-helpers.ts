@@ -41,6 +41,14 @@ export function runCli(args: string[], timeoutMs = 90_000): Promise<CliRun> {
 type StackChain = Pick<TestStack, "rpcUrl" | "chainId" | "registryAddress">;
 
 /** --chain-id and --registry pinning the stack's registry; `pin` names another chain id or address instead. */
+/** A command's JSON-lines output (one object a line, e.g. the monitor's alerts), blank lines skipped. */
+export function jsonLines<T>(stdout: string): T[] {
+  return stdout
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as T);
+}
+
 export function trustArgs(stack: StackChain, pin: { chainId?: number; registry?: string } = {}): string[] {
   return ["--chain-id", String(pin.chainId ?? stack.chainId), "--registry", pin.registry ?? stack.registryAddress];
 }

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chainDemoRecords, DEMO_ACCOUNTS } from "../../server/demo/chain";
 import { postRecords, startTestStack, type TestStack } from "../helpers/stack";
-import { chainArgs, runCli } from "./cli-helpers";
+import { chainArgs, jsonLines, runCli } from "./cli-helpers";
 
 interface Alert {
   id: string;
@@ -54,11 +54,7 @@ async function startReceiver(): Promise<{ url: string; posted: Posted[]; close: 
   return { url: `http://127.0.0.1:${port}/hook`, posted, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-const alertsOf = (stdout: string): Alert[] =>
-  stdout
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as Alert);
+const alertsOf = (stdout: string) => jsonLines<Alert>(stdout);
 
 describe("cli: aiqyn monitor reconciles declared wallets; webhook, filters, feed", function () {
   this.timeout(300_000);

@@ -13,7 +13,7 @@ import { fundedWallet } from "../helpers/chain";
 import { deploySafe, execSafeSelfCall } from "../helpers/safe-admin";
 import { postRecords, sampleRecord, startTestStack, type TestStack } from "../helpers/stack";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
-import { catchUpWithChainClock, chainArgs, runCli, startLyingProxy, trustArgs } from "./cli-helpers";
+import { catchUpWithChainClock, chainArgs, jsonLines, runCli, startLyingProxy, trustArgs } from "./cli-helpers";
 
 /** The registry's promise in this stack (seconds): short, so a receipt can go past it while paused. */
 const DELAY = 8;
@@ -29,11 +29,7 @@ interface Alert {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const alertsOf = (stdout: string): Alert[] =>
-  stdout
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as Alert);
+const alertsOf = (stdout: string) => jsonLines<Alert>(stdout);
 const kinds = (alerts: Alert[]) => [...new Set(alerts.map((a) => a.kind))].sort();
 
 async function raisedIds(state: string): Promise<string[]> {

@@ -9,7 +9,7 @@ import { REGTEST_CHAIN } from "../../server/demo/bitcoin-regtest";
 import { btcTxRef, runBitcoinFund, type BitcoinFund } from "../../server/demo/bitcoin";
 import { startRegtestStack, type RegtestStack } from "../helpers/bitcoin";
 import { postRecords, startTestStack, type TestStack } from "../helpers/stack";
-import { chainArgs, runCli } from "./cli-helpers";
+import { chainArgs, jsonLines, runCli } from "./cli-helpers";
 
 describe("cli: aiqyn reconcile on Bitcoin (Esplora endpoints served from a bcoin regtest node)", function () {
   this.timeout(300_000);
@@ -111,10 +111,7 @@ describe("cli: aiqyn reconcile on Bitcoin (Esplora endpoints served from a bcoin
       ]);
     const first = await monitor();
     expect(first.code, first.stderr).to.equal(1);
-    const alerts = first.stdout
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { kind: string; chain?: string; message: string });
+    const alerts = jsonLines<{ kind: string; chain?: string; message: string }>(first.stdout);
     const bitcoin = alerts.filter((a) => a.chain === REGTEST_CHAIN);
     expect(bitcoin.map((a) => a.kind)).to.deep.equal(["UNDISCLOSED_TRANSFER"]);
     expect(bitcoin[0]!.message).to.contain("/tx/");

@@ -40,6 +40,17 @@ function ledger(inputs: RecordInput[]): RecordV1[] {
   });
 }
 
+/** A RETRACTION of the cold multisig's declaration (seq 2) that ends its tracking at `@<height>`. */
+const coldRetraction = (height: number): RecordInput => ({
+  ...EMPTY_FIELDS,
+  kind: "RETRACTION",
+  occurredAt: NOW - 60,
+  asset: "BTC",
+  amount: "0",
+  corrects: 2,
+  reference: `@${height}`,
+});
+
 const movement = (kind: RecordInput["kind"], txid: string, amount: string): RecordInput => ({
   ...EMPTY_FIELDS,
   kind,
@@ -251,15 +262,7 @@ describe("Bitcoin reconciliation (core/reconcile/bitcoin.ts) on a bcoin regtest 
   it("a retraction naming an earlier height cannot hide a spend mined before it was written", async () => {
     const spend = await stack.btc.send([fund.cold], [{ address: fund.grantee.address, value: 3_000_000n }]);
     await confirm();
-    const retraction: RecordInput = {
-      ...EMPTY_FIELDS,
-      kind: "RETRACTION",
-      occurredAt: NOW - 60,
-      asset: "BTC",
-      amount: "0",
-      corrects: 2, // the cold multisig's declaration
-      reference: `@${fund.declaredAt + 1}`,
-    };
+    const retraction = coldRetraction(fund.declaredAt + 1);
     const report = await run([...fund.records, retraction]);
     const hidden = report.findings.find((f) => f.movement === btcTxRef(spend));
     expect(hidden).to.deep.include({ code: "UNDISCLOSED_TRANSFER", account: btcAccount(fund.cold) });
@@ -315,15 +318,7 @@ describe("Bitcoin reconciliation (core/reconcile/bitcoin.ts) on a bcoin regtest 
     const fee = 2_000n;
     const drain = await stack.btc.send([fund.cold], [{ address: fund.grantee.address, value: left - fee }], { fee });
     await confirm();
-    const retraction: RecordInput = {
-      ...EMPTY_FIELDS,
-      kind: "RETRACTION",
-      occurredAt: NOW - 60,
-      asset: "BTC",
-      amount: "0",
-      corrects: 2, // the cold multisig's declaration
-      reference: `@${retiredHeight}`,
-    };
+    const retraction = coldRetraction(retiredHeight);
     const retractionSeq = fund.records.length + 1;
     // The retraction's batch anchored a second before the drain's block (block times need not rise, so the test
     // takes the drain's own time): tracking has ended when the drain is mined.
