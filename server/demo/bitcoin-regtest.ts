@@ -135,6 +135,10 @@ export class BitcoinRegtest {
       logLevel: "none",
       listen: false,
       selfish: true,
+      // bcoin's own HTTP API is not used (the Esplora subset is served apart), but it always listens: on a port
+      // of its own choosing, not regtest's fixed 48332, so several nodes can run at once (parallel test files).
+      httpHost: "127.0.0.1",
+      httpPort: 0,
     }) as BcoinNode;
     await node.open();
     return new BitcoinRegtest(node, bcoin);
