@@ -71,7 +71,8 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const provider = testProvider(rpcUrl);
   // The registry promises the delay the server is configured with (the server compares them at start).
   const registry = await deployTestRegistry(provider, opts.server?.maxAnchorDelaySeconds);
-  const clock = await chainAlignedClock(provider);
+  const clock = chainFollowingClock(provider);
+  await clock.start();
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "aiqyn-test-"));
 
   const store = opts.databaseUrl ? await openPostgresStore(opts.databaseUrl) : openSqliteStore(dataDir);
@@ -101,7 +102,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     ...opts.server,
   });
 
-  let server = await startServer(config, clock);
+  let server = await startServer(config, { now: clock.now });
   let stopped = false;
   const stack: TestStack = {
     baseUrl: server.url,
@@ -117,11 +118,13 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     async stop() {
       if (stopped) return;
       stopped = true;
+      clock.stop();
       await server.close();
     },
     async restart() {
       if (!stopped) await server.close();
-      server = await startServer(config, clock);
+      await clock.start();
+      server = await startServer(config, { now: clock.now });
       stopped = false;
       stack.server = server;
       stack.baseUrl = server.url;
@@ -194,12 +197,29 @@ export function sampleRecord(overrides: Partial<RecordInput> = {}): RecordInput 
 
 /**
  * Hardhat gives each block at least its parent's time + 1 s, and tests may set a block's time ahead
- * (evm_setNextBlockTimestamp), so the shared chain's clock can run ahead of ours for the rest of a run. A
- * receipt counts only when its signer held ANCHORER_ROLE at its publishedAt (judged by block time): when the
- * chain is ahead, the test server signs on the chain's clock, so its receipts never predate the role grant.
+ * (evm_setNextBlockTimestamp), so the shared chain's clock can run ahead of ours, by more as a test mines a burst of
+ * blocks. A receipt counts only when its signer held ANCHORER_ROLE at its publishedAt, and an anchor is late by
+ * block time: so the test server's clock follows the chain's, read every 100 ms while the stack runs, never behind
+ * its latest block and never backwards. (A lead measured once at start, as before, left the server's clock ahead
+ * of the chain's for good once the chain was caught up, and behind it after a later burst.)
  */
-async function chainAlignedClock(provider: JsonRpcProvider): Promise<{ now?: () => number }> {
-  const block = await provider.getBlock("latest");
-  const ahead = (block?.timestamp ?? 0) - Math.floor(Date.now() / 1000);
-  return ahead > 0 ? { now: () => Math.floor(Date.now() / 1000) + ahead + 1 } : {};
+function chainFollowingClock(provider: JsonRpcProvider) {
+  let lead = 0;
+  let last = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const read = async () => {
+    const block = await provider.getBlock("latest").catch(() => null);
+    if (block) lead = Math.max(0, block.timestamp - Math.floor(Date.now() / 1000));
+  };
+  return {
+    now: () => (last = Math.max(last, Math.floor(Date.now() / 1000) + (lead > 0 ? lead + 1 : 0))),
+    async start() {
+      await read();
+      timer ??= setInterval(() => void read(), 100).unref();
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
+  };
 }
