@@ -254,6 +254,8 @@ describe("web + cli: the attack suite of issue #10 (no link, source, bundle or R
     await never("uploaded forged bundle");
     await screenshot(page, "attack-upload-other-registry");
     await page.setInputFiles("#bundle-file", file("other-chain.json", otherChain));
+    // The first upload's verdict is "other-registry" too: wait for the second one's own words, not for any verdict.
+    await page.locator(".verdict-text", { hasText: "on Ethereum (chain id 1)" }).waitFor();
     await page.locator('#verify-result [data-verdict="other-registry"][data-checks]').waitFor();
     expect(await page.locator(".verdict-text").textContent()).to.contain("on Ethereum (chain id 1)");
     await never("bundle for another chain");
